@@ -1,0 +1,69 @@
+/**
+ * The destination plug-in contract. Every place RosterSync delivers files implements
+ * `DestinationDriver` and is listed in `src/destinations/registry.ts`.
+ */
+import type { z } from 'zod';
+import type { Secrets } from '../sources/types.js';
+
+/** One generated file ready for delivery (already complete and hashed in the run's staging folder). */
+export interface StagedFile {
+  readonly name: string;
+  readonly localPath: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** Delivery order, lower first. */
+  readonly order: number;
+}
+
+export interface DeliveredFile {
+  readonly name: string;
+  readonly remotePath: string;
+  readonly bytes: number;
+  readonly durationMs: number;
+  readonly attempts: number;
+}
+
+export interface DeliveryReceipt {
+  readonly files: readonly DeliveredFile[];
+  readonly message: string;
+}
+
+export interface DeliveryContext {
+  readonly signal?: AbortSignal;
+  /** Run time, for date tokens in file names. */
+  readonly now: Date;
+  /** Progress and retries, written to the run's event log. */
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** Persist destination state the driver learns (e.g. the host-key fingerprint seen). */
+  remember?(key: string, value: string): void;
+}
+
+export interface DestinationCheck {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly fingerprint?: string;
+  readonly latencyMs?: number;
+  readonly throughputBytesPerSec?: number;
+}
+
+export interface DestinationDriver<Settings = Record<string, unknown>> {
+  readonly id: string;
+  readonly displayName: string;
+  readonly settingsSchema: z.ZodType<Settings>;
+  readonly secretFields: readonly string[];
+  check(settings: Settings, secrets: Secrets): Promise<DestinationCheck>;
+  /** Deliver every file or fail: no file may appear half-written under its final name. */
+  deliver(settings: Settings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt>;
+}
+
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'unreachable' | 'auth' | 'host-key' | 'permission' | 'missing-folder' | 'io' | 'verify' | 'timeout' | 'config',
+    /** Files delivered before the failure. */
+    readonly delivered: readonly DeliveredFile[] = [],
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}

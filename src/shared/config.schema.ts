@@ -1,0 +1,204 @@
+/**
+ * The agent's configuration: sources, destinations (with format, mapping, schedule, guard),
+ * site maps and notifications. Validated with zod at every entry point (CLI import, local API).
+ * The exported config file carries `version`; migrations in src/store/config-migrations.ts.
+ */
+import { z } from 'zod';
+import { ENTITIES } from './format.js';
+
+export const CONFIG_VERSION = 1;
+
+export const nameSchema = z
+  .string()
+  .min(1, 'a name is required')
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, dot, dash or underscore, starting with a letter or digit');
+
+const transformStep: z.ZodType = z.lazy(() =>
+  z.object({ op: z.string() }).passthrough(),
+);
+
+export const columnMappingSchema = z
+  .object({
+    from: z.string().optional(),
+    const: z.string().optional(),
+    template: z.string().optional(),
+    transforms: z.array(transformStep).optional(),
+  })
+  .strict();
+
+export const entitySchema = z.enum(ENTITIES);
+
+/** Where one entity's rows come from: a SELECT for database sources, a file (glob) for an export folder. */
+export const entityQuerySchema = z
+  .object({
+    query: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((q) => Boolean(q.query) !== Boolean(q.file), 'give either a query or a file, not both');
+
+export const sourceTypeSchema = z.enum(['sqlite', 'postgres', 'mysql', 'mssql', 'oracle', 'folder']);
+export type SourceType = z.infer<typeof sourceTypeSchema>;
+
+export const sourceConfigSchema = z
+  .object({
+    name: nameSchema,
+    type: sourceTypeSchema,
+    /** Driver settings (host, port, database, user, file path, folder path…); shape checked by the driver's own schema. */
+    settings: z.record(z.string(), z.unknown()).default({}),
+    entities: z.partialRecord(entitySchema, entityQuerySchema).default({}),
+  })
+  .strict();
+export type SourceConfig = z.infer<typeof sourceConfigSchema>;
+
+export const destinationTypeSchema = z.enum(['folder', 'sftp']);
+export type DestinationType = z.infer<typeof destinationTypeSchema>;
+
+export const guardSchema = z
+  .object({
+    /** Hold when more than this share of a file's records would disappear (0–1). */
+    maxRemovedShare: z.number().min(0).max(1).default(0.1),
+    /** Hold when more than this share of a file's records would change (0–1). */
+    maxChangedShare: z.number().min(0).max(1).default(0.75),
+    /** Hold when a file that had records is now empty. */
+    holdOnEmpty: z.boolean().default(true),
+    /** Files smaller than this (previous record count) are not guarded by share thresholds. */
+    minRecordsForShare: z.number().int().min(0).default(20),
+    /** Per-file overrides by file name. */
+    files: z
+      .record(
+        z.string(),
+        z.object({ maxRemovedShare: z.number().min(0).max(1).optional(), maxChangedShare: z.number().min(0).max(1).optional(), holdOnEmpty: z.boolean().optional() }),
+      )
+      .default({}),
+  })
+  .strict();
+export type GuardConfig = z.infer<typeof guardSchema>;
+
+export const scheduleSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** A preset or a cron expression. */
+    preset: z.enum(['nightly', 'weekdays', 'every-n-hours', 'cron']).default('nightly'),
+    /** HH:MM for nightly / weekdays. */
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour').default('02:00'),
+    everyHours: z.number().int().min(1).max(24).default(6),
+    cron: z.string().optional(),
+    timezone: z.string().default('UTC'),
+    /** Date ranges (inclusive, YYYY-MM-DD) when scheduled runs are skipped. */
+    blackouts: z
+      .array(z.object({ from: z.string(), to: z.string(), label: z.string().optional() }))
+      .default([]),
+    /** After the machine was off at the scheduled time, run once at start-up. */
+    catchUp: z.boolean().default(true),
+    /** Vendor cadence limit: at most one upload per this many minutes. */
+    minIntervalMinutes: z.number().int().min(0).default(0),
+    /** Warn when no successful upload for this many days (0 = off). */
+    staleAfterDays: z.number().int().min(0).default(0),
+    /** Run when a new complete set arrives in the source's export folder. */
+    onArrival: z.boolean().default(false),
+  })
+  .strict();
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+
+export const rowFilterSchema = z
+  .object({
+    /** Keep rows whose value in `field` (a source field) is one of `values`. */
+    field: z.string(),
+    values: z.array(z.string()),
+    entities: z.array(entitySchema).optional(),
+  })
+  .strict();
+
+export const customFormatSchema = z.object({ id: z.string() }).passthrough();
+
+export const destinationConfigSchema = z
+  .object({
+    name: nameSchema,
+    enabled: z.boolean().default(true),
+    source: nameSchema,
+    format: z.string().min(1),
+    formatOptions: z.record(z.string(), z.union([z.boolean(), z.string()])).default({}),
+    type: destinationTypeSchema,
+    settings: z.record(z.string(), z.unknown()).default({}),
+    /** Per file, per entity, per column: overrides of the format's default mapping. */
+    mapping: z
+      .record(z.string(), z.partialRecord(entitySchema, z.record(z.string(), columnMappingSchema)))
+      .default({}),
+    /** Columns the district switched off (sensitive fields): sent blank. */
+    disabledColumns: z.array(z.object({ file: z.string(), column: z.string() })).default([]),
+    rowFilters: z.array(rowFilterSchema).default([]),
+    /** What to do with school codes missing from the site map. */
+    unmappedSchool: z.enum(['error', 'use-sis-code']).default('error'),
+    onValidationError: z.enum(['block', 'skip-rows']).default('block'),
+    syncMode: z.enum(['full', 'delta']).default('full'),
+    guard: guardSchema.default(guardSchema.parse({})),
+    schedule: scheduleSchema.default(scheduleSchema.parse({})),
+    /** Keep delivered files locally for this many days (0 = delete after a successful delivery). */
+    keepDeliveredDays: z.number().int().min(0).default(0),
+    /** Phone region for numbers written without a country code. */
+    phoneRegion: z.string().length(2).default('US'),
+  })
+  .strict();
+export type DestinationConfig = z.infer<typeof destinationConfigSchema>;
+
+export const siteMapEntrySchema = z
+  .object({
+    schoolCode: z.string().min(1),
+    siteId: z.string().min(1),
+    label: z.string().default(''),
+  })
+  .strict();
+export type SiteMapEntry = z.infer<typeof siteMapEntrySchema>;
+
+export const notificationsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    host: z.string().default(''),
+    port: z.number().int().min(1).max(65535).default(587),
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    user: z.string().default(''),
+    from: z.string().default(''),
+    to: z.array(z.string()).default([]),
+    onFailure: z.boolean().default(true),
+    onHold: z.boolean().default(true),
+    onSuccess: z.boolean().default(false),
+    /** At most one mail per destination and status within this many minutes. */
+    rateLimitMinutes: z.number().int().min(0).default(60),
+  })
+  .strict();
+export type NotificationsConfig = z.infer<typeof notificationsSchema>;
+
+export const settingsSchema = z
+  .object({
+    historyRetentionDays: z.number().int().min(1).default(365),
+    outboxDir: z.string().optional(),
+  })
+  .strict();
+
+/** Secrets in an exported file: never in clear text. Either absent, or sealed for another machine with a passphrase. */
+export const exportedSecretSchema = z.object({ owner: z.string(), field: z.string(), sealed: z.string() }).strict();
+
+export const configFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    version: z.literal(CONFIG_VERSION),
+    sources: z.array(sourceConfigSchema).default([]),
+    destinations: z.array(destinationConfigSchema).default([]),
+    /** Site maps per destination name. */
+    siteMaps: z.record(z.string(), z.array(siteMapEntrySchema)).default({}),
+    customFormats: z.array(customFormatSchema).default([]),
+    notifications: notificationsSchema.default(notificationsSchema.parse({})),
+    settings: settingsSchema.default(settingsSchema.parse({})),
+    secrets: z.array(exportedSecretSchema).optional(),
+  })
+  .strict();
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Readable zod error: `destinations[0].schedule.time: HH:MM, 24-hour`. */
+export function describeZodError(error: z.ZodError, where = ''): string {
+  return error.issues
+    .map((i) => `${where}${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') + ': ' : ''}${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,40 @@
+/**
+ * The canonical SIS fields RosterSync suggests for each entity. An admin's query may return
+ * other names (the mapping wizard maps them); the demo district and the built-in formats'
+ * default mappings use these. Multi-valued fields hold values separated by `;`.
+ */
+import type { Entity } from './format.js';
+
+export const MULTI_SEPARATOR = ';';
+
+export const CANONICAL_FIELDS: Readonly<Record<Entity, readonly string[]>> = {
+  schools: ['school_code', 'name', 'state_id', 'phone', 'address', 'city', 'state', 'zip', 'low_grade', 'high_grade', 'principal_email'],
+  terms: ['term_id', 'title', 'type', 'start_date', 'end_date', 'school_year', 'parent_id'],
+  courses: ['course_id', 'title', 'course_code', 'grades', 'school_code', 'subjects', 'school_year_id'],
+  classes: ['class_id', 'title', 'course_id', 'class_code', 'class_type', 'school_code', 'term_ids', 'grades', 'subjects', 'periods', 'room', 'teacher_id', 'licensed'],
+  students: [
+    'student_id', 'school_codes', 'state_id', 'first_name', 'middle_name', 'last_name', 'preferred_name', 'email', 'username', 'password', 'grade',
+    'birth_date', 'gender', 'phone', 'sms', 'language', 'guardian_ids', 'ethnicity', 'race', 'hispanic', 'english_learner', 'migrant',
+    'gifted', 'special_ed', 'economically_disadvantaged', 'homeless', 'foster', 'enabled',
+  ],
+  teachers: ['teacher_id', 'school_codes', 'state_id', 'first_name', 'middle_name', 'last_name', 'email', 'username', 'phone', 'title', 'role', 'enabled'],
+  guardians: ['guardian_id', 'student_ids', 'school_codes', 'first_name', 'last_name', 'email', 'phone', 'sms', 'language', 'relationship'],
+  enrollments: ['enrollment_id', 'class_id', 'user_id', 'role', 'school_code', 'primary', 'begin_date', 'end_date'],
+  roster: [
+    'school_code', 'school_name', 'teacher_id', 'teacher_email', 'teacher_first_name', 'teacher_last_name', 'class_id', 'class_name', 'course_id',
+    'student_id', 'student_first_name', 'student_last_name', 'student_email', 'student_grade',
+  ],
+};
+
+/** The field that identifies a record of each entity (for findings' `origin`). */
+export const ENTITY_KEY: Readonly<Record<Entity, string>> = {
+  schools: 'school_code',
+  terms: 'term_id',
+  courses: 'course_id',
+  classes: 'class_id',
+  students: 'student_id',
+  teachers: 'teacher_id',
+  guardians: 'guardian_id',
+  enrollments: 'enrollment_id',
+  roster: 'class_id',
+};

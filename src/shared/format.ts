@@ -1,0 +1,146 @@
+/**
+ * Vendor formats are data. A format lists its files; each file lists its columns in order,
+ * the SIS entities its rows come from, its CSV dialect and the rules every value must meet.
+ * Pure types and helpers only: imported by the agent and by the renderer.
+ */
+import type { TransformStep } from './transform.js';
+
+/** The kinds of record a SIS source provides. `roster` is a denormalised student-in-class row. */
+export const ENTITIES = [
+  'schools',
+  'terms',
+  'courses',
+  'classes',
+  'students',
+  'teachers',
+  'guardians',
+  'enrollments',
+  'roster',
+] as const;
+export type Entity = (typeof ENTITIES)[number];
+
+export type HeaderCase = 'as-is' | 'upper-snake' | 'lower-snake' | 'camel';
+
+export interface Dialect {
+  readonly delimiter: string;
+  /** `auto`: quote only when needed; `always`: every field; `never`: the vendor forbids quotes (values containing the delimiter, quotes or newlines are errors). */
+  readonly quoting: 'auto' | 'always' | 'never';
+  readonly lineEnding: '\n' | '\r\n';
+  readonly bom: boolean;
+  readonly header: boolean;
+}
+
+export const DEFAULT_DIALECT: Dialect = {
+  delimiter: ',',
+  quoting: 'auto',
+  lineEnding: '\r\n',
+  bom: false,
+  header: true,
+};
+
+export interface ColumnRule {
+  /** Allowed values (after mapping). With `multi`, each part must be allowed. */
+  readonly allowed?: readonly string[];
+  /** A regular expression source the whole value must match (each part with `multi`). */
+  readonly pattern?: string;
+  /** Human words for the pattern, used in findings: "a 10-digit state ID". */
+  readonly patternLabel?: string;
+  /** Longer values are flagged as a warning (the vendor truncates). */
+  readonly maxLength?: number;
+  /** Multi-valued cell: parts separated by `separator`, at most `maxCount`. */
+  readonly multi?: { readonly separator: string; readonly maxCount?: number };
+  /** Built-in checks. */
+  readonly kind?: 'email' | 'date' | 'datetime' | 'boolean' | 'year';
+}
+
+/** How a target column gets its value for rows of one entity. */
+export interface ColumnMapping {
+  /** A field of the source row (case-insensitive), or several to concatenate with `template`. */
+  readonly from?: string;
+  /** A constant value. */
+  readonly const?: string;
+  /** `{first_name} {last_name}` style concatenation of source fields. */
+  readonly template?: string;
+  /** Applied in order to the value. */
+  readonly transforms?: readonly TransformStep[];
+}
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly required: boolean;
+  readonly description?: string;
+  readonly rule?: ColumnRule;
+  /** Personal data about a person (for the audit ledger: which personal-data columns were sent). */
+  readonly personal?: boolean;
+  /** Sensitive column the district may switch off per destination (sent blank or omitted). */
+  readonly sensitive?: boolean;
+  /** The format's suggested mapping per entity; the admin's mapping overrides it. */
+  readonly defaults?: Partial<Record<Entity, ColumnMapping>>;
+}
+
+export interface ReferenceRule {
+  /** Column in this file (multi-valued columns are split with the column's `multi` separator). */
+  readonly column: string;
+  /** File and column it must point at. */
+  readonly file: string;
+  readonly targetColumn: string;
+  /** Also require a match in the site map (school IDs). */
+  readonly severity?: 'error' | 'warning';
+}
+
+export interface FileDef {
+  readonly name: string;
+  readonly description?: string;
+  /** Entities whose rows make up this file, in order (a union: users = students + teachers + guardians). */
+  readonly entities: readonly Entity[];
+  readonly columns: readonly ColumnDef[];
+  /** Columns that identify a record: unique within the file, used by the diff. */
+  readonly key: readonly string[];
+  readonly dialect?: Partial<Dialect>;
+  /** Written even when no rows (header only). */
+  readonly alwaysPresent?: boolean;
+  readonly references?: readonly ReferenceRule[];
+  /** Delivery order: lower first (schools/orgs → users → classes → enrollments). */
+  readonly order: number;
+}
+
+export interface FormatOption {
+  readonly id: string;
+  readonly label: string;
+  readonly description?: string;
+  readonly type: 'boolean' | 'string' | 'select';
+  readonly default: boolean | string;
+  readonly choices?: readonly string[];
+}
+
+export interface FormatDef {
+  readonly id: string;
+  readonly version: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly headerCase?: HeaderCase;
+  readonly dialect?: Partial<Dialect>;
+  readonly files: readonly FileDef[];
+  readonly packaging?: {
+    /** Zip every file flat into this archive name (tokens as in file name patterns). */
+    readonly zip?: string;
+    /** Write a OneRoster manifest.csv listing the files. */
+    readonly oneRosterManifest?: boolean;
+  };
+  /** Options an admin sets per destination (e.g. "students sign in with Google"). */
+  readonly options?: readonly FormatOption[];
+  /** Option-driven column switches: when option `when` equals `equals`, the listed columns are left out / made optional. */
+  readonly optionEffects?: readonly {
+    readonly option: string;
+    readonly equals: boolean | string;
+    readonly omitColumns?: readonly { file: string; column: string }[];
+    readonly optionalColumns?: readonly { file: string; column: string }[];
+    readonly columnTransforms?: readonly { file: string; column: string; transforms: readonly TransformStep[] }[];
+  }[];
+  /** Whether additions-and-changes-only deliveries are meaningful for this vendor. */
+  readonly supportsDelta?: boolean;
+}
+
+export function resolveDialect(format: FormatDef, file: FileDef): Dialect {
+  return { ...DEFAULT_DIALECT, ...format.dialect, ...file.dialect };
+}

@@ -1,0 +1,59 @@
+/**
+ * Column transforms: small, composable, pure steps applied to one value.
+ * The list of step kinds is the contract; implementations live in `transforms.ts` beside this file.
+ */
+export type TransformStep =
+  | { readonly op: 'trim' }
+  | { readonly op: 'upper' }
+  | { readonly op: 'lower' }
+  | { readonly op: 'title' }
+  /** Replace the value using a table; `default` when no entry matches (omit to keep the value). */
+  | { readonly op: 'map'; readonly table: Readonly<Record<string, string>>; readonly default?: string; readonly caseInsensitive?: boolean }
+  /** Grade levels written any way a SIS writes them → OneRoster codes (`KG`, `01`) or Clever words (`Kindergarten`, `1`). */
+  | { readonly op: 'grade'; readonly style: 'oneroster' | 'clever' | 'number' }
+  /** Gender/sex words → `M`/`F`/`X` (style `letter`) or `male`/`female`/`other` (style `word`). */
+  | { readonly op: 'gender'; readonly style: 'letter' | 'word' }
+  /** Truthy/falsy words (Y, yes, 1, true, x) → `Y`/`N` or `true`/`false`. */
+  | { readonly op: 'bool'; readonly style: 'yn' | 'truefalse' | '10' }
+  /** Reformat a date (parsed from ISO, US m/d/yyyy or SQL datetime). */
+  | { readonly op: 'date'; readonly format: 'iso' | 'm/d/yyyy' | 'MM/DD/YYYY' | 'yyyymmdd' }
+  /** Normalise a phone number with libphonenumber; invalid numbers are kept as digits and reported. */
+  | { readonly op: 'phone'; readonly style: 'e164' | 'national' | 'digits'; readonly region?: string }
+  /** SIS school code → vendor site ID through the destination's site map. */
+  | { readonly op: 'siteId' }
+  /** SIS school code → school label from the site map (or the value when unmapped). */
+  | { readonly op: 'siteLabel' }
+  /** Multi-value: split on a separator, apply nothing, re-join with another, keep at most `max`. */
+  | { readonly op: 'multi'; readonly split: string; readonly join: string; readonly max?: number; readonly each?: readonly TransformStep[] }
+  /** Use this value when empty. */
+  | { readonly op: 'default'; readonly value: string }
+  | { readonly op: 'prefix'; readonly value: string }
+  | { readonly op: 'suffix'; readonly value: string }
+  /** Keep only the digits (and left-pad to `pad` digits). */
+  | { readonly op: 'digits'; readonly pad?: number }
+  | { readonly op: 'truncate'; readonly max: number }
+  /** Replace every match of a regular expression. */
+  | { readonly op: 'replace'; readonly pattern: string; readonly with: string; readonly flags?: string }
+  /** If the named source field (or the value when `field` is omitted) matches, use `then`, else `else` (omit to keep). */
+  | {
+      readonly op: 'when';
+      readonly field?: string;
+      readonly equals?: string;
+      readonly in?: readonly string[];
+      readonly empty?: boolean;
+      readonly then: string;
+      readonly else?: string;
+    }
+  /** Blank the value (a sensitive column the district switched off). */
+  | { readonly op: 'blank' };
+
+export type TransformOp = TransformStep['op'];
+
+export const TRANSFORM_OPS: readonly TransformOp[] = [
+  'trim', 'upper', 'lower', 'title', 'map', 'grade', 'gender', 'bool', 'date', 'phone', 'siteId', 'siteLabel',
+  'multi', 'default', 'prefix', 'suffix', 'digits', 'truncate', 'replace', 'when', 'blank',
+];
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`Unexpected ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,99 @@
+/**
+ * The source plug-in contract. Every SIS reader — database drivers and the export folder —
+ * implements `SourceDriver` and is listed in `src/sources/registry.ts`.
+ */
+import type { z } from 'zod';
+import type { Entity } from '../shared/format.js';
+
+/** A SIS record: field name → text value (null for SQL NULL). Every value is text: IDs keep their leading zeros. */
+export type Row = Record<string, string | null>;
+
+/** A row with where it came from, so findings can point back at the SIS file and line. */
+export interface SourcedRow {
+  readonly row: Row;
+  /** "students.csv line 14" or "students row 14". */
+  readonly origin: string;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable?: boolean;
+}
+
+export interface TableInfo {
+  readonly schema?: string;
+  readonly name: string;
+  readonly kind: 'table' | 'view' | 'file';
+  readonly columns: readonly ColumnInfo[];
+}
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly latencyMs?: number;
+  readonly serverVersion?: string;
+}
+
+export interface SampleResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly Row[];
+}
+
+/** What one read asks for: an entity's SELECT or an export file name (glob). */
+export interface EntityRequest {
+  readonly entity: Entity | string;
+  readonly query?: string;
+  readonly file?: string;
+}
+
+export interface ReadOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** An opened source: one connection (pool) for the whole run. */
+export interface SourceSession {
+  read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow>;
+  close(): Promise<void>;
+}
+
+/** Capabilities instead of `if (type === 'mssql')` in callers. */
+export type SourceCapability = 'sql' | 'files' | 'watch' | 'windowsAuth' | 'readOnlyTransaction';
+
+export interface SourceDriver<Settings = Record<string, unknown>> {
+  readonly id: string;
+  readonly displayName: string;
+  /** Validates and fills defaults of `settings` (secrets are passed separately). */
+  readonly settingsSchema: z.ZodType<Settings>;
+  /** Names of secret fields (password, …): stored encrypted, never exported in clear. */
+  readonly secretFields: readonly string[];
+  readonly capabilities: readonly SourceCapability[];
+  check(settings: Settings, secrets: Secrets): Promise<CheckResult>;
+  discover(settings: Settings, secrets: Secrets): Promise<readonly TableInfo[]>;
+  /** First `limit` rows of a table/file name or of an entity request. */
+  sample(settings: Settings, secrets: Secrets, request: EntityRequest | { table: string }, limit: number): Promise<SampleResult>;
+  open(settings: Settings, secrets: Secrets): Promise<SourceSession>;
+}
+
+export type Secrets = Readonly<Record<string, string | undefined>>;
+
+/** An error an admin can act on: says what failed, where, and what to do. Never carries a secret. */
+export class SourceError extends Error {
+  constructor(
+    message: string,
+    readonly code:
+      | 'unreachable'
+      | 'login-failed'
+      | 'database-missing'
+      | 'tls'
+      | 'timeout'
+      | 'not-read-only'
+      | 'query-failed'
+      | 'missing-file'
+      | 'bad-file'
+      | 'config',
+  ) {
+    super(message);
+    this.name = 'SourceError';
+  }
+}
