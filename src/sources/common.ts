@@ -1,0 +1,127 @@
+/**
+ * Helpers shared by the source drivers: value → text conversion, secret scrubbing,
+ * settings parsing and the small streaming utilities every driver needs.
+ */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { z } from 'zod';
+import { describeZodError } from '../shared/config.schema.js';
+import type { EntityRequest, Row, SampleResult, Secrets, SourceSession } from './types.js';
+import { SourceError } from './types.js';
+
+/** Every SIS value becomes text: numbers keep their digits, dates their ISO form, bytes become hex; NULL stays null. */
+export function toText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value instanceof Date) return formatDate(value);
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** A date with no time part (midnight UTC) is written `YYYY-MM-DD`; otherwise ISO 8601. */
+export function formatDate(d: Date): string {
+  if (Number.isNaN(d.getTime())) return '';
+  const iso = d.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+}
+
+/** Removes every secret value (and its URL-encoded form) from a message. */
+export function scrub(message: string, secrets: Secrets): string {
+  let out = message;
+  for (const value of Object.values(secrets)) {
+    if (!value || value.length < 1) continue;
+    for (const form of new Set([value, encodeURIComponent(value)])) {
+      out = out.split(form).join('•••');
+    }
+  }
+  return out;
+}
+
+/** Parses driver settings with the driver's schema; a bad value becomes a `config` SourceError naming the field. */
+export function parseSettings<T>(schema: z.ZodType<T>, settings: unknown, driverName: string): T {
+  const result = schema.safeParse(settings ?? {});
+  if (!result.success) {
+    throw new SourceError(`${driverName} settings are not valid: ${describeZodError(result.error)}`, 'config');
+  }
+  return result.data;
+}
+
+/** The SELECT for an entity request, or a `config` error saying none was set. */
+export function requireQuery(request: EntityRequest, driverName: string): string {
+  if (!request.query || request.query.trim() === '') {
+    throw new SourceError(
+      `No query is set for ${request.entity} in this ${driverName} source. Enter a SELECT for ${request.entity} in the source's entity settings.`,
+      'config',
+    );
+  }
+  return request.query;
+}
+
+export function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SourceError('The read was cancelled.', 'timeout');
+}
+
+/** Lets timers and I/O run every `every` rows, so a long synchronous read does not freeze the agent. */
+export async function breathe(count: number, every = 1000): Promise<void> {
+  if (count % every === 0) await yieldToEventLoop();
+}
+
+/** Turns a row of raw values (in column order) into a text Row. */
+export function rowFromValues(columns: readonly string[], values: readonly unknown[]): Row {
+  const row: Row = {};
+  for (let k = 0; k < columns.length; k++) row[columns[k]] = toText(values[k]);
+  return row;
+}
+
+/** Converts an object row from a driver into a text Row. */
+export function rowFromObject(obj: Record<string, unknown>): Row {
+  const row: Row = {};
+  for (const key of Object.keys(obj)) row[key] = toText(obj[key]);
+  return row;
+}
+
+/** First `limit` rows of a query through an open session (stops the stream early, so the server stops too). */
+export async function sampleThroughSession(session: SourceSession, request: EntityRequest, limit: number): Promise<SampleResult> {
+  const rows: Row[] = [];
+  let columns: string[] = [];
+  try {
+    if (limit > 0) {
+      for await (const { row } of session.read(request)) {
+        if (columns.length === 0) columns = Object.keys(row);
+        rows.push(row);
+        if (rows.length >= limit) break;
+      }
+    }
+  } finally {
+    await session.close();
+  }
+  return { columns, rows };
+}
+
+/** Quotes an identifier for SQL text (only for names already confirmed to exist by introspection). */
+export function quoteIdent(name: string, style: 'double' | 'backtick' | 'bracket'): string {
+  switch (style) {
+    case 'double':
+      return `"${name.replace(/"/g, '""')}"`;
+    case 'backtick':
+      return `\`${name.replace(/`/g, '``')}\``;
+    case 'bracket':
+      return `[${name.replace(/]/g, ']]')}]`;
+    default:
+      return assertNever(style);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${String(value)}`);
+}
+
+/** Wraps a non-SourceError into a `query-failed` SourceError with the entity named and secrets removed. */
+export function queryFailed(error: unknown, where: string, secrets: Secrets): SourceError {
+  if (error instanceof SourceError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  return new SourceError(scrub(`The query for ${where} failed: ${text}`, secrets), 'query-failed');
+}
