@@ -1,0 +1,625 @@
+/**
+ * Column transforms: every step of the `TransformStep` union (src/shared/transform.ts), as pure functions.
+ *
+ * This runs for every cell of every row of a district, so steps are compiled once
+ * (`compileTransforms`) into closures with their tables, regular expressions and maps prepared;
+ * `applyTransforms` caches the compiled chain per steps array. Problems are pushed onto an
+ * out-array, so a clean value allocates nothing beyond the strings the steps produce.
+ *
+ * Blank input ('' or whitespace only) passes through most steps: required-ness is checked by
+ * value-rules, not here. The exceptions are `default`, `when`, `bool` (blank is false), `map`
+ * (only when the table has an explicit '' entry) and `blank`.
+ */
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
+import { assertNever } from '../shared/transform.js';
+import type { TransformStep } from '../shared/transform.js';
+
+export interface TransformContext {
+  /** The whole source row (case-insensitive field lookup is the caller's job: pass a getter). */
+  readonly field: (name: string) => string | null;
+  /** SIS school code → site map entry, or undefined when unmapped. */
+  readonly site: (schoolCode: string) => { siteId: string; label: string } | undefined;
+  /** Default region for phone numbers without a country code, e.g. 'US'. */
+  readonly phoneRegion: string;
+}
+
+export interface TransformIssue {
+  readonly rule: string;
+  readonly message: string;
+  /** The value the step received. */
+  readonly value: string;
+  readonly severity: 'error' | 'warning';
+}
+
+export type CompiledTransform = (value: string, ctx: TransformContext, issues: TransformIssue[]) => string;
+
+// ---------------------------------------------------------------------------------------------
+// Compilation
+
+const identity: CompiledTransform = (value) => value;
+
+/** Compile a chain of steps once; the result is safe to call for millions of values. */
+export function compileTransforms(steps: readonly TransformStep[]): CompiledTransform {
+  const fns = steps.map(compileStep);
+  if (fns.length === 0) return identity;
+  if (fns.length === 1) return fns[0];
+  if (fns.length === 2) {
+    const [a, b] = fns;
+    return (value, ctx, issues) => b(a(value, ctx, issues), ctx, issues);
+  }
+  return (value, ctx, issues) => {
+    let v = value;
+    for (let i = 0; i < fns.length; i++) v = fns[i](v, ctx, issues);
+    return v;
+  };
+}
+
+const compiledCache = new WeakMap<readonly TransformStep[], CompiledTransform>();
+
+/** Apply steps to one value (the compiled chain is cached per steps array). */
+export function applyTransforms(
+  value: string,
+  steps: readonly TransformStep[],
+  ctx: TransformContext,
+  issues: TransformIssue[],
+): string {
+  let fn = compiledCache.get(steps);
+  if (fn === undefined) {
+    fn = compileTransforms(steps);
+    compiledCache.set(steps, fn);
+  }
+  return fn(value, ctx, issues);
+}
+
+function compileStep(step: TransformStep): CompiledTransform {
+  switch (step.op) {
+    case 'trim':
+      return (v) => trimValue(v);
+    case 'upper':
+      return (v) => v.toUpperCase();
+    case 'lower':
+      return (v) => v.toLowerCase();
+    case 'title':
+      return (v) => titleCase(v);
+    case 'map':
+      return compileMap(step.table, step.default, step.caseInsensitive === true);
+    case 'grade':
+      return compileGrade(step.style);
+    case 'gender':
+      return compileGender(step.style);
+    case 'bool':
+      return compileBool(step.style);
+    case 'date':
+      return compileDate(step.format);
+    case 'phone':
+      return compilePhone(step.style, step.region);
+    case 'siteId':
+      return (v, ctx, issues) => {
+        const code = v.trim();
+        if (code === '') return v;
+        const entry = ctx.site(code);
+        if (entry === undefined) {
+          issues.push({ rule: 'site-map', severity: 'error', value: v, message: `school code ${code} is not in the site map` });
+          return v;
+        }
+        return entry.siteId;
+      };
+    case 'siteLabel':
+      return (v, ctx) => {
+        const code = v.trim();
+        if (code === '') return v;
+        const entry = ctx.site(code);
+        return entry !== undefined && entry.label !== '' ? entry.label : v;
+      };
+    case 'multi':
+      return compileMulti(step.split, step.join, step.max, step.each);
+    case 'default': {
+      const fallback = step.value;
+      return (v) => (isBlank(v) ? fallback : v);
+    }
+    case 'prefix': {
+      const prefix = step.value;
+      return (v) => (v === '' ? v : prefix + v);
+    }
+    case 'suffix': {
+      const suffix = step.value;
+      return (v) => (v === '' ? v : v + suffix);
+    }
+    case 'digits':
+      return compileDigits(step.pad);
+    case 'truncate': {
+      const max = step.max;
+      return (v) => truncate(v, max);
+    }
+    case 'replace':
+      return compileReplace(step.pattern, step.with, step.flags);
+    case 'when':
+      return compileWhen(step);
+    case 'blank':
+      return () => '';
+    default:
+      return assertNever(step, 'transform step');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+function isBlank(v: string): boolean {
+  return v === '' || v.trim() === '';
+}
+
+function isZeroWidth(code: number): boolean {
+  return (code >= 0x200b && code <= 0x200d) || code === 0x2060 || code === 0xfeff;
+}
+
+const EDGE_INVISIBLES = /^[\s\u200B-\u200D\u2060\uFEFF]+|[\s\u200B-\u200D\u2060\uFEFF]+$/g;
+
+/** Trim whitespace, no-break spaces, byte-order marks and zero-width characters at both ends. */
+export function trimValue(v: string): string {
+  const t = v.trim();
+  if (t.length > 0 && (isZeroWidth(t.charCodeAt(0)) || isZeroWidth(t.charCodeAt(t.length - 1)))) {
+    return t.replace(EDGE_INVISIBLES, '');
+  }
+  return t;
+}
+
+const WORD = /[\p{L}\p{N}][\p{L}\p{M}\p{N}]*(?:['’][\p{L}\p{M}\p{N}]+)*/gu;
+const ONE_LETTER_ELISION = /^(\p{L}\p{M}*['’])(\p{L})/u;
+
+function upperFirst(s: string): string {
+  const first = String.fromCodePoint(s.codePointAt(0) ?? 0);
+  return first.toUpperCase() + s.slice(first.length);
+}
+
+function titleWord(word: string): string {
+  const lower = word.toLowerCase();
+  const upper = word.toUpperCase();
+  // A word already in mixed case was written that way on purpose (McDonald, DeShawn, O'Brien): keep it.
+  if (word !== lower && word !== upper) return word;
+  const titled = upperFirst(lower);
+  // O'Brien, D'Angelo: a one-letter elision capitalises the next letter too (but "don't" stays).
+  return titled.replace(ONE_LETTER_ELISION, (_m, head: string, next: string) => head + next.toUpperCase());
+}
+
+/**
+ * Title case per word: all-lower and all-upper words become "Word"; mixed-case words are kept;
+ * hyphens and spaces start new words (Mary-Jane); accents are kept (ÉLODIE → Élodie).
+ */
+export function titleCase(v: string): string {
+  if (v === '') return v;
+  return v.replace(WORD, titleWord);
+}
+
+function truncate(v: string, max: number): string {
+  if (v.length <= max) return v;
+  const points = Array.from(v);
+  if (points.length <= max) return v;
+  return points.slice(0, Math.max(0, max)).join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// map
+
+function compileMap(
+  table: Readonly<Record<string, string>>,
+  fallback: string | undefined,
+  caseInsensitive: boolean,
+): CompiledTransform {
+  const lookup = new Map<string, string>();
+  for (const [key, mapped] of Object.entries(table)) {
+    const k = caseInsensitive ? key.trim().toLowerCase() : key.trim();
+    if (!lookup.has(k)) lookup.set(k, mapped);
+  }
+  const hasBlankEntry = lookup.has('');
+  return (v) => {
+    const t = v.trim();
+    if (t === '' && !hasBlankEntry) return v;
+    const hit = lookup.get(caseInsensitive ? t.toLowerCase() : t);
+    if (hit !== undefined) return hit;
+    return fallback ?? v;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// grade
+
+/** OneRoster 1.1 grade codes, in school order. */
+export const GRADE_CODES = [
+  'IT', 'PR', 'PK', 'TK', 'KG', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', 'PS', 'UG', 'Other',
+] as const;
+export type GradeCode = (typeof GRADE_CODES)[number];
+
+const CLEVER_GRADE: Readonly<Record<GradeCode, string>> = {
+  IT: 'InfantToddler',
+  PR: 'Preschool',
+  PK: 'PreKindergarten',
+  TK: 'TransitionalKindergarten',
+  KG: 'Kindergarten',
+  '01': '1', '02': '2', '03': '3', '04': '4', '05': '5', '06': '6', '07': '7', '08': '8', '09': '9', '10': '10', '11': '11', '12': '12', '13': '13',
+  PS: 'PostGraduate',
+  UG: 'Ungraded',
+  Other: 'Other',
+};
+
+const NUMBER_GRADE: Readonly<Partial<Record<GradeCode, string>>> = {
+  PK: '-1', KG: '0',
+  '01': '1', '02': '2', '03': '3', '04': '4', '05': '5', '06': '6', '07': '7', '08': '8', '09': '9', '10': '10', '11': '11', '12': '12', '13': '13',
+};
+
+/** Compact spellings (upper case, no spaces or punctuation) → code. Numbers are handled separately. */
+const GRADE_ALIASES: ReadonlyMap<string, GradeCode> = (() => {
+  const m = new Map<string, GradeCode>();
+  const add = (code: GradeCode, ...names: string[]) => names.forEach((n) => m.set(n, code));
+  add('IT', 'IT', 'INFANT', 'TODDLER', 'INFANTTODDLER', 'INFANTSTODDLERS');
+  add('PR', 'PR', 'PRESCHOOL');
+  add('PK', 'PK', 'P', 'PREK', 'PREKINDERGARTEN', 'PREKINDER', 'PK3', 'PK4', 'PREK3', 'PREK4', '4K');
+  add('TK', 'TK', 'TRANSITIONALKINDERGARTEN', 'TRANSITIONALK', 'TRANSK');
+  add('KG', 'K', 'KG', 'KN', 'KDG', 'KINDER', 'KINDERGARTEN', '5K');
+  add('PS', 'PS', 'POSTSECONDARY', 'POSTGRADUATE', 'PG');
+  add('UG', 'UG', 'UNGRADED', 'UNG');
+  add('Other', 'OTHER');
+  const ordinals = ['FIRST', 'SECOND', 'THIRD', 'FOURTH', 'FIFTH', 'SIXTH', 'SEVENTH', 'EIGHTH', 'NINTH', 'TENTH', 'ELEVENTH', 'TWELFTH', 'THIRTEENTH'];
+  const cardinals = ['ONE', 'TWO', 'THREE', 'FOUR', 'FIVE', 'SIX', 'SEVEN', 'EIGHT', 'NINE', 'TEN', 'ELEVEN', 'TWELVE', 'THIRTEEN'];
+  for (let i = 0; i < 13; i++) {
+    const code = GRADE_CODES[5 + i];
+    add(code, ordinals[i], cardinals[i]);
+  }
+  return m;
+})();
+
+function gradeFromNumber(n: number): GradeCode | undefined {
+  if (n === -1) return 'PK';
+  if (n === 0) return 'KG';
+  if (n >= 1 && n <= 13) return GRADE_CODES[4 + n];
+  return undefined;
+}
+
+const GRADE_NUMBER = /^[+-]?\d{1,3}(?:\.0+)?$/;
+const GRADE_WORDS = /\b(?:GRADE|GRD|LEVEL)\b/g;
+const GRADE_ABBREV = /^(?:GR|G)\.?\s*(?=\d)/;
+const GRADE_PUNCT = /[\s._\-/()'’]+/g;
+const GRADE_ORDINAL = /^(\d{1,2})(?:ST|ND|RD|TH)$/;
+
+/**
+ * Recognise a grade level written any way a SIS writes it (K, KG, 0, 00, Kindergarten, -1, PK, Pre-K, TK,
+ * 1, 01, 1st, First, Grade 1, Gr. 9, 12th Grade, 13, UG, …). Undefined when not recognised.
+ */
+export function parseGrade(raw: string): GradeCode | undefined {
+  let s = raw.trim().toUpperCase();
+  if (s === '') return undefined;
+  if (GRADE_NUMBER.test(s)) return gradeFromNumber(Math.trunc(Number(s)));
+  s = s.replace(GRADE_WORDS, ' ').trim().replace(GRADE_ABBREV, '');
+  if (GRADE_NUMBER.test(s)) return gradeFromNumber(Math.trunc(Number(s)));
+  const compact = s.replace(GRADE_PUNCT, '');
+  const ordinal = GRADE_ORDINAL.exec(compact);
+  if (ordinal !== null) return gradeFromNumber(Number(ordinal[1]));
+  return GRADE_ALIASES.get(compact);
+}
+
+const GRADE_MEMO_LIMIT = 4096;
+const gradeMemo = new Map<string, GradeCode | null>();
+
+function parseGradeMemo(raw: string): GradeCode | undefined {
+  const hit = gradeMemo.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const code = parseGrade(raw);
+  if (gradeMemo.size < GRADE_MEMO_LIMIT) gradeMemo.set(raw, code ?? null);
+  return code;
+}
+
+const GRADE_EXPECTED = 'expected a grade such as IT PR PK TK KG 01–12 13 PS UG Other (also K, 0, -1, Pre-K, 1st, First, Grade 1)';
+
+function compileGrade(style: 'oneroster' | 'clever' | 'number'): CompiledTransform {
+  return (v, _ctx, issues) => {
+    if (isBlank(v)) return v;
+    const code = parseGradeMemo(v);
+    if (code === undefined) {
+      issues.push({ rule: 'grade', severity: 'error', value: v, message: `grade "${v.trim()}" is not recognised; ${GRADE_EXPECTED}` });
+      return v;
+    }
+    switch (style) {
+      case 'oneroster':
+        return code;
+      case 'clever':
+        return CLEVER_GRADE[code];
+      case 'number': {
+        const n = NUMBER_GRADE[code];
+        if (n === undefined) {
+          issues.push({
+            rule: 'grade',
+            severity: 'error',
+            value: v,
+            message: `grade "${v.trim()}" (${code}) has no number; expected a grade from Pre-K (-1) and Kindergarten (0) to 13`,
+          });
+          return v;
+        }
+        return n;
+      }
+      default:
+        return assertNever(style, 'grade style');
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// gender, bool
+
+type Sex = 'M' | 'F' | 'X';
+const GENDER_ALIASES: ReadonlyMap<string, Sex> = new Map<string, Sex>([
+  ['M', 'M'], ['MALE', 'M'], ['BOY', 'M'], ['MAN', 'M'],
+  ['F', 'F'], ['FEMALE', 'F'], ['GIRL', 'F'], ['WOMAN', 'F'],
+  ['X', 'X'], ['O', 'X'], ['OTHER', 'X'], ['NB', 'X'], ['NONBINARY', 'X'],
+]);
+const GENDER_WORD: Readonly<Record<Sex, string>> = { M: 'male', F: 'female', X: 'other' };
+
+function compileGender(style: 'letter' | 'word'): CompiledTransform {
+  return (v, _ctx, issues) => {
+    if (isBlank(v)) return v;
+    const sex = GENDER_ALIASES.get(v.trim().toUpperCase().replace(/[\s_-]+/g, ''));
+    if (sex === undefined) {
+      issues.push({
+        rule: 'gender',
+        severity: 'error',
+        value: v,
+        message: `gender "${v.trim()}" is not recognised; expected M, F, X, male, female, other or non-binary`,
+      });
+      return v;
+    }
+    return style === 'letter' ? sex : GENDER_WORD[sex];
+  };
+}
+
+const TRUTHY = new Set(['Y', 'YES', 'TRUE', 'T', '1', 'X', 'ON']);
+const FALSY = new Set(['N', 'NO', 'FALSE', 'F', '0', 'OFF', '']);
+
+function compileBool(style: 'yn' | 'truefalse' | '10'): CompiledTransform {
+  const [yes, no] = style === 'yn' ? ['Y', 'N'] : style === 'truefalse' ? ['true', 'false'] : ['1', '0'];
+  return (v, _ctx, issues) => {
+    const key = v.trim().toUpperCase();
+    if (TRUTHY.has(key)) return yes;
+    if (FALSY.has(key)) return no;
+    issues.push({
+      rule: 'bool',
+      severity: 'error',
+      value: v,
+      message: `"${v.trim()}" is not a yes/no value; expected Y, N, yes, no, true, false, 1, 0, x or blank`,
+    });
+    return v;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// date
+
+export interface DateParts {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+/** True when year-month-day is a real calendar date (leap years included). */
+export function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) return false;
+  if (year < 1 || year > 9999 || month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonth(year, month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+const TIME = String.raw`\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?`;
+/** ISO / SQL: 2012-03-07, 2012/3/7, 2012-03-07T08:15:00Z, 2012-03-07 00:00:00.000, 2012-03-07T00:00:00+02:00 */
+const ISO_DATE = new RegExp(String.raw`^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ]${TIME}\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$`, 'i');
+/** US: 3/7/2012, 03/07/2012, 3-7-2012, 3/7/2012 12:00:00 AM (and 3/7/12, which is reported). */
+const US_DATE = new RegExp(String.raw`^(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})(?:\s+${TIME}(?:\s*[AP]M)?)?$`, 'i');
+const COMPACT_DATE = /^(\d{4})(\d{2})(\d{2})$/;
+
+export type DateParse = DateParts | { readonly error: string };
+
+const DATE_EXPECTED = 'expected YYYY-MM-DD, M/D/YYYY or YYYYMMDD';
+
+/** Parse a date from ISO (with or without time), SQL datetime, US m/d/yyyy or yyyymmdd. */
+export function parseDate(raw: string): DateParse {
+  const s = raw.trim();
+  let m = ISO_DATE.exec(s) ?? COMPACT_DATE.exec(s);
+  let year: number;
+  let month: number;
+  let day: number;
+  if (m !== null) {
+    year = Number(m[1]);
+    month = Number(m[2]);
+    day = Number(m[3]);
+  } else {
+    m = US_DATE.exec(s);
+    if (m === null) return { error: `"${s}" is not a date; ${DATE_EXPECTED}` };
+    if (m[3].length === 2) {
+      return { error: `"${s}" has a 2-digit year; expected a 4-digit year (M/D/YYYY) so the century is not guessed` };
+    }
+    month = Number(m[1]);
+    day = Number(m[2]);
+    year = Number(m[3]);
+  }
+  if (!isCalendarDate(year, month, day)) return { error: `"${s}" is not a real calendar date; ${DATE_EXPECTED}` };
+  return { year, month, day };
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+export function formatDate(d: DateParts, format: 'iso' | 'm/d/yyyy' | 'MM/DD/YYYY' | 'yyyymmdd'): string {
+  switch (format) {
+    case 'iso':
+      return `${pad(d.year, 4)}-${pad(d.month, 2)}-${pad(d.day, 2)}`;
+    case 'm/d/yyyy':
+      return `${d.month}/${d.day}/${pad(d.year, 4)}`;
+    case 'MM/DD/YYYY':
+      return `${pad(d.month, 2)}/${pad(d.day, 2)}/${pad(d.year, 4)}`;
+    case 'yyyymmdd':
+      return `${pad(d.year, 4)}${pad(d.month, 2)}${pad(d.day, 2)}`;
+    default:
+      return assertNever(format, 'date format');
+  }
+}
+
+function compileDate(format: 'iso' | 'm/d/yyyy' | 'MM/DD/YYYY' | 'yyyymmdd'): CompiledTransform {
+  return (v, _ctx, issues) => {
+    if (isBlank(v)) return v;
+    const parsed = parseDate(v);
+    if ('error' in parsed) {
+      issues.push({ rule: 'date', severity: 'error', value: v, message: parsed.error });
+      return v;
+    }
+    return formatDate(parsed, format);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// phone
+
+const callingCodes = new Map<string, string | null>();
+
+function regionCallingCode(region: string): string | null {
+  let code = callingCodes.get(region);
+  if (code === undefined) {
+    code = isSupportedCountry(region) ? getCountryCallingCode(region) : null;
+    callingCodes.set(region, code);
+  }
+  return code;
+}
+
+const NON_DIGITS = /\D+/g;
+
+function compilePhone(style: 'e164' | 'national' | 'digits', fixedRegion: string | undefined): CompiledTransform {
+  const fixed = fixedRegion?.trim().toUpperCase();
+  return (v, ctx, issues) => {
+    const text = v.trim();
+    if (text === '') return v;
+    const region = fixed ?? ctx.phoneRegion.trim().toUpperCase();
+    const home = regionCallingCode(region);
+    const parsed = home !== null
+      ? parsePhoneNumberFromString(text, { defaultCountry: region as CountryCode })
+      : parsePhoneNumberFromString(text);
+    if (parsed === undefined || !parsed.isPossible()) {
+      const digits = text.replace(NON_DIGITS, '');
+      issues.push({
+        rule: 'phone',
+        severity: 'warning',
+        value: v,
+        message: `"${text}" is not a complete phone number for region ${region}; expected a number with area code `
+          + `(or +country code); kept ${digits === '' ? 'nothing (no digits)' : `the digits ${digits}`}`,
+      });
+      return digits;
+    }
+    const domestic = parsed.countryCallingCode === home;
+    switch (style) {
+      case 'e164':
+        return parsed.number;
+      case 'national':
+        return domestic ? parsed.formatNational() : parsed.formatInternational();
+      case 'digits':
+        return domestic ? parsed.nationalNumber : parsed.countryCallingCode + parsed.nationalNumber;
+      default:
+        return assertNever(style, 'phone style');
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// multi
+
+function compileMulti(
+  split: string,
+  join: string,
+  max: number | undefined,
+  each: readonly TransformStep[] | undefined,
+): CompiledTransform {
+  const perPart = each !== undefined && each.length > 0 ? compileTransforms(each) : undefined;
+  return (v, ctx, issues) => {
+    if (isBlank(v)) return v;
+    const raw = split === '' ? [v] : v.split(split);
+    const parts: string[] = [];
+    const seen = new Set<string>();
+    for (const r of raw) {
+      let part = r.trim();
+      if (part === '') continue;
+      if (perPart !== undefined) {
+        part = perPart(part, ctx, issues);
+        if (part === '') continue;
+      }
+      if (seen.has(part)) continue;
+      seen.add(part);
+      parts.push(part);
+    }
+    if (max !== undefined && parts.length > max) {
+      const dropped = parts.slice(max);
+      issues.push({
+        rule: 'max-count',
+        severity: 'warning',
+        value: v,
+        message: `${parts.length} values where at most ${max} are accepted; kept the first ${max}, dropped ${dropped.length} (${dropped.join(', ')})`,
+      });
+      parts.length = Math.max(0, max);
+    }
+    return parts.join(join);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// digits, replace, when
+
+function compileDigits(width: number | undefined): CompiledTransform {
+  return (v, _ctx, issues) => {
+    if (isBlank(v)) return v;
+    const digits = v.replace(NON_DIGITS, '');
+    if (digits === '') {
+      issues.push({ rule: 'digits', severity: 'warning', value: v, message: `"${v.trim()}" has no digits; expected a number` });
+      return digits;
+    }
+    return width !== undefined ? digits.padStart(width, '0') : digits;
+  };
+}
+
+function compileReplace(pattern: string, replacement: string, flags: string | undefined): CompiledTransform {
+  const f = flags ?? 'g';
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern, f.includes('g') ? f : `${f}g`);
+  } catch (e) {
+    throw new Error(`replace: /${pattern}/ is not a valid regular expression (${(e as Error).message})`, { cause: e });
+  }
+  return (v) => (v === '' ? v : v.replace(re, replacement));
+}
+
+/**
+ * `when`: the subject is the named source field (or the value). Conditions compare trimmed and
+ * case-insensitively, and all given conditions must hold; with none, the subject must be non-blank.
+ * `then` / `else` are literal values; without `else` the value is kept.
+ */
+function compileWhen(step: Extract<TransformStep, { op: 'when' }>): CompiledTransform {
+  const field = step.field;
+  const equals = step.equals?.trim().toLowerCase();
+  const among = step.in !== undefined ? new Set(step.in.map((s) => s.trim().toLowerCase())) : undefined;
+  const empty = step.empty;
+  const hasCondition = equals !== undefined || among !== undefined || empty !== undefined;
+  const then = step.then;
+  const otherwise = step.else;
+  return (v, ctx) => {
+    const subject = field !== undefined ? (ctx.field(field) ?? '') : v;
+    let match: boolean;
+    if (!hasCondition) {
+      match = !isBlank(subject);
+    } else {
+      const key = subject.trim().toLowerCase();
+      match = (equals === undefined || key === equals)
+        && (among === undefined || among.has(key))
+        && (empty === undefined || (key === '') === empty);
+    }
+    if (match) return then;
+    return otherwise ?? v;
+  };
+}
