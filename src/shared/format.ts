@@ -55,11 +55,11 @@ export interface ColumnRule {
 
 /** How a target column gets its value for rows of one entity. */
 export interface ColumnMapping {
-  /** A field of the source row (case-insensitive), or several to concatenate with `template`. */
+  /** A field of the source row (case-insensitive); `username|email|student_id` takes the first non-empty. */
   readonly from?: string;
   /** A constant value. */
   readonly const?: string;
-  /** `{first_name} {last_name}` style concatenation of source fields. */
+  /** `{first_name} {last_name}` style concatenation of source fields (after which `transforms` apply). */
   readonly template?: string;
   /** Applied in order to the value. */
   readonly transforms?: readonly TransformStep[];
@@ -133,6 +133,7 @@ export interface FormatDef {
   readonly optionEffects?: readonly {
     readonly option: string;
     readonly equals: boolean | string;
+    readonly omitFiles?: readonly string[];
     readonly omitColumns?: readonly { file: string; column: string }[];
     readonly optionalColumns?: readonly { file: string; column: string }[];
     readonly columnTransforms?: readonly { file: string; column: string; transforms: readonly TransformStep[] }[];

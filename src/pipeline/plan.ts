@@ -1,0 +1,252 @@
+/**
+ * Stage "map" (compile time): a destination's format, options and mapping become a plan —
+ * per file, its header and, per entity, one compiled function per column. Built once per run,
+ * applied to every row.
+ */
+import type { ColumnDef, ColumnMapping, Dialect, Entity, FileDef, FormatDef, HeaderCase } from '../shared/format.js';
+import { resolveDialect } from '../shared/format.js';
+import type { DestinationConfig, SiteMapEntry, SourceConfig } from '../shared/config.schema.js';
+import type { TransformStep } from '../shared/transform.js';
+import type { Finding } from '../shared/run.js';
+import type { EntityRequest } from '../sources/types.js';
+import { compileTransforms, type TransformContext, type TransformIssue } from './transforms.js';
+import { compileColumnCheck, type ValueProblem } from './value-rules.js';
+
+/** Reads a field of the current source row; case-insensitive; null when absent. */
+export type FieldGetter = (name: string) => string | null;
+
+export type CompiledColumn = (get: FieldGetter, issues: TransformIssue[]) => string;
+
+export interface ColumnPlan {
+  readonly def: ColumnDef;
+  readonly header: string;
+  readonly required: boolean;
+  readonly check: (value: string, problems: ValueProblem[]) => void;
+  readonly multiSeparator?: string;
+}
+
+export interface EntityPlan {
+  readonly entity: Entity;
+  readonly request: EntityRequest;
+  readonly columns: readonly CompiledColumn[];
+  readonly filters: readonly { field: string; values: ReadonlySet<string> }[];
+}
+
+export interface ReferencePlan {
+  readonly columnIndex: number;
+  readonly column: string;
+  readonly separator?: string;
+  readonly targetFile: string;
+  readonly severity: 'error' | 'warning';
+}
+
+export interface FilePlan {
+  readonly def: FileDef;
+  readonly dialect: Dialect;
+  readonly columns: readonly ColumnPlan[];
+  readonly entities: readonly EntityPlan[];
+  readonly keyIndexes: readonly number[];
+  readonly references: readonly ReferencePlan[];
+}
+
+export interface Plan {
+  readonly format: FormatDef;
+  /** In delivery (and writing) order. */
+  readonly files: readonly FilePlan[];
+  /** Problems found before reading a row (unmapped required columns, missing entity queries). */
+  readonly findings: readonly Finding[];
+  /** Names of personal-data columns per file (for the audit ledger). */
+  readonly personalColumns: ReadonlyMap<string, readonly string[]>;
+  readonly unmappedSchools: Set<string>;
+}
+
+export function applyHeaderCase(name: string, headerCase: HeaderCase | undefined): string {
+  switch (headerCase ?? 'as-is') {
+    case 'as-is':
+      return name;
+    case 'upper-snake':
+      return splitWords(name).join('_').toUpperCase();
+    case 'lower-snake':
+      return splitWords(name).join('_').toLowerCase();
+    case 'camel': {
+      const words = splitWords(name).map((w) => w.toLowerCase());
+      return words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join('');
+    }
+  }
+}
+
+function splitWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** Compiles one column mapping to a function of the source row. */
+export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<TransformContext, 'field'>): CompiledColumn {
+  if (!mapping) return () => '';
+  const transform = mapping.transforms?.length ? compileTransforms(mapping.transforms as readonly TransformStep[]) : undefined;
+  let base: (get: FieldGetter) => string;
+  if (mapping.const !== undefined) {
+    const value = mapping.const;
+    base = () => value;
+  } else if (mapping.template !== undefined) {
+    const parts = mapping.template.split(/(\{[^}]+\})/).filter((p) => p !== '');
+    base = (get) => {
+      let out = '';
+      for (const p of parts) out += p.startsWith('{') && p.endsWith('}') ? (get(p.slice(1, -1).trim()) ?? '') : p;
+      return out;
+    };
+  } else if (mapping.from !== undefined) {
+    const alternatives = mapping.from.split('|').map((f) => f.trim()).filter(Boolean);
+    if (alternatives.length === 1) {
+      const field = alternatives[0]!;
+      base = (get) => get(field) ?? '';
+    } else {
+      base = (get) => {
+        for (const f of alternatives) {
+          const v = get(f);
+          if (v !== null && v.trim() !== '') return v;
+        }
+        return '';
+      };
+    }
+  } else {
+    base = () => '';
+  }
+  if (!transform) return (get) => base(get);
+  // The getter is stable for all rows of one entity: build the transform context once per getter.
+  let lastGet: FieldGetter | undefined;
+  let tctx: TransformContext | undefined;
+  return (get, issues) => {
+    if (get !== lastGet) {
+      lastGet = get;
+      tctx = { ...ctx, field: get };
+    }
+    return transform(base(get), tctx!, issues);
+  };
+}
+
+export interface PlanInput {
+  readonly format: FormatDef;
+  readonly destination: DestinationConfig;
+  readonly source: SourceConfig;
+  readonly siteMap: readonly SiteMapEntry[];
+}
+
+function optionValue(format: FormatDef, destination: DestinationConfig, id: string): boolean | string | undefined {
+  const declared = format.options?.find((o) => o.id === id);
+  return destination.formatOptions[id] ?? declared?.default;
+}
+
+export function buildPlan({ format, destination, source, siteMap }: PlanInput): Plan {
+  const findings: Finding[] = [];
+  const sites = new Map(siteMap.map((e) => [e.schoolCode, { siteId: e.siteId, label: e.label }]));
+  const unmappedSchools = new Set<string>();
+  const useSisCode = destination.unmappedSchool === 'use-sis-code';
+  const ctx: Omit<TransformContext, 'field'> = {
+    phoneRegion: destination.phoneRegion,
+    site: (code) => {
+      const hit = sites.get(code);
+      if (hit) return hit;
+      unmappedSchools.add(code);
+      return useSisCode ? { siteId: code, label: code } : undefined;
+    },
+  };
+
+  // Option effects: files and columns left out, columns made optional, extra transforms.
+  const omitFiles = new Set<string>();
+  const omitColumns = new Set<string>();
+  const optionalColumns = new Set<string>();
+  const extraTransforms = new Map<string, readonly TransformStep[]>();
+  for (const effect of format.optionEffects ?? []) {
+    if (optionValue(format, destination, effect.option) !== effect.equals) continue;
+    effect.omitFiles?.forEach((f) => omitFiles.add(f));
+    effect.omitColumns?.forEach((c) => omitColumns.add(`${c.file}/${c.column}`));
+    effect.optionalColumns?.forEach((c) => optionalColumns.add(`${c.file}/${c.column}`));
+    effect.columnTransforms?.forEach((c) => extraTransforms.set(`${c.file}/${c.column}`, c.transforms));
+  }
+  for (const c of destination.disabledColumns) omitColumns.add(`${c.file}/${c.column}`);
+
+  const files: FilePlan[] = [];
+  for (const def of [...format.files].sort((a, b) => a.order - b.order)) {
+    if (omitFiles.has(def.name)) continue;
+    const dialect = resolveDialect(format, def);
+    const columnDefs = def.columns.filter((c) => {
+      const id = `${def.name}/${c.name}`;
+      if (!omitColumns.has(id)) return true;
+      if (c.required && !optionalColumns.has(id)) {
+        findings.push(planFinding(def.name, c.name, 'disabled-required', `${c.name} is required by the format and cannot be switched off.`));
+        return true;
+      }
+      return false;
+    });
+    const columns: ColumnPlan[] = columnDefs.map((c) => {
+      const required = c.required && !optionalColumns.has(`${def.name}/${c.name}`);
+      return {
+        def: c,
+        header: applyHeaderCase(c.name, format.headerCase),
+        required,
+        check: compileColumnCheck(c, dialect, { required }),
+        multiSeparator: c.rule?.multi?.separator,
+      };
+    });
+
+    const entities: EntityPlan[] = [];
+    for (const entity of def.entities) {
+      const query = source.entities[entity];
+      const overrides = destination.mapping[def.name]?.[entity] ?? {};
+      const anyMapping = columnDefs.some((c) => overrides[c.name] ?? c.defaults?.[entity]);
+      if (!query) {
+        if (anyMapping || def.entities.length === 1) {
+          findings.push(
+            planFinding(def.name, '', 'no-query', `Source "${source.name}" has no ${entity} ${source.type === 'folder' ? 'file' : 'query'}; ${def.name} needs ${entity} rows.`),
+          );
+        }
+        continue;
+      }
+      const compiled = columnDefs.map((c) => {
+        const mapping = overrides[c.name] ?? c.defaults?.[entity];
+        const required = c.required && !optionalColumns.has(`${def.name}/${c.name}`);
+        if (!mapping && required) {
+          findings.push(planFinding(def.name, c.name, 'unmapped', `${c.name} is required but has no mapping for ${entity} rows.`));
+        }
+        const extra = extraTransforms.get(`${def.name}/${c.name}`);
+        const effective: ColumnMapping | undefined = extra ? { ...(mapping ?? {}), transforms: [...(mapping?.transforms ?? []), ...extra] } : mapping;
+        return compileMapping(effective, ctx);
+      });
+      const filters = destination.rowFilters
+        .filter((f) => !f.entities || f.entities.includes(entity))
+        .map((f) => ({ field: f.field, values: new Set(f.values) }));
+      entities.push({ entity, request: { entity, query: query.query, file: query.file }, columns: compiled, filters });
+    }
+
+    const headerIndex = new Map(columnDefs.map((c, i) => [c.name, i]));
+    const keyIndexes = def.key.map((k) => {
+      const i = headerIndex.get(k);
+      if (i === undefined) throw new Error(`Format ${format.id}: ${def.name} key column ${k} is not one of its columns.`);
+      return i;
+    });
+    const references: ReferencePlan[] = [];
+    for (const ref of def.references ?? []) {
+      const i = headerIndex.get(ref.column);
+      if (i === undefined) continue;
+      if (omitFiles.has(ref.file)) continue;
+      references.push({
+        columnIndex: i,
+        column: ref.column,
+        separator: columnDefs[i]!.rule?.multi?.separator,
+        targetFile: ref.file,
+        severity: ref.severity ?? 'error',
+      });
+    }
+    files.push({ def, dialect, columns, entities, keyIndexes, references });
+  }
+
+  const personalColumns = new Map(files.map((f) => [f.def.name, f.columns.filter((c) => c.def.personal).map((c) => c.header)]));
+  return { format, files, findings, personalColumns, unmappedSchools };
+}
+
+function planFinding(file: string, column: string, rule: string, message: string): Finding {
+  return { severity: 'error', file, row: 0, column, value: '', rule, message };
+}

@@ -1,0 +1,510 @@
+/**
+ * The whole sync, in one place:  source → map → validate → write → deliver → record.
+ *
+ * Rows stream from the source session through the compiled mapping and the checks straight into
+ * the CSV writer; only counts, capped findings and row fingerprints (in a scratch SQLite file)
+ * are kept. Nothing reaches the destination unless validation passed and the safety guard agreed.
+ */
+import { mkdirSync, rmSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentContext } from '../agent/context.js';
+import { destinationSecretOwner, loadSecrets, sourceSecretOwner } from '../agent/context.js';
+import type { DestinationConfig } from '../shared/config.schema.js';
+import type { FormatDef } from '../shared/format.js';
+import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
+import { getFormat } from '../formats/registry.js';
+import { getSourceDriver } from '../sources/registry.js';
+import type { Row, SourceSession } from '../sources/types.js';
+import { getDestinationDriver } from '../destinations/registry.js';
+import type { DeliveryReceipt, StagedFile } from '../destinations/types.js';
+import { buildPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
+import type { TransformIssue } from './transforms.js';
+import type { ValueProblem } from './value-rules.js';
+import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
+import { FingerprintDb, fingerprintPath, hashRow, promoteFingerprintFile } from './fingerprints.js';
+import { evaluateGuard } from './guard.js';
+import { writeOneRosterManifest, zipFiles } from './packaging.js';
+
+export interface RunOptions {
+  readonly trigger: RunTrigger;
+  /** Build, validate and diff, but deliver nothing and keep no fingerprints (preview). */
+  readonly dryRun?: boolean;
+  readonly signal?: AbortSignal;
+  /** Live progress for a console or the GUI. */
+  readonly onEvent?: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void;
+  readonly now?: () => Date;
+}
+
+export interface RunResult {
+  readonly runId: number;
+  readonly destination: string;
+  readonly status: RunStatus;
+  readonly message: string;
+  readonly files: readonly RunFileRecord[];
+  readonly diff: readonly FileDiff[];
+  readonly errors: number;
+  readonly warnings: number;
+  readonly holdReasons: readonly string[];
+  readonly outputDir: string;
+  readonly findings: readonly Finding[];
+}
+
+/** Findings kept per run in the store; all are counted. */
+const FINDINGS_KEPT = 5000;
+
+class FindingSink {
+  errors = 0;
+  warnings = 0;
+  readonly kept: Finding[] = [];
+  add(f: Finding): void {
+    if (f.severity === 'error') this.errors++;
+    else this.warnings++;
+    if (this.kept.length < FINDINGS_KEPT) this.kept.push(f);
+  }
+}
+
+class RunFailure extends Error {
+  constructor(
+    message: string,
+    readonly stage: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Case-insensitive field access to the current row; the key map is learnt from the first row of each read. */
+function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
+  let current: Row = {};
+  let keys: Map<string, string> | undefined;
+  let keyCount = -1;
+  return {
+    set(row) {
+      current = row;
+      const names = Object.keys(row);
+      if (!keys || names.length !== keyCount) {
+        keys = new Map(names.map((n) => [n.trim().toLowerCase(), n]));
+        keyCount = names.length;
+      }
+    },
+    get(name) {
+      const key = keys?.get(name.toLowerCase());
+      if (key === undefined) return null;
+      return current[key] ?? null;
+    },
+  };
+}
+
+export async function runSync(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
+  const { store } = ctx;
+  const now = options.now ?? (() => new Date());
+  const destination = store.getDestination(destinationName);
+  if (!destination) throw new Error(`No destination named "${destinationName}". Known: ${store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
+
+  const dryRun = options.dryRun ?? false;
+  const runId = store.createRun(destination.name, options.trigger, dryRun);
+  const runDir = join(ctx.layout.runsDir, String(runId));
+  const filesDir = join(runDir, 'files');
+  mkdirSync(filesDir, { recursive: true });
+  store.updateRun(runId, { outputDir: filesDir });
+
+  const timings: Record<string, number> = {};
+  const log = (level: 'info' | 'warn' | 'error', stage: string, message: string): void => {
+    store.addRunEvent(runId, level, stage, message);
+    options.onEvent?.(level, stage, message);
+  };
+  const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[stage] = Math.round((timings[stage] ?? 0) + performance.now() - started);
+    }
+  };
+
+  const sink = new FindingSink();
+  let diff: FileDiff[] = [];
+  let holdReasons: string[] = [];
+  let fileRecords: RunFileRecord[] = [];
+  let fingerprints: FingerprintDb | undefined;
+  const finish = (status: RunStatus, message: string): RunResult => {
+    store.addFindings(runId, sink.kept);
+    store.setRunFiles(runId, fileRecords);
+    const rows = fileRecords.filter((f) => f.name.endsWith('.csv') && f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0);
+    store.updateRun(runId, {
+      status,
+      endedAt: now().toISOString(),
+      errors: sink.errors,
+      warnings: sink.warnings,
+      rows,
+      message,
+      stageTimings: timings,
+      holdReasons,
+      diff,
+    });
+    log(status === 'failed' ? 'error' : status === 'held' ? 'warn' : 'info', 'record', `Run ${status}: ${message}`);
+    return { runId, destination: destination.name, status, message, files: fileRecords, diff, errors: sink.errors, warnings: sink.warnings, holdReasons, outputDir: filesDir, findings: sink.kept };
+  };
+
+  try {
+    log('info', 'plan', `${dryRun ? 'Preview' : 'Run'} of ${destination.name} started (${options.trigger}).`);
+    const source = store.getSource(destination.source);
+    if (!source) throw new RunFailure(`Destination ${destination.name} reads source "${destination.source}", which does not exist.`, 'plan');
+    const format = getFormat(destination.format, store.listCustomFormats() as FormatDef[]);
+    const plan = buildPlan({ format, destination, source, siteMap: store.getSiteMap(destination.name) });
+    plan.findings.forEach((f) => sink.add(f));
+    if (sink.errors > 0) {
+      throw new RunFailure(`The mapping is incomplete: ${plan.findings[0]!.file} ${plan.findings[0]!.message}`, 'plan');
+    }
+
+    // ---- source → map → validate → write (streamed) -------------------------------------
+    const driver = getSourceDriver(source.type);
+    const previousPath = fingerprintPath(ctx.layout.fingerprintsDir, destination.name);
+    fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath);
+    const fp = fingerprints;
+    const written: WrittenFile[] = [];
+    const session: SourceSession = await timed('connect', async () => {
+      try {
+        return await driver.open(source.settings, loadSecrets(ctx, sourceSecretOwner(source.name), driver.secretFields));
+      } catch (err) {
+        throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
+      }
+    });
+    try {
+      for (const file of plan.files) {
+        if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
+        const result = await timed('extract', () => writeFile(file, session, fp, destination, sink, filesDir, options.signal, log));
+        written.push(result);
+        fileRecords.push({ name: result.name, rows: result.rows, bytes: result.bytes, sha256: result.sha256, personalColumns: plan.personalColumns.get(file.def.name) ?? [] });
+        log('info', 'write', `${file.def.name}: ${result.rows} rows, ${result.bytes} bytes.`);
+      }
+    } finally {
+      await session.close().catch(() => undefined);
+    }
+
+    await timed('validate', () => {
+      for (const ref of fp.unresolvedReferences()) {
+        sink.add({
+          severity: ref.severity === 'warning' ? 'warning' : 'error',
+          file: ref.file,
+          row: ref.row,
+          column: ref.column,
+          value: ref.value,
+          rule: 'reference',
+          message: `${ref.value} is not a ${ref.targetFile} record in this delivery.`,
+          origin: ref.origin ?? undefined,
+        });
+      }
+      reportUnmappedSchools(plan, destination, log);
+    });
+
+    const staged = await timed('package', () => packageFiles(plan, destination, written, filesDir));
+    fileRecords = staged.map((f) => ({ name: f.name, rows: f.rows, bytes: f.bytes, sha256: f.sha256, personalColumns: personalFor(plan, f, written) }));
+
+    diff = await timed('diff', () => fp.diff(plan.files.map((f) => f.def.name)));
+    for (const d of diff) {
+      log('info', 'diff', `${d.file}: ${d.current} records (${d.added} added, ${d.removed} removed, ${d.changed} changed since the last good delivery).`);
+    }
+
+    if (sink.errors > 0 && destination.onValidationError === 'block') {
+      const first = sink.kept.find((f) => f.severity === 'error');
+      throw new RunFailure(
+        `${sink.errors} validation error(s); nothing was delivered. First: ${first ? `${first.file} row ${first.row} ${first.column} "${first.value}": ${first.message}` : ''}`,
+        'validate',
+      );
+    }
+
+    holdReasons = evaluateGuard(diff, destination.guard, fp.hasPrevious);
+    if (destination.syncMode === 'delta') fp.keepRemovedFromPrevious();
+
+    if (dryRun) {
+      fp.close();
+      const status: RunStatus = holdReasons.length ? 'held' : sink.errors ? 'partial' : 'success';
+      const result = finish(status, `Preview only: nothing delivered. ${holdReasons.length ? `Would be held: ${holdReasons.join(' ')}` : `${sink.errors} error(s), ${sink.warnings} warning(s).`}`);
+      rmSync(join(runDir, 'fingerprints.db'), { force: true });
+      return result;
+    }
+
+    if (holdReasons.length) {
+      fp.close();
+      for (const r of holdReasons) log('warn', 'guard', r);
+      return finish('held', `Held for approval, nothing delivered: ${holdReasons.join(' ')} Approve with: rostersync approve ${runId}`);
+    }
+
+    // ---- deliver → record -------------------------------------------------------------
+    const receipt = await timed('deliver', () => deliverStaged(ctx, destination, staged, options, log));
+    await timed('record', () => {
+      recordDelivery(ctx, destination, runId, staged, receipt, fileRecords);
+      fileRecords = mergeReceipt(fileRecords, receipt);
+      fp.promoteTo(previousPath);
+      fingerprints = undefined;
+      cleanupAfterDelivery(ctx, destination, runDir);
+    });
+    const status: RunStatus = sink.errors > 0 ? 'partial' : 'success';
+    return finish(
+      status,
+      `${receipt.message}${sink.errors ? ` ${sink.errors} row error(s) were left out.` : ''}${sink.warnings ? ` ${sink.warnings} warning(s).` : ''}`,
+    );
+  } catch (err) {
+    fingerprints?.close();
+    rmSync(join(runDir, 'fingerprints.db'), { force: true });
+    const stage = err instanceof RunFailure ? err.stage : 'run';
+    const message = err instanceof Error ? err.message : String(err);
+    log('error', stage, message);
+    const kept = existsSync(filesDir) && readdirSync(filesDir).length > 0 ? ` Generated files are kept in ${filesDir}.` : '';
+    return finish('failed', `${message}${kept}`);
+  }
+}
+
+async function writeFile(
+  file: FilePlan,
+  session: SourceSession,
+  fp: FingerprintDb,
+  destination: DestinationConfig,
+  sink: FindingSink,
+  dir: string,
+  signal: AbortSignal | undefined,
+  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+): Promise<WrittenFile> {
+  const name = file.def.name;
+  const writer = new CsvFileWriter(name, join(dir, name), file.columns.map((c) => c.header), file.dialect);
+  const skipBadRows = destination.onValidationError === 'skip-rows';
+  const delta = destination.syncMode === 'delta';
+  const issues: TransformIssue[] = [];
+  const problems: ValueProblem[] = [];
+  const width = file.columns.length;
+  let outRow = 0;
+  let skipped = 0;
+  try {
+    for (const entity of file.entities) {
+      const access = fieldAccess();
+      let read = 0;
+      for await (const sourced of session.read(entity.request, { signal })) {
+        read++;
+        access.set(sourced.row);
+        if (entity.filters.length && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''))) continue;
+
+        const rowNumber = outRow + 1;
+        const values = new Array<string>(width);
+        let rowErrors = 0;
+        const report = (severity: 'error' | 'warning', column: string, value: string, rule: string, message: string): void => {
+          if (severity === 'error') rowErrors++;
+          sink.add({ severity, file: name, row: rowNumber, column, value, rule, message, origin: sourced.origin });
+        };
+        for (let i = 0; i < width; i++) {
+          const column = file.columns[i]!;
+          const value = entity.columns[i]!(access.get, issues);
+          values[i] = value;
+          if (issues.length) {
+            for (const issue of issues) report(issue.severity, column.header, issue.value, issue.rule, issue.message);
+            issues.length = 0;
+          }
+          column.check(value, problems);
+          if (problems.length) {
+            for (const p of problems) report(p.severity, column.header, value, p.rule, p.message);
+            problems.length = 0;
+          }
+        }
+
+        for (const ref of file.references) {
+          const value = values[ref.columnIndex]!;
+          if (!value) continue;
+          const parts = ref.separator ? value.split(ref.separator) : [value];
+          for (const part of parts) {
+            if (!part) continue;
+            if (ref.targetFile === name) {
+              fp.deferReference(name, rowNumber, ref.column, part, ref.targetFile, ref.severity, sourced.origin);
+            } else if (!fp.hasKeyIn(ref.targetFile, part)) {
+              report(ref.severity, ref.column, part, 'reference', `${part} is not a ${ref.targetFile} record in this delivery.`);
+            }
+          }
+        }
+
+        if (rowErrors > 0 && skipBadRows) {
+          skipped++;
+          continue;
+        }
+        const key = file.keyIndexes.map((i) => values[i]).join('\u001f');
+        const rowHash = hashRow(values);
+        if (key && !fp.addKey(name, key, rowHash)) {
+          report('error', file.def.key.join('+'), key.replace(/\u001f/g, '+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
+          if (skipBadRows) {
+            skipped++;
+            continue;
+          }
+        }
+        if (delta) {
+          const previous = fp.previous(name, key);
+          if (previous && previous.equals(rowHash)) continue;
+        }
+        outRow++;
+        await writer.write(values);
+      }
+      log('info', 'source', `${name}: read ${read} ${entity.entity} rows.`);
+    }
+    if (skipped) log('warn', 'validate', `${name}: ${skipped} row(s) with errors left out.`);
+    return await writer.finish();
+  } catch (err) {
+    await writer.abort();
+    if (err instanceof RunFailure) throw err;
+    throw new RunFailure(`${name}: ${(err as Error).message}`, 'source');
+  }
+}
+
+function reportUnmappedSchools(plan: Plan, destination: DestinationConfig, log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void): void {
+  if (!plan.unmappedSchools.size) return;
+  const codes = [...plan.unmappedSchools].sort().join(', ');
+  log(
+    destination.unmappedSchool === 'use-sis-code' ? 'warn' : 'error',
+    'map',
+    `School codes not in the site map of ${destination.name}: ${codes}.${destination.unmappedSchool === 'use-sis-code' ? ' Their SIS codes were sent as site IDs.' : ''}`,
+  );
+}
+
+interface StagedWritten extends WrittenFile {
+  readonly order: number;
+}
+
+async function packageFiles(plan: Plan, destination: DestinationConfig, written: readonly WrittenFile[], dir: string): Promise<StagedWritten[]> {
+  const order = new Map(plan.files.map((f) => [f.def.name, f.def.order]));
+  let files: StagedWritten[] = written.map((w) => ({ ...w, order: order.get(w.name) ?? 0 }));
+  const packaging = plan.format.packaging;
+  if (packaging?.oneRosterManifest) {
+    const systemName = String(destination.formatOptions.systemName ?? plan.format.options?.find((o) => o.id === 'systemName')?.default ?? 'RosterSync');
+    const manifest = writeOneRosterManifest(dir, written, systemName, destination.syncMode === 'delta' ? 'delta' : 'bulk');
+    files = [{ ...manifest, order: 0 }, ...files];
+  }
+  const zipOption = plan.format.options?.find((o) => o.id === 'zip');
+  const zipWanted = packaging?.zip && (zipOption ? (destination.formatOptions.zip ?? zipOption.default) === true : true);
+  if (zipWanted && packaging?.zip) {
+    const zip = await zipFiles(dir, packaging.zip, files);
+    for (const f of files) rmSync(f.path, { force: true });
+    return [{ ...zip, order: 0 }];
+  }
+  return files;
+}
+
+function personalFor(plan: Plan, file: WrittenFile, written: readonly WrittenFile[]): string[] {
+  if (plan.personalColumns.has(file.name)) return [...plan.personalColumns.get(file.name)!];
+  if (file.name.endsWith('.zip')) return written.flatMap((w) => (plan.personalColumns.get(w.name) ?? []).map((c) => `${w.name}:${c}`));
+  return [];
+}
+
+async function deliverStaged(
+  ctx: AgentContext,
+  destination: DestinationConfig,
+  staged: readonly StagedWritten[],
+  options: RunOptions,
+  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+): Promise<DeliveryReceipt> {
+  const driver = getDestinationDriver(destination.type);
+  const files: StagedFile[] = staged.map((f) => ({ name: f.name, localPath: f.path, bytes: f.bytes, sha256: f.sha256, order: f.order }));
+  log('info', 'deliver', `Delivering ${files.length} file(s) to ${destination.name} (${driver.displayName}).`);
+  try {
+    return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, {
+      signal: options.signal,
+      now: options.now?.() ?? new Date(),
+      log: (level, message) => log(level, 'deliver', message),
+      remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value),
+    });
+  } catch (err) {
+    throw new RunFailure(`Delivery to ${destination.name} failed: ${(err as Error).message}`, 'deliver');
+  }
+}
+
+function mergeReceipt(records: readonly RunFileRecord[], receipt: DeliveryReceipt): RunFileRecord[] {
+  return records.map((r) => {
+    const d = receipt.files.find((f) => f.name === r.name);
+    return d ? { ...r, remotePath: d.remotePath, deliveredBytes: d.bytes, durationMs: d.durationMs, attempts: d.attempts } : r;
+  });
+}
+
+function recordDelivery(
+  ctx: AgentContext,
+  destination: DestinationConfig,
+  runId: number,
+  staged: readonly StagedWritten[],
+  receipt: DeliveryReceipt,
+  records: readonly RunFileRecord[],
+): void {
+  const deliveredAt = new Date().toISOString();
+  ctx.store.addAuditEntries(
+    staged.map((f) => ({
+      runId,
+      destination: destination.name,
+      destinationType: destination.type,
+      deliveredAt,
+      file: f.name,
+      remotePath: receipt.files.find((r) => r.name === f.name)?.remotePath ?? null,
+      records: f.rows,
+      sha256: f.sha256,
+      personalColumns: records.find((r) => r.name === f.name)?.personalColumns ?? [],
+    })),
+  );
+}
+
+/** Generated files are not kept longer than needed: deleted after delivery unless the destination keeps them N days. */
+function cleanupAfterDelivery(ctx: AgentContext, destination: DestinationConfig, runDir: string): void {
+  if (destination.keepDeliveredDays === 0) rmSync(runDir, { recursive: true, force: true });
+  pruneRunFolders(ctx.layout.runsDir, destination.keepDeliveredDays, ctx);
+}
+
+export function pruneRunFolders(runsDir: string, keepDays: number, ctx: AgentContext): void {
+  if (!existsSync(runsDir)) return;
+  const cutoff = Date.now() - keepDays * 86_400_000;
+  for (const entry of readdirSync(runsDir)) {
+    const id = Number(entry);
+    if (!Number.isInteger(id)) continue;
+    const run = ctx.store.getRun(id);
+    if (!run || run.status === 'running' || run.status === 'held' || run.status === 'failed') continue;
+    const path = join(runsDir, entry);
+    if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/** Delivers exactly the files a held run produced, once an admin approved them. */
+export async function approveHeldRun(ctx: AgentContext, runId: number, options: Omit<RunOptions, 'trigger' | 'dryRun'> = {}): Promise<RunResult> {
+  const { store } = ctx;
+  const run = store.getRunDetail(runId);
+  if (!run) throw new Error(`No run ${runId}.`);
+  if (run.status !== 'held') throw new Error(`Run ${runId} is ${run.status}, not held: only a held run can be approved.`);
+  const destination = store.getDestination(run.destination);
+  if (!destination) throw new Error(`Run ${runId} was for destination "${run.destination}", which no longer exists.`);
+  const runDir = join(ctx.layout.runsDir, String(runId));
+  const log = (level: 'info' | 'warn' | 'error', stage: string, message: string): void => {
+    store.addRunEvent(runId, level, stage, message);
+    options.onEvent?.(level, stage, message);
+  };
+  const staged: StagedWritten[] = run.files.map((f, i) => ({ name: f.name, path: join(runDir, 'files', f.name), rows: f.rows, bytes: f.bytes, sha256: f.sha256, order: i }));
+  const missing = staged.filter((f) => !existsSync(f.path));
+  if (missing.length) throw new Error(`Run ${runId}'s files are gone (${missing.map((f) => f.name).join(', ')}); run the sync again instead.`);
+  store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
+  log('info', 'approve', `Approved by an administrator; delivering the held files.`);
+  try {
+    const receipt = await deliverStaged(ctx, destination, staged, { ...options, trigger: 'approval' }, log);
+    const records = mergeReceipt(run.files, receipt);
+    recordDelivery(ctx, destination, runId, staged, receipt, records);
+    store.setRunFiles(runId, records);
+    const fpFile = join(runDir, 'fingerprints.db');
+    if (existsSync(fpFile)) promoteFingerprintFile(fpFile, fingerprintPath(ctx.layout.fingerprintsDir, destination.name));
+    cleanupAfterDelivery(ctx, destination, runDir);
+    const message = `Approved and delivered: ${receipt.message}`;
+    store.updateRun(runId, { status: 'success', endedAt: new Date().toISOString(), message });
+    log('info', 'record', message);
+    return { runId, destination: destination.name, status: 'success', message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
+  } catch (err) {
+    const message = `Approved, but delivery failed: ${(err as Error).message} The held files stay in ${join(runDir, 'files')}; approve again to retry.`;
+    store.updateRun(runId, { status: 'held', message });
+    log('error', 'deliver', message);
+    return { runId, destination: destination.name, status: 'failed', message, files: run.files, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
+  }
+}
+
+/** Discards a held run: nothing is delivered and its files are deleted. */
+export function discardHeldRun(ctx: AgentContext, runId: number): void {
+  const run = ctx.store.getRun(runId);
+  if (!run) throw new Error(`No run ${runId}.`);
+  if (run.status !== 'held') throw new Error(`Run ${runId} is ${run.status}, not held: only a held run can be discarded.`);
+  rmSync(join(ctx.layout.runsDir, String(runId)), { recursive: true, force: true });
+  ctx.store.updateRun(runId, { status: 'discarded', message: 'Discarded by an administrator; nothing was delivered.' });
+  ctx.store.addRunEvent(runId, 'info', 'approve', 'Discarded by an administrator; nothing was delivered.');
+}

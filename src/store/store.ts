@@ -1,0 +1,559 @@
+/**
+ * The agent's own store: one SQLite file in the home folder (WAL), schema versioned by
+ * PRAGMA user_version and upgraded in place by the ordered migrations.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  destinationConfigSchema,
+  sourceConfigSchema,
+  siteMapEntrySchema,
+  notificationsSchema,
+  settingsSchema,
+  type DestinationConfig,
+  type SourceConfig,
+  type SiteMapEntry,
+  type NotificationsConfig,
+} from '../shared/config.schema.js';
+import type { z } from 'zod';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+import type {
+  Finding,
+  FileDiff,
+  RunDetail,
+  RunEvent,
+  RunFileRecord,
+  RunStatus,
+  RunSummary,
+  RunTrigger,
+} from '../shared/run.js';
+
+export type StoreDatabase = Database.Database;
+
+export function migrate(db: StoreDatabase, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
+  if (current > latest) {
+    throw new Error(
+      `The store was written by a newer RosterSync (schema ${current}; this version knows up to ${latest}). Upgrade RosterSync or restore a backup.`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return latest;
+}
+
+export interface RunFilter {
+  readonly destination?: string;
+  readonly status?: RunStatus;
+  readonly since?: string;
+  readonly until?: string;
+  readonly limit?: number;
+  readonly offset?: number;
+}
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly runId: number;
+  readonly destination: string;
+  readonly destinationType: string;
+  readonly deliveredAt: string;
+  readonly file: string;
+  readonly remotePath: string | null;
+  readonly records: number;
+  readonly sha256: string;
+  readonly personalColumns: readonly string[];
+}
+
+const now = (): string => new Date().toISOString();
+
+interface RunRow {
+  id: number;
+  destination: string;
+  trigger: RunTrigger;
+  status: RunStatus;
+  dry_run: number;
+  started_at: string;
+  ended_at: string | null;
+  errors: number;
+  warnings: number;
+  rows: number;
+  message: string | null;
+  output_dir: string | null;
+  stage_timings: string;
+  hold_reasons: string;
+  diff: string;
+  pid: number | null;
+}
+
+function toSummary(r: RunRow): RunSummary {
+  return {
+    id: r.id,
+    destination: r.destination,
+    trigger: r.trigger,
+    status: r.status,
+    dryRun: r.dry_run === 1,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    errors: r.errors,
+    warnings: r.warnings,
+    rows: r.rows,
+    message: r.message,
+  };
+}
+
+export class Store {
+  readonly db: StoreDatabase;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 10000');
+    migrate(this.db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  // ---- key/value settings ------------------------------------------------------------
+  getSetting<T>(key: string, schema: z.ZodType<T>): T {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return schema.parse(row ? JSON.parse(row.value) : {});
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(key, JSON.stringify(value));
+  }
+
+  getNotifications(): NotificationsConfig {
+    return this.getSetting('notifications', notificationsSchema);
+  }
+
+  getGeneralSettings(): z.infer<typeof settingsSchema> {
+    return this.getSetting('general', settingsSchema);
+  }
+
+  // ---- sources ------------------------------------------------------------------------
+  listSources(): SourceConfig[] {
+    const rows = this.db.prepare('SELECT config FROM sources ORDER BY name').all() as { config: string }[];
+    return rows.map((r) => sourceConfigSchema.parse(JSON.parse(r.config)));
+  }
+
+  getSource(name: string): SourceConfig | undefined {
+    const row = this.db.prepare('SELECT config FROM sources WHERE name = ?').get(name) as { config: string } | undefined;
+    return row ? sourceConfigSchema.parse(JSON.parse(row.config)) : undefined;
+  }
+
+  saveSource(config: SourceConfig): void {
+    const parsed = sourceConfigSchema.parse(config);
+    this.db
+      .prepare(
+        `INSERT INTO sources (name, type, config, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET type = excluded.type, config = excluded.config, updated_at = excluded.updated_at`,
+      )
+      .run(parsed.name, parsed.type, JSON.stringify(parsed), now());
+  }
+
+  deleteSource(name: string): boolean {
+    const users = this.listDestinations().filter((d) => d.source === name).map((d) => d.name);
+    if (users.length) throw new Error(`Source "${name}" is used by destination(s) ${users.join(', ')}: change or delete them first.`);
+    this.deleteSecrets(`source:${name}`);
+    return this.db.prepare('DELETE FROM sources WHERE name = ?').run(name).changes > 0;
+  }
+
+  // ---- destinations -------------------------------------------------------------------
+  listDestinations(): DestinationConfig[] {
+    const rows = this.db.prepare('SELECT config FROM destinations ORDER BY name').all() as { config: string }[];
+    return rows.map((r) => destinationConfigSchema.parse(JSON.parse(r.config)));
+  }
+
+  getDestination(name: string): DestinationConfig | undefined {
+    const row = this.db.prepare('SELECT config FROM destinations WHERE name = ?').get(name) as { config: string } | undefined;
+    return row ? destinationConfigSchema.parse(JSON.parse(row.config)) : undefined;
+  }
+
+  saveDestination(config: DestinationConfig): void {
+    const parsed = destinationConfigSchema.parse(config);
+    this.db
+      .prepare(
+        `INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
+      )
+      .run(parsed.name, JSON.stringify(parsed), now());
+  }
+
+  deleteDestination(name: string): boolean {
+    this.deleteSecrets(`destination:${name}`);
+    this.db.prepare('DELETE FROM site_map WHERE destination = ?').run(name);
+    this.db.prepare('DELETE FROM destination_state WHERE destination = ?').run(name);
+    return this.db.prepare('DELETE FROM destinations WHERE name = ?').run(name).changes > 0;
+  }
+
+  getDestinationState(destination: string, key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM destination_state WHERE destination = ? AND key = ?').get(destination, key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  }
+
+  setDestinationState(destination: string, key: string, value: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO destination_state (destination, key, value) VALUES (?, ?, ?)
+         ON CONFLICT(destination, key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(destination, key, value);
+  }
+
+  // ---- custom formats -----------------------------------------------------------------
+  listCustomFormats(): unknown[] {
+    return (this.db.prepare('SELECT definition FROM custom_formats ORDER BY id').all() as { definition: string }[]).map((r) =>
+      JSON.parse(r.definition),
+    );
+  }
+
+  saveCustomFormat(id: string, definition: unknown): void {
+    this.db
+      .prepare(
+        `INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
+      )
+      .run(id, JSON.stringify(definition), now());
+  }
+
+  deleteCustomFormat(id: string): boolean {
+    return this.db.prepare('DELETE FROM custom_formats WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ---- site map -----------------------------------------------------------------------
+  getSiteMap(destination: string): SiteMapEntry[] {
+    return (
+      this.db
+        .prepare('SELECT school_code AS schoolCode, site_id AS siteId, label FROM site_map WHERE destination = ? ORDER BY school_code')
+        .all(destination) as SiteMapEntry[]
+    ).map((e) => ({ ...e }));
+  }
+
+  /** Replaces the destination's whole site map. */
+  replaceSiteMap(destination: string, entries: readonly SiteMapEntry[]): void {
+    const parsed = entries.map((e) => siteMapEntrySchema.parse(e));
+    const seen = new Set<string>();
+    for (const e of parsed) {
+      if (seen.has(e.schoolCode)) throw new Error(`Site map: school code "${e.schoolCode}" appears twice.`);
+      seen.add(e.schoolCode);
+    }
+    const insert = this.db.prepare('INSERT INTO site_map (destination, school_code, site_id, label) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM site_map WHERE destination = ?').run(destination);
+      for (const e of parsed) insert.run(destination, e.schoolCode, e.siteId, e.label);
+    })();
+  }
+
+  // ---- secrets (sealed strings only; sealing is src/secrets/) ---------------------------
+  getSealedSecret(owner: string, field: string): string | undefined {
+    const row = this.db.prepare('SELECT sealed FROM secrets WHERE owner = ? AND field = ?').get(owner, field) as
+      | { sealed: string }
+      | undefined;
+    return row?.sealed;
+  }
+
+  listSealedSecrets(): { owner: string; field: string; sealed: string }[] {
+    return this.db.prepare('SELECT owner, field, sealed FROM secrets ORDER BY owner, field').all() as {
+      owner: string;
+      field: string;
+      sealed: string;
+    }[];
+  }
+
+  setSealedSecret(owner: string, field: string, sealed: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO secrets (owner, field, sealed) VALUES (?, ?, ?)
+         ON CONFLICT(owner, field) DO UPDATE SET sealed = excluded.sealed`,
+      )
+      .run(owner, field, sealed);
+  }
+
+  deleteSecret(owner: string, field: string): void {
+    this.db.prepare('DELETE FROM secrets WHERE owner = ? AND field = ?').run(owner, field);
+  }
+
+  deleteSecrets(owner: string): void {
+    this.db.prepare('DELETE FROM secrets WHERE owner = ?').run(owner);
+  }
+
+  // ---- runs ---------------------------------------------------------------------------
+  createRun(destination: string, trigger: RunTrigger, dryRun: boolean): number {
+    const info = this.db
+      .prepare('INSERT INTO runs (destination, trigger, status, dry_run, started_at, pid) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(destination, trigger, 'running', dryRun ? 1 : 0, now(), process.pid);
+    return Number(info.lastInsertRowid);
+  }
+
+  updateRun(
+    id: number,
+    fields: Partial<{
+      status: RunStatus;
+      endedAt: string | null;
+      errors: number;
+      warnings: number;
+      rows: number;
+      message: string | null;
+      outputDir: string | null;
+      stageTimings: Record<string, number>;
+      holdReasons: readonly string[];
+      diff: readonly FileDiff[];
+    }>,
+  ): void {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    const put = (column: string, value: unknown): void => {
+      sets.push(`${column} = ?`);
+      values.push(value);
+    };
+    if (fields.status !== undefined) put('status', fields.status);
+    if (fields.endedAt !== undefined) put('ended_at', fields.endedAt);
+    if (fields.errors !== undefined) put('errors', fields.errors);
+    if (fields.warnings !== undefined) put('warnings', fields.warnings);
+    if (fields.rows !== undefined) put('rows', fields.rows);
+    if (fields.message !== undefined) put('message', fields.message);
+    if (fields.outputDir !== undefined) put('output_dir', fields.outputDir);
+    if (fields.stageTimings !== undefined) put('stage_timings', JSON.stringify(fields.stageTimings));
+    if (fields.holdReasons !== undefined) put('hold_reasons', JSON.stringify(fields.holdReasons));
+    if (fields.diff !== undefined) put('diff', JSON.stringify(fields.diff));
+    if (!sets.length) return;
+    values.push(id);
+    this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+  }
+
+  addRunEvent(runId: number, level: RunEvent['level'], stage: string, message: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO run_events (run_id, seq, at, level, stage, message)
+         VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?), ?, ?, ?, ?)`,
+      )
+      .run(runId, runId, now(), level, stage, message);
+  }
+
+  addFindings(runId: number, findings: readonly Finding[]): void {
+    if (!findings.length) return;
+    const insert = this.db.prepare(
+      `INSERT INTO run_findings (run_id, severity, file, row, column_name, value, rule, message, origin)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const f of findings) insert.run(runId, f.severity, f.file, f.row, f.column, f.value, f.rule, f.message, f.origin ?? null);
+    })();
+  }
+
+  setRunFiles(runId: number, files: readonly RunFileRecord[]): void {
+    const upsert = this.db.prepare(
+      `INSERT INTO run_files (run_id, name, rows, bytes, sha256, remote_path, delivered_bytes, duration_ms, attempts, personal_columns)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(run_id, name) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, sha256 = excluded.sha256,
+         remote_path = excluded.remote_path, delivered_bytes = excluded.delivered_bytes, duration_ms = excluded.duration_ms,
+         attempts = excluded.attempts, personal_columns = excluded.personal_columns`,
+    );
+    this.db.transaction(() => {
+      for (const f of files)
+        upsert.run(
+          runId,
+          f.name,
+          f.rows,
+          f.bytes,
+          f.sha256,
+          f.remotePath ?? null,
+          f.deliveredBytes ?? null,
+          f.durationMs ?? null,
+          f.attempts ?? null,
+          JSON.stringify(f.personalColumns),
+        );
+    })();
+  }
+
+  getRun(id: number): RunSummary | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    return row ? toSummary(row) : undefined;
+  }
+
+  getRunDetail(id: number, findingsLimit = 500): RunDetail | undefined {
+    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    if (!row) return undefined;
+    const files = (
+      this.db.prepare('SELECT * FROM run_files WHERE run_id = ? ORDER BY rowid').all(id) as {
+        name: string;
+        rows: number;
+        bytes: number;
+        sha256: string;
+        remote_path: string | null;
+        delivered_bytes: number | null;
+        duration_ms: number | null;
+        attempts: number | null;
+        personal_columns: string;
+      }[]
+    ).map(
+      (f): RunFileRecord => ({
+        name: f.name,
+        rows: f.rows,
+        bytes: f.bytes,
+        sha256: f.sha256,
+        remotePath: f.remote_path,
+        deliveredBytes: f.delivered_bytes,
+        durationMs: f.duration_ms,
+        attempts: f.attempts,
+        personalColumns: JSON.parse(f.personal_columns) as string[],
+      }),
+    );
+    const findings = (
+      this.db
+        .prepare(
+          `SELECT severity, file, row, column_name AS "column", value, rule, message, origin FROM run_findings
+           WHERE run_id = ? ORDER BY CASE severity WHEN 'error' THEN 0 ELSE 1 END, rowid LIMIT ?`,
+        )
+        .all(id, findingsLimit) as (Finding & { origin: string | null })[]
+    ).map((f) => ({ ...f, origin: f.origin ?? undefined }));
+    const findingsTotal = (this.db.prepare('SELECT COUNT(*) AS n FROM run_findings WHERE run_id = ?').get(id) as { n: number }).n;
+    const events = this.db
+      .prepare('SELECT at, level, stage, message FROM run_events WHERE run_id = ? ORDER BY seq')
+      .all(id) as RunEvent[];
+    return {
+      ...toSummary(row),
+      files,
+      diff: JSON.parse(row.diff) as FileDiff[],
+      findings,
+      findingsTotal,
+      events,
+      stageTimings: JSON.parse(row.stage_timings) as Record<string, number>,
+      holdReasons: JSON.parse(row.hold_reasons) as string[],
+      outputDir: row.output_dir,
+    };
+  }
+
+  listRuns(filter: RunFilter = {}): RunSummary[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.destination) {
+      where.push('destination = ?');
+      values.push(filter.destination);
+    }
+    if (filter.status) {
+      where.push('status = ?');
+      values.push(filter.status);
+    }
+    if (filter.since) {
+      where.push('started_at >= ?');
+      values.push(filter.since);
+    }
+    if (filter.until) {
+      where.push('started_at <= ?');
+      values.push(filter.until);
+    }
+    values.push(filter.limit ?? 50, filter.offset ?? 0);
+    const rows = this.db
+      .prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`)
+      .all(...values) as RunRow[];
+    return rows.map(toSummary);
+  }
+
+  lastRun(destination: string, status?: RunStatus): RunSummary | undefined {
+    const row = (
+      status
+        ? this.db.prepare('SELECT * FROM runs WHERE destination = ? AND status = ? ORDER BY id DESC LIMIT 1').get(destination, status)
+        : this.db.prepare('SELECT * FROM runs WHERE destination = ? ORDER BY id DESC LIMIT 1').get(destination)
+    ) as RunRow | undefined;
+    return row ? toSummary(row) : undefined;
+  }
+
+  /** Runs left `running` by a process that is gone (killed, crashed, power loss) become `failed`. */
+  failInterruptedRuns(isAlive: (pid: number) => boolean = pidIsAlive): number[] {
+    const stale = (this.db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as { id: number; pid: number | null }[]).filter(
+      (r) => r.pid === null || r.pid === process.pid ? false : !isAlive(r.pid),
+    );
+    for (const r of stale) {
+      this.updateRun(r.id, { status: 'failed', endedAt: now(), message: 'Interrupted: the process running it stopped before it finished.' });
+      this.addRunEvent(r.id, 'error', 'record', `Interrupted: process ${r.pid} stopped before the run finished.`);
+    }
+    return stale.map((r) => r.id);
+  }
+
+  /** Deletes run records (not the audit ledger) started before `before`. */
+  pruneRuns(before: string): number {
+    return this.db.prepare(`DELETE FROM runs WHERE started_at < ? AND status NOT IN ('running', 'held')`).run(before).changes;
+  }
+
+  // ---- audit ledger -------------------------------------------------------------------
+  addAuditEntries(entries: readonly Omit<AuditEntry, 'id'>[]): void {
+    const insert = this.db.prepare(
+      `INSERT INTO audit_ledger (run_id, destination, destination_type, delivered_at, file, remote_path, records, sha256, personal_columns)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const e of entries)
+        insert.run(e.runId, e.destination, e.destinationType, e.deliveredAt, e.file, e.remotePath, e.records, e.sha256, JSON.stringify(e.personalColumns));
+    })();
+  }
+
+  listAudit(filter: { since?: string; destination?: string } = {}): AuditEntry[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.since) {
+      where.push('delivered_at >= ?');
+      values.push(filter.since);
+    }
+    if (filter.destination) {
+      where.push('destination = ?');
+      values.push(filter.destination);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM audit_ledger ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+      .all(...values) as {
+      id: number;
+      run_id: number;
+      destination: string;
+      destination_type: string;
+      delivered_at: string;
+      file: string;
+      remote_path: string | null;
+      records: number;
+      sha256: string;
+      personal_columns: string;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      runId: r.run_id,
+      destination: r.destination,
+      destinationType: r.destination_type,
+      deliveredAt: r.delivered_at,
+      file: r.file,
+      remotePath: r.remote_path,
+      records: r.records,
+      sha256: r.sha256,
+      personalColumns: JSON.parse(r.personal_columns) as string[],
+    }));
+  }
+}
+
+export function pidIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
