@@ -242,7 +242,7 @@ function isIsoDateTime(value: string): boolean {
 function compileKind(kind: NonNullable<ColumnRule['kind']>): KindCheck {
   switch (kind) {
     case 'email':
-      return { test: (v) => v.length <= 254 && EMAIL.test(v), expected: 'an email address such as name@school.org' };
+      return { test: (v) => v.length <= 254 && v.indexOf('@') <= 64 && EMAIL.test(v), expected: 'an email address such as name@school.org' };
     case 'date':
       return { test: isIsoDate, expected: 'a date as YYYY-MM-DD (e.g. 2012-03-07)' };
     case 'datetime':
