@@ -4,6 +4,8 @@
  * settings it is given with its own `settingsSchema`, so raw `SourceConfig.settings` can be passed.
  */
 import type { SourceType } from '../shared/config.schema.js';
+import { mysqlDriver } from './mysql.js';
+import { postgresDriver } from './postgres.js';
 import { sqliteDriver } from './sqlite.js';
 import type { SourceDriver } from './types.js';
 
@@ -13,7 +15,7 @@ function entry<S>(driver: SourceDriver<S>): AnyDriver {
   return driver as unknown as AnyDriver;
 }
 
-const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver)];
+const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver), entry(postgresDriver), entry(mysqlDriver)];
 
 /** The driver for a source type; an unknown id is a programming or config error naming this file. */
 export function getSourceDriver(id: SourceType | string): AnyDriver {

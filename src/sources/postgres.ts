@@ -1,0 +1,280 @@
+/**
+ * PostgreSQL source (pg + pg-query-stream). Every connection starts with
+ * `default_transaction_read_only=on` and every read runs inside `BEGIN READ ONLY` with a
+ * `statement_timeout`, after the SQL guard has accepted the query. Rows come through a
+ * server-side cursor in batches, with backpressure: memory stays flat whatever the table size.
+ * Values are the server's own text (no JS number/Date parsing), so IDs and decimals are exact.
+ */
+import pg from 'pg';
+import QueryStream from 'pg-query-stream';
+import { z } from 'zod';
+import { checkAborted, parseSettings, quoteIdent, requireQuery, sampleThroughSession, scrub } from './common.js';
+import { assertReadOnlySelect } from './sql-guard.js';
+import type { CheckResult, EntityRequest, ReadOptions, Row, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import { SourceError } from './types.js';
+
+export const postgresSettingsSchema = z
+  .object({
+    host: z.string().min(1, 'the server name or address is required'),
+    port: z.number().int().min(1).max(65535).default(5432),
+    database: z.string().min(1, 'the database name is required'),
+    user: z.string().min(1, 'the login name is required'),
+    /** `disable`: plain; `require`: TLS without certificate check; `verify`: TLS with a trusted certificate. */
+    ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
+    connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
+    queryTimeoutSeconds: z.number().int().min(1).default(600),
+    /** Rows fetched per round trip from the server-side cursor. */
+    batchSize: z.number().int().min(10).max(100_000).default(1000),
+    /** Schemas listed by discover (empty = every non-system schema). */
+    schemas: z.array(z.string()).default([]),
+  })
+  .strict();
+export type PostgresSettings = z.infer<typeof postgresSettingsSchema>;
+
+const NAME = 'PostgreSQL';
+const BOOL_OID = 16;
+const BYTEA_OID = 17;
+
+/** Every column as the server's text; booleans as true/false, bytea as plain hex. */
+const TEXT_TYPES = {
+  getTypeParser(oid: number): (value: string) => string {
+    if (oid === BOOL_OID) return (v) => (v === 't' ? 'true' : v === 'f' ? 'false' : v);
+    if (oid === BYTEA_OID) return (v) => (v.startsWith('\\x') ? v.slice(2) : v);
+    return (v) => v;
+  },
+};
+
+export function postgresClientConfig(settings: PostgresSettings, secrets: Secrets): pg.ClientConfig {
+  return {
+    host: settings.host,
+    port: settings.port,
+    database: settings.database,
+    user: settings.user,
+    password: secrets.password ?? '',
+    ssl: settings.ssl === 'disable' ? false : { rejectUnauthorized: settings.ssl === 'verify' },
+    connectionTimeoutMillis: settings.connectTimeoutSeconds * 1000,
+    application_name: 'RosterSync',
+    options: '-c default_transaction_read_only=on -c TimeZone=UTC',
+    types: TEXT_TYPES,
+  };
+}
+
+const where = (s: PostgresSettings): string => `${s.host}:${s.port}`;
+
+/** Turns a pg/network error into words an admin can act on; never includes the password. */
+export function translatePostgresError(error: unknown, settings: PostgresSettings, secrets: Secrets, context = ''): SourceError {
+  if (error instanceof SourceError) return error;
+  const e = error as { code?: string; message?: string; errno?: string };
+  const code = e.code ?? '';
+  const raw = e.message ?? String(error);
+  const make = (message: string, kind: SourceError['code']): SourceError => new SourceError(scrub(message, secrets), kind);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return make(`PostgreSQL at ${where(settings)} refused the connection: the server is not running or not listening on that port. Check the server name, the port (usually 5432) and the firewall.`, 'unreachable');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return make(`The server name "${settings.host}" cannot be found (DNS). Check the spelling or use the IP address.`, 'unreachable');
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ETIMEDOUT':
+      return make(`PostgreSQL at ${where(settings)} cannot be reached from this machine (${code}). Check the network path and firewall.`, 'unreachable');
+    case 'ECONNRESET':
+      return make(`PostgreSQL at ${where(settings)} closed the connection (${raw}). If the server requires TLS, set TLS to "require".`, 'unreachable');
+    case '28P01':
+    case '28000':
+      if (/SSL|encryption/i.test(raw)) {
+        return make(`PostgreSQL at ${where(settings)} refused the connection's TLS setting (${raw}). Change the TLS option of this source.`, 'tls');
+      }
+      return make(`PostgreSQL refused the login for user "${settings.user}": ${raw}. Check the user name and password.`, 'login-failed');
+    case '3D000':
+      return make(`The database "${settings.database}" does not exist on ${where(settings)}. Check the database name.`, 'database-missing');
+    case '57014':
+      return make(`The query${context ? ` for ${context}` : ''} ran longer than ${settings.queryTimeoutSeconds} s and was cancelled. Raise the query timeout or simplify the query.`, 'timeout');
+    case '25006':
+      return make(`The query${context ? ` for ${context}` : ''} tried to write, and the read-only transaction refused it (${raw}). RosterSync runs only read-only SELECT statements.`, 'not-read-only');
+    case '42501':
+      return make(`The user "${settings.user}" may not read what the query${context ? ` for ${context}` : ''} asks for: ${raw}. Grant SELECT on it.`, 'query-failed');
+    default:
+      break;
+  }
+  if (/timeout expired|connection timeout|timed out/i.test(raw)) {
+    return make(`PostgreSQL at ${where(settings)} did not answer within ${settings.connectTimeoutSeconds} s. Check the server name, port and firewall.`, 'timeout');
+  }
+  if (/SSL|TLS|certificate|self[- ]signed/i.test(raw)) {
+    return make(`The TLS connection to ${where(settings)} failed: ${raw}. Change the TLS option of this source (or install the server's certificate).`, 'tls');
+  }
+  if (/^[0-9A-Z]{5}$/.test(code)) {
+    return make(`The query${context ? ` for ${context}` : ''} failed: ${raw}`, 'query-failed');
+  }
+  return make(`PostgreSQL at ${where(settings)}: ${raw}`, 'unreachable');
+}
+
+async function connect(settings: PostgresSettings, secrets: Secrets): Promise<pg.Client> {
+  const client = new pg.Client(postgresClientConfig(settings, secrets));
+  // An idle error (server restart) must not crash the agent; it surfaces at the next query.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw translatePostgresError(error, settings, secrets);
+  }
+  return client;
+}
+
+async function beginReadOnly(client: pg.ClientBase, settings: PostgresSettings): Promise<void> {
+  await client.query('BEGIN TRANSACTION READ ONLY');
+  await client.query("SELECT set_config('statement_timeout', $1, true)", [String(settings.queryTimeoutSeconds * 1000)]);
+}
+
+async function* streamQuery(
+  pool: pg.Pool,
+  settings: PostgresSettings,
+  secrets: Secrets,
+  request: EntityRequest,
+  options: ReadOptions | undefined,
+): AsyncGenerator<SourcedRow> {
+  const sql = requireQuery(request, NAME);
+  const entity = String(request.entity);
+  assertReadOnlySelect(sql, 'postgres');
+  checkAborted(options?.signal);
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw translatePostgresError(error, settings, secrets);
+  }
+  let stream: QueryStream | undefined;
+  let clean = false;
+  const onAbort = (): void => {
+    stream?.destroy(new SourceError('The read was cancelled.', 'timeout'));
+  };
+  options?.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await beginReadOnly(client, settings);
+    stream = client.query(new QueryStream(sql, [], { batchSize: settings.batchSize, highWaterMark: settings.batchSize, types: TEXT_TYPES }));
+    let n = 0;
+    for await (const obj of stream as AsyncIterable<Row>) {
+      n++;
+      yield { row: obj, origin: `${entity} row ${n}` };
+    }
+    await client.query('ROLLBACK');
+    clean = true;
+  } catch (error) {
+    throw translatePostgresError(error, settings, secrets, entity);
+  } finally {
+    options?.signal?.removeEventListener('abort', onAbort);
+    if (stream && !stream.destroyed) stream.destroy();
+    // Stopped early or failed: the cursor and transaction may still be open, so the connection is discarded.
+    client.release(!clean);
+  }
+}
+
+class PostgresSession implements SourceSession {
+  private readonly pool: pg.Pool;
+  constructor(
+    private readonly settings: PostgresSettings,
+    private readonly secrets: Secrets,
+  ) {
+    this.pool = new pg.Pool({ ...postgresClientConfig(settings, secrets), max: 4, idleTimeoutMillis: 30_000 });
+    // An idle connection's error (server restart) must not crash the agent; it surfaces at the next query.
+    this.pool.on('error', () => undefined);
+  }
+
+  read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {
+    return streamQuery(this.pool, this.settings, this.secrets, request, options);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+const DISCOVER_SQL = `
+SELECT c.table_schema, c.table_name, t.table_type, c.column_name, c.data_type, c.is_nullable
+FROM information_schema.columns c
+JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.table_schema NOT LIKE 'pg\\_toast%'
+  AND (cardinality($1::text[]) = 0 OR c.table_schema = ANY($1::text[]))
+ORDER BY c.table_schema, c.table_name, c.ordinal_position`;
+
+async function discover(settings: PostgresSettings, secrets: Secrets): Promise<TableInfo[]> {
+  const client = await connect(settings, secrets);
+  try {
+    await beginReadOnly(client, settings);
+    const result = await client.query<{ table_schema: string; table_name: string; table_type: string; column_name: string; data_type: string; is_nullable: string }>(
+      DISCOVER_SQL,
+      [settings.schemas],
+    );
+    await client.query('ROLLBACK');
+    const tables = new Map<string, { schema: string; name: string; kind: 'table' | 'view'; columns: { name: string; type: string; nullable: boolean }[] }>();
+    for (const r of result.rows) {
+      const key = `${r.table_schema}.${r.table_name}`;
+      let t = tables.get(key);
+      if (!t) {
+        t = { schema: r.table_schema, name: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', columns: [] };
+        tables.set(key, t);
+      }
+      t.columns.push({ name: r.column_name, type: r.data_type, nullable: r.is_nullable === 'YES' });
+    }
+    return [...tables.values()];
+  } catch (error) {
+    throw translatePostgresError(error, settings, secrets);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export const postgresDriver: SourceDriver<PostgresSettings> = {
+  id: 'postgres',
+  displayName: 'PostgreSQL',
+  settingsSchema: postgresSettingsSchema,
+  secretFields: ['password'],
+  capabilities: ['sql', 'readOnlyTransaction'],
+
+  async check(rawSettings, secrets): Promise<CheckResult> {
+    const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
+    const started = Date.now();
+    const client = await connect(settings, secrets);
+    try {
+      await beginReadOnly(client, settings);
+      const r = await client.query<{ v: string; ro: string }>("SELECT version() AS v, current_setting('transaction_read_only') AS ro");
+      await client.query('ROLLBACK');
+      const version = r.rows[0]?.v ?? '';
+      return {
+        ok: true,
+        message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}, read-only.`,
+        latencyMs: Date.now() - started,
+        serverVersion: version.split(' on ')[0],
+      };
+    } catch (error) {
+      throw translatePostgresError(error, settings, secrets);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+
+  async discover(rawSettings, secrets) {
+    return discover(parseSettings(postgresSettingsSchema, rawSettings, NAME), secrets);
+  },
+
+  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
+    const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
+    if ('table' in request) {
+      const [schemaPart, namePart] = request.table.includes('.') ? request.table.split('.', 2) : [undefined, request.table];
+      const known = (await discover(settings, secrets)).find((t) => t.name === namePart && (schemaPart === undefined || t.schema === schemaPart));
+      if (!known) throw new SourceError(`There is no table or view named "${request.table}" in database "${settings.database}".`, 'query-failed');
+      const sql = `SELECT * FROM ${quoteIdent(known.schema ?? 'public', 'double')}.${quoteIdent(known.name, 'double')}`;
+      return sampleThroughSession(new PostgresSession(settings, secrets), { entity: known.name, query: sql }, limit);
+    }
+    return sampleThroughSession(new PostgresSession(settings, secrets), request, limit);
+  },
+
+  async open(rawSettings, secrets): Promise<SourceSession> {
+    const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
+    // Prove the connection now, so a wrong password fails before the run starts reading.
+    const client = await connect(settings, secrets);
+    await client.end().catch(() => undefined);
+    return new PostgresSession(settings, secrets);
+  },
+};
