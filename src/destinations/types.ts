@@ -30,6 +30,8 @@ export interface DeliveryReceipt {
 
 export interface DeliveryContext {
   readonly signal?: AbortSignal;
+  /** The destination's configured name, for messages such as `rostersync destination trust NAME`. */
+  readonly destinationName?: string;
   /** Run time, for date tokens in file names. */
   readonly now: Date;
   /** Progress and retries, written to the run's event log. */
@@ -46,12 +48,18 @@ export interface DestinationCheck {
   readonly throughputBytesPerSec?: number;
 }
 
+export interface CheckOptions {
+  /** The destination's configured name, for messages such as `rostersync destination trust NAME`. */
+  readonly destinationName?: string;
+  readonly signal?: AbortSignal;
+}
+
 export interface DestinationDriver<Settings = Record<string, unknown>> {
   readonly id: string;
   readonly displayName: string;
   readonly settingsSchema: z.ZodType<Settings>;
   readonly secretFields: readonly string[];
-  check(settings: Settings, secrets: Secrets): Promise<DestinationCheck>;
+  check(settings: Settings, secrets: Secrets, options?: CheckOptions): Promise<DestinationCheck>;
   /** Deliver every file or fail: no file may appear half-written under its final name. */
   deliver(settings: Settings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt>;
 }

@@ -1,0 +1,384 @@
+/**
+ * The SFTP destination: delivers a run's files to a vendor's SFTP folder, unattended.
+ *
+ * - The server must present the host key the admin trusted (`rostersync destination trust NAME`).
+ * - Each file is uploaded to `.NAME.rostersync-tmp-XXXXXXXX` in the target folder, its size checked,
+ *   then renamed over NAME (posix-rename@openssh.com when offered, else delete + rename), so the
+ *   vendor never sees half a file under its final name.
+ * - Connection loss and timeouts are retried with exponential backoff, bounded per file (`retries`)
+ *   and in total time (`retryMaxTotalMs`); login, host-key, permission and folder errors are not.
+ */
+import { randomBytes } from 'node:crypto';
+import { stat as localStat } from 'node:fs/promises';
+import { DeliveryError } from './types.js';
+import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, StagedFile } from './types.js';
+import type { Secrets } from '../sources/types.js';
+import {
+  SFTP_SECRET_FIELDS,
+  backoffDelay,
+  deliveryOrder,
+  describeRemoteDir,
+  formatBytes,
+  formatMs,
+  mayRetry,
+  normalizeRemoteDir,
+  remoteFileName,
+  remoteJoin,
+  remoteNameProblem,
+  sftpSettingsSchema,
+  tempName,
+  tempOwner,
+} from './sftp-settings.js';
+import type { SftpSettings } from './sftp-settings.js';
+import { SftpFailure, redactSecrets, secretNeedles, toDeliveryError } from './sftp-errors.js';
+import { SftpSession, probeHostKeyWith, resolveAuth, where } from './sftp-session.js';
+import type { HostKeyInfo } from './sftp-host-key.js';
+
+export { sftpSettingsSchema } from './sftp-settings.js';
+export type { SftpSettings, SftpSettingsInput } from './sftp-settings.js';
+export type { HostKeyInfo } from './sftp-host-key.js';
+
+/** Optional context for `check` (the destination's name, for the trust command in messages). */
+export interface SftpCheckOptions extends CheckOptions {
+  /** Probe size for the throughput figure (default 256 KiB). */
+  readonly probeBytes?: number;
+}
+
+/** Key remembered through `DeliveryContext.remember`: the fingerprint the server presented last. */
+export const SEEN_FINGERPRINT_KEY = 'seenFingerprint';
+
+const PROGRESS_EVERY_MS = 10_000;
+
+function parseSettings(settings: unknown): SftpSettings {
+  const parsed = sftpSettingsSchema.safeParse(settings);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
+    throw new SftpFailure(`The SFTP settings are not valid: ${detail}.`, 'config', false);
+  }
+  return parsed.data;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new SftpFailure('Delivery cancelled.', 'io', false));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new SftpFailure('Delivery cancelled.', 'io', false));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+interface PlannedFile {
+  readonly file: StagedFile;
+  readonly remoteName: string;
+  readonly remotePath: string;
+}
+
+/** Remote names for every file, in delivery order; refuses bad or colliding names before connecting. */
+export function planDelivery(settings: SftpSettings, files: readonly StagedFile[], now: Date): PlannedFile[] {
+  const seen = new Map<string, string>();
+  return deliveryOrder(files).map((file) => {
+    const remoteName = remoteFileName(settings, file.name, now);
+    const problem = remoteNameProblem(remoteName);
+    if (problem) throw new SftpFailure(`The remote name "${remoteName}" for ${file.name} is not usable: ${problem}.`, 'config', false);
+    const other = seen.get(remoteName);
+    if (other !== undefined) {
+      throw new SftpFailure(`${other} and ${file.name} would both be uploaded as "${remoteName}": make the file name patterns differ.`, 'config', false);
+    }
+    seen.set(remoteName, file.name);
+    return { file, remoteName, remotePath: remoteJoin(settings.remoteDir, remoteName) };
+  });
+}
+
+/**
+ * Move the uploaded temporary over the final name. posix-rename@openssh.com replaces atomically;
+ * plain SFTP rename refuses an existing target on most servers (OpenSSH included), so the old
+ * file is removed first — the final name is then briefly absent, but never half-written.
+ */
+export async function replaceRemote(session: SftpSession, from: string, to: string, preferPosix = true): Promise<'posix-rename' | 'rename' | 'delete-and-rename'> {
+  if (preferPosix && session.hasPosixRename) {
+    await session.posixRename(from, to);
+    return 'posix-rename';
+  }
+  try {
+    await session.rename(from, to);
+    return 'rename';
+  } catch (err) {
+    if (err instanceof SftpFailure && !err.retryable && err.code !== 'missing-folder') {
+      const existing = await session.stat(to, 'checking the existing file');
+      if (existing && !existing.isDirectory) {
+        await session.remove(to);
+        await session.rename(from, to);
+        return 'delete-and-rename';
+      }
+    }
+    throw err;
+  }
+}
+
+interface RunState {
+  readonly settings: SftpSettings;
+  readonly context: DeliveryContext;
+  readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  session: SftpSession | undefined;
+  /** Temporaries that may still exist on the server (an attempt failed with the connection). */
+  readonly pendingTemps: Set<string>;
+  cleanedStale: boolean;
+}
+
+async function ensureSession(state: RunState, secrets: Secrets, destinationName: string | undefined, planned: readonly PlannedFile[]): Promise<SftpSession> {
+  if (state.session && !state.session.broken) return state.session;
+  if (state.session) await state.session.close();
+  state.session = undefined;
+  const { settings, context } = state;
+  const auth = resolveAuth(settings.authMethod, secrets);
+  const session = await SftpSession.open({
+    settings,
+    auth,
+    destinationName,
+    signal: context.signal,
+    onHostKey: (info) => context.remember?.(SEEN_FINGERPRINT_KEY, info.fingerprint),
+  });
+  state.session = session;
+  const dir = normalizeRemoteDir(settings.remoteDir);
+  if (dir !== '') {
+    const s = await session.stat(dir, `opening ${describeRemoteDir(dir)}`);
+    if (!s) {
+      throw new SftpFailure(`The remote ${describeRemoteDir(dir)} does not exist on ${session.where} (user "${settings.username}"). Check the remoteDir setting; names are case-sensitive.`, 'missing-folder', false);
+    }
+    if (!s.isDirectory) throw new SftpFailure(`The remote path "${dir}" on ${session.where} is a file, not a folder.`, 'missing-folder', false);
+  }
+  // Temporaries of an attempt that lost its connection, then leftovers of earlier crashed runs for these files.
+  for (const temp of [...state.pendingTemps]) {
+    if (await session.removeQuietly(temp)) state.pendingTemps.delete(temp);
+  }
+  if (!state.cleanedStale) {
+    state.cleanedStale = true;
+    try {
+      const ours = new Set(planned.map((p) => p.remoteName));
+      for (const name of await session.list(dir)) {
+        const owner = tempOwner(name);
+        if (owner !== undefined && ours.has(owner)) {
+          if (await session.removeQuietly(remoteJoin(dir, name))) state.log('info', `Removed a leftover temporary upload ${name}`);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof SftpFailure) || err.retryable) throw err;
+      // A server that refuses listing can still accept uploads.
+    }
+  }
+  return session;
+}
+
+async function uploadOne(state: RunState, session: SftpSession, plan: PlannedFile): Promise<void> {
+  const { settings, log } = state;
+  const { file, remotePath, remoteName } = plan;
+  const dir = normalizeRemoteDir(settings.remoteDir);
+  let lastProgress = Date.now();
+  const onProgress = (transferred: number, total: number): void => {
+    const now = Date.now();
+    if (now - lastProgress >= PROGRESS_EVERY_MS && total > 0) {
+      lastProgress = now;
+      log('info', `${file.name}: ${Math.floor((transferred / total) * 100)}% (${formatBytes(transferred)} of ${formatBytes(total)})`);
+    }
+  };
+  const verify = async (path: string): Promise<void> => {
+    const s = await session.stat(path, `checking the size of ${remoteName}`);
+    const size = s?.size ?? -1;
+    if (size !== file.bytes) {
+      throw new SftpFailure(
+        `The uploaded ${remoteName} on ${session.where} has ${size < 0 ? 'disappeared' : `${size} bytes`}, expected ${file.bytes}: the upload was not accepted completely.`,
+        'verify',
+        true,
+      );
+    }
+  };
+
+  if (!settings.atomicRename) {
+    try {
+      await session.upload(file.localPath, remotePath, `uploading ${file.name}`, onProgress);
+      await verify(remotePath);
+    } catch (err) {
+      // A direct upload that broke off leaves a truncated file under the final name: remove it when we still can.
+      if (!session.broken) {
+        const s = await session.stat(remotePath).catch(() => undefined);
+        if (s && s.size !== file.bytes) await session.removeQuietly(remotePath);
+      }
+      throw err;
+    }
+    return;
+  }
+
+  const temp = remoteJoin(dir, tempName(remoteName, randomBytes(4).toString('hex')));
+  state.pendingTemps.add(temp);
+  try {
+    await session.upload(file.localPath, temp, `uploading ${file.name}`, onProgress);
+    await verify(temp);
+    await replaceRemote(session, temp, remotePath);
+    state.pendingTemps.delete(temp);
+  } catch (err) {
+    if (await session.removeQuietly(temp)) state.pendingTemps.delete(temp);
+    throw err;
+  }
+}
+
+async function checkLocal(file: StagedFile): Promise<void> {
+  let size: number;
+  try {
+    size = (await localStat(file.localPath)).size;
+  } catch {
+    throw new SftpFailure(`The generated file ${file.name} is missing at ${file.localPath}: nothing to upload.`, 'io', false);
+  }
+  if (size !== file.bytes) {
+    throw new SftpFailure(`The generated file ${file.name} at ${file.localPath} has ${size} bytes, expected ${file.bytes}: it changed after it was written.`, 'verify', false);
+  }
+}
+
+async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt> {
+  const needles = secretNeedles(secrets);
+  const log = (level: 'info' | 'warn' | 'error', message: string): void => context.log(level, redactSecrets(message, needles));
+  const delivered: DeliveredFile[] = [];
+  let state: RunState | undefined;
+  try {
+    const settings = parseSettings(settingsIn);
+    const destinationName = context.destinationName;
+    const planned = planDelivery(settings, files, context.now);
+    resolveAuth(settings.authMethod, secrets); // key/passphrase problems before any connection
+    state = { settings, context, log, session: undefined, pendingTemps: new Set(), cleanedStale: false };
+    let firstFailureAt: number | undefined;
+
+    for (const plan of planned) {
+      await checkLocal(plan.file);
+      const started = Date.now();
+      let attempts = 0;
+      for (;;) {
+        attempts += 1;
+        try {
+          const session = await ensureSession(state, secrets, destinationName, planned);
+          if (attempts === 1) log('info', `Uploading ${plan.file.name} (${formatBytes(plan.file.bytes)}) to ${session.where} as ${plan.remotePath}`);
+          await uploadOne(state, session, plan);
+          const durationMs = Date.now() - started;
+          delivered.push({ name: plan.file.name, remotePath: plan.remotePath, bytes: plan.file.bytes, durationMs, attempts });
+          log('info', `Delivered ${plan.remotePath} (${formatBytes(plan.file.bytes)}) in ${formatMs(durationMs)}${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
+          break;
+        } catch (err) {
+          const failure = err instanceof SftpFailure ? err : new SftpFailure(`Upload of ${plan.file.name} failed: ${err instanceof Error ? err.message : String(err)}`, 'io', false);
+          if (state.session?.broken) {
+            await state.session.close();
+            state.session = undefined;
+          }
+          firstFailureAt ??= Date.now();
+          const delayMs = backoffDelay(attempts, settings.retryBaseDelayMs);
+          const retry =
+            failure.retryable &&
+            !context.signal?.aborted &&
+            mayRetry({ attemptsSoFar: attempts, retries: settings.retries, sinceFirstFailureMs: Date.now() - firstFailureAt, delayMs, retryMaxTotalMs: settings.retryMaxTotalMs });
+          if (!retry) {
+            const tail = failure.retryable && attempts > 1 ? ` Gave up after ${attempts} attempts.` : '';
+            throw new SftpFailure(`${failure.message}${tail}`, failure.code, failure.retryable);
+          }
+          log('warn', `${plan.file.name}: ${failure.message} Retry ${attempts} of ${settings.retries} in ${formatMs(delayMs)}.`);
+          await sleep(delayMs, context.signal);
+        }
+      }
+    }
+    const total = delivered.reduce((sum, f) => sum + f.bytes, 0);
+    return {
+      files: delivered,
+      message: `Delivered ${delivered.length} file${delivered.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${where(settings)} ${describeRemoteDir(settings.remoteDir)}.`,
+    };
+  } catch (err) {
+    const error = toDeliveryError(err, needles, delivered);
+    log('error', error.message);
+    throw error;
+  } finally {
+    if (state?.session) await state.session.close();
+  }
+}
+
+async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCheckOptions = {}): Promise<DestinationCheck> {
+  const needles = secretNeedles(secrets);
+  let seen: HostKeyInfo | undefined;
+  let session: SftpSession | undefined;
+  try {
+    const settings = parseSettings(settingsIn);
+    const auth = resolveAuth(settings.authMethod, secrets);
+    const t0 = Date.now();
+    session = await SftpSession.open({ settings, auth, destinationName: options.destinationName, signal: options.signal, onHostKey: (info) => (seen = info) });
+    const connectMs = Date.now() - t0;
+    const dir = normalizeRemoteDir(settings.remoteDir);
+    const t1 = Date.now();
+    const s = dir === '' ? { size: 0, isDirectory: true } : await session.stat(dir, `opening ${describeRemoteDir(dir)}`);
+    const latencyMs = Date.now() - t1;
+    if (!s) {
+      throw new SftpFailure(`The remote ${describeRemoteDir(dir)} does not exist on ${session.where} (user "${settings.username}"). Check the remoteDir setting; names are case-sensitive.`, 'missing-folder', false);
+    }
+    if (!s.isDirectory) throw new SftpFailure(`The remote path "${dir}" on ${session.where} is a file, not a folder.`, 'missing-folder', false);
+    const probeBytes = options.probeBytes ?? 256 * 1024;
+    const probe = remoteJoin(dir, `.rostersync-probe-${randomBytes(4).toString('hex')}`);
+    const t2 = Date.now();
+    try {
+      await session.putBuffer(randomBytes(probeBytes), probe, `writing a test file into ${describeRemoteDir(dir)}`);
+      const written = await session.stat(probe, 'checking the test file');
+      if (written?.size !== probeBytes) {
+        throw new SftpFailure(`The test file in ${describeRemoteDir(dir)} on ${session.where} has ${written?.size ?? 0} bytes, expected ${probeBytes}.`, 'verify', false);
+      }
+    } finally {
+      await session.removeQuietly(probe);
+    }
+    const uploadMs = Math.max(1, Date.now() - t2);
+    const throughputBytesPerSec = Math.round((probeBytes / uploadMs) * 1000);
+    const fingerprint = session.hostKey.fingerprint;
+    return {
+      ok: true,
+      message:
+        `Connected to ${session.where} as ${settings.username} in ${formatMs(connectMs)}; ${describeRemoteDir(dir)} exists and is writable. ` +
+        `Host key ${fingerprint}. Round trip ${formatMs(latencyMs)}, upload ${formatBytes(throughputBytesPerSec)}/s.`,
+      fingerprint,
+      latencyMs,
+      throughputBytesPerSec,
+    };
+  } catch (err) {
+    const error = toDeliveryError(err, needles);
+    return seen ? { ok: false, message: error.message, fingerprint: seen.fingerprint } : { ok: false, message: error.message };
+  } finally {
+    if (session) await session.close();
+  }
+}
+
+/**
+ * Connect just far enough to read the server's host key, for `rostersync destination trust NAME`
+ * and the GUI's "Trust" button. No login is attempted.
+ */
+export async function probeHostKey(settingsIn: Pick<SftpSettings, 'host'> & Partial<SftpSettings>): Promise<HostKeyInfo> {
+  try {
+    const settings = sftpSettingsSchema.pick({ host: true, port: true, username: true, connectTimeoutMs: true }).parse({
+      host: settingsIn.host,
+      port: settingsIn.port,
+      username: settingsIn.username || 'rostersync',
+      connectTimeoutMs: settingsIn.connectTimeoutMs,
+    });
+    return await probeHostKeyWith(settings);
+  } catch (err) {
+    if (err instanceof SftpFailure) throw new DeliveryError(err.message, err.code);
+    if (err instanceof DeliveryError) throw err;
+    throw new DeliveryError(`Cannot read the host key: ${err instanceof Error ? err.message : String(err)}`, 'config');
+  }
+}
+
+export const sftpDestination: DestinationDriver<SftpSettings> = {
+  id: 'sftp',
+  displayName: 'SFTP',
+  settingsSchema: sftpSettingsSchema,
+  secretFields: SFTP_SECRET_FIELDS,
+  check,
+  deliver,
+};
