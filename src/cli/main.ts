@@ -1,0 +1,301 @@
+/**
+ * `rostersync` — the command line. Every command takes `--home DIR` (or ROSTERSYNC_HOME) and,
+ * where it prints results, `--json`. Exit codes: 0 success, 1 a run failed or was held, 2 usage
+ * or configuration error.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { closeAgent, openAgent, type AgentContext } from '../agent/context.js';
+import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
+import { configJsonSchema, exportConfig, importConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
+import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map-file.js';
+import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipeline/run-sync.js';
+import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
+import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
+
+export class UsageError extends Error {}
+
+interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const consoleIo: CliIo = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+/** Runs `work` with an opened agent and closes it; returns the exit code. */
+async function withAgent(opts: GlobalOptions, work: (ctx: AgentContext) => Promise<number> | number): Promise<number> {
+  const ctx = openAgent(opts.home);
+  try {
+    ctx.store.failInterruptedRuns();
+    return await work(ctx);
+  } finally {
+    closeAgent(ctx);
+  }
+}
+
+const exitFor = (r: RunResult): number => (r.status === 'success' || r.status === 'partial' ? 0 : 1);
+
+export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
+  const program = new Command('rostersync')
+    .description('RosterSync: SIS → vendor roster files, validated, delivered, recorded.')
+    .option('--home <dir>', 'data folder (store, keys, outbox); default ROSTERSYNC_HOME or the system data folder')
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+  const print = (opts: GlobalOptions, value: unknown, human: () => string): void => io.out(opts.json ? JSON.stringify(value, null, 2) : human());
+  const progress = (opts: GlobalOptions) => (opts.json ? undefined : (level: string, stage: string, message: string) => io.err(`  [${stage}] ${message}`));
+  const action =
+    (fn: (cmd: Command, ...args: never[]) => Promise<number> | number) =>
+    async (...args: unknown[]): Promise<void> => {
+      const cmd = args[args.length - 1] as Command;
+      setExit(await fn(cmd, ...(args.slice(0, -1) as never[])));
+    };
+
+  program
+    .command('demo')
+    .description('create the embedded demo district and run a full OneRoster sync into <home>/outbox')
+    .option('--students <n>', 'students in the demo district', (v) => Number(v), 1500)
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const opts = globals(cmd);
+          const { students } = cmd.opts<{ students: number }>();
+          const demo = await setupDemo(ctx, { students });
+          if (!opts.json) io.err(`Demo district: ${demo.schools} schools, ${students} students in ${demo.sisPath}`);
+          const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli', onEvent: progress(opts) });
+          print(opts, result, () => `${formatRunResult(result)}\nOutbox: ${demo.outbox}\nHistory: rostersync history --home ${ctx.layout.home}`);
+          return exitFor(result);
+        }),
+      ),
+    );
+
+  program
+    .command('run')
+    .description('run a sync now for the named destinations (all enabled ones when none is named)')
+    .argument('[destinations...]')
+    .option('--dry-run', 'build and validate, deliver nothing')
+    .action(
+      action((cmd, names: string[]) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const opts = globals(cmd);
+          const { dryRun } = cmd.opts<{ dryRun?: boolean }>();
+          const targets = names.length ? names : ctx.store.listDestinations().filter((d) => d.enabled).map((d) => d.name);
+          if (!targets.length) throw new UsageError('No destinations are configured. Add one, or try: rostersync demo');
+          const results: RunResult[] = [];
+          for (const name of targets) results.push(await runSync(ctx, name, { trigger: 'cli', dryRun, onEvent: progress(opts) }));
+          print(opts, results, () => results.map(formatRunResult).join('\n\n'));
+          return results.every((r) => exitFor(r) === 0) ? 0 : 1;
+        }),
+      ),
+    );
+
+  program
+    .command('preview')
+    .description('build everything for a destination without delivering: findings and the difference from the last good delivery')
+    .argument('<destination>')
+    .action(
+      action((cmd, name: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const opts = globals(cmd);
+          const result = await runSync(ctx, name, { trigger: 'preview', dryRun: true });
+          print(opts, result, () => formatRunDetail(ctx.store.getRunDetail(result.runId)!));
+          return result.errors > 0 || result.status === 'failed' ? 1 : 0;
+        }),
+      ),
+    );
+
+  const history = program
+    .command('history')
+    .description('list past runs, newest first')
+    .option('--limit <n>', 'how many', (v) => Number(v), 20)
+    .option('--destination <name>', 'only this destination')
+    .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
+    .option('--since <date>', 'only runs started on or after this date (YYYY-MM-DD)')
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), (ctx) => {
+          const opts = globals(cmd);
+          const o = cmd.opts<{ limit: number; destination?: string; status?: string; since?: string }>();
+          if (o.status && !RUN_STATUSES.includes(o.status as RunStatus)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}; got "${o.status}".`);
+          const runs = ctx.store.listRuns({ limit: o.limit, destination: o.destination, status: o.status as RunStatus | undefined, since: o.since });
+          print(opts, runs, () => formatRunTable(runs));
+          return 0;
+        }),
+      ),
+    );
+  history
+    .command('show')
+    .description('one run in detail: files, counts, diff, findings, events')
+    .argument('<runId>')
+    .action(
+      action((cmd, id: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          const detail = ctx.store.getRunDetail(parseRunId(id));
+          if (!detail) throw new UsageError(`No run ${id}.`);
+          print(globals(cmd), detail, () => formatRunDetail(detail));
+          return 0;
+        }),
+      ),
+    );
+
+  program
+    .command('approve')
+    .description('deliver a held run exactly as it was built')
+    .argument('<runId>')
+    .action(
+      action((cmd, id: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const opts = globals(cmd);
+          const result = await approveHeldRun(ctx, parseRunId(id), { onEvent: progress(opts) });
+          print(opts, result, () => formatRunResult(result));
+          return exitFor(result);
+        }),
+      ),
+    );
+
+  program
+    .command('discard')
+    .description('discard a held run: nothing is delivered')
+    .argument('<runId>')
+    .action(
+      action((cmd, id: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          discardHeldRun(ctx, parseRunId(id));
+          print(globals(cmd), { discarded: Number(id) }, () => `Run ${id} discarded; nothing was delivered.`);
+          return 0;
+        }),
+      ),
+    );
+
+  const config = program.command('config').description('export or import the whole configuration');
+  config
+    .command('export')
+    .description('write the configuration as YAML (or JSON for a .json file); secrets are left out unless --with-secrets')
+    .argument('[file]')
+    .option('--with-secrets', 'include secrets, sealed with a passphrase (ROSTERSYNC_PASSPHRASE or --passphrase)')
+    .option('--passphrase <text>', 'passphrase sealing exported secrets')
+    .action(
+      action((cmd, file?: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          const o = cmd.opts<{ withSecrets?: boolean; passphrase?: string }>();
+          const passphrase = o.passphrase ?? process.env.ROSTERSYNC_PASSPHRASE;
+          if (o.withSecrets && !passphrase) throw new UsageError('--with-secrets needs a passphrase (--passphrase or ROSTERSYNC_PASSPHRASE): secrets are never written in clear text.');
+          const exported = exportConfig(ctx, { secretsPassphrase: o.withSecrets ? passphrase : undefined });
+          const text = serializeConfig(exported, file?.endsWith('.json') || (!file && globals(cmd).json) ? 'json' : 'yaml');
+          if (file) {
+            writeTextAtomic(file, text);
+            io.err(`Configuration written to ${file}${o.withSecrets ? ' (secrets sealed with the passphrase)' : ' (secrets left out)'}.`);
+          } else io.out(text);
+          return 0;
+        }),
+      ),
+    );
+  config
+    .command('import')
+    .description('load a configuration file (YAML or JSON) exported by `config export` or written by hand')
+    .argument('<file>')
+    .option('--passphrase <text>', 'passphrase the secrets in the file were sealed with')
+    .action(
+      action((cmd, file: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          const o = cmd.opts<{ passphrase?: string }>();
+          const counts = importConfig(ctx, readConfigFile(file), { secretsPassphrase: o.passphrase ?? process.env.ROSTERSYNC_PASSPHRASE });
+          print(globals(cmd), counts, () => `Imported ${counts.sources} source(s), ${counts.destinations} destination(s), ${counts.secrets} secret(s) from ${file}.`);
+          return 0;
+        }),
+      ),
+    );
+  config
+    .command('schema')
+    .description('print the JSON Schema of the configuration file')
+    .action(
+      action(() => {
+        io.out(JSON.stringify(configJsonSchema(), null, 2));
+        return 0;
+      }),
+    );
+
+  const sitemap = program.command('sitemap').description('the site-ID map: SIS school code → vendor site ID and label');
+  const pickDestination = (ctx: AgentContext, name?: string): string => {
+    if (name) {
+      if (!ctx.store.getDestination(name)) throw new UsageError(`No destination named "${name}".`);
+      return name;
+    }
+    const all = ctx.store.listDestinations();
+    if (all.length === 1) return all[0]!.name;
+    throw new UsageError(`Name the destination with --destination (configured: ${all.map((d) => d.name).join(', ') || 'none'}).`);
+  };
+  sitemap
+    .command('import')
+    .description('replace a destination\'s site map from a CSV or Excel (.xlsx) file with school_code, site_id and label columns')
+    .argument('<file>')
+    .option('--destination <name>', 'the destination whose map this is (optional when only one exists)')
+    .action(
+      action((cmd, file: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const destination = pickDestination(ctx, cmd.opts<{ destination?: string }>().destination);
+          const entries = await parseSiteMapFile(file, readFileSync(file));
+          ctx.store.replaceSiteMap(destination, entries);
+          print(globals(cmd), { destination, entries: entries.length }, () => `Site map of ${destination}: ${entries.length} school(s) imported from ${file}.`);
+          return 0;
+        }),
+      ),
+    );
+  sitemap
+    .command('export')
+    .description('write a destination\'s site map as CSV (or .xlsx by file name); to standard output without a file')
+    .argument('[file]')
+    .option('--destination <name>', 'the destination whose map this is (optional when only one exists)')
+    .action(
+      action((cmd, file?: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const destination = pickDestination(ctx, cmd.opts<{ destination?: string }>().destination);
+          const entries = ctx.store.getSiteMap(destination);
+          if (!file) {
+            print(globals(cmd), entries, () => siteMapToCsv(entries));
+            return 0;
+          }
+          if (/\.xlsx$/i.test(file)) writeFileSync(file, await siteMapToXlsx(entries));
+          else writeTextAtomic(file, siteMapToCsv(entries));
+          io.err(`Site map of ${destination} (${entries.length} schools) written to ${file}.`);
+          return 0;
+        }),
+      ),
+    );
+
+  return program;
+}
+
+function parseRunId(text: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`A run ID is a positive whole number; got "${text}".`);
+  return id;
+}
+
+export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
+  let code = 0;
+  const program = buildCli(io, (c) => (code = c));
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      code = err.exitCode === 0 ? 0 : 2;
+    } else {
+      io.err(`rostersync: ${(err as Error).message}`);
+      code = 2;
+    }
+  }
+  process.exitCode = code;
+  return code;
+}

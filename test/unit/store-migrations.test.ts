@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, Store } from '../../src/store/store.js';
+import { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from '../../src/store/migrations/index.js';
+
+const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'rs-store-')), 'rostersync.db');
+
+describe('store migrations', () => {
+  it('creates a new store at the latest schema version, in WAL mode', () => {
+    const store = new Store(tempDb());
+    expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['sources', 'destinations', 'site_map', 'secrets', 'runs', 'run_files', 'run_events', 'run_findings', 'audit_ledger']));
+    store.close();
+  });
+
+  it('upgrades an older database in place and keeps its data', () => {
+    const path = tempDb();
+    const db = new Database(path);
+    migrate(db, MIGRATIONS.slice(0, 1));
+    db.prepare(`INSERT INTO site_map (destination, school_code, site_id, label) VALUES ('d', '007', 'S7', 'Seven')`).run();
+    const next: Migration = { version: MIGRATIONS[MIGRATIONS.length - 1]!.version + 1, description: 'test', sql: 'ALTER TABLE site_map ADD COLUMN note TEXT' };
+    expect(migrate(db, [...MIGRATIONS, next])).toBe(next.version);
+    expect(db.pragma('user_version', { simple: true })).toBe(next.version);
+    expect(db.prepare('SELECT school_code, site_id, note FROM site_map').get()).toEqual({ school_code: '007', site_id: 'S7', note: null });
+    // running again is a no-op
+    expect(migrate(db, [...MIGRATIONS, next])).toBe(next.version);
+    db.close();
+  });
+
+  it('rolls a failing migration back whole', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS);
+    const broken: Migration = { version: LATEST_SCHEMA_VERSION + 1, description: 'broken', sql: 'CREATE TABLE half (x); SELECT * FROM no_such_table;' };
+    expect(() => migrate(db, [...MIGRATIONS, broken])).toThrow(/no_such_table/);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'half'`).get()).toBeUndefined();
+  });
+
+  it('refuses a store written by a newer RosterSync', () => {
+    const db = new Database(':memory:');
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
+    expect(() => migrate(db)).toThrow(/newer RosterSync/);
+  });
+
+  it('marks runs of a process that died as failed (interrupted)', () => {
+    const store = new Store(tempDb());
+    const id = store.createRun('d', 'schedule', false);
+    store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(999999, id);
+    expect(store.failInterruptedRuns(() => false)).toEqual([id]);
+    expect(store.getRun(id)?.status).toBe('failed');
+    expect(store.getRunDetail(id)?.events.at(-1)?.message).toMatch(/Interrupted/);
+    store.close();
+  });
+});
