@@ -32,6 +32,7 @@ import {
 import type { SftpSettings } from './sftp-settings.js';
 import { SftpFailure, redactSecrets, secretNeedles, toDeliveryError } from './sftp-errors.js';
 import { SftpSession, probeHostKeyWith, resolveAuth, where } from './sftp-session.js';
+import type { SftpAuth } from './sftp-session.js';
 import type { HostKeyInfo } from './sftp-host-key.js';
 
 export { sftpSettingsSchema } from './sftp-settings.js';
@@ -126,6 +127,7 @@ export async function replaceRemote(session: SftpSession, from: string, to: stri
 
 interface RunState {
   readonly settings: SftpSettings;
+  readonly auth: SftpAuth;
   readonly context: DeliveryContext;
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
   session: SftpSession | undefined;
@@ -134,15 +136,14 @@ interface RunState {
   cleanedStale: boolean;
 }
 
-async function ensureSession(state: RunState, secrets: Secrets, destinationName: string | undefined, planned: readonly PlannedFile[]): Promise<SftpSession> {
+async function ensureSession(state: RunState, destinationName: string | undefined, planned: readonly PlannedFile[]): Promise<SftpSession> {
   if (state.session && !state.session.broken) return state.session;
   if (state.session) await state.session.close();
   state.session = undefined;
   const { settings, context } = state;
-  const auth = resolveAuth(settings.authMethod, secrets);
   const session = await SftpSession.open({
     settings,
-    auth,
+    auth: state.auth,
     destinationName,
     signal: context.signal,
     onHostKey: (info) => context.remember?.(SEEN_FINGERPRINT_KEY, info.fingerprint),
@@ -251,8 +252,8 @@ async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readon
     const settings = parseSettings(settingsIn);
     const destinationName = context.destinationName;
     const planned = planDelivery(settings, files, context.now);
-    resolveAuth(settings.authMethod, secrets); // key/passphrase problems before any connection
-    state = { settings, context, log, session: undefined, pendingTemps: new Set(), cleanedStale: false };
+    const auth = resolveAuth(settings.authMethod, secrets); // key/passphrase problems before any connection
+    state = { settings, auth, context, log, session: undefined, pendingTemps: new Set(), cleanedStale: false };
     let firstFailureAt: number | undefined;
 
     for (const plan of planned) {
@@ -262,7 +263,7 @@ async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readon
       for (;;) {
         attempts += 1;
         try {
-          const session = await ensureSession(state, secrets, destinationName, planned);
+          const session = await ensureSession(state, destinationName, planned);
           if (attempts === 1) log('info', `Uploading ${plan.file.name} (${formatBytes(plan.file.bytes)}) to ${session.where} as ${plan.remotePath}`);
           await uploadOne(state, session, plan);
           const durationMs = Date.now() - started;

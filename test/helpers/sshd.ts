@@ -3,7 +3,8 @@
  * port with its own sshd_config, host key, test user and a root-owned chroot:
  *
  *   /var/lib/rostersync-test-sftp/<unique>/
- *     etc/      sshd_config, host key, authorized_keys/<user>, client keys (harness-owned)
+ *     etc/      sshd_config, host key, client keys (root only, 0700)
+ *     authorized_keys/<user>   (readable by the user: sshd reads it with the user's rights)
  *     chroot/   root:root 755 (sshd requires it)     ← the SFTP user's "/"
  *       Upload/   owned by the test user (writable)
  *       ReadOnly/ root:root 755 (not writable by the user)
@@ -251,8 +252,10 @@ export async function startSshd(options: { readonly label?: string } = {}): Prom
   keygen(keyPaths.ed25519Encrypted, 'ed25519', TEST_PASSPHRASE);
   keygen(keyPaths.rsaPemEncrypted, 'rsa', TEST_PASSPHRASE, true);
   keygen(keyPaths.unauthorized, 'ed25519', '');
-  const authDir = join(etcDir, 'authorized_keys');
-  mkdirSync(authDir, { recursive: true, mode: 0o755 });
+  // Read by sshd as the logged-in user: outside the 0700 etc/ folder.
+  const authDir = join(baseDir, 'authorized_keys');
+  mkdirSync(authDir, { recursive: true });
+  chmodSync(authDir, 0o755);
   writeFileSync(
     join(authDir, TEST_USER),
     [keyPaths.ed25519, keyPaths.ed25519Encrypted, keyPaths.rsaPemEncrypted].map((k) => readFileSync(`${k}.pub`, 'utf8').trim()).join('\n') + '\n',
