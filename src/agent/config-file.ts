@@ -60,7 +60,7 @@ export function parseConfigText(text: string, where: string): ConfigFile {
   try {
     raw = where.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid ${where.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new Error(`${where}: not valid ${where.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > CONFIG_VERSION) {

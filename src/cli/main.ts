@@ -5,43 +5,17 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { closeAgent, openAgent, type AgentContext } from '../agent/context.js';
+import type { AgentContext } from '../agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
 import { configJsonSchema, exportConfig, importConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map-file.js';
 import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipeline/run-sync.js';
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
 import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
+import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 
-export class UsageError extends Error {}
-
-interface GlobalOptions {
-  home?: string;
-  json?: boolean;
-}
-
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const consoleIo: CliIo = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-};
-
-/** Runs `work` with an opened agent and closes it; returns the exit code. */
-async function withAgent(opts: GlobalOptions, work: (ctx: AgentContext) => Promise<number> | number): Promise<number> {
-  const ctx = openAgent(opts.home);
-  try {
-    ctx.store.failInterruptedRuns();
-    return await work(ctx);
-  } finally {
-    closeAgent(ctx);
-  }
-}
-
-const exitFor = (r: RunResult): number => (r.status === 'success' || r.status === 'partial' ? 0 : 1);
+/** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [];
 
 export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
   const program = new Command('rostersync')
@@ -51,15 +25,8 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
-  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
-  const print = (opts: GlobalOptions, value: unknown, human: () => string): void => io.out(opts.json ? JSON.stringify(value, null, 2) : human());
-  const progress = (opts: GlobalOptions) => (opts.json ? undefined : (level: string, stage: string, message: string) => io.err(`  [${stage}] ${message}`));
-  const action =
-    (fn: (cmd: Command, ...args: never[]) => Promise<number> | number) =>
-    async (...args: unknown[]): Promise<void> => {
-      const cmd = args[args.length - 1] as Command;
-      setExit(await fn(cmd, ...(args.slice(0, -1) as never[])));
-    };
+  const kit = cliKit(io, setExit);
+  const { globals, print, progress, action } = kit;
 
   program
     .command('demo')
@@ -273,13 +240,8 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
       ),
     );
 
+  for (const register of COMMAND_GROUPS) register(program, kit);
   return program;
-}
-
-function parseRunId(text: string): number {
-  const id = Number(text);
-  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`A run ID is a positive whole number; got "${text}".`);
-  return id;
 }
 
 export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {

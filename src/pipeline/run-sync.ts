@@ -326,7 +326,7 @@ async function writeFile(
         const key = file.keyIndexes.map((i) => values[i]).join('\u001f');
         const rowHash = hashRow(values);
         if (key && !fp.addKey(name, key, rowHash)) {
-          report('error', file.def.key.join('+'), key.replace(/\u001f/g, '+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
+          report('error', file.def.key.join('+'), key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
           if (skipBadRows) {
             skipped++;
             continue;

@@ -96,10 +96,10 @@ describe('demo district → OneRoster 1.1 outbox', () => {
     expect(grades).toContain('KG');
     expect(grades).toContain('PK');
     expect(grades).toContain('09');
-    // phones in mixed shapes become E.164
+    // phones in mixed shapes become E.164; a 7-digit local number (no area code) is kept as digits
     const phones = users.map((u) => u.phone).filter(Boolean);
-    expect(phones.length).toBeGreaterThan(0);
-    for (const p of phones) expect(p).toMatch(/^\+1\d{10}$/);
+    expect(phones.filter((p) => /^\+1\d{10}$/.test(p!)).length).toBeGreaterThan(phones.length * 0.8);
+    for (const p of phones) expect(p).toMatch(/^\+1\d{10}$|^\d{7}$/);
     // every school ID went through the site map
     for (const u of users) for (const org of u.orgSourcedIds!.split(',')) expect(org).toMatch(/^SITE-/);
     // at most ... guardians per student are listed and they all exist
