@@ -3,7 +3,7 @@
  * target folder and renamed over its final name, so a reader never sees half a file.
  */
 import { z } from 'zod';
-import { copyFileSync, mkdirSync, renameSync, rmSync, statSync, accessSync, constants, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync, accessSync, constants, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DeliveryError, type DeliveredFile, type DestinationDriver } from './types.js';
@@ -62,13 +62,16 @@ export const folderDestination: DestinationDriver<FolderSettings> = {
       const finalPath = join(settings.path, file.name);
       const tmp = join(settings.path, `.${file.name}.rostersync-tmp-${randomBytes(4).toString('hex')}`);
       try {
+        if (!existsSync(file.localPath)) throw new DeliveryError(`${file.name}: the generated file ${file.localPath} is missing; nothing was written under its name.`, 'io', delivered);
         copyFileSync(file.localPath, tmp);
         const size = statSync(tmp).size;
         if (size !== file.bytes) throw new DeliveryError(`${file.name}: wrote ${size} bytes, expected ${file.bytes}.`, 'verify', delivered);
         renameSync(tmp, finalPath);
       } catch (err) {
         rmSync(tmp, { force: true });
-        throw err instanceof DeliveryError ? err : Object.assign(explain(err, settings.path), { delivered });
+        if (err instanceof DeliveryError) throw err;
+        const explained = explain(err, settings.path);
+        throw new DeliveryError(`${file.name}: ${explained.message}`, explained.code, delivered);
       }
       delivered.push({ name: file.name, remotePath: finalPath, bytes: file.bytes, durationMs: Date.now() - started, attempts: 1 });
       context.log('info', `Wrote ${file.name} (${file.bytes} bytes) to ${finalPath}.`);

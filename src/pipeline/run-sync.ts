@@ -294,11 +294,16 @@ async function writeFile(
           const column = file.columns[i]!;
           const value = entity.columns[i]!(access.get, issues);
           values[i] = value;
+          let transformError = false;
           if (issues.length) {
-            for (const issue of issues) report(issue.severity, column.header, issue.value, issue.rule, issue.message);
+            for (const issue of issues) {
+              report(issue.severity, column.header, issue.value, issue.rule, issue.message);
+              transformError ||= issue.severity === 'error';
+            }
             issues.length = 0;
           }
-          column.check(value, problems);
+          // A value its transform already rejected (unknown grade, unmapped school) is reported once, not again by the column rules.
+          if (!transformError) column.check(value, problems);
           if (problems.length) {
             for (const p of problems) report(p.severity, column.header, value, p.rule, p.message);
             problems.length = 0;
