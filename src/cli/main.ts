@@ -12,10 +12,11 @@ import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map
 import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipeline/run-sync.js';
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
 import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
+import { registerConnectionCommands } from './commands/connections.js';
 import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands];
 
 export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
   const program = new Command('rostersync')

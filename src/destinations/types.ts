@@ -60,6 +60,11 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
   readonly settingsSchema: z.ZodType<Settings>;
   readonly secretFields: readonly string[];
   check(settings: Settings, secrets: Secrets, options?: CheckOptions): Promise<DestinationCheck>;
+  /** Servers that prove their identity with a host key (SFTP): what the server presents now, and settings pinning it. */
+  readonly hostKey?: {
+    probe(settings: Settings): Promise<{ readonly fingerprint: string; readonly keyType: string }>;
+    pin(settings: Settings, fingerprint: string): Settings;
+  };
   /** Deliver every file or fail: no file may appear half-written under its final name. */
   deliver(settings: Settings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt>;
 }

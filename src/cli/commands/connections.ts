@@ -1,0 +1,203 @@
+/**
+ * `rostersync source …` and `rostersync destination …`: list, test, browse, trust host keys and
+ * set secrets. Adding or editing sources and destinations is done in the GUI or through
+ * `config import`; secrets are read from standard input or an environment variable, never from
+ * the command line (where any user could see them in the process list).
+ */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { destinationSecretOwner, loadSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
+import { getSourceDriver } from '../../sources/registry.js';
+import { getDestinationDriver } from '../../destinations/registry.js';
+import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+
+function requireSource(ctx: AgentContext, name: string) {
+  const source = ctx.store.getSource(name);
+  if (!source) throw new UsageError(`No source named "${name}". Configured: ${ctx.store.listSources().map((s) => s.name).join(', ') || 'none'}.`);
+  return source;
+}
+
+function requireDestination(ctx: AgentContext, name: string) {
+  const destination = ctx.store.getDestination(name);
+  if (!destination) throw new UsageError(`No destination named "${name}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
+  return destination;
+}
+
+function readSecretValue(fromEnv: string | undefined): string {
+  if (fromEnv) {
+    const value = process.env[fromEnv];
+    if (value === undefined) throw new UsageError(`Environment variable ${fromEnv} is not set.`);
+    return value;
+  }
+  if (process.stdin.isTTY) throw new UsageError('Pipe the secret on standard input (e.g. from a password manager), or name an environment variable with --from-env.');
+  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+}
+
+export function registerConnectionCommands(program: Command, kit: CliKit): void {
+  const { action, globals, print } = kit;
+
+  const source = program.command('source').description('SIS sources: list, test, browse tables, set secrets');
+  source
+    .command('list')
+    .description('configured sources')
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), (ctx) => {
+          const sources = ctx.store.listSources();
+          print(globals(cmd), sources, () =>
+            sources.length ? sources.map((s) => `${s.name}  (${getSourceDriver(s.type).displayName}; entities: ${Object.keys(s.entities).join(', ') || 'none'})`).join('\n') : 'No sources configured.',
+          );
+          return 0;
+        }),
+      ),
+    );
+  source
+    .command('test')
+    .description('connect to a source and report what was found')
+    .argument('<name>')
+    .action(
+      action((cmd, name: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const s = requireSource(ctx, name);
+          const driver = getSourceDriver(s.type);
+          const result = await driver.check(s.settings, loadSecrets(ctx, sourceSecretOwner(s.name), driver.secretFields));
+          print(globals(cmd), result, () => `${result.ok ? 'OK' : 'FAILED'}: ${result.message}${result.latencyMs !== undefined ? ` (${result.latencyMs} ms)` : ''}`);
+          return result.ok ? 0 : 1;
+        }),
+      ),
+    );
+  source
+    .command('discover')
+    .description('list the tables/views (or export files) of a source with their columns')
+    .argument('<name>')
+    .action(
+      action((cmd, name: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const s = requireSource(ctx, name);
+          const driver = getSourceDriver(s.type);
+          const tables = await driver.discover(s.settings, loadSecrets(ctx, sourceSecretOwner(s.name), driver.secretFields));
+          print(globals(cmd), tables, () =>
+            tables.map((t) => `${t.schema ? `${t.schema}.` : ''}${t.name} (${t.kind}): ${t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`).join('\n'),
+          );
+          return 0;
+        }),
+      ),
+    );
+  source
+    .command('sample')
+    .description("first rows of one of the source's entities (as its query or file returns them)")
+    .argument('<name>')
+    .argument('<entity>')
+    .option('--limit <n>', 'rows', (v) => Number(v), 10)
+    .action(
+      action((cmd, name: string, entity: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const s = requireSource(ctx, name);
+          const request = s.entities[entity as keyof typeof s.entities];
+          if (!request) throw new UsageError(`Source ${name} has no ${entity} entity (has: ${Object.keys(s.entities).join(', ') || 'none'}).`);
+          const driver = getSourceDriver(s.type);
+          const sample = await driver.sample(s.settings, loadSecrets(ctx, sourceSecretOwner(s.name), driver.secretFields), { entity, ...request }, cmd.opts<{ limit: number }>().limit);
+          print(globals(cmd), sample, () => [sample.columns.join(' | '), ...sample.rows.map((r) => sample.columns.map((c) => r[c] ?? '').join(' | '))].join('\n'));
+          return 0;
+        }),
+      ),
+    );
+  source
+    .command('set-secret')
+    .description('store a secret of a source (e.g. password), sealed under the machine key; value from stdin or --from-env')
+    .argument('<name>')
+    .argument('<field>')
+    .option('--from-env <variable>', 'read the value from this environment variable')
+    .action(
+      action((cmd, name: string, field: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          const s = requireSource(ctx, name);
+          const driver = getSourceDriver(s.type);
+          if (!driver.secretFields.includes(field)) throw new UsageError(`${driver.displayName} sources have no secret "${field}" (secrets: ${driver.secretFields.join(', ') || 'none'}).`);
+          saveSecrets(ctx, sourceSecretOwner(name), { [field]: readSecretValue(cmd.opts<{ fromEnv?: string }>().fromEnv) });
+          print(globals(cmd), { source: name, field, stored: true }, () => `Stored ${field} of source ${name} (encrypted).`);
+          return 0;
+        }),
+      ),
+    );
+
+  const destination = program.command('destination').description('destinations: list, test, trust host keys, set secrets');
+  destination
+    .command('list')
+    .description('configured destinations')
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), (ctx) => {
+          const all = ctx.store.listDestinations();
+          print(globals(cmd), all, () =>
+            all.length ? all.map((d) => `${d.name}  (${getDestinationDriver(d.type).displayName}, format ${d.format}, source ${d.source}${d.enabled ? '' : ', disabled'})`).join('\n') : 'No destinations configured.',
+          );
+          return 0;
+        }),
+      ),
+    );
+  destination
+    .command('test')
+    .description('connect to a destination: folder exists and is writable, host key, latency, throughput')
+    .argument('<name>')
+    .action(
+      action((cmd, name: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const d = requireDestination(ctx, name);
+          const driver = getDestinationDriver(d.type);
+          const result = await driver.check(d.settings, loadSecrets(ctx, destinationSecretOwner(d.name), driver.secretFields), { destinationName: d.name });
+          print(globals(cmd), result, () =>
+            [
+              `${result.ok ? 'OK' : 'FAILED'}: ${result.message}`,
+              result.fingerprint ? `Host key: ${result.fingerprint}` : '',
+              result.latencyMs !== undefined ? `Latency: ${result.latencyMs} ms` : '',
+              result.throughputBytesPerSec ? `Throughput: ${(result.throughputBytesPerSec / 1048576).toFixed(2)} MiB/s` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+          return result.ok ? 0 : 1;
+        }),
+      ),
+    );
+  destination
+    .command('trust')
+    .description("pin the server's host key: shows the key it presents now and stores it (or the --fingerprint you checked with the vendor)")
+    .argument('<name>')
+    .option('--fingerprint <SHA256:...>', 'the fingerprint you confirmed out of band; refused if the server presents another')
+    .action(
+      action((cmd, name: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const d = requireDestination(ctx, name);
+          const driver = getDestinationDriver(d.type);
+          if (!driver.hostKey) throw new UsageError(`${driver.displayName} destinations have no host key to trust.`);
+          const presented = await driver.hostKey.probe(driver.settingsSchema.parse(d.settings));
+          const expected = cmd.opts<{ fingerprint?: string }>().fingerprint;
+          if (expected && expected.trim() !== presented.fingerprint) {
+            throw new UsageError(`The server presents ${presented.fingerprint} (${presented.keyType}), not ${expected.trim()}: nothing was trusted.`);
+          }
+          ctx.store.saveDestination({ ...d, settings: driver.hostKey.pin(driver.settingsSchema.parse(d.settings), presented.fingerprint) });
+          print(globals(cmd), presented, () => `Trusted ${presented.keyType} host key ${presented.fingerprint} for ${name}.`);
+          return 0;
+        }),
+      ),
+    );
+  destination
+    .command('set-secret')
+    .description('store a secret of a destination (password, privateKey, passphrase), sealed; value from stdin or --from-env')
+    .argument('<name>')
+    .argument('<field>')
+    .option('--from-env <variable>', 'read the value from this environment variable')
+    .action(
+      action((cmd, name: string, field: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          const d = requireDestination(ctx, name);
+          const driver = getDestinationDriver(d.type);
+          if (!driver.secretFields.includes(field)) throw new UsageError(`${driver.displayName} destinations have no secret "${field}" (secrets: ${driver.secretFields.join(', ') || 'none'}).`);
+          saveSecrets(ctx, destinationSecretOwner(name), { [field]: readSecretValue(cmd.opts<{ fromEnv?: string }>().fromEnv) });
+          print(globals(cmd), { destination: name, field, stored: true }, () => `Stored ${field} of destination ${name} (encrypted).`);
+          return 0;
+        }),
+      ),
+    );
+}
