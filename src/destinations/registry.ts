@@ -4,13 +4,14 @@
  */
 import type { DestinationType } from '../shared/config.schema.js';
 import { folderDestination } from './folder.js';
+import { sftpDestination } from './sftp.js';
 import type { DestinationDriver } from './types.js';
 
 type AnyDestination = DestinationDriver<Record<string, unknown>>;
 
 const entry = <S>(driver: DestinationDriver<S>): AnyDestination => driver as unknown as AnyDestination;
 
-const DESTINATIONS: readonly AnyDestination[] = [entry(folderDestination)];
+const DESTINATIONS: readonly AnyDestination[] = [entry(folderDestination), entry(sftpDestination)];
 
 export function getDestinationDriver(id: DestinationType | string): AnyDestination {
   const driver = DESTINATIONS.find((d) => d.id === id);

@@ -61,8 +61,8 @@ export function decideHostKey(trustedFingerprint: string, presented: HostKeyInfo
 }
 
 export function trustCommand(destinationName: string | undefined): string {
-  const name = destinationName && destinationName.trim() !== '' ? destinationName : '<destination name>';
-  return `rostersync destination trust ${/\s/.test(name) ? JSON.stringify(name) : name}`;
+  if (!destinationName || destinationName.trim() === '') return 'rostersync destination trust <destination name>';
+  return `rostersync destination trust ${/[\s"'$`\\]/.test(destinationName) ? JSON.stringify(destinationName) : destinationName}`;
 }
 
 /** The admin-facing refusal for an unknown or changed host key. */

@@ -11,7 +11,7 @@ import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ConnectConfig } from 'ssh2';
 import { decideHostKey, hostKeyInfo, hostKeyRefusal } from './sftp-host-key.js';
 import type { HostKeyDecision, HostKeyInfo } from './sftp-host-key.js';
-import { SftpFailure, translateConnectError, translateKeyParseError, translateOpError } from './sftp-errors.js';
+import { SftpFailure, isConnectionLoss, translateConnectError, translateKeyParseError, translateOpError } from './sftp-errors.js';
 import type { AuthMethod } from './sftp-errors.js';
 import { describeRemoteDir } from './sftp-settings.js';
 import type { SftpSettings } from './sftp-settings.js';
@@ -69,6 +69,13 @@ export interface OpenOptions {
 
 export function where(settings: Pick<SftpSettings, 'host' | 'port'>): string {
   return `${settings.host}:${settings.port}`;
+}
+
+/** The connection dropped; requests in flight re-word it with what they were doing. */
+class ConnectionLost extends SftpFailure {
+  constructor(at: string) {
+    super(`The connection to ${at} was lost.`, 'io', true);
+  }
 }
 
 interface Loss {
@@ -134,11 +141,16 @@ export class SftpSession {
     const ssh = (client as unknown as { client: Ssh2Client }).client;
     ssh.on('error', (err: unknown) => {
       rawError ??= err;
-      loss.fail(translateOpError(err, { where: at, username: settings.username, action: 'talking to the server', path: '', folder: describeRemoteDir(settings.remoteDir) }));
+      const level = (err as { level?: unknown }).level;
+      if (level === 'client-timeout' && /keepalive/i.test(String((err as Error).message))) {
+        loss.fail(new SftpFailure(`The SFTP server ${at} stopped answering (no reply to 3 keep-alives, setting keepaliveIntervalMs).`, 'timeout', true));
+      } else if (isConnectionLoss(err)) {
+        loss.fail(new ConnectionLost(at));
+      } else {
+        loss.fail(translateOpError(err, { where: at, username: settings.username, action: 'talking to the server', path: '', folder: describeRemoteDir(settings.remoteDir) }));
+      }
     });
-    ssh.on('close', () => {
-      loss.fail(new SftpFailure(`The connection to ${at} was lost.`, 'io', true));
-    });
+    ssh.on('close', () => loss.fail(new ConnectionLost(at)));
 
     const config: ConnectConfig = {
       host: settings.host,
@@ -188,6 +200,8 @@ export class SftpSession {
       });
       const sftp = await Promise.race([client.connect(config), guard]);
       if (!decision || decision.kind !== 'trusted') throw new Error('host key was not verified');
+      // ssh2-sftp-client attaches no listener here; an unhandled 'error' event would end the agent.
+      sftp.on('error', (err: unknown) => loss.fail(isConnectionLoss(err) ? new ConnectionLost(at) : translateOpError(err, { where: at, username: settings.username, action: 'talking to the server', path: '', folder: describeRemoteDir(settings.remoteDir) })));
       return new SftpSession(client, ssh, sftp, settings, loss, decision.presented, detachAbort);
     } catch (err) {
       detachAbort();
@@ -225,9 +239,15 @@ export class SftpSession {
     return { where: this.where, username: this.settings.username, action, path, folder: describeRemoteDir(this.settings.remoteDir) };
   }
 
+  /** An error of a request in admin words, with what the request was doing. */
+  private fail(err: unknown, action: string, path: string): never {
+    if (err instanceof ConnectionLost) throw new SftpFailure(`The connection to ${this.where} was lost while ${action}.`, 'io', true);
+    throw translateOpError(err, this.opContext(action, path));
+  }
+
   /** Run one request: fails fast when the connection is gone, times out after idleTimeoutMs without an answer. */
   private async request<T>(action: string, path: string, run: () => Promise<T>): Promise<T> {
-    if (this.loss.lost) await this.loss.promise;
+    if (this.loss.lost) await this.loss.promise.catch((e: unknown) => this.fail(e, action, path));
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -244,7 +264,7 @@ export class SftpSession {
     try {
       return await Promise.race([run(), this.loss.promise, idle]);
     } catch (err) {
-      throw translateOpError(err, this.opContext(action, path));
+      this.fail(err, action, path);
     } finally {
       clearTimeout(timer);
     }
@@ -302,7 +322,7 @@ export class SftpSession {
    * with every acknowledged chunk, so a large file may take as long as it needs while it moves.
    */
   async upload(localPath: string, remotePath: string, action: string, onProgress?: (transferred: number, total: number) => void): Promise<void> {
-    if (this.loss.lost) await this.loss.promise;
+    if (this.loss.lost) await this.loss.promise.catch((e: unknown) => this.fail(e, action, remotePath));
     let timer: NodeJS.Timeout | undefined;
     let rejectIdle!: (e: SftpFailure) => void;
     const idle = new Promise<never>((_, reject) => {
@@ -336,7 +356,7 @@ export class SftpSession {
         idle,
       ]);
     } catch (err) {
-      throw translateOpError(err, this.opContext(action, remotePath));
+      this.fail(err, action, remotePath);
     } finally {
       clearTimeout(timer);
     }

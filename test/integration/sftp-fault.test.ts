@@ -95,8 +95,8 @@ describe('SFTP faults during a large upload (real OpenSSH)', () => {
     await server.stop();
     const err = await delivery;
     expect(err).toBeInstanceOf(DeliveryError);
-    expect((err as DeliveryError).code).toMatch(/^(io|unreachable)$/);
-    expect((err as DeliveryError).message).toMatch(/connection .*lost|closed the connection|Cannot reach/i);
+    expect((err as DeliveryError).code).toBe('io');
+    expect((err as DeliveryError).message).toMatch(/^The connection to 127\.0\.0\.1:\d+ was lost while uploading enrollments\.csv\.$/);
     expect((err as DeliveryError).delivered).toEqual([]);
     const left = readdirSync(server.uploadDir);
     expect(left).not.toContain('enrollments.csv');
@@ -176,6 +176,24 @@ describe('SFTP faults during a large upload (real OpenSSH)', () => {
     expect(err).toBeInstanceOf(DeliveryError);
     expect((err as DeliveryError).code).toBe('timeout');
     expect((err as DeliveryError).message).toMatch(/stalled: no progress for 1 s/);
+    expect(readdirSync(server.uploadDir)).not.toContain('enrollments.csv');
+    allTexts.push((err as Error).message, ...ctx.lines.map((l) => l.message));
+  });
+
+  it('cancelling the run (AbortSignal) stops the upload, nothing under the final name', async () => {
+    clearUpload();
+    const controller = new AbortController();
+    const ctx = recordingContext({ signal: controller.signal });
+    const delivery = sftpDestination.deliver(settings({ retries: 5 }), { password: server.password }, [big], ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await whenUploadPasses(4 * 1024 * 1024);
+    controller.abort();
+    const err = await delivery;
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect((err as DeliveryError).message).toMatch(/cancelled/);
+    expect(ctx.lines.some((l) => l.level === 'warn')).toBe(false); // no retry after a cancel
     expect(readdirSync(server.uploadDir)).not.toContain('enrollments.csv');
     allTexts.push((err as Error).message, ...ctx.lines.map((l) => l.message));
   });
