@@ -21,11 +21,15 @@ export function toText(value: unknown): string | null {
   return String(value);
 }
 
-/** A date with no time part (midnight UTC) is written `YYYY-MM-DD`; otherwise ISO 8601. */
+/**
+ * A date with no time part (midnight UTC) is written `YYYY-MM-DD`; otherwise `YYYY-MM-DD HH:MM:SS[.mmm]` (UTC),
+ * the same text PostgreSQL and MySQL give for their date and timestamp columns.
+ */
 export function formatDate(d: Date): string {
   if (Number.isNaN(d.getTime())) return '';
   const iso = d.toISOString();
-  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  if (iso.endsWith('T00:00:00.000Z')) return iso.slice(0, 10);
+  return iso.endsWith('.000Z') ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 /** Removes every secret value (and its URL-encoded form) from a message. */

@@ -203,6 +203,11 @@ class MysqlSession implements SourceSession {
     this.pool = createPool(settings, secrets);
   }
 
+  /** Every query must be set and read-only before the first row of any entity is read. */
+  async preflight(requests: readonly EntityRequest[]): Promise<void> {
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'mysql');
+  }
+
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {
     return streamQuery(this.pool, this.settings, this.secrets, request, options);
   }

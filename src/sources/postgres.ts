@@ -181,6 +181,11 @@ class PostgresSession implements SourceSession {
     this.pool.on('error', () => undefined);
   }
 
+  /** Every query must be set and read-only before the first row of any entity is read. */
+  async preflight(requests: readonly EntityRequest[]): Promise<void> {
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'postgres');
+  }
+
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {
     return streamQuery(this.pool, this.settings, this.secrets, request, options);
   }

@@ -4,6 +4,7 @@
  * settings it is given with its own `settingsSchema`, so raw `SourceConfig.settings` can be passed.
  */
 import type { SourceType } from '../shared/config.schema.js';
+import { folderDriver } from './export-folder.js';
 import { mysqlDriver } from './mysql.js';
 import { postgresDriver } from './postgres.js';
 import { sqliteDriver } from './sqlite.js';
@@ -15,7 +16,7 @@ function entry<S>(driver: SourceDriver<S>): AnyDriver {
   return driver as unknown as AnyDriver;
 }
 
-const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver), entry(postgresDriver), entry(mysqlDriver)];
+const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver), entry(postgresDriver), entry(mysqlDriver), entry(folderDriver)];
 
 /** The driver for a source type; an unknown id is a programming or config error naming this file. */
 export function getSourceDriver(id: SourceType | string): AnyDriver {

@@ -105,6 +105,11 @@ class SqliteSession implements SourceSession {
   private readonly handles = new Set<Database.Database>();
   constructor(private readonly settings: SqliteSettings) {}
 
+  /** Every query must be set and read-only before the first row of any entity is read. */
+  async preflight(requests: readonly EntityRequest[]): Promise<void> {
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'sqlite');
+  }
+
   async *read(request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
     const sql = requireQuery(request, NAME);
     assertReadOnlySelect(sql, 'sqlite');

@@ -53,6 +53,11 @@ export interface ReadOptions {
 
 /** An opened source: one connection (pool) for the whole run. */
 export interface SourceSession {
+  /**
+   * Optional: checks every request before any is read (each export file present and complete, each
+   * query a single read-only SELECT), so a run with a missing file or a bad query fails before it starts.
+   */
+  preflight?(requests: readonly EntityRequest[], options?: ReadOptions): Promise<void>;
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow>;
   close(): Promise<void>;
 }

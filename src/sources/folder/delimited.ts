@@ -1,0 +1,188 @@
+/**
+ * CSV / TSV / pipe-delimited export files, streamed: bytes → iconv-lite decoder → csv-parse.
+ * Every row keeps its file name and the line it starts on ("students.csv line 14"; the header is line 1).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import type { Row, SourcedRow } from '../types.js';
+import { SourceError } from '../types.js';
+import { detectEncoding, iconvName, isValidUtf8, type ConcreteEncoding } from './encoding.js';
+import { matchHeaders } from './headers.js';
+import type { FolderSettings } from './settings.js';
+
+const HEAD_BYTES = 64 * 1024;
+const CANDIDATES = [',', '\t', '|', ';'] as const;
+
+export interface DelimitedFormat {
+  readonly encoding: ConcreteEncoding;
+  readonly bom: boolean;
+  readonly delimiter: string;
+}
+
+async function readHead(file: string, bytes = HEAD_BYTES): Promise<Buffer> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Streams the whole file to see whether it is valid UTF-8 (an accent on line 50,000 counts too). */
+async function wholeFileIsUtf8(file: string): Promise<boolean> {
+  let carry = Buffer.alloc(0);
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) {
+    const bytes = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    // keep an incomplete trailing sequence (≤ 3 bytes) for the next chunk
+    let cut = bytes.length;
+    for (let k = bytes.length - 1; k >= Math.max(0, bytes.length - 3); k--) {
+      const b = bytes[k];
+      if ((b & 0xc0) === 0x80) continue;
+      if (b >= 0xc0) {
+        const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
+        if (k + need >= bytes.length) cut = k;
+      }
+      break;
+    }
+    if (!isValidUtf8(bytes.subarray(0, cut))) return false;
+    carry = Buffer.from(bytes.subarray(cut));
+  }
+  return carry.length === 0 || isValidUtf8(carry);
+}
+
+/** Counts each candidate delimiter in the header line (outside quotes) and picks the most frequent. */
+export function detectDelimiter(headerLine: string, fileName = ''): string {
+  const counts = new Map<string, number>(CANDIDATES.map((c) => [c, 0]));
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  let best: string = /\.tsv$/i.test(fileName) ? '\t' : ',';
+  let bestCount = counts.get(best) ?? 0;
+  for (const [c, n] of counts) {
+    if (n > bestCount) {
+      best = c;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/** Encoding and delimiter of a text export file, detected unless configured. */
+export async function sniffDelimited(file: string, settings: Pick<FolderSettings, 'encoding' | 'delimiter'>): Promise<DelimitedFormat> {
+  const head = await readHead(file);
+  const detected = detectEncoding(head, settings.encoding);
+  const bom = detected.bom;
+  let encoding = detected.encoding;
+  if (settings.encoding === 'auto' && encoding === 'utf-8' && !bom && !(await wholeFileIsUtf8(file))) encoding = 'windows-1252';
+  const text = iconv.decode(head, iconvName(encoding)).replace(/^\uFEFF/, '');
+  const firstLine = text.split(/\r\n|\r|\n/, 1)[0] ?? '';
+  const delimiter = settings.delimiter === 'auto' ? detectDelimiter(firstLine, file) : settings.delimiter;
+  return { encoding, bom, delimiter };
+}
+
+const LINE_BREAKS = /\r\n|\r|\n/g;
+
+function countLineBreaks(raw: string | undefined): number {
+  return raw ? (raw.match(LINE_BREAKS)?.length ?? 0) : 0;
+}
+
+function describeDelimiter(d: string): string {
+  return d === '\t' ? 'tab' : d === ',' ? 'comma' : d === '|' ? 'pipe' : d === ';' ? 'semicolon' : JSON.stringify(d);
+}
+
+/**
+ * Streams rows of a delimited file as text Rows keyed by matched header names.
+ * Blank lines are skipped; a row with more non-empty fields than the header, or fewer fields, is a `bad-file` error with its line.
+ */
+export async function* readDelimited(
+  file: string,
+  settings: Pick<FolderSettings, 'encoding' | 'delimiter'>,
+  expected: readonly string[],
+  signal?: AbortSignal,
+): AsyncGenerator<SourcedRow> {
+  const name = path.basename(file);
+  const format = await sniffDelimited(file, settings);
+  const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
+  const decoder = iconv.decodeStream(iconvName(format.encoding), { stripBOM: true });
+  const parser = parse({ delimiter: format.delimiter, raw: true, relax_column_count: true, relax_quotes: true, bom: true, skip_empty_lines: false });
+  input.on('error', (e) => parser.destroy(e));
+  decoder.on('error', (e: Error) => parser.destroy(e));
+  input.pipe(decoder).pipe(parser);
+  const onAbort = (): void => {
+    parser.destroy(new SourceError('The read was cancelled.', 'timeout'));
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  let header: string[] | undefined;
+  let line = 1;
+  try {
+    for await (const chunk of parser as AsyncIterable<{ raw: string; record: string[] }>) {
+      const startLine = line;
+      line += Math.max(1, countLineBreaks(chunk.raw));
+      const record = chunk.record;
+      if (record.length === 1 && record[0].trim() === '') continue; // blank line
+      if (!header) {
+        // a trailing delimiter on the header line makes an empty last column: drop it
+        const rawHeader = [...record];
+        while (rawHeader.length > 1 && rawHeader[rawHeader.length - 1].trim() === '') rawHeader.pop();
+        header = matchHeaders(rawHeader, expected);
+        if (header.length === 1 && format.delimiter !== '\t' && /\t/.test(record[0])) {
+          throw new SourceError(`${name} line ${startLine}: the header has one column; the file looks tab-delimited. Set the delimiter to tab.`, 'bad-file');
+        }
+        continue;
+      }
+      if (record.length < header.length) {
+        throw new SourceError(
+          `${name} line ${startLine}: ${record.length} fields, but the header has ${header.length} (${describeDelimiter(format.delimiter)}-delimited). ` +
+            'Check for a missing delimiter or an unclosed quote.',
+          'bad-file',
+        );
+      }
+      if (record.length > header.length && record.slice(header.length).some((v) => v.trim() !== '')) {
+        throw new SourceError(
+          `${name} line ${startLine}: ${record.length} fields, but the header has ${header.length} (${describeDelimiter(format.delimiter)}-delimited). ` +
+            'A value probably contains the delimiter without quotes.',
+          'bad-file',
+        );
+      }
+      const row: Row = {};
+      for (let k = 0; k < header.length; k++) row[header[k]] = record[k];
+      yield { row, origin: `${name} line ${startLine}` };
+    }
+    if (!header) {
+      throw new SourceError(`${name} is empty: it has no header line. Expected a header with the column names.`, 'bad-file');
+    }
+  } catch (error) {
+    if (error instanceof SourceError) throw error;
+    const lines = (error as { lines?: number }).lines;
+    throw new SourceError(`${name}${lines ? ` line ${lines}` : ''}: ${(error as Error).message}`, 'bad-file');
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    input.destroy();
+    parser.destroy();
+  }
+}
+
+/** Header names (matched) of a delimited file without reading the rest. */
+export async function readDelimitedHeader(file: string, settings: Pick<FolderSettings, 'encoding' | 'delimiter'>, expected: readonly string[]): Promise<string[]> {
+  const iterator = readDelimited(file, settings, expected);
+  try {
+    const first = await iterator.next();
+    if (!first.done) return Object.keys(first.value.row);
+  } catch (error) {
+    if (!(error instanceof SourceError && /no header/.test(error.message))) throw error;
+  } finally {
+    await iterator.return(undefined);
+  }
+  // header only: parse it directly
+  const format = await sniffDelimited(file, settings);
+  const text = iconv.decode(await readHead(file), iconvName(format.encoding)).replace(/^\uFEFF/, '');
+  const firstLine = text.split(/\r\n|\r|\n/, 1)[0] ?? '';
+  return matchHeaders(firstLine.split(format.delimiter).map((h) => h.replace(/^"|"$/g, '')), expected);
+}
