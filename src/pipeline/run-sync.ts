@@ -474,6 +474,10 @@ export async function approveHeldRun(ctx: AgentContext, runId: number, options: 
   if (run.status !== 'held') throw new Error(`Run ${runId} is ${run.status}, not held: only a held run can be approved.`);
   const destination = store.getDestination(run.destination);
   if (!destination) throw new Error(`Run ${runId} was for destination "${run.destination}", which no longer exists.`);
+  const newer = store.lastRun(run.destination, 'success');
+  if (newer && newer.id > runId) {
+    throw new Error(`Run ${runId} is older than run ${newer.id}, which was delivered since: approving it would send stale data. Discard it and run the sync again.`);
+  }
   const runDir = join(ctx.layout.runsDir, String(runId));
   const log = (level: 'info' | 'warn' | 'error', stage: string, message: string): void => {
     store.addRunEvent(runId, level, stage, message);
