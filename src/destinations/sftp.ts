@@ -33,11 +33,13 @@ import type { SftpSettings } from './sftp-settings.js';
 import { SftpFailure, redactSecrets, secretNeedles, toDeliveryError } from './sftp-errors.js';
 import { SftpSession, probeHostKeyWith, resolveAuth, where } from './sftp-session.js';
 import type { SftpAuth } from './sftp-session.js';
+import { normalizeFingerprint } from './sftp-host-key.js';
 import type { HostKeyInfo } from './sftp-host-key.js';
 
 export { sftpSettingsSchema } from './sftp-settings.js';
 export type { SftpSettings, SftpSettingsInput } from './sftp-settings.js';
 export type { HostKeyInfo } from './sftp-host-key.js';
+export { normalizeFingerprint } from './sftp-host-key.js';
 
 /** Optional context for `check` (the destination's name, for the trust command in messages). */
 export interface SftpCheckOptions extends CheckOptions {
@@ -382,4 +384,8 @@ export const sftpDestination: DestinationDriver<SftpSettings> = {
   secretFields: SFTP_SECRET_FIELDS,
   check,
   deliver,
+  hostKey: {
+    probe: (settings) => probeHostKey(settings),
+    pin: (settings, fingerprint) => ({ ...settings, trustedFingerprint: normalizeFingerprint(fingerprint) }),
+  },
 };

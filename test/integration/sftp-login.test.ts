@@ -306,9 +306,17 @@ describe('SFTP host-key pinning', () => {
     expect(err.message).toContain(`expected ${old}, got ${changed} (ED25519)`);
     expect(err.message).toContain('rostersync destination trust clever');
     expect(uploaded()).toEqual([]);
-    const probed = await probeHostKey({ host: server.host, port: server.port });
-    expect(probed.fingerprint).toBe(changed);
-    await deliver({ trustedFingerprint: probed.fingerprint }, { password: server.password }, [stager.file('students.csv', CSV, 1)]);
+    // What `rostersync destination trust NAME` does through the driver's host-key capability.
+    const hostKey = sftpDestination.hostKey;
+    if (!hostKey) throw new Error('the SFTP driver must offer the host-key capability');
+    const stale = settings({ trustedFingerprint: old });
+    const probed = await hostKey.probe(stale);
+    expect(probed).toEqual({ fingerprint: changed, keyType: 'ssh-ed25519' });
+    const pinned = hostKey.pin(stale, `256 ${probed.fingerprint} root@vendor (ED25519)`);
+    expect(pinned).toEqual({ ...stale, trustedFingerprint: changed });
+    const ctx = recordingContext();
+    await sftpDestination.deliver(pinned, { password: server.password }, [stager.file('students.csv', CSV, 1)], ctx);
+    texts.push(...ctx.lines.map((l) => l.message));
     expect(uploaded()).toEqual(['students.csv']);
   });
 });
