@@ -1,0 +1,54 @@
+/**
+ * The renderer's view of the agent API: one typed `Api` interface derived from the contract
+ * (src/shared/api.contract.ts). Two implementations: the Electron preload bridge (`window.api`)
+ * and the browser fetch client (./fetch-client.ts). Screens depend on `Api` only.
+ */
+import type { Api as ApiInterface } from '../../../src/shared/api.contract.js';
+
+export type {
+  Api,
+  ApiCallName,
+  ApiInput,
+  ApiOutput,
+  ApiErrorCode,
+  AgentStatus,
+  CheckResultView,
+  ColumnSuggestion,
+  ConnectionTypeInfo,
+  Dashboard,
+  DashboardDestination,
+  DestinationCheckView,
+  DestinationStatus,
+  DestinationView,
+  FieldCandidate,
+  FileDownload,
+  FormatSummary,
+  HeldRun,
+  HostKeyView,
+  MappingSuggestions,
+  NotificationsView,
+  OkView,
+  PreviewFile,
+  PreviewResult,
+  SampleView,
+  SchedulesState,
+  SecretsSet,
+  SettingsView,
+  SiteMapImportResult,
+  SourceView,
+  StartedRun,
+  TableView,
+  TestEmailResult,
+  UnmappedSchool,
+} from '../../../src/shared/api.contract.js';
+export { API_CALL_NAMES, ApiError, isApiCallName } from '../../../src/shared/api.contract.js';
+export type { RunDetail, RunSummary, RunStatus, Finding, FileDiff, RunFileRecord, RunEvent } from '../../../src/shared/run.js';
+export type { DestinationConfig, SourceConfig, SiteMapEntry, NotificationsConfig } from '../../../src/shared/config.schema.js';
+export type { FormatDef, FileDef, ColumnDef, ColumnMapping, Entity, FormatOption } from '../../../src/shared/format.js';
+
+/** In Electron the preload exposes the same interface as `window.api`. */
+declare global {
+  interface Window {
+    api?: ApiInterface;
+  }
+}

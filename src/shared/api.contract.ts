@@ -1,0 +1,455 @@
+/**
+ * THE contract between the agent's local HTTP API and its GUI clients (Electron preload bridge,
+ * browser fetch client). Every call is listed once here with its zod request schema and its
+ * response type (a phantom: types only, nothing at run time). The server validates every request
+ * with `API[call].input`; both clients and the server derive their types from this object.
+ *
+ * Transport: `POST /api/<call>` with a JSON body (the input), `Authorization: Bearer <key>`;
+ * the answer is the JSON output (200) or `{ error: { code, message } }` (4xx/5xx).
+ *
+ * Secrets are write-only: a save carries `secrets: { field: value }` (a value of '' removes the
+ * stored secret, an absent field keeps it); reads only say which secret fields are set.
+ * Pure module (imported by the renderer): no node: imports.
+ */
+import { z } from 'zod';
+import {
+  destinationConfigSchema,
+  entitySchema,
+  nameSchema,
+  notificationsSchema,
+  settingsSchema,
+  siteMapEntrySchema,
+  sourceConfigSchema,
+  type DestinationConfig,
+  type NotificationsConfig,
+  type SiteMapEntry,
+  type SourceConfig,
+} from './config.schema.js';
+import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js';
+import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary } from './run.js';
+
+// ---- contract machinery --------------------------------------------------------------------
+
+/** One call: its request schema and (phantom) response type. */
+export interface CallDef<I extends z.ZodType, O> {
+  readonly input: I;
+  /** Phantom: `undefined` at run time, carries the response type. */
+  readonly output: O;
+}
+
+const call =
+  <O>() =>
+  <I extends z.ZodType>(input: I): CallDef<I, O> =>
+    ({ input, output: undefined as unknown as O });
+
+const none = z.object({}).strict();
+const secretsInput = z.record(z.string(), z.string()).optional();
+
+/** A source as the form edits it: the config (defaults filled by the agent) and write-only secrets. */
+const sourceDraft = z
+  .object({
+    config: sourceConfigSchema,
+    secrets: secretsInput,
+  })
+  .strict();
+
+const destinationDraft = z
+  .object({
+    config: destinationConfigSchema,
+    secrets: secretsInput,
+  })
+  .strict();
+
+const byName = z.object({ name: nameSchema }).strict();
+const byDestination = z.object({ destination: nameSchema }).strict();
+const byRunId = z.object({ id: z.number().int().positive() }).strict();
+
+// ---- response types -------------------------------------------------------------------------
+
+/** Which secret fields of the driver hold a stored value (values are never returned). */
+export type SecretsSet = Readonly<Record<string, boolean>>;
+
+export interface SourceView {
+  readonly config: SourceConfig;
+  readonly secretsSet: SecretsSet;
+}
+
+export interface DestinationView {
+  readonly config: DestinationConfig;
+  readonly secretsSet: SecretsSet;
+  /** SFTP: the fingerprint the server presented last (may differ from the trusted one). */
+  readonly seenFingerprint: string | null;
+}
+
+/** A source or destination driver, for forms: its settings as JSON Schema and its secret fields. */
+export interface ConnectionTypeInfo {
+  readonly kind: 'source' | 'destination';
+  readonly id: string;
+  readonly displayName: string;
+  readonly secretFields: readonly string[];
+  readonly capabilities: readonly string[];
+  /** JSON Schema of the driver's `settings` (null when it cannot be expressed). */
+  readonly settingsSchema: unknown;
+}
+
+export type DestinationStatus = 'ok' | 'failed' | 'held' | 'running' | 'never' | 'disabled';
+
+export interface DashboardDestination {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly type: string;
+  readonly format: string;
+  readonly source: string;
+  readonly status: DestinationStatus;
+  /** Latest real (not preview) run. */
+  readonly lastRun: RunSummary | null;
+  readonly lastSuccess: RunSummary | null;
+  /** ISO time of the next scheduled run; null when not scheduled (or the scheduler is not running). */
+  readonly nextRun: string | null;
+  readonly scheduleEnabled: boolean;
+}
+
+export interface HeldRun {
+  readonly run: RunSummary;
+  readonly holdReasons: readonly string[];
+  readonly diff: readonly FileDiff[];
+}
+
+export interface Dashboard {
+  readonly destinations: readonly DashboardDestination[];
+  readonly holds: readonly HeldRun[];
+  /** Scheduled runs paused by an administrator. */
+  readonly schedulesPaused: boolean;
+  /** Overall state for the tray icon: the worst of all destinations. */
+  readonly overall: DestinationStatus;
+}
+
+export interface AgentStatus {
+  readonly version: string;
+  readonly home: string;
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly runningRuns: readonly number[];
+}
+
+export interface StartedRun {
+  readonly runId: number;
+  readonly status: RunStatus;
+}
+
+export interface CheckResultView {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly latencyMs?: number;
+  readonly serverVersion?: string;
+}
+
+export interface DestinationCheckView {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly fingerprint?: string;
+  readonly latencyMs?: number;
+  readonly throughputBytesPerSec?: number;
+}
+
+export interface HostKeyView {
+  readonly fingerprint: string;
+  readonly keyType: string;
+}
+
+export interface TableView {
+  readonly schema?: string;
+  readonly name: string;
+  readonly kind: 'table' | 'view' | 'file';
+  readonly columns: readonly { readonly name: string; readonly type: string; readonly nullable?: boolean }[];
+}
+
+export interface SampleView {
+  readonly columns: readonly string[];
+  readonly rows: readonly Readonly<Record<string, string | null>>[];
+}
+
+export interface FormatSummary {
+  readonly id: string;
+  readonly version: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly files: readonly string[];
+  readonly options: readonly FormatOption[];
+  readonly builtIn: boolean;
+}
+
+export interface FieldCandidate {
+  readonly field: string;
+  /** 0–1, higher is a closer name match. */
+  readonly score: number;
+}
+
+export interface ColumnSuggestion {
+  readonly file: string;
+  readonly entity: Entity;
+  readonly column: string;
+  readonly required: boolean;
+  readonly description?: string;
+  /** The format's own default mapping for this entity (what applies when the admin sets nothing). */
+  readonly formatDefault: ColumnMapping | null;
+  /** The destination's current override, if one was given. */
+  readonly current: ColumnMapping | null;
+  /** Source fields of this entity, best name match first (empty when none is close). */
+  readonly candidates: readonly FieldCandidate[];
+}
+
+export interface MappingSuggestions {
+  /** Fields each entity's query/file returns (from a 1-row sample). */
+  readonly sourceFields: Partial<Readonly<Record<Entity, readonly string[]>>>;
+  /** Entities whose fields could not be read, with the reason. */
+  readonly sourceErrors: Partial<Readonly<Record<Entity, string>>>;
+  readonly columns: readonly ColumnSuggestion[];
+}
+
+export interface PreviewFile {
+  readonly name: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly header: readonly string[];
+  /** First N data rows as written. */
+  readonly sample: readonly (readonly string[])[];
+}
+
+export interface PreviewResult {
+  readonly status: RunStatus;
+  readonly message: string;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly files: readonly PreviewFile[];
+  /** The first findings (errors first); `findingsTotal` counts all. */
+  readonly findings: readonly Finding[];
+  readonly findingsTotal: number;
+  readonly holdReasons: readonly string[];
+  readonly diff: readonly FileDiff[];
+  readonly unmappedSchools: readonly string[];
+}
+
+export interface FileDownload {
+  readonly fileName: string;
+  readonly mimeType: string;
+  /** Base64 of the file's bytes. */
+  readonly contentBase64: string;
+}
+
+export interface SiteMapImportResult {
+  readonly entries: readonly SiteMapEntry[];
+  readonly saved: boolean;
+}
+
+export interface UnmappedSchool {
+  readonly schoolCode: string;
+  readonly name: string;
+}
+
+export interface NotificationsView extends NotificationsConfig {
+  readonly hasPassword: boolean;
+}
+
+export interface SettingsView {
+  readonly notifications: NotificationsView;
+  readonly general: z.infer<typeof settingsSchema>;
+  /** Read-only: the data folder and the files in it. */
+  readonly home: string;
+  readonly storePath: string;
+  readonly version: string;
+}
+
+export interface OkView {
+  readonly ok: true;
+}
+
+export interface TestEmailResult {
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+export interface SchedulesState {
+  readonly paused: boolean;
+}
+
+// ---- the calls ------------------------------------------------------------------------------
+
+export const API = {
+  // agent & dashboard
+  getStatus: call<AgentStatus>()(none),
+  getDashboard: call<Dashboard>()(none),
+  syncNow: call<StartedRun>()(byDestination),
+  approveRun: call<StartedRun>()(byRunId),
+  discardRun: call<RunSummary>()(byRunId),
+  pauseSchedules: call<SchedulesState>()(none),
+  resumeSchedules: call<SchedulesState>()(none),
+  listConnectionTypes: call<readonly ConnectionTypeInfo[]>()(none),
+
+  // sources
+  listSources: call<readonly SourceView[]>()(none),
+  getSource: call<SourceView>()(byName),
+  saveSource: call<SourceView>()(sourceDraft.extend({ previousName: nameSchema.optional() }).strict()),
+  deleteSource: call<OkView>()(byName),
+  testSource: call<CheckResultView>()(sourceDraft),
+  discoverSource: call<readonly TableView[]>()(sourceDraft),
+  sampleSource: call<SampleView>()(
+    sourceDraft
+      .extend({
+        /** A table or file name as `discoverSource` lists it (`schema.table` for schemas). */
+        table: z.string().min(1).optional(),
+        /** An entity of the source config: its query/file is sampled. */
+        entity: entitySchema.optional(),
+        /** An ad-hoc read-only SELECT. */
+        query: z.string().min(1).optional(),
+        limit: z.number().int().min(1).max(500).default(20),
+      })
+      .strict()
+      .refine((v) => [v.table, v.entity, v.query].filter(Boolean).length === 1, 'give exactly one of table, entity or query'),
+  ),
+
+  // destinations
+  listDestinations: call<readonly DestinationView[]>()(none),
+  getDestination: call<DestinationView>()(byName),
+  saveDestination: call<DestinationView>()(destinationDraft.extend({ previousName: nameSchema.optional() }).strict()),
+  deleteDestination: call<OkView>()(byName),
+  testDestination: call<DestinationCheckView>()(destinationDraft),
+  probeHostKey: call<HostKeyView>()(
+    z.object({ host: z.string().trim().min(1, 'host name or IP address of the SFTP server'), port: z.number().int().min(1).max(65535).default(22) }).strict(),
+  ),
+  trustHostKey: call<DestinationView>()(z.object({ destination: nameSchema, fingerprint: z.string().trim().min(1, 'the SHA256:… fingerprint to trust') }).strict()),
+
+  // formats & mapping
+  listFormats: call<readonly FormatSummary[]>()(none),
+  getFormat: call<FormatDef>()(z.object({ id: z.string().min(1) }).strict()),
+  suggestMapping: call<MappingSuggestions>()(
+    z
+      .object({
+        /** The saved source to read field names from. */
+        source: nameSchema,
+        format: z.string().min(1),
+        formatOptions: z.record(z.string(), z.union([z.boolean(), z.string()])).default({}),
+        /** The destination's current mapping overrides, echoed back per column as `current`. */
+        mapping: destinationConfigSchema.shape.mapping.optional(),
+      })
+      .strict(),
+  ),
+  previewMapping: call<PreviewResult>()(
+    z
+      .object({
+        /** The destination as drafted: nothing is saved and nothing delivered. */
+        config: destinationConfigSchema,
+        /** A site map to use instead of the saved one. */
+        siteMap: z.array(siteMapEntrySchema).optional(),
+        rows: z.number().int().min(1).max(200).default(10),
+        findingsLimit: z.number().int().min(1).max(5000).default(200),
+      })
+      .strict(),
+  ),
+
+  // site map
+  getSiteMap: call<readonly SiteMapEntry[]>()(byDestination),
+  saveSiteMap: call<readonly SiteMapEntry[]>()(z.object({ destination: nameSchema, entries: z.array(siteMapEntrySchema) }).strict()),
+  importSiteMap: call<SiteMapImportResult>()(
+    z
+      .object({
+        destination: nameSchema,
+        /** Decides the parser: `.csv` or `.xlsx`. */
+        fileName: z.string().min(1),
+        contentBase64: z.string(),
+        /** false: parse and return the entries without saving. */
+        save: z.boolean().default(true),
+      })
+      .strict(),
+  ),
+  exportSiteMap: call<FileDownload>()(z.object({ destination: nameSchema, format: z.enum(['csv', 'xlsx']) }).strict()),
+  unmappedSchools: call<readonly UnmappedSchool[]>()(byDestination),
+
+  // history
+  listRuns: call<readonly RunSummary[]>()(
+    z
+      .object({
+        destination: nameSchema.optional(),
+        status: z.enum(RUN_STATUSES).optional(),
+        since: z.string().optional(),
+        until: z.string().optional(),
+        includePreviews: z.boolean().default(false),
+        limit: z.number().int().min(1).max(1000).default(100),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict(),
+  ),
+  getRun: call<RunDetail>()(byRunId.extend({ findingsLimit: z.number().int().min(1).max(5000).default(500) }).strict()),
+  runReport: call<FileDownload>()(byRunId.extend({ format: z.enum(['json', 'csv']) }).strict()),
+
+  // settings
+  getSettings: call<SettingsView>()(none),
+  saveNotifications: call<SettingsView>()(z.object({ notifications: notificationsSchema, password: z.string().optional() }).strict()),
+  sendTestEmail: call<TestEmailResult>()(z.object({ to: z.string().optional() }).strict()),
+  saveGeneralSettings: call<SettingsView>()(settingsSchema),
+} as const;
+
+export type ApiContract = typeof API;
+export type ApiCallName = keyof ApiContract;
+/** What a client sends (defaults may be left out). */
+export type ApiInput<K extends ApiCallName> = z.input<ApiContract[K]['input']>;
+/** What a handler receives (validated, defaults filled). */
+export type ApiParsedInput<K extends ApiCallName> = z.output<ApiContract[K]['input']>;
+export type ApiOutput<K extends ApiCallName> = ApiContract[K]['output'];
+
+/** The typed API both GUI clients implement (preload bridge and fetch client). */
+export type Api = { readonly [K in ApiCallName]: (input: ApiInput<K>) => Promise<ApiOutput<K>> };
+
+export const API_CALL_NAMES = Object.keys(API).sort() as ApiCallName[];
+
+export function isApiCallName(name: string): name is ApiCallName {
+  return Object.prototype.hasOwnProperty.call(API, name);
+}
+
+// ---- errors ---------------------------------------------------------------------------------
+
+export const API_ERROR_CODES = ['bad-request', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'not-available', 'failed', 'network'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
+  'bad-request': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'not-available': 501,
+  failed: 500,
+  network: 503,
+};
+
+export interface ApiErrorBody {
+  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+}
+
+/** Thrown by handlers (mapped to an HTTP status) and by clients (from an error answer). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function toApiErrorBody(code: ApiErrorCode, message: string): ApiErrorBody {
+  return { error: { code, message } };
+}
+
+export function isApiErrorBody(value: unknown): value is ApiErrorBody {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const e = (value as { error: unknown }).error;
+  return typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string' && typeof (e as { code?: unknown }).code === 'string';
+}
+
+/** The loopback HTTP paths. */
+export const API_PATH_PREFIX = '/api/';
+export const apiPath = (name: ApiCallName): string => `${API_PATH_PREFIX}${name}`;
+
+/** sessionStorage key where the browser client keeps the API key taken from the `#key=` fragment. */
+export const API_KEY_STORAGE = 'rostersync.apiKey';
