@@ -196,6 +196,14 @@ describe('demo district → OneRoster 1.1 outbox', () => {
     try {
       const run = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
       expect(run.status).toBe('held');
+      // a newer delivery overtakes the held run: approving it would send stale data
+      const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      expect(second.status).toBe('held');
+      ctx.store.saveDestination(d);
+      const delivered = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      expect(delivered.status).toBe('success');
+      await expect(approveHeldRun(ctx, second.runId)).rejects.toThrow(/older than run \d+, which was delivered since/);
+
       discardHeldRun(ctx, run.runId);
       expect(ctx.store.getRun(run.runId)!.status).toBe('discarded');
       expect(existsSync(join(ctx.layout.runsDir, String(run.runId)))).toBe(false);
@@ -205,6 +213,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
       restore.exec(`UPDATE students SET last_name = substr(last_name, 1, length(last_name) - 1) WHERE rowid % 10 = 0`);
       restore.close();
     }
+    expect((await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' })).status).toBe('success');
   });
 
   it('records a failing source query as failed with the reason and leaves the outbox untouched', async () => {
