@@ -1,0 +1,245 @@
+/**
+ * `npm run bench` — RosterSync against the do-it-yourself baseline, on the same data in the same run.
+ *
+ *   node dist/bench/run.js                       quick: 10 000 students
+ *   node dist/bench/run.js --sizes 10000,100000,500000
+ *   options: --profile (CPU profile of each RosterSync run), --reload (reload the districts),
+ *            --out FILE (JSON results; default bench/results/<date>.json and bench/results/latest.json)
+ *
+ * Per size: the district is loaded into PostgreSQL (bench/district.ts, reused when already there);
+ * a real OpenSSH server is started (test/helpers/sshd.ts). Then, in order:
+ *   1. RosterSync, first run (no previous delivery: everything is "added"),
+ *   2. the baseline: psql \copy of the same queries + `sftp -b` upload,
+ *   3. RosterSync, nightly run (diff against the first run's fingerprints) — the figure compared.
+ * Each RosterSync run is a child process (bench/child.ts): its wall time includes Node start-up,
+ * opening the agent and the whole run; its peak RSS is the child's own maxRSS.
+ */
+import { spawn } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { startSshd, type SshdServer } from '../test/helpers/sshd.js';
+import { benchDatabaseName, ensurePostgresDistrict, PG_ADMIN } from './district.js';
+import { runBaseline, type BaselineResult } from './baseline.js';
+import { RESULT_PREFIX, type ChildJob, type ChildResult } from './child.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root (this file runs from dist/bench/). */
+const root = resolve(here, '..', '..');
+
+interface RsRun extends ChildResult {
+  readonly wallMs: number;
+  readonly rowsPerSecond: number;
+  /** Share of the run spent validating (value checks, keys, references) and diffing. */
+  readonly validationDiffShare: number;
+}
+
+interface SizeResult {
+  readonly students: number;
+  readonly database: string;
+  readonly loadMs: number;
+  readonly first: RsRun;
+  readonly nightly: RsRun;
+  readonly baseline: BaselineResult & { readonly rowsPerSecond: number };
+  readonly ratios: { readonly wallNightly: number; readonly wallFirst: number; readonly rowsPerSecond: number };
+}
+
+const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+const sec = (ms: number): string => (ms / 1000).toFixed(1);
+
+function parseSizes(value: string): number[] {
+  return value.split(',').map((s) => {
+    const t = s.trim().toLowerCase();
+    const n = t.endsWith('k') ? Number(t.slice(0, -1)) * 1000 : Number(t.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`--sizes expects whole numbers like 10000,100k; got "${s}"`);
+    return n;
+  });
+}
+
+/** Stage timings that are validation or diff (see run-sync.ts: checks and keys are measured inside extract). */
+export function validationDiffMs(t: Readonly<Record<string, number>>): number {
+  return (t.checks ?? 0) + (t.keys ?? 0) + (t.validate ?? 0) + (t.diff ?? 0);
+}
+
+function runChild(job: ChildJob, workDir: string, profileDir: string | undefined): Promise<RsRun> {
+  const jobFile = join(workDir, 'job.json');
+  writeFileSync(jobFile, JSON.stringify(job));
+  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...nodeArgs, join(here, 'child.js'), jobFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    child.on('close', (code) => {
+      const wallMs = Math.round(performance.now() - started);
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) {
+        reject(new Error(`The RosterSync run (child process) exited with ${code}:\n${err.slice(-4000)}${out.slice(-2000)}`));
+        return;
+      }
+      const r = JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult;
+      if (r.status !== 'success') {
+        reject(new Error(`The RosterSync run ended ${r.status}: ${r.message}`));
+        return;
+      }
+      resolvePromise({ ...r, wallMs, rowsPerSecond: Math.round(r.rows / (wallMs / 1000)), validationDiffShare: validationDiffMs(r.stageTimings) / r.runMs });
+    });
+  });
+}
+
+function clearUploads(server: SshdServer): void {
+  for (const name of readdirSync(server.uploadDir)) rmSync(join(server.uploadDir, name), { recursive: true, force: true });
+}
+
+async function benchSize(students: number, server: SshdServer, options: { reload: boolean; profileDir?: string; log: (m: string) => void }): Promise<SizeResult> {
+  const { log } = options;
+  const database = benchDatabaseName(students);
+  const load = await ensurePostgresDistrict(students, database, { reload: options.reload, log });
+  const workDir = join('/tmp', `rostersync-bench-${students}-${process.pid}`);
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const pgConn = { host: String(PG_ADMIN.host), port: Number(PG_ADMIN.port), user: String(PG_ADMIN.user) };
+  const job: ChildJob = {
+    home: join(workDir, 'home'),
+    database,
+    pg: pgConn,
+    sftp: { host: server.host, port: server.port, user: server.user, password: server.password, fingerprint: server.hostKeyFingerprint, remoteDir: 'Upload' },
+  };
+  try {
+    clearUploads(server);
+    log(`${students} students: RosterSync first run…`);
+    const first = await runChild(job, workDir, options.profileDir && join(options.profileDir, `${students}-first`));
+    log(`  ${sec(first.wallMs)} s, ${first.rows} rows, peak RSS ${mb(first.maxRssBytes)} MB`);
+
+    clearUploads(server);
+    log(`${students} students: baseline (psql \\copy + sftp -b)…`);
+    const b = await runBaseline({
+      workDir: join(workDir, 'baseline'),
+      database,
+      pg: pgConn,
+      sftp: { host: server.host, port: server.port, user: server.user, keyPath: server.keyPaths.ed25519, remoteDir: 'Upload' },
+    });
+    const baseline = { ...b, rowsPerSecond: Math.round(b.rows / (b.wallMs / 1000)) };
+    log(`  ${sec(b.wallMs)} s (extract ${sec(b.extractMs)} s, upload ${sec(b.uploadMs)} s), ${b.rows} rows`);
+
+    clearUploads(server);
+    log(`${students} students: RosterSync nightly run (diff against the first)…`);
+    const nightly = await runChild(job, workDir, options.profileDir && join(options.profileDir, `${students}-nightly`));
+    log(`  ${sec(nightly.wallMs)} s, peak RSS ${mb(nightly.maxRssBytes)} MB, validation + diff ${(nightly.validationDiffShare * 100).toFixed(1)} %`);
+    clearUploads(server);
+    return {
+      students,
+      database,
+      loadMs: load.ms,
+      first,
+      nightly,
+      baseline,
+      ratios: {
+        wallNightly: round2(nightly.wallMs / baseline.wallMs),
+        wallFirst: round2(first.wallMs / baseline.wallMs),
+        rowsPerSecond: round2(nightly.rowsPerSecond / baseline.rowsPerSecond),
+      },
+    };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+interface TargetCheck {
+  readonly target: string;
+  readonly value: string;
+  readonly ok: boolean;
+}
+
+function checkTargets(results: readonly SizeResult[]): TargetCheck[] {
+  const largest = results.reduce((a, b) => (b.students > a.students ? b : a));
+  const checks: TargetCheck[] = [
+    { target: `wall ≤ 1.5× baseline (${largest.students} students, nightly run)`, value: `${largest.ratios.wallNightly}×`, ok: largest.ratios.wallNightly <= 1.5 },
+    { target: `peak RSS ≤ 400 MB (${largest.students} students)`, value: `${mb(Math.max(largest.first.maxRssBytes, largest.nightly.maxRssBytes))} MB`, ok: Math.max(largest.first.maxRssBytes, largest.nightly.maxRssBytes) <= 400 * 1024 * 1024 },
+    { target: `validation + diff ≤ 30 % of the run (${largest.students} students)`, value: `${(largest.nightly.validationDiffShare * 100).toFixed(1)} %`, ok: largest.nightly.validationDiffShare <= 0.3 },
+  ];
+  const r100 = results.find((r) => r.students === 100_000);
+  const r500 = results.find((r) => r.students === 500_000);
+  if (r100 && r500) {
+    const peak = (r: SizeResult): number => Math.max(r.first.maxRssBytes, r.nightly.maxRssBytes);
+    const growth = peak(r500) / peak(r100) - 1;
+    checks.push({ target: 'peak RSS growth 100k → 500k ≤ 20 %', value: `${(growth * 100).toFixed(1)} %`, ok: growth <= 0.2 });
+  }
+  return checks;
+}
+
+function printTable(results: readonly SizeResult[]): void {
+  const head = ['students', 'rows', 'RS first s', 'RS nightly s', 'baseline s', 'ratio', 'RS rows/s', 'base rows/s', 'RS peak RSS MB', 'valid+diff %'];
+  const body = results.map((r) => [
+    String(r.students),
+    String(r.nightly.rows),
+    sec(r.first.wallMs),
+    sec(r.nightly.wallMs),
+    `${sec(r.baseline.wallMs)} (${sec(r.baseline.extractMs)}+${sec(r.baseline.uploadMs)})`,
+    `${r.ratios.wallNightly}×`,
+    String(r.nightly.rowsPerSecond),
+    String(r.baseline.rowsPerSecond),
+    String(mb(Math.max(r.first.maxRssBytes, r.nightly.maxRssBytes))),
+    (r.nightly.validationDiffShare * 100).toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padStart(widths[i]!)).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of body) console.log(line(row));
+  console.log('\nStage timings of the nightly runs (ms):');
+  for (const r of results) console.log(`  ${r.students}: ${JSON.stringify(r.nightly.stageTimings)}`);
+}
+
+async function main(): Promise<void> {
+  const program = new Command('bench')
+    .description('RosterSync (PostgreSQL → OneRoster 1.1 → OpenSSH SFTP) against psql \\copy + sftp -b, on the same data.')
+    .option('--sizes <list>', 'district sizes in students, comma-separated (e.g. 10000,100000,500000)', parseSizes)
+    .option('--quick', 'development mode: 10 000 students only (the default when --sizes is not given)', false)
+    .option('--profile', 'write a CPU profile (.cpuprofile) of each RosterSync run into bench/results/profiles/', false)
+    .option('--reload', 'reload the districts even when the databases already hold them', false)
+    .option('--out <file>', 'JSON results file (default bench/results/<timestamp>.json and latest.json)')
+    .parse(process.argv);
+  const opts = program.opts<{ sizes?: number[]; quick: boolean; profile: boolean; reload: boolean; out?: string }>();
+  const sizes = opts.sizes && !opts.quick ? [...opts.sizes].sort((a, b) => a - b) : [10_000];
+  const resultsDir = join(root, 'bench', 'results');
+  const profileDir = opts.profile ? join(resultsDir, 'profiles') : undefined;
+  const log = (m: string): void => console.log(m);
+
+  const server = await startSshd({ label: 'bench' });
+  const results: SizeResult[] = [];
+  try {
+    for (const students of sizes) results.push(await benchSize(students, server, { reload: opts.reload, profileDir, log }));
+  } finally {
+    await server.dispose();
+  }
+
+  console.log('');
+  printTable(results);
+  const checks = checkTargets(results);
+  console.log('\nTargets:');
+  for (const c of checks) console.log(`  ${c.ok ? 'PASS' : 'FAIL'}  ${c.target}: ${c.value}`);
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: mb(totalmem()), node: process.version, platform: `${process.platform} ${process.arch}` },
+    sizes: results,
+    targets: checks,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  const out = opts.out ? resolve(opts.out) : join(resultsDir, `${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  if (!opts.out) writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nResults written to ${out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
