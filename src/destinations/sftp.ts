@@ -115,7 +115,8 @@ export async function replaceRemote(session: SftpSession, from: string, to: stri
     await session.rename(from, to);
     return 'rename';
   } catch (err) {
-    if (err instanceof SftpFailure && !err.retryable && err.code !== 'missing-folder') {
+    // OpenSSH answers a rename onto an existing file with a plain FAILURE; permission errors are not retried this way.
+    if (err instanceof SftpFailure && !err.retryable && err.code === 'io') {
       const existing = await session.stat(to, 'checking the existing file');
       if (existing && !existing.isDirectory) {
         await session.remove(to);
