@@ -16,7 +16,7 @@ import { getFormat } from '../formats/registry.js';
 import { getSourceDriver } from '../sources/registry.js';
 import type { Row, SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
-import type { DeliveryReceipt, StagedFile } from '../destinations/types.js';
+import { DeliveryError, type DeliveredFile, type DeliveryReceipt, type StagedFile } from '../destinations/types.js';
 import { buildPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
@@ -24,6 +24,7 @@ import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
 import { FingerprintDb, fingerprintPath, hashRow, promoteFingerprintFile } from './fingerprints.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
+import { acquireDestinationLock } from '../scheduler/lock.js';
 
 export interface RunOptions {
   readonly trigger: RunTrigger;
@@ -72,6 +73,16 @@ class RunFailure extends Error {
   }
 }
 
+/** A delivery that stopped part-way: the files that did arrive are recorded (history and audit ledger). */
+class DeliveryFailure extends RunFailure {
+  constructor(
+    message: string,
+    readonly delivered: readonly DeliveredFile[],
+  ) {
+    super(message, 'deliver');
+  }
+}
+
 /** Case-insensitive field access to the current row; the key map is learnt from the first row of each read. */
 function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
   let current: Row = {};
@@ -94,7 +105,21 @@ function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
   };
 }
 
+/**
+ * Runs one sync while holding the destination's cross-process lock (src/scheduler/lock.ts), so the
+ * agent, the CLI and the API never run the same destination at once. A second runner is refused
+ * with DestinationBusyError before any run is recorded.
+ */
 export async function runSync(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
+  const lock = acquireDestinationLock(ctx.store, destinationName, { purpose: options.trigger });
+  try {
+    return await runSyncLocked(ctx, destinationName, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runSyncLocked(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
   const { store } = ctx;
   const now = options.now ?? (() => new Date());
   const destination = store.getDestination(destinationName);
@@ -247,6 +272,12 @@ export async function runSync(ctx: AgentContext, destinationName: string, option
   } catch (err) {
     fingerprints?.close();
     rmSync(join(runDir, 'fingerprints.db'), { force: true });
+    if (err instanceof DeliveryFailure && err.delivered.length) {
+      const partial: DeliveryReceipt = { files: err.delivered, message: '' };
+      recordDelivery(ctx, destination, runId, stagedOf(fileRecords, filesDir), partial, fileRecords);
+      fileRecords = mergeReceipt(fileRecords, partial);
+      log('warn', 'deliver', `Delivered before the failure: ${err.delivered.map((f) => f.remotePath).join(', ')}.`);
+    }
     const stage = err instanceof RunFailure ? err.stage : 'run';
     const message = err instanceof Error ? err.message : String(err);
     log('error', stage, message);
@@ -369,6 +400,10 @@ interface StagedWritten extends WrittenFile {
   readonly order: number;
 }
 
+function stagedOf(records: readonly RunFileRecord[], dir: string): StagedWritten[] {
+  return records.map((r, i) => ({ name: r.name, path: join(dir, r.name), rows: r.rows, bytes: r.bytes, sha256: r.sha256, order: i }));
+}
+
 async function packageFiles(plan: Plan, destination: DestinationConfig, written: readonly WrittenFile[], dir: string): Promise<StagedWritten[]> {
   const order = new Map(plan.files.map((f) => [f.def.name, f.def.order]));
   let files: StagedWritten[] = written.map((w) => ({ ...w, order: order.get(w.name) ?? 0 }));
@@ -406,13 +441,14 @@ async function deliverStaged(
   log('info', 'deliver', `Delivering ${files.length} file(s) to ${destination.name} (${driver.displayName}).`);
   try {
     return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, {
+      destinationName: destination.name,
       signal: options.signal,
       now: options.now?.() ?? new Date(),
       log: (level, message) => log(level, 'deliver', message),
       remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value),
     });
   } catch (err) {
-    throw new RunFailure(`Delivery to ${destination.name} failed: ${(err as Error).message}`, 'deliver');
+    throw new DeliveryFailure(`Delivery to ${destination.name} failed: ${(err as Error).message}`, err instanceof DeliveryError ? err.delivered : []);
   }
 }
 
@@ -432,8 +468,9 @@ function recordDelivery(
   records: readonly RunFileRecord[],
 ): void {
   const deliveredAt = new Date().toISOString();
+  const delivered = new Set(receipt.files.map((f) => f.name));
   ctx.store.addAuditEntries(
-    staged.map((f) => ({
+    staged.filter((f) => delivered.has(f.name)).map((f) => ({
       runId,
       destination: destination.name,
       destinationType: destination.type,
@@ -466,8 +503,19 @@ export function pruneRunFolders(runsDir: string, keepDays: number, ctx: AgentCon
   }
 }
 
-/** Delivers exactly the files a held run produced, once an admin approved them. */
+/** Delivers exactly the files a held run produced, once an admin approved them (holding the destination's lock). */
 export async function approveHeldRun(ctx: AgentContext, runId: number, options: Omit<RunOptions, 'trigger' | 'dryRun'> = {}): Promise<RunResult> {
+  const held = ctx.store.getRun(runId);
+  if (!held) throw new Error(`No run ${runId}.`);
+  const lock = acquireDestinationLock(ctx.store, held.destination, { purpose: 'approval' });
+  try {
+    return await approveHeldRunLocked(ctx, runId, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: Omit<RunOptions, 'trigger' | 'dryRun'>): Promise<RunResult> {
   const { store } = ctx;
   const run = store.getRunDetail(runId);
   if (!run) throw new Error(`No run ${runId}.`);
@@ -483,7 +531,7 @@ export async function approveHeldRun(ctx: AgentContext, runId: number, options: 
     store.addRunEvent(runId, level, stage, message);
     options.onEvent?.(level, stage, message);
   };
-  const staged: StagedWritten[] = run.files.map((f, i) => ({ name: f.name, path: join(runDir, 'files', f.name), rows: f.rows, bytes: f.bytes, sha256: f.sha256, order: i }));
+  const staged = stagedOf(run.files, join(runDir, 'files'));
   const missing = staged.filter((f) => !existsSync(f.path));
   if (missing.length) throw new Error(`Run ${runId}'s files are gone (${missing.map((f) => f.name).join(', ')}); run the sync again instead.`);
   store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
@@ -501,6 +549,11 @@ export async function approveHeldRun(ctx: AgentContext, runId: number, options: 
     log('info', 'record', message);
     return { runId, destination: destination.name, status: 'success', message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   } catch (err) {
+    if (err instanceof DeliveryFailure && err.delivered.length) {
+      const partial: DeliveryReceipt = { files: err.delivered, message: '' };
+      recordDelivery(ctx, destination, runId, staged, partial, run.files);
+      store.setRunFiles(runId, mergeReceipt(run.files, partial));
+    }
     const message = `Approved, but delivery failed: ${(err as Error).message} The held files stay in ${join(runDir, 'files')}; approve again to retry.`;
     store.updateRun(runId, { status: 'held', message });
     log('error', 'deliver', message);

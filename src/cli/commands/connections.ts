@@ -173,7 +173,9 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
           if (!driver.hostKey) throw new UsageError(`${driver.displayName} destinations have no host key to trust.`);
           const presented = await driver.hostKey.probe(driver.settingsSchema.parse(d.settings));
           const expected = cmd.opts<{ fingerprint?: string }>().fingerprint;
-          if (expected && expected.trim() !== presented.fingerprint) {
+          // Accept what admins paste: a whole `ssh-keygen -l` line, or the hash without its SHA256: prefix.
+          const wanted = expected && (expected.match(/SHA256:[A-Za-z0-9+/]+/)?.[0] ?? `SHA256:${expected.trim()}`).replace(/=+$/, '');
+          if (wanted && wanted !== presented.fingerprint) {
             throw new UsageError(`The server presents ${presented.fingerprint} (${presented.keyType}), not ${expected.trim()}: nothing was trusted.`);
           }
           ctx.store.saveDestination({ ...d, settings: driver.hostKey.pin(driver.settingsSchema.parse(d.settings), presented.fingerprint) });
