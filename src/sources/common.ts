@@ -129,3 +129,24 @@ export function queryFailed(error: unknown, where: string, secrets: Secrets): So
   const text = error instanceof Error ? error.message : String(error);
   return new SourceError(scrub(`The query for ${where} failed: ${text}`, secrets), 'query-failed');
 }
+
+/** Messages and codes of an error and everything it wraps (`originalError`, `cause`, `errors[]`), outermost first. */
+export function errorChain(error: unknown, depth = 0): { messages: string[]; codes: string[] } {
+  const messages: string[] = [];
+  const codes: string[] = [];
+  if (!error || typeof error !== 'object' || depth > 5) {
+    if (error !== undefined && error !== null && typeof error !== 'object') messages.push(String(error));
+    return { messages, codes };
+  }
+  const e = error as { message?: unknown; code?: unknown; originalError?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.message === 'string' && e.message) messages.push(e.message);
+  if (typeof e.code === 'string' && e.code) codes.push(e.code);
+  const inner = [e.originalError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  for (const child of inner) {
+    if (!child || child === error) continue;
+    const sub = errorChain(child, depth + 1);
+    for (const m of sub.messages) if (!messages.includes(m)) messages.push(m);
+    for (const c of sub.codes) if (!codes.includes(c)) codes.push(c);
+  }
+  return { messages, codes };
+}

@@ -5,7 +5,9 @@
  */
 import type { SourceType } from '../shared/config.schema.js';
 import { folderDriver } from './export-folder.js';
+import { mssqlDriver } from './mssql.js';
 import { mysqlDriver } from './mysql.js';
+import { oracleDriver } from './oracle.js';
 import { postgresDriver } from './postgres.js';
 import { sqliteDriver } from './sqlite.js';
 import type { SourceDriver } from './types.js';
@@ -16,7 +18,7 @@ function entry<S>(driver: SourceDriver<S>): AnyDriver {
   return driver as unknown as AnyDriver;
 }
 
-const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver), entry(postgresDriver), entry(mysqlDriver), entry(folderDriver)];
+const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver), entry(postgresDriver), entry(mysqlDriver), entry(mssqlDriver), entry(oracleDriver), entry(folderDriver)];
 
 /** The driver for a source type; an unknown id is a programming or config error naming this file. */
 export function getSourceDriver(id: SourceType | string): AnyDriver {
