@@ -605,12 +605,15 @@ class DistrictGenerator {
       if (rng.chance(0.012)) last += rng.pick(SUFFIXES);
       if (rng.chance(0.006)) first = `${first} "${rng.pick(QUOTED_NICKNAMES)}"`;
     }
-    const middle = rng.weighted<() => string | null>([
-      [() => rng.pick(name.gender === 'M' ? MALE_FIRST : FEMALE_FIRST), 55],
-      [() => rng.pick(['A', 'B', 'C', 'D', 'E', 'J', 'L', 'M', 'R', 'S']), 15],
-      [() => null, 22],
-      [() => '', 8],
-    ])();
+    const m = rng.float();
+    const middle =
+      m < 0.55
+        ? rng.pick(name.gender === 'M' ? MALE_FIRST : FEMALE_FIRST)
+        : m < 0.7
+          ? rng.pick(MIDDLE_INITIALS)
+          : m < 0.92
+            ? null
+            : '';
     const nickname = rng.chance(0.08) ? rng.pick(PREFERRED) : null;
     const gender = spellGender(name.gender, rng);
     const networkId = `${asciiSlug(name.first).slice(0, 1)}${asciiSlug(name.last.split(',')[0] as string).slice(0, 10)}${stuId}`;
@@ -666,11 +669,10 @@ class DistrictGenerator {
     const m = date.getUTCMonth() + 1;
     const d = date.getUTCDate();
     const iso = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-    return rng.weighted<() => string>([
-      [() => iso, 80],
-      [() => `${m}/${d}/${y}`, 12],
-      [() => `${iso} 00:00:00`, 8],
-    ])();
+    const style = rng.float();
+    if (style < 0.8) return iso;
+    if (style < 0.92) return `${m}/${d}/${y}`;
+    return `${iso} 00:00:00`;
   }
 
   private *contactRows(): Generator<SisRow> {
@@ -799,6 +801,8 @@ function spellFlag(value: boolean, rng: Rng, styles: readonly (readonly [string,
   return value ? style[0] : style[1];
 }
 
+const MIDDLE_INITIALS = ['A', 'B', 'C', 'D', 'E', 'J', 'L', 'M', 'R', 'S'] as const;
+
 const AREA_CODES = ['503', '971', '360', '541', '458'] as const;
 
 /** Ten digits of a plausible (valid) North American number: real area code, exchange 2xx–9xx, never 555 or N11. */
@@ -811,21 +815,37 @@ export function phoneDigits(rng: Rng): string {
   return `${area}${exchange}${line}`;
 }
 
+type PhoneShape = 'parens' | 'dashes' | 'dots' | 'international' | 'digits' | 'one-dashes' | 'local';
+
+const PHONE_SHAPES: readonly (readonly [PhoneShape, number])[] = [
+  ['parens', 32], ['dashes', 20], ['dots', 14], ['international', 10], ['digits', 16], ['one-dashes', 6],
+];
+const PHONE_SHAPES_LOCAL: readonly (readonly [PhoneShape, number])[] = [...PHONE_SHAPES, ['local', 2]];
+
 /** The shapes phone numbers arrive in. `local`: sometimes the 7-digit number without area code. */
 export function formatPhone(digits: string, rng: Rng, local: boolean): string {
   const a = digits.slice(0, 3);
   const e = digits.slice(3, 6);
   const l = digits.slice(6);
-  const shapes: (readonly [() => string, number])[] = [
-    [() => `(${a}) ${e}-${l}`, 32],
-    [() => `${a}-${e}-${l}`, 20],
-    [() => `${a}.${e}.${l}`, 14],
-    [() => `+1 ${a} ${e} ${l}`, 10],
-    [() => `${a}${e}${l}`, 16],
-    [() => `1-${a}-${e}-${l}`, 6],
-  ];
-  if (local) shapes.push([() => `${e}-${l}`, 2]);
-  return rng.weighted(shapes)();
+  const shape = rng.weighted(local ? PHONE_SHAPES_LOCAL : PHONE_SHAPES);
+  switch (shape) {
+    case 'parens':
+      return `(${a}) ${e}-${l}`;
+    case 'dashes':
+      return `${a}-${e}-${l}`;
+    case 'dots':
+      return `${a}.${e}.${l}`;
+    case 'international':
+      return `+1 ${a} ${e} ${l}`;
+    case 'digits':
+      return digits;
+    case 'one-dashes':
+      return `1-${a}-${e}-${l}`;
+    case 'local':
+      return `${e}-${l}`;
+    default:
+      return assertNever(shape, 'phone shape');
+  }
 }
 
 function isoPlusDays(iso: string, days: number): string {

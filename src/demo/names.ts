@@ -54,13 +54,20 @@ export const LANGUAGES: readonly (readonly [string, number])[] = [
   ['English', 74], ['Spanish', 15], ['Vietnamese', 3], ['Russian', 2], ['Somali', 2], ['Arabic', 1.5], ['Chinese (Mandarin)', 1.5], ['Ukrainian', 1],
 ];
 
+const slugCache = new Map<string, string>();
+
 /** Strips accents and anything not a letter or digit, lower-cased: for logins and e-mail addresses. */
 export function asciiSlug(value: string): string {
-  return value
+  const cached = slugCache.get(value);
+  if (cached !== undefined) return cached;
+  const slug = value
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/đ/gi, 'd')
     .replace(/ø/gi, 'o')
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '');
+  // Names come from small pools: the cache stays small (bounded anyway).
+  if (slugCache.size < 10_000) slugCache.set(value, slug);
+  return slug;
 }

@@ -70,14 +70,15 @@ export class Rng {
     return items[this.int(items.length)] as T;
   }
 
-  /** Picks by weight: `[[value, weight], …]` (weights need not sum to 1). */
+  /** Picks by weight: `[[value, weight], …]` (weights need not sum to 1). Indexed loops: this is on the hot path. */
   weighted<T>(choices: readonly (readonly [T, number])[]): T {
     let total = 0;
-    for (const [, w] of choices) total += w;
+    for (let k = 0; k < choices.length; k++) total += (choices[k] as readonly [T, number])[1];
     let x = this.next() * total;
-    for (const [value, w] of choices) {
-      x -= w;
-      if (x < 0) return value;
+    for (let k = 0; k < choices.length; k++) {
+      const choice = choices[k] as readonly [T, number];
+      x -= choice[1];
+      if (x < 0) return choice[0];
     }
     return (choices[choices.length - 1] as readonly [T, number])[0];
   }

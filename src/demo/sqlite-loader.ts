@@ -39,11 +39,18 @@ export function columnSqlType(type: 'text' | 'integer', engine: 'sqlite' | 'post
   return engine === 'sqlite' ? 'TEXT' : 'text';
 }
 
-export function createTableSql(def: SisTableDef, engine: 'sqlite' | 'postgres', schema?: string): string {
+/** `withPrimaryKey: false` leaves the key to `addPrimaryKeySql` after a bulk load (PostgreSQL). */
+export function createTableSql(def: SisTableDef, engine: 'sqlite' | 'postgres', schema?: string, withPrimaryKey = true): string {
   const name = schema ? `${quote(schema)}.${quote(def.name)}` : quote(def.name);
   const cols = def.columns.map((c) => `  ${quote(c.name)} ${columnSqlType(c.type, engine)}${c.required ? ' NOT NULL' : ''}`);
-  if (def.primaryKey) cols.push(`  PRIMARY KEY (${def.primaryKey.map(quote).join(', ')})`);
+  if (def.primaryKey && withPrimaryKey) cols.push(`  PRIMARY KEY (${def.primaryKey.map(quote).join(', ')})`);
   return `CREATE TABLE ${name} (\n${cols.join(',\n')}\n)`;
+}
+
+export function addPrimaryKeySql(def: SisTableDef, schema?: string): string | null {
+  if (!def.primaryKey) return null;
+  const name = schema ? `${quote(schema)}.${quote(def.name)}` : quote(def.name);
+  return `ALTER TABLE ${name} ADD PRIMARY KEY (${def.primaryKey.map(quote).join(', ')})`;
 }
 
 export function createIndexSql(def: SisTableDef, schema?: string): string[] {
