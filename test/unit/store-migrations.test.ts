@@ -47,6 +47,17 @@ describe('store migrations', () => {
     expect(() => migrate(db)).toThrow(/newer RosterSync/);
   });
 
+  it('version 2 adds run_locks to a version 1 store', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 1));
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'run_locks'`).get()).toBeUndefined();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('run_locks')`).pluck().all();
+    expect(columns).toEqual(['destination', 'token', 'pid', 'host', 'purpose', 'acquired_at', 'heartbeat_at']);
+    db.close();
+  });
+
   it('marks runs of a process that died as failed (interrupted)', () => {
     const store = new Store(tempDb());
     const id = store.createRun('d', 'schedule', false);
