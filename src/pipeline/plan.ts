@@ -11,6 +11,7 @@ import type { Finding } from '../shared/run.js';
 import type { EntityRequest } from '../sources/types.js';
 import { compileTransforms, type TransformContext, type TransformIssue } from './transforms.js';
 import { compileColumnCheck, type ValueProblem } from './value-rules.js';
+import { compileRowRules, type RowCheck } from './row-rules.js';
 
 /** Reads a field of the current source row; case-insensitive; null when absent. */
 export type FieldGetter = (name: string) => string | null;
@@ -30,6 +31,8 @@ export interface EntityPlan {
   readonly request: EntityRequest;
   readonly columns: readonly CompiledColumn[];
   readonly filters: readonly { field: string; values: ReadonlySet<string> }[];
+  /** One output row per value of this multi-valued source field (FileDef.rowPer). */
+  readonly rowPer?: string;
 }
 
 export interface ReferencePlan {
@@ -47,6 +50,8 @@ export interface FilePlan {
   readonly entities: readonly EntityPlan[];
   readonly keyIndexes: readonly number[];
   readonly references: readonly ReferencePlan[];
+  /** Row-level checks (FileDef.rowRules), run after the column checks of each row. */
+  readonly rowChecks: readonly RowCheck[];
 }
 
 export interface Plan {
@@ -82,8 +87,11 @@ function splitWords(name: string): string[] {
     .filter(Boolean);
 }
 
+/** Run variables a mapping can read with `from: '$name'` (see ColumnMapping.from). */
+export type RunVariables = Readonly<Record<string, string>>;
+
 /** Compiles one column mapping to a function of the source row. */
-export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<TransformContext, 'field'>): CompiledColumn {
+export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<TransformContext, 'field'> & { readonly vars?: RunVariables }): CompiledColumn {
   if (!mapping) return () => '';
   const transform = mapping.transforms?.length ? compileTransforms(mapping.transforms as readonly TransformStep[]) : undefined;
   let base: (get: FieldGetter) => string;
@@ -99,13 +107,15 @@ export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<Tra
     };
   } else if (mapping.from !== undefined) {
     const alternatives = mapping.from.split('|').map((f) => f.trim()).filter(Boolean);
+    const vars = ctx.vars ?? {};
+    const read = (get: FieldGetter, f: string): string | null => (f.startsWith('$') ? (vars[f] ?? null) : get(f));
     if (alternatives.length === 1) {
       const field = alternatives[0]!;
-      base = (get) => get(field) ?? '';
+      base = field.startsWith('$') ? () => vars[field] ?? '' : (get) => get(field) ?? '';
     } else {
       base = (get) => {
         for (const f of alternatives) {
-          const v = get(f);
+          const v = read(get, f);
           if (v !== null && v.trim() !== '') return v;
         }
         return '';
@@ -132,19 +142,24 @@ export interface PlanInput {
   readonly destination: DestinationConfig;
   readonly source: SourceConfig;
   readonly siteMap: readonly SiteMapEntry[];
+  /** The run's start (for `$runStartedAt`); now when omitted. */
+  readonly now?: Date;
 }
 
 function optionValue(format: FormatDef, destination: DestinationConfig, id: string): boolean | string | undefined {
+  if (id === 'syncMode') return destination.syncMode;
   const declared = format.options?.find((o) => o.id === id);
   return destination.formatOptions[id] ?? declared?.default;
 }
 
-export function buildPlan({ format, destination, source, siteMap }: PlanInput): Plan {
+export function buildPlan({ format, destination, source, siteMap, now }: PlanInput): Plan {
   const findings: Finding[] = [];
+  const vars: RunVariables = { $runStartedAt: (now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'), $syncMode: destination.syncMode };
   const sites = new Map(siteMap.map((e) => [e.schoolCode, { siteId: e.siteId, label: e.label }]));
   const unmappedSchools = new Set<string>();
   const useSisCode = destination.unmappedSchool === 'use-sis-code';
-  const ctx: Omit<TransformContext, 'field'> = {
+  const ctx: Omit<TransformContext, 'field'> & { vars: RunVariables } = {
+    vars,
     phoneRegion: destination.phoneRegion,
     site: (code) => {
       const hit = sites.get(code);
@@ -159,14 +174,29 @@ export function buildPlan({ format, destination, source, siteMap }: PlanInput): 
   const omitColumns = new Set<string>();
   const optionalColumns = new Set<string>();
   const extraTransforms = new Map<string, readonly TransformStep[]>();
+  const optionMappings = new Map<string, Partial<Record<Entity, ColumnMapping>>>();
   for (const effect of format.optionEffects ?? []) {
     if (optionValue(format, destination, effect.option) !== effect.equals) continue;
     effect.omitFiles?.forEach((f) => omitFiles.add(f));
     effect.omitColumns?.forEach((c) => omitColumns.add(`${c.file}/${c.column}`));
     effect.optionalColumns?.forEach((c) => optionalColumns.add(`${c.file}/${c.column}`));
     effect.columnTransforms?.forEach((c) => extraTransforms.set(`${c.file}/${c.column}`, c.transforms));
+    effect.columnMappings?.forEach((c) => optionMappings.set(`${c.file}/${c.column}`, c.mapping));
+    if (effect.requireSyncMode && effect.requireSyncMode !== destination.syncMode) {
+      findings.push(
+        planFinding('', '', 'sync-mode', `Option ${effect.option} = ${String(effect.equals)} needs syncMode "${effect.requireSyncMode}"; this destination is set to "${destination.syncMode}".`),
+      );
+    }
   }
   for (const c of destination.disabledColumns) omitColumns.add(`${c.file}/${c.column}`);
+  if (destination.syncMode === 'delta' && !format.supportsDelta) {
+    findings.push(planFinding('', '', 'sync-mode', `${format.displayName} takes full snapshots only; set syncMode to "full".`));
+  }
+  if (format.requiresRowFilter && destination.rowFilters.length === 0) {
+    findings.push(
+      planFinding('', '', 'row-filter', `${format.displayName} counts every row against the district's licence: add a row filter (rowFilters) listing the licensed schools, courses or classes.`),
+    );
+  }
 
   const files: FilePlan[] = [];
   for (const def of [...format.files].sort((a, b) => a.order - b.order)) {
@@ -196,7 +226,7 @@ export function buildPlan({ format, destination, source, siteMap }: PlanInput): 
     for (const entity of def.entities) {
       const query = source.entities[entity];
       const overrides = destination.mapping[def.name]?.[entity] ?? {};
-      const anyMapping = columnDefs.some((c) => overrides[c.name] ?? c.defaults?.[entity]);
+      const anyMapping = columnDefs.some((c) => overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity]);
       if (!query) {
         if (anyMapping || def.entities.length === 1) {
           findings.push(
@@ -206,7 +236,7 @@ export function buildPlan({ format, destination, source, siteMap }: PlanInput): 
         continue;
       }
       const compiled = columnDefs.map((c) => {
-        const mapping = overrides[c.name] ?? c.defaults?.[entity];
+        const mapping = overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity];
         const required = c.required && !optionalColumns.has(`${def.name}/${c.name}`);
         if (!mapping && required) {
           findings.push(planFinding(def.name, c.name, 'unmapped', `${c.name} is required but has no mapping for ${entity} rows.`));
@@ -215,18 +245,20 @@ export function buildPlan({ format, destination, source, siteMap }: PlanInput): 
         const effective: ColumnMapping | undefined = extra ? { ...(mapping ?? {}), transforms: [...(mapping?.transforms ?? []), ...extra] } : mapping;
         return compileMapping(effective, ctx);
       });
-      const filters = destination.rowFilters
+      const filters = [...(def.rowFilters ?? []), ...destination.rowFilters]
         .filter((f) => !f.entities || f.entities.includes(entity))
         .map((f) => ({ field: f.field, values: new Set(f.values) }));
-      entities.push({ entity, request: { entity, query: query.query, file: query.file }, columns: compiled, filters });
+      entities.push({ entity, request: { entity, query: query.query, file: query.file }, columns: compiled, filters, rowPer: def.rowPer?.[entity] });
     }
 
     const headerIndex = new Map(columnDefs.map((c, i) => [c.name, i]));
-    const keyIndexes = def.key.map((k) => {
+    // A key column an option left out drops out of the key; a key must keep at least one column.
+    const keyIndexes = def.key.flatMap((k) => {
       const i = headerIndex.get(k);
-      if (i === undefined) throw new Error(`Format ${format.id}: ${def.name} key column ${k} is not one of its columns.`);
-      return i;
+      if (i === undefined && !def.columns.some((c) => c.name === k)) throw new Error(`Format ${format.id}: ${def.name} key column ${k} is not one of its columns.`);
+      return i === undefined ? [] : [i];
     });
+    if (def.key.length && !keyIndexes.length) throw new Error(`Format ${format.id}: every key column of ${def.name} (${def.key.join(', ')}) is switched off.`);
     const references: ReferencePlan[] = [];
     for (const ref of def.references ?? []) {
       const i = headerIndex.get(ref.column);
@@ -240,7 +272,9 @@ export function buildPlan({ format, destination, source, siteMap }: PlanInput): 
         severity: ref.severity ?? 'error',
       });
     }
-    files.push({ def, dialect, columns, entities, keyIndexes, references });
+    const rowRules = compileRowRules(def, columns.map((c) => c.def.name), columns.map((c) => c.header));
+    rowRules.problems.forEach((p) => findings.push(planFinding(def.name, p.column, 'row-rule', p.message)));
+    files.push({ def, dialect, columns, entities, keyIndexes, references, rowChecks: rowRules.checks });
   }
 
   const personalColumns = new Map(files.map((f) => [f.def.name, f.columns.filter((c) => c.def.personal).map((c) => c.header)]));

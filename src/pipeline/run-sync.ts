@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import type { AgentContext } from '../agent/context.js';
 import { destinationSecretOwner, loadSecrets, sourceSecretOwner } from '../agent/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
-import type { FormatDef } from '../shared/format.js';
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
-import { getFormat } from '../formats/registry.js';
+import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
 import type { Row, SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
@@ -24,6 +23,7 @@ import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
 import { FingerprintDb, fingerprintPath, hashRow, promoteFingerprintFile } from './fingerprints.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
+import { expandRows } from './row-rules.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
 
 export interface RunOptions {
@@ -174,8 +174,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     log('info', 'plan', `${dryRun ? 'Preview' : 'Run'} of ${destination.name} started (${options.trigger}).`);
     const source = store.getSource(destination.source);
     if (!source) throw new RunFailure(`Destination ${destination.name} reads source "${destination.source}", which does not exist.`, 'plan');
-    const format = getFormat(destination.format, store.listCustomFormats() as FormatDef[]);
-    const plan = buildPlan({ format, destination, source, siteMap: store.getSiteMap(destination.name) });
+    const format = resolveFormat(destination.format, store.listCustomFormats());
+    const plan = buildPlan({ format, destination, source, siteMap: store.getSiteMap(destination.name), now: now() });
     plan.findings.forEach((f) => sink.add(f));
     if (sink.errors > 0) {
       throw new RunFailure(`The mapping is incomplete: ${plan.findings[0]!.file} ${plan.findings[0]!.message}`, 'plan');
@@ -198,6 +198,12 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       for (const file of plan.files) {
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
         const result = await timed('extract', () => writeFile(file, session, fp, destination, sink, filesDir, options.signal, log));
+        if (result.rows === 0 && !file.def.alwaysPresent) {
+          // Only files the vendor wants every time (FileDef.alwaysPresent) are delivered header-only.
+          rmSync(result.path, { force: true });
+          log('info', 'write', `${file.def.name}: no rows; left out of the delivery.`);
+          continue;
+        }
         written.push(result);
         fileRecords.push({ name: result.name, rows: result.rows, bytes: result.bytes, sha256: result.sha256, personalColumns: plan.personalColumns.get(file.def.name) ?? [] });
         log('info', 'write', `${file.def.name}: ${result.rows} rows, ${result.bytes} bytes.`);
@@ -309,7 +315,8 @@ async function writeFile(
     for (const entity of file.entities) {
       const access = fieldAccess();
       let read = 0;
-      for await (const sourced of session.read(entity.request, { signal })) {
+      const rows = session.read(entity.request, { signal });
+      for await (const sourced of entity.rowPer ? expandRows(rows, entity.rowPer) : rows) {
         read++;
         access.set(sourced.row);
         if (entity.filters.length && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''))) continue;
@@ -354,6 +361,7 @@ async function writeFile(
             }
           }
         }
+        for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
 
         if (rowErrors > 0 && skipBadRows) {
           skipped++;

@@ -55,7 +55,10 @@ export interface ColumnRule {
 
 /** How a target column gets its value for rows of one entity. */
 export interface ColumnMapping {
-  /** A field of the source row (case-insensitive); `username|email|student_id` takes the first non-empty. */
+  /**
+   * A field of the source row (case-insensitive); `username|email|student_id` takes the first non-empty.
+   * Names starting with `$` are run variables: `$runStartedAt` (ISO 8601 UTC), `$syncMode` (full|delta).
+   */
   readonly from?: string;
   /** A constant value. */
   readonly const?: string;
@@ -88,6 +91,24 @@ export interface ReferenceRule {
   readonly severity?: 'error' | 'warning';
 }
 
+/** Keep only source rows whose `field` (a source field, case-insensitive) is one of `values` (exact). */
+export interface RowFilterDef {
+  readonly field: string;
+  readonly values: readonly string[];
+  /** Only for rows of these entities (all when omitted). */
+  readonly entities?: readonly Entity[];
+}
+
+/**
+ * A check over a whole row (or across rows of one file), after the column checks:
+ * - `anyOf`: at least one of the columns has a value (e.g. SSID or email, to match a student);
+ * - `consistent`: rows with the same `key` values carry the same values in `columns` (in a flat file
+ *   one ID or email must stand for one school, teacher, class or student).
+ */
+export type RowRule =
+  | { readonly kind: 'anyOf'; readonly columns: readonly string[]; readonly message?: string; readonly severity?: 'error' | 'warning' }
+  | { readonly kind: 'consistent'; readonly key: readonly string[]; readonly columns: readonly string[]; readonly message?: string; readonly severity?: 'error' | 'warning' };
+
 export interface FileDef {
   readonly name: string;
   readonly description?: string;
@@ -102,6 +123,14 @@ export interface FileDef {
   readonly references?: readonly ReferenceRule[];
   /** Delivery order: lower first (schools/orgs → users → classes → enrollments). */
   readonly order: number;
+  /**
+   * One output row per value of a multi-valued source field (`;`-separated), per entity: each row sees
+   * one value in that field (a teacher row per school, a role per school, a parent row per student).
+   */
+  readonly rowPer?: Partial<Record<Entity, string>>;
+  /** Source rows this file always leaves out (e.g. only student enrollments); applied with the destination's row filters. */
+  readonly rowFilters?: readonly RowFilterDef[];
+  readonly rowRules?: readonly RowRule[];
 }
 
 export interface FormatOption {
@@ -129,7 +158,12 @@ export interface FormatDef {
   };
   /** Options an admin sets per destination (e.g. "students sign in with Google"). */
   readonly options?: readonly FormatOption[];
-  /** Option-driven column switches: when option `when` equals `equals`, the listed columns are left out / made optional. */
+  /**
+   * Option-driven column switches: when option `option` equals `equals`, the listed files/columns are left out,
+   * made optional, get extra transforms or another default mapping (the admin's own mapping still wins).
+   * `option` may also be `syncMode` (the destination's `full` or `delta`). `requireSyncMode` makes the plan
+   * refuse a destination whose sync mode contradicts the option (a vendor that wipes and reloads needs full snapshots).
+   */
   readonly optionEffects?: readonly {
     readonly option: string;
     readonly equals: boolean | string;
@@ -137,9 +171,13 @@ export interface FormatDef {
     readonly omitColumns?: readonly { file: string; column: string }[];
     readonly optionalColumns?: readonly { file: string; column: string }[];
     readonly columnTransforms?: readonly { file: string; column: string; transforms: readonly TransformStep[] }[];
+    readonly columnMappings?: readonly { file: string; column: string; mapping: Partial<Record<Entity, ColumnMapping>> }[];
+    readonly requireSyncMode?: 'full' | 'delta';
   }[];
-  /** Whether additions-and-changes-only deliveries are meaningful for this vendor. */
+  /** Whether additions-and-changes-only deliveries are meaningful for this vendor (the plan refuses `syncMode: delta` otherwise). */
   readonly supportsDelta?: boolean;
+  /** The vendor counts every row (licences): a destination must narrow the rows with `rowFilters`. */
+  readonly requiresRowFilter?: boolean;
 }
 
 export function resolveDialect(format: FormatDef, file: FileDef): Dialect {
