@@ -7,6 +7,7 @@ import { generateDistrict } from '../../src/demo/generator.js';
 import { DEMO_QUERIES, DEMO_QUERIES_POSTGRES, demoQueries } from '../../src/demo/queries.js';
 import { SIS_TABLES } from '../../src/demo/schema.js';
 import { createDemoDatabase, type DemoDatabaseResult } from '../../src/demo/sqlite-loader.js';
+import { assertReadOnlySelect } from '../../src/sources/sql-guard.js';
 import { CANONICAL_FIELDS, ENTITY_KEY, MULTI_SEPARATOR } from '../../src/shared/entities.js';
 import { ENTITIES, type Entity } from '../../src/shared/format.js';
 
@@ -89,6 +90,13 @@ describe('DEMO_QUERIES on the SQLite demo', () => {
     expect(demoQueries('postgres')).toBe(DEMO_QUERIES_POSTGRES);
     expect(DEMO_QUERIES_POSTGRES.students).toContain('string_agg');
     expect(DEMO_QUERIES.students).toContain('group_concat');
+  });
+
+  it('pass the read-only guard of the SQL sources', () => {
+    for (const entity of ENTITIES) {
+      expect(() => assertReadOnlySelect(DEMO_QUERIES[entity], 'sqlite'), entity).not.toThrow();
+      expect(() => assertReadOnlySelect(DEMO_QUERIES_POSTGRES[entity], 'postgres'), entity).not.toThrow();
+    }
   });
 
   it('return exactly canonical field names, in canonical order, with the entity key', () => {
