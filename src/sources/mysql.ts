@@ -66,7 +66,8 @@ const where = (s: MysqlSettings): string => `${s.host}:${s.port}`;
 export function translateMysqlError(error: unknown, settings: MysqlSettings, secrets: Secrets, context = ''): SourceError {
   if (error instanceof SourceError) return error;
   const e = error as { code?: string; errno?: number; message?: string };
-  const code = e.code ?? '';
+  // MariaDB-only errors have no name in mysql2's (MySQL) code list: fall back to the number.
+  const code = e.code ?? (e.errno === 1969 ? 'ER_STATEMENT_TIMEOUT' : e.errno ? `ER_${e.errno}` : '');
   const raw = e.message ?? String(error);
   const q = `The query${context ? ` for ${context}` : ''}`;
   const make = (message: string, kind: SourceError['code']): SourceError => new SourceError(scrub(message, secrets), kind);

@@ -74,6 +74,8 @@ SELECT a.i * 100 + b.i AS n FROM d a CROSS JOIN d b ORDER BY n`;
 export interface ContractOptions {
   /** The fixture defines `rs_touch()` (see `writingFunctionDdl`): prove the engine's own read-only layer too. */
   readonly writingFunction: boolean;
+  /** A query that runs ~3 s (engines with a sleep function): proves the query timeout. */
+  readonly slowQuery?: string;
 }
 
 export function registerSqlSourceContract(title: string, options: ContractOptions, createFixture: () => Promise<SqlSourceFixture>): void {
@@ -216,6 +218,20 @@ export function registerSqlSourceContract(title: string, options: ContractOption
           await session.close();
         }
         expect(await fx.exec('SELECT student_id, grade FROM students ORDER BY student_id')).toEqual(before);
+      });
+    }
+
+    if (options.slowQuery) {
+      const slow = options.slowQuery;
+      it('stops a query that runs longer than the query timeout', async () => {
+        const session = await driver.open({ ...fx.settings, queryTimeoutSeconds: 1 }, fx.secrets);
+        try {
+          const error = await refusal(collect(session.read({ entity: 'students', query: slow })));
+          expect(error.code).toBe('timeout');
+          expect(error.message).toMatch(/students ran longer than 1 s/);
+        } finally {
+          await session.close();
+        }
       });
     }
 

@@ -1,7 +1,7 @@
 import { createMysqlDatabase } from '../helpers/databases.js';
 import { registerSqlSourceContract, CONTRACT_PASSWORD } from '../contract/sql-source.contract.js';
 
-registerSqlSourceContract('MariaDB', { writingFunction: true }, async () => {
+registerSqlSourceContract('MariaDB', { writingFunction: true, slowQuery: 'SELECT SLEEP(3) AS slept' }, async () => {
   const db = await createMysqlDatabase('rs_src_my');
   return {
     driverId: 'mysql',

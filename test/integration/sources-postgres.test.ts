@@ -1,7 +1,7 @@
 import { createPostgresDatabase } from '../helpers/databases.js';
 import { registerSqlSourceContract, CONTRACT_PASSWORD } from '../contract/sql-source.contract.js';
 
-registerSqlSourceContract('PostgreSQL', { writingFunction: true }, async () => {
+registerSqlSourceContract('PostgreSQL', { writingFunction: true, slowQuery: 'SELECT pg_sleep(3) AS slept' }, async () => {
   const db = await createPostgresDatabase('rs_src_pg');
   const secrets = { password: CONTRACT_PASSWORD };
   return {
