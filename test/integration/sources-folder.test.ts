@@ -276,7 +276,8 @@ describe('export folder: watching', () => {
 
   it('waits for the trigger file and can ignore a set that was already there', async () => {
     fs.writeFileSync(path.join(dir, 'students.csv'), 'student_id\n1\n');
-    const settings = folderDriver.settingsSchema.parse({ path: dir, quietPeriodSeconds: 0.2, debounceSeconds: 0.1, triggerFile: 'done.flag' });
+    // raw source settings (as stored in the config) are accepted and defaulted
+    const settings = { path: dir, quietPeriodSeconds: 0.2, debounceSeconds: 0.1, triggerFile: 'done.flag' };
     const sets: ReadySet[] = [];
     const watcher = watchExportFolder(settings, ['students.csv'], (s) => void sets.push(s), { ignoreExisting: true });
     try {

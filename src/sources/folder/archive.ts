@@ -4,8 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseSettings } from '../common.js';
 import { SourceError } from '../types.js';
-import type { FolderSettings } from './settings.js';
+import { folderSettingsSchema, type FolderSettings } from './settings.js';
 
 export interface ArchiveResult {
   readonly moved: ReadonlyArray<{ readonly from: string; readonly to: string }>;
@@ -43,12 +44,14 @@ async function move(from: string, to: string): Promise<void> {
 /**
  * Moves `files` (paths, e.g. the ones a run read) into `<archive>/<stamp>/` when the source is set to
  * archive, plus the trigger file if any; then prunes old archive folders. With `leave`, nothing moves.
+ * `settings` may be the source's raw settings object.
  */
 export async function archiveProcessed(
-  settings: Pick<FolderSettings, 'path' | 'archivePath' | 'afterProcessing' | 'archiveKeepDays' | 'triggerFile'>,
+  rawSettings: FolderSettings | Readonly<Record<string, unknown>>,
   files: readonly string[],
   now: Date = new Date(),
 ): Promise<ArchiveResult> {
+  const settings = parseSettings(folderSettingsSchema, rawSettings, 'export folder');
   if (settings.afterProcessing === 'leave') return { moved: [], pruned: [] };
   const archive = archiveFolderOf(settings);
   const moved: { from: string; to: string }[] = [];

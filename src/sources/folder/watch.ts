@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { parseSettings } from '../common.js';
 import { inspectExportSet, type ExportFile } from './readiness.js';
-import type { FolderSettings } from './settings.js';
+import { folderSettingsSchema, type FolderSettings } from './settings.js';
 
 export interface ReadySet {
   readonly folder: string;
@@ -37,12 +38,14 @@ export function setSignature(files: readonly ExportFile[]): string {
     .join('|');
 }
 
+/** `settings` may be the source's raw settings object: it is validated (and defaulted) here. */
 export function watchExportFolder(
-  settings: FolderSettings,
+  rawSettings: FolderSettings | Readonly<Record<string, unknown>>,
   expectedFiles: readonly string[],
   onReady: (set: ReadySet) => void | Promise<void>,
   options: WatchOptions = {},
 ): ExportFolderWatcher {
+  const settings = parseSettings(folderSettingsSchema, rawSettings, 'export folder');
   const folder = path.resolve(settings.path);
   const quietMs = settings.quietPeriodSeconds * 1000;
   /** Files chokidar reported as finished, with the size/mtime they had then. */
