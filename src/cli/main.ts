@@ -13,10 +13,12 @@ import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipe
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
 import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
 import { registerConnectionCommands } from './commands/connections.js';
+import { registerUiCommands } from './commands/ui.js';
+import { registerNotifyCommands } from './commands/notify.js';
 import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands];
 
 export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
   const program = new Command('rostersync')

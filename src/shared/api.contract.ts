@@ -289,6 +289,7 @@ export const API = {
   // sources
   listSources: call<readonly SourceView[]>()(none),
   getSource: call<SourceView>()(byName),
+  /** `previousName`: rename (secrets move with it, destinations reading it are updated). */
   saveSource: call<SourceView>()(sourceDraft.extend({ previousName: nameSchema.optional() }).strict()),
   deleteSource: call<OkView>()(byName),
   testSource: call<CheckResultView>()(sourceDraft),
@@ -311,7 +312,7 @@ export const API = {
   // destinations
   listDestinations: call<readonly DestinationView[]>()(none),
   getDestination: call<DestinationView>()(byName),
-  saveDestination: call<DestinationView>()(destinationDraft.extend({ previousName: nameSchema.optional() }).strict()),
+  saveDestination: call<DestinationView>()(destinationDraft),
   deleteDestination: call<OkView>()(byName),
   testDestination: call<DestinationCheckView>()(destinationDraft),
   probeHostKey: call<HostKeyView>()(
@@ -391,8 +392,14 @@ export const API = {
 
 export type ApiContract = typeof API;
 export type ApiCallName = keyof ApiContract;
+/** Readonly all the way down, so data read from the API (readonly) can be sent back as is. */
+export type ReadonlyDeep<T> = T extends readonly (infer U)[]
+  ? readonly ReadonlyDeep<U>[]
+  : T extends object
+    ? { readonly [P in keyof T]: ReadonlyDeep<T[P]> }
+    : T;
 /** What a client sends (defaults may be left out). */
-export type ApiInput<K extends ApiCallName> = z.input<ApiContract[K]['input']>;
+export type ApiInput<K extends ApiCallName> = ReadonlyDeep<z.input<ApiContract[K]['input']>>;
 /** What a handler receives (validated, defaults filled). */
 export type ApiParsedInput<K extends ApiCallName> = z.output<ApiContract[K]['input']>;
 export type ApiOutput<K extends ApiCallName> = ApiContract[K]['output'];

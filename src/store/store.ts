@@ -492,6 +492,11 @@ export class Store {
     return stale.map((r) => r.id);
   }
 
+  /** Deletes one run record with its files, events and findings (previews the GUI discards). */
+  deleteRun(id: number): boolean {
+    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+  }
+
   /** Deletes run records (not the audit ledger) started before `before`. */
   pruneRuns(before: string): number {
     return this.db.prepare(`DELETE FROM runs WHERE started_at < ? AND status NOT IN ('running', 'held')`).run(before).changes;

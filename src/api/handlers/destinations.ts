@@ -1,0 +1,94 @@
+/** Destinations: list/get/save/delete, connection test, SFTP host-key probe and trust. */
+import { destinationSecretOwner, type AgentContext } from '../../agent/context.js';
+import { getDestinationDriver } from '../../destinations/registry.js';
+import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
+import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp-host-key.js';
+import { getFormat } from '../../formats/registry.js';
+import type { DestinationConfig } from '../../shared/config.schema.js';
+import type { FormatDef } from '../../shared/format.js';
+import { ApiError, type DestinationView } from '../../shared/api.contract.js';
+import { badRequest, notFound } from '../services.js';
+import { mergedSecrets, secretsSet, storeSecrets } from './secrets.js';
+import { checkSettings } from './validate.js';
+import type { HandlerGroup } from './types.js';
+
+export function destinationView(ctx: AgentContext, config: DestinationConfig): DestinationView {
+  const driver = getDestinationDriver(config.type);
+  return {
+    config,
+    secretsSet: secretsSet(ctx, destinationSecretOwner(config.name), driver.secretFields),
+    seenFingerprint: ctx.store.getDestinationState(config.name, SEEN_FINGERPRINT_KEY) ?? null,
+  };
+}
+
+/** Checks what the store cannot: the source exists, the format is known, the driver accepts the settings. */
+export function checkDestinationDraft(ctx: AgentContext, config: DestinationConfig): void {
+  if (!ctx.store.getSource(config.source)) {
+    const known = ctx.store.listSources().map((s) => s.name).join(', ') || 'none yet';
+    throw badRequest(`config.source: no source named "${config.source}" (known: ${known}).`);
+  }
+  try {
+    getFormat(config.format, ctx.store.listCustomFormats() as FormatDef[]);
+  } catch (err) {
+    throw badRequest(`config.format: ${(err as Error).message}`);
+  }
+  checkSettings(getDestinationDriver(config.type).settingsSchema, config.settings);
+}
+
+export const destinationHandlers: HandlerGroup<
+  'listDestinations' | 'getDestination' | 'saveDestination' | 'deleteDestination' | 'testDestination' | 'probeHostKey' | 'trustHostKey'
+> = {
+  listDestinations: (_input, { ctx }) => ctx.store.listDestinations().map((d) => destinationView(ctx, d)),
+
+  getDestination: ({ name }, { ctx }) => {
+    const config = ctx.store.getDestination(name);
+    if (!config) throw notFound(`No destination named "${name}".`);
+    return destinationView(ctx, config);
+  },
+
+  saveDestination: ({ config, secrets }, { ctx }) => {
+    checkDestinationDraft(ctx, config);
+    const driver = getDestinationDriver(config.type);
+    ctx.store.db.transaction(() => {
+      ctx.store.saveDestination(config);
+      storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, secrets);
+    })();
+    return destinationView(ctx, ctx.store.getDestination(config.name)!);
+  },
+
+  deleteDestination: ({ name }, { ctx, runs }) => {
+    if (!ctx.store.getDestination(name)) throw notFound(`No destination named "${name}".`);
+    if (runs.busyDestinations().includes(name)) throw new ApiError('conflict', `${name} is running; delete it when the run has finished.`);
+    ctx.store.deleteDestination(name);
+    return { ok: true };
+  },
+
+  testDestination: async ({ config, secrets }, { ctx }) => {
+    const driver = getDestinationDriver(config.type);
+    checkSettings(driver.settingsSchema, config.settings);
+    const merged = mergedSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, secrets);
+    const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name });
+    if (result.fingerprint && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, SEEN_FINGERPRINT_KEY, result.fingerprint);
+    return { ...result };
+  },
+
+  probeHostKey: async ({ host, port }) => {
+    try {
+      const info = await probeHostKey({ host, port });
+      return { fingerprint: info.fingerprint, keyType: info.keyType };
+    } catch (err) {
+      throw new ApiError('failed', (err as Error).message);
+    }
+  },
+
+  trustHostKey: ({ destination, fingerprint }, { ctx }) => {
+    const config = ctx.store.getDestination(destination);
+    if (!config) throw notFound(`No destination named "${destination}".`);
+    const driver = getDestinationDriver(config.type);
+    if (!driver.hostKey) throw badRequest(`destination: ${destination} delivers to ${driver.displayName}, which has no host key.`);
+    const normalized = normalizeFingerprint(fingerprint);
+    if (!isFingerprint(normalized)) throw badRequest(`fingerprint: expected SHA256: followed by 43 base64 characters, as ssh-keygen -l prints it; got "${fingerprint}".`);
+    ctx.store.saveDestination({ ...config, settings: driver.hostKey.pin(driver.settingsSchema.parse(config.settings), normalized) });
+    return destinationView(ctx, ctx.store.getDestination(destination)!);
+  },
+};

@@ -1,0 +1,86 @@
+/** Sources: list/get/save/delete, and test/discover/sample on a draft (unsaved edits with stored secrets). */
+import { sourceSecretOwner, type AgentContext } from '../../agent/context.js';
+import { getSourceDriver } from '../../sources/registry.js';
+import type { EntityRequest } from '../../sources/types.js';
+import type { SourceConfig } from '../../shared/config.schema.js';
+import type { SourceView } from '../../shared/api.contract.js';
+import { ApiError } from '../../shared/api.contract.js';
+import { badRequest, notFound } from '../services.js';
+import { mergedSecrets, moveSecrets, secretsSet, storeSecrets } from './secrets.js';
+import { checkSettings } from './validate.js';
+import type { HandlerGroup } from './types.js';
+
+export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView {
+  const driver = getSourceDriver(config.type);
+  return { config, secretsSet: secretsSet(ctx, sourceSecretOwner(config.name), driver.secretFields) };
+}
+
+function draftDriver(ctx: AgentContext, config: SourceConfig, secrets: Readonly<Record<string, string>> | undefined) {
+  const driver = getSourceDriver(config.type);
+  checkSettings(driver.settingsSchema, config.settings);
+  return { driver, secrets: mergedSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, secrets) };
+}
+
+export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSource' | 'deleteSource' | 'testSource' | 'discoverSource' | 'sampleSource'> = {
+  listSources: (_input, { ctx }) => ctx.store.listSources().map((s) => sourceView(ctx, s)),
+
+  getSource: ({ name }, { ctx }) => {
+    const config = ctx.store.getSource(name);
+    if (!config) throw notFound(`No source named "${name}".`);
+    return sourceView(ctx, config);
+  },
+
+  saveSource: ({ config, secrets, previousName }, { ctx }) => {
+    const { store } = ctx;
+    const driver = getSourceDriver(config.type);
+    checkSettings(driver.settingsSchema, config.settings);
+    const renaming = previousName !== undefined && previousName !== config.name;
+    if (renaming) {
+      if (!store.getSource(previousName)) throw notFound(`No source named "${previousName}" to rename.`);
+      if (store.getSource(config.name)) throw new ApiError('conflict', `config.name: a source named "${config.name}" already exists.`);
+    }
+    store.db.transaction(() => {
+      store.saveSource(config);
+      if (renaming) {
+        moveSecrets(ctx, sourceSecretOwner(previousName), sourceSecretOwner(config.name));
+        for (const d of store.listDestinations().filter((d) => d.source === previousName)) store.saveDestination({ ...d, source: config.name });
+        store.deleteSource(previousName);
+      }
+      storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, secrets);
+    })();
+    return sourceView(ctx, store.getSource(config.name)!);
+  },
+
+  deleteSource: ({ name }, { ctx }) => {
+    if (!ctx.store.getSource(name)) throw notFound(`No source named "${name}".`);
+    try {
+      ctx.store.deleteSource(name);
+    } catch (err) {
+      throw new ApiError('conflict', (err as Error).message);
+    }
+    return { ok: true };
+  },
+
+  testSource: async ({ config, secrets }, { ctx }) => {
+    const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
+    const result = await driver.check(config.settings, merged);
+    return { ...result };
+  },
+
+  discoverSource: async ({ config, secrets }, { ctx }) => {
+    const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
+    return driver.discover(config.settings, merged);
+  },
+
+  sampleSource: async ({ config, secrets, table, entity, query, limit }, { ctx }) => {
+    const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
+    let request: EntityRequest | { table: string };
+    if (table) request = { table };
+    else if (entity) {
+      const e = config.entities[entity];
+      if (!e) throw badRequest(`config.entities.${entity}: no query or file is set for ${entity}.`);
+      request = { entity, query: e.query, file: e.file };
+    } else request = { entity: 'query', query: query! };
+    return driver.sample(config.settings, merged, request, limit);
+  },
+};

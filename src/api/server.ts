@@ -1,0 +1,187 @@
+/**
+ * The agent's local HTTP API for GUI clients (tray app, browser) — node:http, no framework.
+ *
+ *   POST /api/<call>   JSON in, JSON out; `Authorization: Bearer <key>`; input validated with the
+ *                      contract's zod schema (400 names the field); errors `{ error: { code, message } }`.
+ *   GET  /…            the built renderer (dist-renderer/), with a strict CSP.
+ *
+ * Listens on 127.0.0.1 only. Every request must name the loopback origin in Host (and Origin,
+ * when a browser sends one): a DNS-rebinding guard. The key lives in `<home>/api.key` (0600);
+ * `<home>/api.json` tells other processes the port.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AgentContext } from '../agent/context.js';
+import { API, API_ERROR_STATUS, API_PATH_PREFIX, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode } from '../shared/api.contract.js';
+import { loadOrCreateApiKey } from './api-key.js';
+import { removeApiInfo, writeApiInfo } from './agent-info.js';
+import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
+import { HANDLERS } from './handlers/index.js';
+import { describeIssues } from './handlers/validate.js';
+import { inProcessRunLauncher, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
+import { serveStatic } from './static-files.js';
+
+export interface ApiServerOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Only loopback is allowed; the option exists so callers state it. */
+  readonly host?: '127.0.0.1';
+  /** Built renderer to serve; none = API only (GET / explains). */
+  readonly staticDir?: string;
+  readonly scheduler?: SchedulerPort;
+  readonly notifier?: NotifierPort;
+  /** Default: runs inside this process. */
+  readonly runs?: RunLauncher;
+  /** Write `<home>/api.json` (default true). */
+  readonly advertise?: boolean;
+  /** Unexpected errors (bugs) are reported here; the client gets a short message. */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface ApiServer {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly port: number;
+  readonly key: string;
+  /** The URL to open in a browser: the key in the fragment, which browsers never send to a server. */
+  readonly loginUrl: string;
+  close(): Promise<void>;
+}
+
+/** JSON bodies larger than this are refused (site-map imports are the largest: base64 of ≤10 MB). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ApiError('bad-request', `The request body is larger than ${Math.round(limit / 1048576)} MB.`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+  });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, code: ApiErrorCode, message: string): void {
+  sendJson(res, API_ERROR_STATUS[code], toApiErrorBody(code, message));
+}
+
+/** Validates and runs one call. Exported for in-process callers (tests, the Electron fallback). */
+export async function dispatch(services: ApiServices, name: ApiCallName, body: unknown): Promise<unknown> {
+  const parsed = API[name].input.safeParse(body ?? {});
+  if (!parsed.success) throw new ApiError('bad-request', `${name}: ${describeIssues(parsed.error, 'input')}`);
+  const handler = HANDLERS[name] as (input: unknown, services: ApiServices) => unknown;
+  return await handler(parsed.data, services);
+}
+
+export async function startApiServer(ctx: AgentContext, options: ApiServerOptions = {}): Promise<ApiServer> {
+  if (options.host !== undefined && options.host !== '127.0.0.1') throw new Error('The RosterSync API listens on 127.0.0.1 only.');
+  const key = loadOrCreateApiKey(ctx.layout.home);
+  const onError = options.onError ?? ((err: unknown) => process.stderr.write(`rostersync api: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+  const runs = options.runs ?? inProcessRunLauncher(ctx, onError);
+  const services: ApiServices = {
+    ctx,
+    runs,
+    scheduler: options.scheduler,
+    notifier: options.notifier,
+    startedAt: new Date().toISOString(),
+  };
+  let port = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const guard = checkOrigin(req.headers, port);
+    if (guard) return sendError(res, guard.code, guard.message);
+    const url = req.url ?? '/';
+    const path = url.split('?')[0]!;
+
+    if (!path.startsWith(API_PATH_PREFIX)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'bad-request', `${req.method} is not accepted here.`);
+      return serveStatic(options.staticDir, path, res, SECURITY_HEADERS);
+    }
+
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendError(res, 'bad-request', `API calls are POST requests; got ${req.method}.`);
+    }
+    const denied = checkKey(req.headers, key);
+    if (denied) return sendError(res, denied.code, denied.message);
+    const name = path.slice(API_PATH_PREFIX.length);
+    if (!isApiCallName(name)) return sendError(res, 'not-found', `There is no API call "${name}".`);
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return sendError(res, 'bad-request', `Send the input as application/json; got "${type || 'no content type'}".`);
+
+    let body: unknown;
+    try {
+      const raw = await readBody(req, MAX_BODY_BYTES);
+      body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+    } catch (err) {
+      if (err instanceof ApiError) return sendError(res, err.code, err.message);
+      return sendError(res, 'bad-request', `${name}: the body is not valid JSON.`);
+    }
+    try {
+      sendJson(res, 200, (await dispatch(services, name, body)) ?? null);
+    } catch (err) {
+      if (err instanceof ApiError) return sendError(res, err.code, err.message);
+      // Errors from the engine are written for administrators (what, where, what to do) and carry no secrets.
+      if (!(err instanceof Error) || err.name === 'TypeError' || err.name === 'ReferenceError') onError(err);
+      sendError(res, 'failed', err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      onError(err);
+      if (!res.headersSent) sendError(res, 'failed', 'The agent could not answer this request.');
+      else res.end();
+    });
+  });
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 15 * 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const advertise = options.advertise ?? true;
+  if (advertise) writeApiInfo(ctx.layout.home, { port, pid: process.pid, url, startedAt: services.startedAt });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    key,
+    loginUrl: `${url}/#key=${encodeURIComponent(key)}`,
+    close: () =>
+      (closing ??= (async () => {
+        if (advertise) removeApiInfo(ctx.layout.home);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await runs.close();
+      })()),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * What the API handlers work with: the agent context plus optional ports for the parts other
+ * components own. The daemon passes its scheduler, notifier and run launcher; `rostersync ui`
+ * started alone uses the in-process run launcher below and answers scheduler/notifier calls
+ * with "not available" until those are attached.
+ */
+import type { AgentContext } from '../agent/context.js';
+import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
+import type { RunTrigger } from '../shared/run.js';
+import { ApiError } from '../shared/api.contract.js';
+
+/** The scheduler as the API sees it (implemented in src/scheduler/ by the daemon). */
+export interface SchedulerPort {
+  nextRun(destination: string): Date | null;
+  isPaused(): boolean;
+  pause(): void | Promise<void>;
+  resume(): void | Promise<void>;
+}
+
+/** Notifications as the API sees it (implemented in src/notify/). */
+export interface NotifierPort {
+  sendTestEmail(to?: string): Promise<{ ok: boolean; message: string }>;
+}
+
+/** Starts runs in the background and tells which are under way. */
+export interface RunLauncher {
+  /** Starts a sync; resolves with the run id as soon as the run record exists. */
+  startSync(destination: string, trigger: RunTrigger): Promise<number>;
+  /** Starts delivering a held run. */
+  startApproval(runId: number): Promise<void>;
+  /** Run ids this process is working on. */
+  active(): readonly number[];
+  /** Destinations with a run under way in this process. */
+  busyDestinations(): readonly string[];
+  /** Stops accepting runs, asks running ones to stop and waits for them. */
+  close(): Promise<void>;
+}
+
+export interface ApiServices {
+  readonly ctx: AgentContext;
+  readonly runs: RunLauncher;
+  readonly scheduler?: SchedulerPort;
+  readonly notifier?: NotifierPort;
+  readonly startedAt: string;
+}
+
+/**
+ * Runs syncs inside this process without waiting for them: `runSync` creates the run record
+ * before its first await, so the id is known at once; the client polls `getRun`.
+ */
+export function inProcessRunLauncher(ctx: AgentContext, onError: (err: unknown) => void = () => undefined): RunLauncher {
+  const running = new Map<number, { destination: string; done: Promise<unknown>; abort: AbortController }>();
+  let closed = false;
+  const track = (runId: number, destination: string, abort: AbortController, work: Promise<unknown>): void => {
+    const done = work.catch(onError).finally(() => running.delete(runId));
+    running.set(runId, { destination, done, abort });
+  };
+  return {
+    async startSync(destination, trigger) {
+      if (closed) throw new ApiError('conflict', 'The agent is shutting down.');
+      const abort = new AbortController();
+      const before = ctx.store.lastRun(destination)?.id ?? 0;
+      const work = runSync(ctx, destination, { trigger, signal: abort.signal });
+      // runSync records its run before its first await, so the new run is already in the store.
+      const runId = ctx.store.lastRun(destination)?.id ?? 0;
+      if (runId <= before) {
+        try {
+          await work;
+        } catch (err) {
+          // The destination's cross-process lock is held by another runner (src/scheduler/lock.ts).
+          if (err instanceof Error && err.name === 'DestinationBusyError') throw new ApiError('conflict', err.message);
+          throw err;
+        }
+        throw new ApiError('failed', `The run of ${destination} did not start.`);
+      }
+      track(runId, destination, abort, work);
+      return runId;
+    },
+    async startApproval(runId) {
+      if (closed) throw new ApiError('conflict', 'The agent is shutting down.');
+      const run = ctx.store.getRun(runId);
+      const abort = new AbortController();
+      const work = approveHeldRun(ctx, runId, { signal: abort.signal });
+      track(runId, run?.destination ?? '', abort, work);
+    },
+    active: () => [...running.keys()],
+    busyDestinations: () => [...new Set([...running.values()].map((r) => r.destination))],
+    async close() {
+      closed = true;
+      for (const r of running.values()) r.abort.abort();
+      await Promise.all([...running.values()].map((r) => r.done));
+    },
+  };
+}
+
+export const notFound = (what: string): ApiError => new ApiError('not-found', what);
+export const badRequest = (message: string): ApiError => new ApiError('bad-request', message);
+export const notAvailable = (what: string): ApiError => new ApiError('not-available', what);

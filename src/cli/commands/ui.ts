@@ -1,0 +1,75 @@
+/**
+ * `rostersync ui [--port N]`: serves the admin GUI and its API on 127.0.0.1 and prints a login
+ * URL (the API key travels in the URL fragment, which browsers never send to a server). For
+ * servers without a desktop session: open the URL through an SSH tunnel
+ * (`ssh -L 8765:127.0.0.1:8765 server`). Runs until Ctrl+C / SIGTERM.
+ *
+ * When an agent in the same data folder already serves the API (see `<home>/api.json`) and no
+ * --port is asked for, its login URL is printed instead of starting a second server.
+ */
+import type { Command } from 'commander';
+import { closeAgent, openAgent } from '../../agent/context.js';
+import { readApiInfo, defaultStaticDir } from '../../api/agent-info.js';
+import { readApiKey } from '../../api/api-key.js';
+import { startApiServer } from '../../api/server.js';
+import { UsageError, type CliKit } from '../cli-kit.js';
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port is a whole number from 1 to 65535; got "${text}".`);
+  return port;
+}
+
+/** Resolves on the first SIGINT/SIGTERM. */
+function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+export function registerUiCommands(program: Command, kit: CliKit): void {
+  program
+    .command('ui')
+    .description('serve the admin GUI on 127.0.0.1 and print its login URL (runs until Ctrl+C)')
+    .option('--port <n>', 'port to listen on (default: a free one)', parsePort)
+    .option('--renderer <dir>', 'folder of the built GUI (default: dist-renderer/ of this installation)')
+    .action(
+      kit.action(async (cmd) => {
+        const opts = kit.globals(cmd);
+        const { port, renderer } = cmd.opts<{ port?: number; renderer?: string }>();
+        const ctx = openAgent(opts.home);
+        try {
+          if (port === undefined) {
+            const running = readApiInfo(ctx.layout.home);
+            const key = readApiKey(ctx.layout.home);
+            if (running && running.pid !== process.pid && key) {
+              const loginUrl = `${running.url}/#key=${encodeURIComponent(key)}`;
+              kit.print(opts, { url: running.url, loginUrl, port: running.port, pid: running.pid, started: false }, () =>
+                `The RosterSync agent (process ${running.pid}) already serves the GUI. Open:\n${loginUrl}`,
+              );
+              return 0;
+            }
+          }
+          ctx.store.failInterruptedRuns();
+          const server = await startApiServer(ctx, { port: port ?? 0, host: '127.0.0.1', staticDir: renderer ?? defaultStaticDir() });
+          kit.print(opts, { url: server.url, loginUrl: server.loginUrl, port: server.port, pid: process.pid, started: true }, () =>
+            `RosterSync admin GUI — open this address in a browser on this machine:\n${server.loginUrl}`,
+          );
+          if (!opts.json) kit.io.err('The link contains the access key: do not share it. Press Ctrl+C to stop.');
+          await untilStopped();
+          await server.close();
+          return 0;
+        } finally {
+          closeAgent(ctx);
+        }
+      }),
+    );
+}

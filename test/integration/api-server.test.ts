@@ -1,0 +1,392 @@
+/**
+ * Every API call over real HTTP with the renderer's fetch client, against an agent on a fresh home
+ * with the demo district and a real OpenSSH SFTP server: sources, destinations (test, host key,
+ * trust), formats, mapping suggestions and live preview, site map import/export, Sync now in the
+ * background, holds (approve/discard), history and reports, settings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { DEMO_DESTINATION, DEMO_SOURCE, setupDemo } from '../../src/agent/demo.js';
+import { startApiServer, type ApiServer } from '../../src/api/server.js';
+import { API_CALL_NAMES, ApiError, type Api, type ApiCallName, type DestinationView } from '../../src/shared/api.contract.js';
+import type { RunDetail } from '../../src/shared/run.js';
+import { createFetchApi } from '../../renderer/src/api/fetch-client.js';
+import { startSshd, type SshdServer } from '../helpers/sshd.js';
+
+let home: string;
+let ctx: AgentContext;
+let server: ApiServer;
+let sshd: SshdServer;
+let api: Api;
+const called = new Set<ApiCallName>();
+/** Every response body as text, to prove no secret ever comes back. */
+const answers: string[] = [];
+
+const SOURCE_PASSWORD = 'Pg-secret-7e1d9c0b';
+const SMTP_PASSWORD = 'Smtp-secret-3a8f2c6d';
+
+async function expectApiError(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe(code);
+  if (message) expect((err as ApiError).message).toMatch(message);
+}
+
+async function waitForRun(id: number): Promise<RunDetail> {
+  for (let i = 0; i < 600; i++) {
+    const run = await api.getRun({ id });
+    if (run.status !== 'running') return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${id} still running after 60 s`);
+}
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'rs-api-'));
+  ctx = openAgent(home);
+  await setupDemo(ctx, { students: 300 });
+  const staticDir = join(home, 'renderer');
+  mkdirSync(join(staticDir, 'assets'), { recursive: true });
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>RosterSync</title><script type="module" src="/assets/app.js"></script>');
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log("app")');
+  server = await startApiServer(ctx, { port: 0, host: '127.0.0.1', staticDir, onError: (err) => console.error(err) });
+  const recordingFetch: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    answers.push(await response.clone().text());
+    return response;
+  };
+  const client = createFetchApi({ baseUrl: server.url, key: server.key, fetch: recordingFetch });
+  api = new Proxy(client, {
+    get(target, prop: string) {
+      called.add(prop as ApiCallName);
+      return target[prop as ApiCallName];
+    },
+  });
+  sshd = await startSshd({ label: 'api' });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await sshd?.dispose();
+  if (ctx) closeAgent(ctx);
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('agent', () => {
+  it('reports its status and advertises its port in api.json', async () => {
+    const status = await api.getStatus({});
+    expect(status.home).toBe(home);
+    expect(status.pid).toBe(process.pid);
+    expect(status.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(existsSync(join(home, 'api.json'))).toBe(true);
+  });
+
+  it('serves the renderer with a strict CSP', async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<title>RosterSync</title>');
+    const route = await fetch(`${server.url}/history/12`);
+    expect(await route.text()).toContain('<title>RosterSync</title>');
+    const js = await fetch(`${server.url}/assets/app.js`);
+    expect(js.headers.get('content-type')).toContain('text/javascript');
+  });
+
+  it('lists connection types with their secret fields and settings schema', async () => {
+    const types = await api.listConnectionTypes({});
+    const sqlite = types.find((t) => t.kind === 'source' && t.id === 'sqlite')!;
+    expect(sqlite.secretFields).toEqual([]);
+    const sftp = types.find((t) => t.kind === 'destination' && t.id === 'sftp')!;
+    expect(sftp.secretFields).toEqual(expect.arrayContaining(['password', 'privateKey']));
+    expect(JSON.stringify(sftp.settingsSchema)).toContain('trustedFingerprint');
+  });
+});
+
+describe('sources', () => {
+  it('lists, reads, tests, discovers and samples the demo SIS', async () => {
+    const list = await api.listSources({});
+    expect(list.map((s) => s.config.name)).toContain(DEMO_SOURCE);
+    const demo = await api.getSource({ name: DEMO_SOURCE });
+    expect(demo.config.type).toBe('sqlite');
+    const check = await api.testSource({ config: demo.config });
+    expect(check.ok).toBe(true);
+    const tables = await api.discoverSource({ config: demo.config });
+    const students = tables.find((t) => t.name === 'students');
+    expect(students?.columns.length).toBeGreaterThan(3);
+    const sample = await api.sampleSource({ config: demo.config, table: 'students', limit: 3 });
+    expect(sample.rows).toHaveLength(3);
+    const entity = await api.sampleSource({ config: demo.config, entity: 'schools', limit: 2 });
+    expect(entity.columns).toContain('school_code');
+    const query = await api.sampleSource({ config: demo.config, query: 'SELECT 1 AS one', limit: 1 });
+    expect(query.rows[0]).toEqual({ one: '1' });
+  });
+
+  it('keeps secrets write-only and renames a source', async () => {
+    const saved = await api.saveSource({
+      config: { name: 'district-pg', type: 'postgres', settings: { host: '127.0.0.1', database: 'sis', user: 'reader' } },
+      secrets: { password: SOURCE_PASSWORD },
+    });
+    expect(saved.secretsSet).toEqual({ password: true });
+    expect(saved.config.name).toBe('district-pg');
+    const renamed = await api.saveSource({ config: { ...saved.config, name: 'district-sis' }, previousName: 'district-pg' });
+    expect(renamed.secretsSet).toEqual({ password: true });
+    await expectApiError(api.getSource({ name: 'district-pg' }), 'not-found');
+    // a bad setting names its field
+    await expectApiError(api.saveSource({ config: { name: 'broken', type: 'postgres', settings: { host: '127.0.0.1', database: 'x', user: 'u', port: 0 } } }), 'bad-request', /config\.settings\.port/);
+    await expectApiError(api.saveSource({ config: { ...saved.config, name: 'district-sis' }, secrets: { token: 'x' } }), 'bad-request', /secrets\.token/);
+    expect(await api.deleteSource({ name: 'district-sis' })).toEqual({ ok: true });
+    // the demo source is in use
+    await expectApiError(api.deleteSource({ name: DEMO_SOURCE }), 'conflict', /demo-outbox/);
+  });
+});
+
+describe('destinations and host keys', () => {
+  let vendor: DestinationView;
+
+  it('saves an SFTP destination, shows the untrusted host key, trusts it and passes the test', async () => {
+    vendor = await api.saveDestination({
+      config: {
+        name: 'vendor-sftp',
+        source: DEMO_SOURCE,
+        format: 'oneroster-1.1',
+        type: 'sftp',
+        settings: { host: sshd.host, port: sshd.port, username: sshd.user, remoteDir: 'Upload', retries: 0 },
+      },
+      secrets: { password: sshd.password },
+    });
+    expect(vendor.secretsSet).toMatchObject({ password: true, privateKey: false });
+
+    const untrusted = await api.testDestination({ config: vendor.config });
+    expect(untrusted.ok).toBe(false);
+    expect(untrusted.fingerprint).toBe(sshd.hostKeyFingerprint);
+
+    const probed = await api.probeHostKey({ host: sshd.host, port: sshd.port });
+    expect(probed.fingerprint).toBe(sshd.hostKeyFingerprint);
+    expect(probed.keyType).toMatch(/^ssh-|^ecdsa/);
+
+    await expectApiError(api.trustHostKey({ destination: 'vendor-sftp', fingerprint: 'not-a-fingerprint' }), 'bad-request', /fingerprint/);
+    vendor = await api.trustHostKey({ destination: 'vendor-sftp', fingerprint: probed.fingerprint });
+    expect(vendor.config.settings.trustedFingerprint).toBe(sshd.hostKeyFingerprint);
+    expect(vendor.seenFingerprint).toBe(sshd.hostKeyFingerprint);
+
+    const check = await api.testDestination({ config: vendor.config });
+    expect(check.ok).toBe(true);
+    expect(check.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(check.throughputBytesPerSec).toBeGreaterThan(0);
+
+    expect((await api.getDestination({ name: 'vendor-sftp' })).config.type).toBe('sftp');
+    expect((await api.listDestinations({})).map((d) => d.config.name).sort()).toEqual([DEMO_DESTINATION, 'vendor-sftp']);
+  });
+
+  it('refuses a destination whose source does not exist, naming the field', async () => {
+    await expectApiError(
+      api.saveDestination({ config: { name: 'x', source: 'nope', format: 'oneroster-1.1', type: 'folder', settings: { path: join(home, 'x') } } }),
+      'bad-request',
+      /config\.source/,
+    );
+  });
+});
+
+describe('formats, mapping and preview', () => {
+  it('lists formats and returns a definition', async () => {
+    const formats = await api.listFormats({});
+    const oneRoster = formats.find((f) => f.id === 'oneroster-1.1')!;
+    expect(oneRoster.builtIn).toBe(true);
+    expect(oneRoster.files).toContain('users.csv');
+    const def = await api.getFormat({ id: 'oneroster-1.1' });
+    expect(def.files.find((f) => f.name === 'users.csv')?.columns.some((c) => c.name === 'givenName')).toBe(true);
+    await expectApiError(api.getFormat({ id: 'nope' }), 'not-found');
+  });
+
+  it('suggests source fields for every target column', async () => {
+    const s = await api.suggestMapping({ source: DEMO_SOURCE, format: 'oneroster-1.1' });
+    expect(s.sourceFields.students).toContain('first_name');
+    const given = s.columns.find((c) => c.file === 'users.csv' && c.entity === 'students' && c.column === 'givenName')!;
+    expect(given.required).toBe(true);
+    expect(given.candidates[0]?.field).toBe('first_name');
+    const org = s.columns.find((c) => c.file === 'orgs.csv' && c.column === 'name')!;
+    expect(org.candidates.map((c) => c.field)).toContain('name');
+  });
+
+  it('previews a draft without saving or delivering it', async () => {
+    const before = await api.listRuns({ includePreviews: true, limit: 1000 });
+    const draft = (await api.getDestination({ name: 'vendor-sftp' })).config;
+    const demoMap = await api.getSiteMap({ destination: DEMO_DESTINATION });
+    // an unsaved destination has no saved site map: the draft's map comes with it
+    const unmappedAll = await api.previewMapping({ config: { ...draft, name: 'draft-vendor' }, rows: 1 });
+    expect(unmappedAll.unmappedSchools.length).toBe(demoMap.length);
+    const preview = await api.previewMapping({ config: { ...draft, name: 'draft-vendor' }, siteMap: demoMap, rows: 5 });
+    expect(preview.errors).toBe(0);
+    const users = preview.files.find((f) => f.name === 'users.csv')!;
+    expect(users.header).toContain('givenName');
+    expect(users.sample).toHaveLength(5);
+    expect(users.rows).toBeGreaterThan(300);
+    expect(preview.files.map((f) => f.name)).toContain('orgs.csv');
+    // nothing saved, nothing delivered, no preview left in history
+    await expectApiError(api.getDestination({ name: 'draft-vendor' }), 'not-found');
+    expect(readdirSync(sshd.uploadDir)).toEqual([]);
+    expect((await api.listRuns({ includePreviews: true, limit: 1000 })).length).toBe(before.length);
+
+    // a site map missing a school: the preview lists it and flags the rows
+    const siteMap = demoMap.slice(1);
+    const missing = demoMap[0]!.schoolCode;
+    const partial = await api.previewMapping({ config: { ...draft, name: 'draft-vendor' }, siteMap, rows: 1 });
+    expect(partial.unmappedSchools).toContain(missing);
+    expect(partial.findings.some((f) => f.rule === 'site-map' && f.value === missing)).toBe(true);
+  });
+});
+
+describe('site map', () => {
+  it('exports, imports (xlsx and csv), saves and lists unmapped schools', async () => {
+    const demoMap = await api.getSiteMap({ destination: DEMO_DESTINATION });
+    expect(demoMap.length).toBeGreaterThan(1);
+
+    const xlsx = await api.exportSiteMap({ destination: DEMO_DESTINATION, format: 'xlsx' });
+    expect(xlsx.fileName).toMatch(/\.xlsx$/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(xlsx.contentBase64, 'base64') as unknown as ArrayBuffer);
+    expect(workbook.worksheets[0]!.rowCount).toBe(demoMap.length + 1);
+
+    const dry = await api.importSiteMap({ destination: 'vendor-sftp', fileName: 'map.xlsx', contentBase64: xlsx.contentBase64, save: false });
+    expect(dry.saved).toBe(false);
+    expect(await api.getSiteMap({ destination: 'vendor-sftp' })).toEqual([]);
+    const imported = await api.importSiteMap({ destination: 'vendor-sftp', fileName: 'map.xlsx', contentBase64: xlsx.contentBase64 });
+    expect(imported.entries).toEqual(demoMap);
+
+    const csv = await api.exportSiteMap({ destination: 'vendor-sftp', format: 'csv' });
+    expect(Buffer.from(csv.contentBase64, 'base64').toString('utf8')).toMatch(/^school_code,site_id,label\r\n/);
+    await expectApiError(
+      api.importSiteMap({ destination: 'vendor-sftp', fileName: 'bad.csv', contentBase64: Buffer.from('a,b\n1,2\n').toString('base64') }),
+      'bad-request',
+      /school code column/,
+    );
+
+    const withoutFirst = demoMap.slice(1);
+    expect(await api.saveSiteMap({ destination: 'vendor-sftp', entries: withoutFirst })).toEqual(withoutFirst);
+    const unmapped = await api.unmappedSchools({ destination: 'vendor-sftp' });
+    expect(unmapped.map((u) => u.schoolCode)).toEqual([demoMap[0]!.schoolCode]);
+    expect(unmapped[0]!.name).not.toBe('');
+    await api.saveSiteMap({ destination: 'vendor-sftp', entries: demoMap });
+    expect(await api.unmappedSchools({ destination: 'vendor-sftp' })).toEqual([]);
+  });
+});
+
+describe('sync now, dashboard, holds and history', () => {
+  it('runs a sync in the background and delivers to the SFTP server', async () => {
+    const started = await api.syncNow({ destination: 'vendor-sftp' });
+    expect(started.runId).toBeGreaterThan(0);
+    const run = await waitForRun(started.runId);
+    expect(run.message).not.toMatch(/failed/i);
+    expect(run.status).toBe('success');
+    expect(run.files.map((f) => f.name)).toContain('users.csv');
+    expect(readdirSync(sshd.uploadDir)).toEqual(expect.arrayContaining(['users.csv', 'orgs.csv', 'manifest.csv']));
+
+    const dashboard = await api.getDashboard({});
+    const row = dashboard.destinations.find((d) => d.name === 'vendor-sftp')!;
+    expect(row.status).toBe('ok');
+    expect(row.lastRun?.id).toBe(started.runId);
+    expect(row.lastSuccess?.id).toBe(started.runId);
+    expect(row.nextRun).toBeNull();
+    expect(dashboard.destinations.find((d) => d.name === DEMO_DESTINATION)!.status).toBe('never');
+    expect(dashboard.overall).toBe('ok');
+    await expectApiError(api.syncNow({ destination: 'nope' }), 'not-found');
+  });
+
+  it('holds a big change, then approves one hold and discards another', async () => {
+    const current = (await api.getDestination({ name: 'vendor-sftp' })).config;
+    const holdOn = (middle: string) => ({
+      ...current,
+      guard: { ...current.guard, maxChangedShare: 0.01, minRecordsForShare: 0 },
+      mapping: { 'users.csv': { students: { middleName: { const: middle } } } },
+    });
+    await api.saveDestination({ config: holdOn('Q') });
+    const held = await waitForRun((await api.syncNow({ destination: 'vendor-sftp' })).runId);
+    expect(held.status).toBe('held');
+    let dashboard = await api.getDashboard({});
+    expect(dashboard.holds.map((h) => h.run.id)).toEqual([held.id]);
+    expect(dashboard.holds[0]!.holdReasons.length).toBeGreaterThan(0);
+    expect(dashboard.destinations.find((d) => d.name === 'vendor-sftp')!.status).toBe('held');
+    expect(dashboard.overall).toBe('held');
+
+    const approving = await api.approveRun({ id: held.id });
+    expect(approving.runId).toBe(held.id);
+    expect((await waitForRun(held.id)).status).toBe('success');
+    await expectApiError(api.approveRun({ id: held.id }), 'conflict', /not held/);
+
+    await api.saveDestination({ config: holdOn('R') });
+    const second = await waitForRun((await api.syncNow({ destination: 'vendor-sftp' })).runId);
+    expect(second.status).toBe('held');
+    const discarded = await api.discardRun({ id: second.id });
+    expect(discarded.status).toBe('discarded');
+    dashboard = await api.getDashboard({});
+    expect(dashboard.holds).toEqual([]);
+    await api.saveDestination({ config: current });
+  });
+
+  it('lists runs with filters and downloads reports', async () => {
+    const all = await api.listRuns({ destination: 'vendor-sftp' });
+    expect(all.length).toBe(3);
+    const discarded = await api.listRuns({ destination: 'vendor-sftp', status: 'discarded' });
+    expect(discarded).toHaveLength(1);
+    expect(await api.listRuns({ destination: 'vendor-sftp', limit: 1, offset: 1 })).toEqual([all[1]]);
+
+    const detail = await api.getRun({ id: all[2]!.id });
+    expect(detail.files.length).toBeGreaterThan(3);
+    expect(detail.events.length).toBeGreaterThan(0);
+
+    const json = await api.runReport({ id: detail.id, format: 'json' });
+    expect(JSON.parse(Buffer.from(json.contentBase64, 'base64').toString('utf8')).id).toBe(detail.id);
+    const csv = Buffer.from((await api.runReport({ id: detail.id, format: 'csv' })).contentBase64, 'base64').toString('utf8');
+    expect(csv.split('\r\n')[0]).toMatch(/^kind,run,destination,status,file,rows/);
+    expect(csv).toContain('file,' + detail.id + ',vendor-sftp,success,users.csv');
+    await expectApiError(api.getRun({ id: 999999 }), 'not-found');
+  });
+});
+
+describe('settings and parts the agent service provides', () => {
+  it('keeps the SMTP password write-only and saves retention', async () => {
+    const before = await api.getSettings({});
+    expect(before.home).toBe(home);
+    expect(before.notifications.hasPassword).toBe(false);
+    const saved = await api.saveNotifications({
+      notifications: { enabled: true, host: '127.0.0.1', port: 2525, security: 'none', user: 'mailer', from: 'rostersync@district.example', to: ['it@district.example'] },
+      password: SMTP_PASSWORD,
+    });
+    expect(saved.notifications.hasPassword).toBe(true);
+    expect(saved.notifications.to).toEqual(['it@district.example']);
+    await expectApiError(api.saveNotifications({ notifications: { enabled: true, host: '', to: [] } }), 'bad-request', /notifications\.host/);
+    const general = await api.saveGeneralSettings({ historyRetentionDays: 30 });
+    expect(general.general.historyRetentionDays).toBe(30);
+    expect((await api.getSettings({})).general.historyRetentionDays).toBe(30);
+  });
+
+  it('says clearly when the scheduler or mailer is not attached to this server', async () => {
+    await expectApiError(api.pauseSchedules({}), 'not-available', /rostersync agent/);
+    await expectApiError(api.resumeSchedules({}), 'not-available', /rostersync agent/);
+    await expectApiError(api.sendTestEmail({}), 'not-available', /notif/i);
+  });
+
+  it('deletes a destination', async () => {
+    await api.saveDestination({ config: { name: 'scratch', source: DEMO_SOURCE, format: 'oneroster-1.1', type: 'folder', settings: { path: join(home, 'scratch') } } });
+    expect(await api.deleteDestination({ name: 'scratch' })).toEqual({ ok: true });
+    await expectApiError(api.deleteDestination({ name: 'scratch' }), 'not-found');
+  });
+});
+
+describe('coverage of the contract', () => {
+  it('exercised every call, and no answer carried a secret', () => {
+    expect([...called].filter((n) => (API_CALL_NAMES as string[]).includes(n)).sort()).toEqual(API_CALL_NAMES);
+    for (const text of answers) {
+      expect(text).not.toContain(SOURCE_PASSWORD);
+      expect(text).not.toContain(SMTP_PASSWORD);
+      expect(text).not.toContain(sshd.password);
+    }
+  });
+});
