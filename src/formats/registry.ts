@@ -4,8 +4,12 @@
  */
 import type { FormatDef } from '../shared/format.js';
 import { oneRoster11 } from './oneroster-1.1.js';
+import { studentsUpperSnake } from './students-upper-snake.js';
 
-export const BUILT_IN_FORMATS: readonly FormatDef[] = [oneRoster11];
+export const BUILT_IN_FORMATS: readonly FormatDef[] = [
+  oneRoster11,
+  studentsUpperSnake,
+];
 
 export function listFormats(custom: readonly FormatDef[] = []): FormatDef[] {
   return [...BUILT_IN_FORMATS, ...custom];

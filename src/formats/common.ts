@@ -1,0 +1,94 @@
+/**
+ * Small building blocks shared by the built-in format data files: mapping helpers and the
+ * transform chains most vendors want (trimmed names, lower-cased emails, E.164 phones, site IDs).
+ * Everything here is plain data; a format file stays a readable table of columns.
+ */
+import type { ColumnMapping, Entity } from '../shared/format.js';
+import type { TransformStep } from '../shared/transform.js';
+
+export const from = (field: string, transforms?: readonly TransformStep[]): ColumnMapping => (transforms ? { from: field, transforms } : { from: field });
+export const constant = (value: string): ColumnMapping => ({ const: value });
+
+/** The same mapping for several entities. */
+export function forEntities(entities: readonly Entity[], mapping: ColumnMapping): Partial<Record<Entity, ColumnMapping>> {
+  return Object.fromEntries(entities.map((e) => [e, mapping]));
+}
+
+export const trim: readonly TransformStep[] = [{ op: 'trim' }];
+export const email: readonly TransformStep[] = [{ op: 'trim' }, { op: 'lower' }];
+export const e164: readonly TransformStep[] = [{ op: 'phone', style: 'e164' }];
+/** The first of a `;`-separated list (a person's main school), without reporting the others. */
+export const first: readonly TransformStep[] = [{ op: 'replace', pattern: '\\s*;.*$', with: '' }, { op: 'trim' }];
+/** First school → vendor site ID through the destination's site map. */
+export const firstSite: readonly TransformStep[] = [...first, { op: 'siteId' }];
+/** Every school → site IDs joined with `join` (OneRoster style multi-valued cells). */
+export const sites = (join: string): readonly TransformStep[] => [{ op: 'multi', split: ';', join, each: [{ op: 'siteId' }] }];
+/** A `;` list re-joined for the vendor. */
+export const list = (join: string, max?: number): readonly TransformStep[] => [{ op: 'multi', split: ';', join, ...(max !== undefined ? { max } : {}) }];
+
+/**
+ * For vendors that forbid quoted fields: a comma becomes a space and a double quote an apostrophe,
+ * so "García, Jr." is sent as "García Jr." and Robert "Bobby" as Robert 'Bobby' instead of failing.
+ */
+export const noQuoteName: readonly TransformStep[] = [
+  { op: 'trim' },
+  { op: 'replace', pattern: '\\s*,\\s*', with: ' ' },
+  { op: 'replace', pattern: '"', with: "'" },
+];
+
+/** Student enrollments only (the roles a SIS writes for students). */
+export const STUDENT_ROLES = ['student', 'Student', 'STUDENT'];
+
+/** Active records only: how SIS write "active" (and blank, which most SIS mean as active). */
+export const ACTIVE_VALUES = ['', 'Y', 'y', 'Yes', 'yes', 'YES', '1', 'true', 'True', 'TRUE', 'T', 'A', 'Active', 'active'];
+
+/** Language names a SIS stores → ISO 639-1 codes (ISO 639-2/3 where no two-letter code exists). */
+export const LANGUAGE_CODES: Readonly<Record<string, string>> = {
+  english: 'en',
+  spanish: 'es',
+  'spanish; castilian': 'es',
+  vietnamese: 'vi',
+  russian: 'ru',
+  somali: 'so',
+  arabic: 'ar',
+  chinese: 'zh',
+  'chinese (mandarin)': 'zh',
+  mandarin: 'zh',
+  'chinese (cantonese)': 'yue',
+  cantonese: 'yue',
+  ukrainian: 'uk',
+  french: 'fr',
+  'haitian creole': 'ht',
+  portuguese: 'pt',
+  korean: 'ko',
+  japanese: 'ja',
+  tagalog: 'tl',
+  filipino: 'fil',
+  hmong: 'hmn',
+  karen: 'kar',
+  burmese: 'my',
+  khmer: 'km',
+  lao: 'lo',
+  laotian: 'lo',
+  nepali: 'ne',
+  hindi: 'hi',
+  urdu: 'ur',
+  punjabi: 'pa',
+  bengali: 'bn',
+  farsi: 'fa',
+  persian: 'fa',
+  dari: 'prs',
+  pashto: 'ps',
+  amharic: 'am',
+  tigrinya: 'ti',
+  oromo: 'om',
+  swahili: 'sw',
+  german: 'de',
+  italian: 'it',
+  polish: 'pl',
+  romanian: 'ro',
+  turkish: 'tr',
+  marshallese: 'mh',
+  chuukese: 'chk',
+  'american sign language': 'ase',
+};

@@ -1,0 +1,99 @@
+/**
+ * A. The nightly `students.csv` with UPPER_SNAKE headers (seed 000), pushed into the account's
+ * `Upload` folder, with the vendor's set-up questions as destination options:
+ *   - googleSso: students sign in with Google → PASSWORD is not required;
+ *   - overwriteEmails / overwritePasswords: whether EMAIL / PASSWORD are sent at all;
+ *   - passwordsAreDates: the password is the birth date written m/d/yyyy (3/7/2012, no leading zeros);
+ *   - wipeAndReload: the vendor deletes students missing from the file → every delivery must be a
+ *     full snapshot (syncMode full); without it, additions-and-changes deliveries are allowed;
+ *   - includeParents: the newer `parents.csv` (one row per parent and student).
+ * SITE_ID comes from the destination's site-ID map (import/export it as CSV or Excel).
+ * The vendor's own column table is an image that did not survive: the columns below are the
+ * documented examples plus the ones its options name; clone the format to add, drop or reorder columns.
+ */
+import type { FormatDef } from '../shared/format.js';
+import { email, firstSite, first, from, trim } from './common.js';
+
+const FILE = 'students.csv';
+const PARENTS = 'parents.csv';
+
+export const studentsUpperSnake: FormatDef = {
+  id: 'students-upper-snake',
+  version: '1',
+  displayName: 'Nightly students.csv (UPPER_SNAKE headers)',
+  description:
+    'One students.csv uploaded nightly to the Upload folder: header row in a fixed order, titles in capitals with underscores (STUDENT_ID, FIRST_NAME…), site IDs from the site map; options for Google sign-in, overwriting emails and passwords, birth-date passwords (m/d/yyyy) and wipe-and-reload. Optional parents.csv.',
+  headerCase: 'upper-snake',
+  dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
+  supportsDelta: true,
+  options: [
+    { id: 'googleSso', label: 'Students sign in with Google', description: 'The password column is not required.', type: 'boolean', default: true },
+    { id: 'wipeAndReload', label: 'Wipe and reload students nightly', description: 'The vendor deletes students missing from the file: every delivery must be a full snapshot.', type: 'boolean', default: true },
+    { id: 'overwriteEmails', label: 'Overwrite emails each night', description: 'Send EMAIL; the vendor resets each student to the district email.', type: 'boolean', default: true },
+    { id: 'overwritePasswords', label: 'Overwrite passwords each night', description: 'Send PASSWORD; the vendor resets each student to the district password.', type: 'boolean', default: false },
+    { id: 'passwordsAreDates', label: 'Passwords are dates (birthdays)', description: 'PASSWORD is the birth date written m/d/yyyy (3/7/2012).', type: 'boolean', default: false },
+    { id: 'includeParents', label: 'Send parents.csv', type: 'boolean', default: false },
+  ],
+  optionEffects: [
+    { option: 'googleSso', equals: true, optionalColumns: [{ file: FILE, column: 'PASSWORD' }] },
+    {
+      option: 'overwritePasswords',
+      equals: false,
+      omitColumns: [{ file: FILE, column: 'PASSWORD' }],
+      optionalColumns: [{ file: FILE, column: 'PASSWORD' }],
+    },
+    { option: 'overwriteEmails', equals: false, omitColumns: [{ file: FILE, column: 'EMAIL' }] },
+    {
+      option: 'passwordsAreDates',
+      equals: true,
+      columnMappings: [{ file: FILE, column: 'PASSWORD', mapping: { students: from('birth_date', [{ op: 'date', format: 'm/d/yyyy' }]) } }],
+    },
+    { option: 'wipeAndReload', equals: true, requireSyncMode: 'full' },
+    { option: 'includeParents', equals: false, omitFiles: [PARENTS] },
+  ],
+  files: [
+    {
+      name: FILE,
+      description: 'Every active student, one row each.',
+      order: 10,
+      entities: ['students'],
+      key: ['STUDENT_ID'],
+      alwaysPresent: true,
+      columns: [
+        { name: 'STUDENT_ID', required: true, description: 'The SIS student ID, as text (leading zeros kept).', defaults: { students: from('student_id', trim) } },
+        { name: 'FIRST_NAME', required: true, personal: true, defaults: { students: from('first_name', trim) } },
+        { name: 'LAST_NAME', required: true, personal: true, defaults: { students: from('last_name', trim) } },
+        {
+          name: 'GRADE',
+          required: true,
+          personal: true,
+          description: 'Grade as a number: pre-K -1, kindergarten 0, then 1–12.',
+          rule: { allowed: ['-1', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', '13'] },
+          defaults: { students: from('grade', [{ op: 'grade', style: 'number' }]) },
+        },
+        { name: 'SITE_ID', required: true, description: 'The vendor site ID of the student’s school, from the site map.', defaults: { students: from('school_codes', firstSite) } },
+        { name: 'SCHOOL_NAME', required: false, description: 'The school label from the site map.', defaults: { students: from('school_codes', [...first, { op: 'siteLabel' }]) } },
+        { name: 'EMAIL', required: false, personal: true, rule: { kind: 'email' }, defaults: { students: from('email', email) } },
+        { name: 'PASSWORD', required: true, personal: true, sensitive: true, description: 'Not required when students sign in with Google.', defaults: { students: from('password') } },
+      ],
+    },
+    {
+      name: PARENTS,
+      description: 'One row per parent/guardian and student.',
+      order: 20,
+      entities: ['guardians'],
+      key: ['PARENT_ID', 'STUDENT_ID'],
+      rowPer: { guardians: 'student_ids' },
+      references: [{ column: 'STUDENT_ID', file: FILE, targetColumn: 'STUDENT_ID' }],
+      columns: [
+        { name: 'PARENT_ID', required: true, defaults: { guardians: from('guardian_id', trim) } },
+        { name: 'STUDENT_ID', required: true, defaults: { guardians: from('student_ids', trim) } },
+        { name: 'FIRST_NAME', required: true, personal: true, defaults: { guardians: from('first_name', trim) } },
+        { name: 'LAST_NAME', required: true, personal: true, defaults: { guardians: from('last_name', trim) } },
+        { name: 'EMAIL', required: false, personal: true, rule: { kind: 'email' }, defaults: { guardians: from('email', email) } },
+        { name: 'PHONE', required: false, personal: true, defaults: { guardians: from('sms|phone', [{ op: 'phone', style: 'digits' }]) } },
+        { name: 'RELATIONSHIP', required: false, defaults: { guardians: from('relationship', [{ op: 'trim' }, { op: 'title' }]) } },
+      ],
+    },
+  ],
+};
