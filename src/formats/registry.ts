@@ -6,11 +6,13 @@ import type { FormatDef } from '../shared/format.js';
 import { oneRoster11 } from './oneroster-1.1.js';
 import { studentsUpperSnake } from './students-upper-snake.js';
 import { fiveFileProvisioning } from './five-file-provisioning.js';
+import { demographicsYn } from './demographics-yn.js';
 
 export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   oneRoster11,
   studentsUpperSnake,
   fiveFileProvisioning,
+  demographicsYn,
 ];
 
 export function listFormats(custom: readonly FormatDef[] = []): FormatDef[] {
