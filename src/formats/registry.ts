@@ -7,12 +7,14 @@ import { oneRoster11 } from './oneroster-1.1.js';
 import { studentsUpperSnake } from './students-upper-snake.js';
 import { fiveFileProvisioning } from './five-file-provisioning.js';
 import { demographicsYn } from './demographics-yn.js';
+import { oneRosterUsersClassesEnrollments } from './oneroster-users-classes-enrollments.js';
 
 export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   oneRoster11,
   studentsUpperSnake,
   fiveFileProvisioning,
   demographicsYn,
+  oneRosterUsersClassesEnrollments,
 ];
 
 export function listFormats(custom: readonly FormatDef[] = []): FormatDef[] {
