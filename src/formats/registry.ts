@@ -8,6 +8,7 @@ import { studentsUpperSnake } from './students-upper-snake.js';
 import { fiveFileProvisioning } from './five-file-provisioning.js';
 import { demographicsYn } from './demographics-yn.js';
 import { oneRosterUsersClassesEnrollments } from './oneroster-users-classes-enrollments.js';
+import { flatRoster } from './flat-roster.js';
 
 export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   oneRoster11,
@@ -15,6 +16,7 @@ export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   fiveFileProvisioning,
   demographicsYn,
   oneRosterUsersClassesEnrollments,
+  flatRoster,
 ];
 
 export function listFormats(custom: readonly FormatDef[] = []): FormatDef[] {
