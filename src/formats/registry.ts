@@ -9,6 +9,7 @@ import { fiveFileProvisioning } from './five-file-provisioning.js';
 import { demographicsYn } from './demographics-yn.js';
 import { oneRosterUsersClassesEnrollments } from './oneroster-users-classes-enrollments.js';
 import { flatRoster } from './flat-roster.js';
+import { clever } from './clever.js';
 
 export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   oneRoster11,
@@ -17,6 +18,7 @@ export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   demographicsYn,
   oneRosterUsersClassesEnrollments,
   flatRoster,
+  clever,
 ];
 
 export function listFormats(custom: readonly FormatDef[] = []): FormatDef[] {
