@@ -10,6 +10,7 @@ import { demographicsYn } from './demographics-yn.js';
 import { oneRosterUsersClassesEnrollments } from './oneroster-users-classes-enrollments.js';
 import { flatRoster } from './flat-roster.js';
 import { clever } from './clever.js';
+import { microsoftSds21 } from './microsoft-sds-2.1.js';
 
 export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   oneRoster11,
@@ -19,6 +20,7 @@ export const BUILT_IN_FORMATS: readonly FormatDef[] = [
   oneRosterUsersClassesEnrollments,
   flatRoster,
   clever,
+  microsoftSds21,
 ];
 
 export function listFormats(custom: readonly FormatDef[] = []): FormatDef[] {
