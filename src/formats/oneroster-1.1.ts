@@ -1,8 +1,12 @@
 /**
- * F. OneRoster 1.1 CSV, bulk. Files, columns and required flags in spec order from
+ * F. OneRoster 1.1 CSV. Files, columns and required flags in spec order from
  * shared/formats.md; default mappings from the canonical SIS fields (src/shared/entities.ts).
+ *
+ * Bulk (syncMode full): status and dateLastModified blank, every referenced record in the set.
+ * Delta (syncMode delta): only added and changed records, each with status `active` and
+ * dateLastModified the run's start time (ISO 8601 UTC); the manifest says `delta` for the files sent.
  */
-import type { ColumnDef, ColumnMapping, FormatDef } from '../shared/format.js';
+import type { ColumnDef, ColumnMapping, Entity, FormatDef } from '../shared/format.js';
 import type { TransformStep } from '../shared/transform.js';
 
 export const ONEROSTER_GRADES = ['IT', 'PR', 'PK', 'TK', 'KG', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', 'PS', 'UG', 'Other'];
@@ -31,6 +35,21 @@ const status: ColumnDef = { name: 'status', required: false, rule: { allowed: ['
 const dateLastModified: ColumnDef = { name: 'dateLastModified', required: false, rule: { kind: 'datetime' } };
 
 const multi = { separator: ',' };
+
+/** Delta deliveries fill status and dateLastModified in every file (bulk leaves them blank). */
+const DELTA_FILES: readonly { file: string; entities: readonly Entity[] }[] = [
+  { file: 'orgs.csv', entities: ['schools'] },
+  { file: 'academicSessions.csv', entities: ['terms'] },
+  { file: 'courses.csv', entities: ['courses'] },
+  { file: 'classes.csv', entities: ['classes'] },
+  { file: 'users.csv', entities: ['students', 'teachers', 'guardians'] },
+  { file: 'enrollments.csv', entities: ['enrollments'] },
+  { file: 'demographics.csv', entities: ['students'] },
+];
+const deltaMappings = DELTA_FILES.flatMap(({ file, entities }) => [
+  { file, column: 'status', mapping: Object.fromEntries(entities.map((e) => [e, constant('active')])) },
+  { file, column: 'dateLastModified', mapping: Object.fromEntries(entities.map((e) => [e, from('$runStartedAt')])) },
+]);
 const race = (values: string[]): ColumnMapping => ({
   from: 'race',
   transforms: [{ op: 'when', in: values, then: 'true', else: 'false' }],
@@ -49,7 +68,10 @@ export const oneRoster11: FormatDef = {
     { id: 'systemName', label: 'Source system name (manifest)', type: 'string', default: 'RosterSync' },
     { id: 'includeDemographics', label: 'Send demographics.csv', type: 'boolean', default: true },
   ],
-  optionEffects: [{ option: 'includeDemographics', equals: false, omitFiles: ['demographics.csv'] }],
+  optionEffects: [
+    { option: 'includeDemographics', equals: false, omitFiles: ['demographics.csv'] },
+    { option: 'syncMode', equals: 'delta', columnMappings: deltaMappings },
+  ],
   supportsDelta: true,
   files: [
     {
@@ -160,7 +182,16 @@ export const oneRoster11: FormatDef = {
             students: constant('student'),
             teachers: from('role', [{ op: 'default', value: 'teacher' }, { op: 'lower' }]),
             guardians: from('relationship', [
-              { op: 'map', caseInsensitive: true, table: { mother: 'parent', father: 'parent', parent: 'parent', guardian: 'guardian', relative: 'relative', grandparent: 'relative' }, default: 'guardian' },
+              {
+                op: 'map',
+                caseInsensitive: true,
+                table: {
+                  mother: 'parent', father: 'parent', parent: 'parent', stepmother: 'parent', stepfather: 'parent', guardian: 'guardian',
+                  relative: 'relative', grandparent: 'relative', grandmother: 'relative', grandfather: 'relative', aunt: 'relative', uncle: 'relative',
+                  sibling: 'relative', brother: 'relative', sister: 'relative',
+                },
+                default: 'guardian',
+              },
             ]),
           },
         },
@@ -192,8 +223,8 @@ export const oneRoster11: FormatDef = {
           rule: { kind: 'email' },
           defaults: { students: from('email', email), teachers: from('email', email), guardians: from('email', email) },
         },
-        { name: 'sms', required: false, personal: true, defaults: { students: from('sms', phone), teachers: from('phone', phone), guardians: from('sms', phone) } },
-        { name: 'phone', required: false, personal: true, defaults: { students: from('phone', phone), guardians: from('phone', phone) } },
+        { name: 'sms', required: false, personal: true, defaults: { students: from('sms', phone), guardians: from('sms', phone) } },
+        { name: 'phone', required: false, personal: true, defaults: { students: from('phone', phone), teachers: from('phone', phone), guardians: from('phone', phone) } },
         { name: 'agentSourcedIds', required: false, rule: { multi }, defaults: { students: from('guardian_ids', list), guardians: from('student_ids', list) } },
         { name: 'grades', required: false, personal: true, rule: { allowed: ONEROSTER_GRADES, multi }, defaults: { students: from('grade', grades) } },
         { name: 'password', required: false, personal: true, sensitive: true },
