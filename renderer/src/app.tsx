@@ -1,0 +1,167 @@
+/** The application shell: navigation, routing, sign-in state and the screens. */
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { API_KEY_STORAGE } from '../../src/shared/api.contract.js';
+import type { AgentStatus, Api } from './api/types.js';
+import { TextField } from './components/fields.js';
+import { Notice } from './components/ui.js';
+import { ApiProvider } from './lib/api-context.js';
+import { errorMessage } from './lib/errors.js';
+import { href, useRoute, type Screen } from './lib/router.js';
+import { ToastProvider } from './lib/toasts.js';
+import { DashboardScreen } from './screens/dashboard.js';
+import { DestinationsScreen } from './screens/destinations.js';
+import { HistoryScreen } from './screens/history.js';
+import { MappingScreen } from './screens/mapping.js';
+import { SettingsScreen } from './screens/settings.js';
+import { SiteMapScreen } from './screens/site-map.js';
+import { SourcesScreen } from './screens/sources.js';
+
+const NAV: readonly { screen: Screen; label: string }[] = [
+  { screen: 'dashboard', label: 'Dashboard' },
+  { screen: 'sources', label: 'Sources' },
+  { screen: 'destinations', label: 'Destinations' },
+  { screen: 'mapping', label: 'Mapping' },
+  { screen: 'sitemap', label: 'Site IDs' },
+  { screen: 'history', label: 'History' },
+  { screen: 'settings', label: 'Settings' },
+];
+
+type Connection = { state: 'checking' } | { state: 'ok'; status: AgentStatus } | { state: 'signed-out'; message: string } | { state: 'down'; message: string };
+
+export function App(props: { readonly api: Api }): ReactNode {
+  const [connection, setConnection] = useState<Connection>({ state: 'checking' });
+  const check = (): void => {
+    props.api.getStatus({}).then(
+      (status) => setConnection({ state: 'ok', status }),
+      (err: unknown) => {
+        const code = (err as { code?: string }).code;
+        if (code === 'unauthorized') setConnection({ state: 'signed-out', message: errorMessage(err) });
+        else setConnection({ state: 'down', message: errorMessage(err) });
+      },
+    );
+  };
+  useEffect(check, [props.api]);
+
+  if (connection.state === 'checking') return <p className="loading">Connecting to the RosterSync agent…</p>;
+  if (connection.state === 'signed-out') return <SignIn message={connection.message} onSignedIn={check} />;
+  if (connection.state === 'down') {
+    return (
+      <div className="signin">
+        <Notice kind="error" title="The RosterSync agent is not reachable">
+          <p>{connection.message}</p>
+        </Notice>
+        <div className="form-actions">
+          <button type="button" className="btn primary" onClick={check}>
+            Try again
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <ApiProvider api={props.api}>
+      <ToastProvider>
+        <Shell status={connection.status} />
+      </ToastProvider>
+    </ApiProvider>
+  );
+}
+
+function SignIn(props: { readonly message: string; readonly onSignedIn: () => void }): ReactNode {
+  const [key, setKey] = useState('');
+  return (
+    <main className="signin">
+      <h1>Sign in to RosterSync</h1>
+      <p className="muted">
+        Open the login link that <code>rostersync ui</code> printed, or paste the key from that link (the part after <code>#key=</code>).
+      </p>
+      {props.message && <Notice kind="warn">{props.message}</Notice>}
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          window.sessionStorage.setItem(API_KEY_STORAGE, key.trim());
+          props.onSignedIn();
+        }}
+      >
+        <TextField label="Access key" type="password" value={key} onChange={setKey} required />
+        <div>
+          <button type="submit" className="btn primary" disabled={!key.trim()}>
+            Sign in
+          </button>
+        </div>
+      </form>
+    </main>
+  );
+}
+
+function Shell(props: { readonly status: AgentStatus }): ReactNode {
+  const route = useRoute();
+  const mainRef = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  // Move focus to the page on navigation, so keyboard and screen-reader users land on the new screen.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    mainRef.current?.focus();
+  }, [route.screen]);
+
+  return (
+    <div className="app">
+      <button type="button" className="skip-link" onClick={() => mainRef.current?.focus()}>
+        Skip to content
+      </button>
+      <aside className="sidebar">
+        <div className="brand">
+          RosterSync
+          <small>Roster sync agent</small>
+        </div>
+        <nav aria-label="Main">
+          <ul className="nav">
+            {NAV.map((item) => (
+              <li key={item.screen}>
+                <a href={href(item.screen)} aria-current={route.screen === item.screen ? 'page' : undefined}>
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-foot">
+          Agent {props.status.version}
+          <br />
+          <span className="small">Connected</span>
+        </div>
+      </aside>
+      <main id="main" ref={mainRef} tabIndex={-1}>
+        <ScreenView screen={route.screen} params={route.params} />
+      </main>
+    </div>
+  );
+}
+
+function ScreenView(props: { readonly screen: Screen; readonly params: readonly string[] }): ReactNode {
+  const [p0] = props.params;
+  switch (props.screen) {
+    case 'dashboard':
+      return <DashboardScreen />;
+    case 'sources':
+      return <SourcesScreen key={p0 ?? ''} name={p0} />;
+    case 'destinations':
+      return <DestinationsScreen key={p0 ?? ''} name={p0} />;
+    case 'mapping':
+      return <MappingScreen key={p0 ?? ''} destination={p0} />;
+    case 'sitemap':
+      return <SiteMapScreen key={p0 ?? ''} destination={p0} />;
+    case 'history':
+      return <HistoryScreen runId={p0 ? Number(p0) : undefined} />;
+    case 'settings':
+      return <SettingsScreen />;
+    default: {
+      const never: never = props.screen;
+      return <p>Unknown screen {String(never)}</p>;
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * A driver's settings form, generated from the JSON Schema the agent publishes for it
+ * (`listConnectionTypes`): required and common fields first, the rest under "Advanced settings".
+ * Secret fields are write-only: the form shows whether one is stored and sends only new values.
+ */
+import { useState, type ReactNode } from 'react';
+import { CheckField, NumberField, SelectField, TextAreaField, TextField } from './fields.js';
+
+interface JsonSchemaProp {
+  readonly type?: string | readonly string[];
+  readonly enum?: readonly unknown[];
+  readonly default?: unknown;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly items?: JsonSchemaProp;
+  readonly additionalProperties?: JsonSchemaProp | boolean;
+  readonly description?: string;
+}
+
+interface JsonSchemaObject {
+  readonly properties?: Readonly<Record<string, JsonSchemaProp>>;
+  readonly required?: readonly string[];
+}
+
+/** Labels and hints for setting names the drivers use; anything else is humanised from camelCase. */
+const LABELS: Readonly<Record<string, { label: string; hint?: string }>> = {
+  path: { label: 'Path', hint: 'Full path on the machine where the agent runs.' },
+  host: { label: 'Host', hint: 'Host name or IP address.' },
+  port: { label: 'Port' },
+  database: { label: 'Database' },
+  user: { label: 'User name' },
+  username: { label: 'User name' },
+  ssl: { label: 'TLS' },
+  schemas: { label: 'Schemas to browse', hint: 'Comma-separated; empty = all.' },
+  remoteDir: { label: 'Remote folder', hint: 'Relative to the login folder (Upload) or absolute (/Upload). Empty = login folder.' },
+  authMethod: { label: 'Sign in with' },
+  fileNamePattern: { label: 'Remote file name pattern', hint: 'Tokens: {name} {stem} {ext} {yyyy} {MM} {dd} {HH} {mm}. Empty = the file’s own name.' },
+  fileNamePatterns: { label: 'File name pattern per file', hint: 'One per line: students.csv = students_{yyyy}{MM}{dd}.csv' },
+  atomicRename: { label: 'Upload to a temporary name, then rename', hint: 'Turn off only for servers that forbid renaming.' },
+  encoding: { label: 'File encoding' },
+  delimiter: { label: 'Delimiter' },
+  triggerFile: { label: 'Trigger file', hint: 'Wait for this file before reading (the export is complete).' },
+  afterProcessing: { label: 'After processing' },
+  archivePath: { label: 'Archive folder' },
+  sheet: { label: 'Excel sheet name', hint: 'Empty = the first sheet.' },
+  usePolling: { label: 'Poll the folder (network shares)' },
+  queryTimeoutSeconds: { label: 'Query timeout (seconds)' },
+  connectTimeoutSeconds: { label: 'Connect timeout (seconds)' },
+  busyTimeoutSeconds: { label: 'Busy timeout (seconds)' },
+  connectTimeoutMs: { label: 'Connect timeout (ms)' },
+  idleTimeoutMs: { label: 'Idle timeout (ms)' },
+  retries: { label: 'Retries per file' },
+  retryBaseDelayMs: { label: 'First retry delay (ms)' },
+  retryMaxTotalMs: { label: 'Retry window (ms)' },
+  keepaliveIntervalMs: { label: 'Keep-alive interval (ms)' },
+  batchSize: { label: 'Rows per fetch' },
+  quietPeriodSeconds: { label: 'Quiet period (seconds)', hint: 'Files must be unchanged this long before they are read.' },
+  maxWaitSeconds: { label: 'Maximum wait (seconds)' },
+  archiveKeepDays: { label: 'Keep archives (days)' },
+  pollIntervalSeconds: { label: 'Poll interval (seconds)' },
+  debounceSeconds: { label: 'Debounce (seconds)' },
+};
+
+/** Shown outside "Advanced settings" even though they have defaults. */
+const COMMON = new Set(['port', 'ssl', 'remoteDir', 'authMethod', 'encoding', 'delimiter', 'schemas', 'triggerFile', 'fileNamePattern']);
+
+const SECRET_LABELS: Readonly<Record<string, { label: string; hint?: string; multiline?: boolean }>> = {
+  password: { label: 'Password' },
+  privateKey: { label: 'Private key', hint: 'Paste the key file (OpenSSH or PEM).', multiline: true },
+  passphrase: { label: 'Key passphrase' },
+};
+
+export function humanize(name: string): string {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function typeOf(prop: JsonSchemaProp): string {
+  if (prop.enum) return 'enum';
+  const t = Array.isArray(prop.type) ? prop.type.find((x) => x !== 'null') : prop.type;
+  return typeof t === 'string' ? t : 'string';
+}
+
+export interface SettingsFormProps {
+  readonly schema: unknown;
+  readonly value: Readonly<Record<string, unknown>>;
+  readonly onChange: (next: Record<string, unknown>) => void;
+  /** Settings shown elsewhere in the screen. */
+  readonly hide?: readonly string[];
+  /** Field-level errors by setting name. */
+  readonly errors?: Readonly<Record<string, string>>;
+  /** Secrets: the driver's secret field names, which ones are stored, and the new values typed. */
+  readonly secretFields?: readonly string[];
+  readonly secretsSet?: Readonly<Record<string, boolean>>;
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly onSecretsChange?: (next: Record<string, string>) => void;
+  /** Secret fields not relevant in the current state (e.g. privateKey when signing in with a password). */
+  readonly hideSecrets?: readonly string[];
+}
+
+export function SettingsForm(props: SettingsFormProps): ReactNode {
+  const schema = (props.schema ?? {}) as JsonSchemaObject;
+  const properties = Object.entries(schema.properties ?? {}).filter(([name]) => !props.hide?.includes(name));
+  const required = new Set(schema.required ?? []);
+  const primary = properties.filter(([name]) => required.has(name) || COMMON.has(name));
+  const advanced = properties.filter(([name]) => !required.has(name) && !COMMON.has(name));
+  const set = (name: string, v: unknown): void => {
+    const next = { ...props.value };
+    if (v === undefined) delete next[name];
+    else next[name] = v;
+    props.onChange(next);
+  };
+  const render = ([name, prop]: [string, JsonSchemaProp]): ReactNode => (
+    <SettingField
+      key={name}
+      name={name}
+      prop={prop}
+      required={required.has(name)}
+      value={props.value[name]}
+      error={props.errors?.[name]}
+      onChange={(v) => set(name, v)}
+    />
+  );
+  const secretFields = (props.secretFields ?? []).filter((f) => !props.hideSecrets?.includes(f));
+  return (
+    <div className="stack">
+      <div className="form-grid">
+        {primary.map(render)}
+        {secretFields.map((field) => {
+          const meta = SECRET_LABELS[field] ?? { label: humanize(field) };
+          const stored = props.secretsSet?.[field] ?? false;
+          const typed = props.secrets?.[field] ?? '';
+          const hint = stored ? `${meta.hint ? `${meta.hint} ` : ''}A value is stored; leave empty to keep it.` : meta.hint;
+          const onChange = (v: string): void => {
+            const next = { ...(props.secrets ?? {}) };
+            if (v === '') delete next[field];
+            else next[field] = v;
+            props.onSecretsChange?.(next);
+          };
+          return meta.multiline ? (
+            <TextAreaField key={field} className="wide" label={meta.label} value={typed} onChange={onChange} hint={hint} rows={4} placeholder={stored ? '(stored)' : ''} />
+          ) : (
+            <TextField key={field} label={meta.label} type="password" value={typed} onChange={onChange} hint={hint} placeholder={stored ? '(stored)' : ''} autoComplete="new-password" />
+          );
+        })}
+      </div>
+      {advanced.length > 0 && (
+        <details>
+          <summary>Advanced settings</summary>
+          <div className="form-grid details-body">{advanced.map(render)}</div>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function SettingField(props: {
+  readonly name: string;
+  readonly prop: JsonSchemaProp;
+  readonly required: boolean;
+  readonly value: unknown;
+  readonly error?: string;
+  readonly onChange: (value: unknown) => void;
+}): ReactNode {
+  const { name, prop } = props;
+  const meta = LABELS[name] ?? { label: humanize(name) };
+  const hint = meta.hint ?? prop.description;
+  const def = prop.default;
+  switch (typeOf(prop)) {
+    case 'enum':
+      return (
+        <SelectField
+          label={meta.label}
+          hint={hint}
+          required={props.required}
+          error={props.error}
+          value={String(props.value ?? def ?? '')}
+          options={(prop.enum ?? []).map((v) => ({ value: String(v), label: v === '\t' ? 'Tab' : String(v) }))}
+          placeholder={def === undefined ? 'Choose…' : undefined}
+          onChange={(v) => props.onChange(v === '' ? undefined : v)}
+        />
+      );
+    case 'boolean':
+      return (
+        <div className="field">
+          <CheckField label={meta.label} hint={hint} checked={Boolean(props.value ?? def ?? false)} onChange={(v) => props.onChange(v)} />
+        </div>
+      );
+    case 'integer':
+    case 'number':
+      return (
+        <NumberField
+          label={meta.label}
+          hint={hint}
+          required={props.required}
+          error={props.error}
+          min={prop.minimum}
+          max={prop.maximum !== undefined && prop.maximum < 1e12 ? prop.maximum : undefined}
+          step={typeOf(prop) === 'integer' ? 1 : undefined}
+          value={typeof props.value === 'number' ? props.value : typeof def === 'number' ? def : undefined}
+          onChange={(v) => props.onChange(v)}
+        />
+      );
+    case 'array':
+      return (
+        <TextField
+          label={meta.label}
+          hint={hint}
+          error={props.error}
+          value={Array.isArray(props.value) ? props.value.join(', ') : ''}
+          onChange={(v) =>
+            props.onChange(
+              v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            )
+          }
+        />
+      );
+    case 'object':
+      return <RecordField label={meta.label} hint={hint} error={props.error} value={props.value} onChange={props.onChange} />;
+    default:
+      return (
+        <TextField
+          label={meta.label}
+          hint={hint}
+          required={props.required}
+          error={props.error}
+          value={typeof props.value === 'string' ? props.value : typeof def === 'string' ? def : ''}
+          onChange={(v) => props.onChange(v === '' && !props.required ? undefined : v)}
+        />
+      );
+  }
+}
+
+/** A string→string record edited as `key = value` lines; keeps the typed text while it is incomplete. */
+function RecordField(props: { readonly label: string; readonly hint?: string; readonly error?: string; readonly value: unknown; readonly onChange: (v: unknown) => void }): ReactNode {
+  const record = (props.value && typeof props.value === 'object' ? props.value : {}) as Record<string, string>;
+  const [text, setText] = useState(() =>
+    Object.entries(record)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('\n'),
+  );
+  return (
+    <TextAreaField
+      className="wide"
+      label={props.label}
+      hint={props.hint}
+      error={props.error}
+      rows={3}
+      value={text}
+      onChange={(next) => {
+        setText(next);
+        const parsed: Record<string, string> = {};
+        for (const line of next.split('\n')) {
+          const at = line.indexOf('=');
+          if (at > 0) parsed[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+        }
+        props.onChange(parsed);
+      }}
+    />
+  );
+}

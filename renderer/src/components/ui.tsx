@@ -1,0 +1,166 @@
+/** Small building blocks shared by the screens: page header, notices, badges, tabs, confirm dialog. */
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import type { RunStatus } from '../../../src/shared/run.js';
+
+export function PageHeader(props: { readonly title: string; readonly intro?: ReactNode; readonly actions?: ReactNode }): ReactNode {
+  return (
+    <header className="page-head">
+      <div>
+        <h1>{props.title}</h1>
+        {props.intro && <p>{props.intro}</p>}
+      </div>
+      {props.actions && <div className="page-actions">{props.actions}</div>}
+    </header>
+  );
+}
+
+export function Panel(props: { readonly title?: string; readonly actions?: ReactNode; readonly children: ReactNode; readonly labelledBy?: string }): ReactNode {
+  const id = useId();
+  return (
+    <section className="panel" aria-labelledby={props.title ? id : props.labelledBy}>
+      {props.title && (
+        <div className="panel-head">
+          <h2 id={id}>{props.title}</h2>
+          {props.actions && <div className="row">{props.actions}</div>}
+        </div>
+      )}
+      {props.children}
+    </section>
+  );
+}
+
+export type NoticeKind = 'info' | 'ok' | 'warn' | 'error';
+
+export function Notice(props: { readonly kind?: NoticeKind; readonly title?: string; readonly children?: ReactNode; readonly testId?: string }): ReactNode {
+  const kind = props.kind ?? 'info';
+  return (
+    <div className={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'} data-testid={props.testId}>
+      {props.title && <div className="notice-title">{props.title}</div>}
+      {props.children}
+    </div>
+  );
+}
+
+const STATUS_LABEL: Record<RunStatus | 'never', string> = {
+  running: 'Running',
+  success: 'Succeeded',
+  failed: 'Failed',
+  held: 'Held',
+  partial: 'Partly delivered',
+  skipped: 'Skipped',
+  discarded: 'Discarded',
+  never: 'Never run',
+};
+
+export function StatusBadge(props: { readonly status: RunStatus | 'never' }): ReactNode {
+  return <span className={`badge ${props.status}`}>{STATUS_LABEL[props.status] ?? props.status}</span>;
+}
+
+export function Badge(props: { readonly kind: 'ok' | 'error' | 'warning' | 'none'; readonly children: ReactNode }): ReactNode {
+  return <span className={`badge ${props.kind}`}>{props.children}</span>;
+}
+
+export function Loading(props: { readonly what?: string }): ReactNode {
+  return (
+    <p className="loading" role="status">
+      Loading{props.what ? ` ${props.what}` : ''}…
+    </p>
+  );
+}
+
+export interface TabItem {
+  readonly id: string;
+  readonly label: ReactNode;
+}
+
+/** WAI-ARIA tabs: arrow keys move between tabs, Tab moves into the panel. */
+export function Tabs(props: {
+  readonly label: string;
+  readonly tabs: readonly TabItem[];
+  readonly selected: string;
+  readonly onSelect: (id: string) => void;
+  readonly idPrefix: string;
+}): ReactNode {
+  const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const onKey = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const index = props.tabs.findIndex((t) => t.id === props.selected);
+    let next: number;
+    if (e.key === 'ArrowRight') next = (index + 1) % props.tabs.length;
+    else if (e.key === 'ArrowLeft') next = (index - 1 + props.tabs.length) % props.tabs.length;
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = props.tabs.length - 1;
+    else return;
+    e.preventDefault();
+    const tab = props.tabs[next];
+    if (tab) {
+      props.onSelect(tab.id);
+      refs.current[tab.id]?.focus();
+    }
+  };
+  return (
+    <div className="tabs" role="tablist" aria-label={props.label} onKeyDown={onKey}>
+      {props.tabs.map((t) => (
+        <button
+          key={t.id}
+          ref={(el) => {
+            refs.current[t.id] = el;
+          }}
+          type="button"
+          role="tab"
+          className="tab"
+          id={`${props.idPrefix}-tab-${t.id}`}
+          aria-selected={t.id === props.selected}
+          aria-controls={`${props.idPrefix}-panel`}
+          tabIndex={t.id === props.selected ? 0 : -1}
+          onClick={() => props.onSelect(t.id)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function TabPanel(props: { readonly idPrefix: string; readonly selected: string; readonly children: ReactNode }): ReactNode {
+  return (
+    <div role="tabpanel" id={`${props.idPrefix}-panel`} aria-labelledby={`${props.idPrefix}-tab-${props.selected}`}>
+      {props.children}
+    </div>
+  );
+}
+
+/** A modal confirmation on the native <dialog> (focus is trapped, Escape cancels). */
+export function ConfirmDialog(props: {
+  readonly open: boolean;
+  readonly title: string;
+  readonly children?: ReactNode;
+  readonly confirmLabel: string;
+  readonly danger?: boolean;
+  readonly onConfirm: () => void;
+  readonly onCancel: () => void;
+}): ReactNode {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (props.open && !dialog.open) dialog.showModal();
+    if (!props.open && dialog.open) dialog.close();
+  }, [props.open]);
+  return (
+    <dialog ref={ref} aria-labelledby={titleId} onCancel={props.onCancel}>
+      <div className="dialog-body">
+        <h2 id={titleId}>{props.title}</h2>
+        {props.children}
+        <div className="row end">
+          <button type="button" className="btn" onClick={props.onCancel}>
+            Cancel
+          </button>
+          <button type="button" className={`btn ${props.danger ? 'danger' : 'primary'}`} onClick={props.onConfirm}>
+            {props.confirmLabel}
+          </button>
+        </div>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,292 @@
+/** Dashboard: every destination with its last and next run and status; holds waiting for approval; Sync now. */
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { DashboardDestination, DestinationStatus, HeldRun, RunSummary } from '../api/types.js';
+import { DataGrid, gridColumns } from '../components/data-grid.js';
+import { ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge } from '../components/ui.js';
+import { useApi } from '../lib/api-context.js';
+import { errorMessage } from '../lib/errors.js';
+import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
+import { href } from '../lib/router.js';
+import { useToasts } from '../lib/toasts.js';
+import { useLoad } from '../lib/use-load.js';
+import { DiffGrid } from './run-parts.js';
+
+const STATUS_TEXT: Record<DestinationStatus, { cls: string; text: string }> = {
+  ok: { cls: 'success', text: 'OK' },
+  failed: { cls: 'failed', text: 'Failed' },
+  held: { cls: 'held', text: 'Held for approval' },
+  running: { cls: 'running', text: 'Running' },
+  never: { cls: 'never', text: 'Never run' },
+  disabled: { cls: 'skipped', text: 'Disabled' },
+};
+
+export function DestinationStatusBadge(props: { readonly status: DestinationStatus }): ReactNode {
+  const s = STATUS_TEXT[props.status];
+  return <span className={`badge ${s.cls}`}>{s.text}</span>;
+}
+
+export function DashboardScreen(): ReactNode {
+  const api = useApi();
+  const toasts = useToasts();
+  const dashboard = useLoad(() => api.getDashboard({}), [api]);
+  const recent = useLoad(() => api.listRuns({ limit: 8 }), [api]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'approve' | 'discard'; run: RunSummary } | null>(null);
+
+  const running = dashboard.data?.destinations.some((d) => d.status === 'running') ?? false;
+  // While a run is going, refresh every 2 seconds.
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => {
+      dashboard.reload();
+      recent.reload();
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [running, dashboard.reload, recent.reload]);
+
+  const reloadAll = (): void => {
+    dashboard.reload();
+    recent.reload();
+  };
+
+  const syncNow = async (name: string): Promise<void> => {
+    setBusy(name);
+    try {
+      const started = await api.syncNow({ destination: name });
+      toasts.info(`Sync of ${name} started (run #${started.runId}).`);
+    } catch (err) {
+      toasts.error(`Sync now for ${name} failed: ${errorMessage(err)}`);
+    } finally {
+      setBusy(null);
+      reloadAll();
+    }
+  };
+
+  const decide = async (kind: 'approve' | 'discard', run: RunSummary): Promise<void> => {
+    setConfirm(null);
+    try {
+      if (kind === 'approve') {
+        const r = await api.approveRun({ id: run.id });
+        toasts.info(`Run #${run.id} approved; delivery run #${r.runId} is ${r.status}.`);
+      } else {
+        await api.discardRun({ id: run.id });
+        toasts.info(`Run #${run.id} discarded.`);
+      }
+    } catch (err) {
+      toasts.error(`${kind === 'approve' ? 'Approve' : 'Discard'} run #${run.id} failed: ${errorMessage(err)}`);
+    } finally {
+      reloadAll();
+    }
+  };
+
+  const togglePause = async (): Promise<void> => {
+    try {
+      const state = dashboard.data?.schedulesPaused ? await api.resumeSchedules({}) : await api.pauseSchedules({});
+      toasts.info(state.paused ? 'Scheduled runs paused.' : 'Scheduled runs resumed.');
+    } catch (err) {
+      toasts.error(errorMessage(err));
+    } finally {
+      dashboard.reload();
+    }
+  };
+
+  const columns = useMemo(() => {
+    const c = gridColumns<DashboardDestination>();
+    return [
+      c.accessor('name', {
+        header: 'Destination',
+        cell: (info) => (
+          <span>
+            <a href={href('destinations', info.getValue())}>{info.getValue()}</a>
+            <br />
+            <span className="muted small">
+              {info.row.original.format} · from {info.row.original.source}
+            </span>
+          </span>
+        ),
+      }),
+      c.accessor('status', { header: 'Status', cell: (info) => <DestinationStatusBadge status={info.getValue()} /> }),
+      c.accessor((d) => d.lastRun?.startedAt ?? '', {
+        id: 'lastRun',
+        header: 'Last run',
+        cell: (info) => {
+          const run = info.row.original.lastRun;
+          if (!run) return <span className="muted">Never</span>;
+          return (
+            <span>
+              <a href={href('history', run.id)} title={formatDateTime(run.startedAt)}>
+                {formatRelative(run.startedAt)}
+              </a>{' '}
+              <StatusBadge status={run.status} />
+              <br />
+              <span className="muted small">
+                {formatCount(run.rows)} rows · {run.errors} errors · {run.warnings} warnings
+              </span>
+            </span>
+          );
+        },
+      }),
+      c.accessor((d) => d.lastSuccess?.startedAt ?? '', {
+        id: 'lastSuccess',
+        header: 'Last success',
+        cell: (info) => (info.row.original.lastSuccess ? formatRelative(info.row.original.lastSuccess.startedAt) : <span className="muted">Never</span>),
+      }),
+      c.accessor((d) => d.nextRun ?? '', {
+        id: 'nextRun',
+        header: 'Next run',
+        cell: (info) => {
+          const d = info.row.original;
+          if (!d.enabled) return <span className="muted">Disabled</span>;
+          if (!d.scheduleEnabled) return <span className="muted">Not scheduled</span>;
+          return d.nextRun ? <span title={formatDateTime(d.nextRun)}>{formatRelative(d.nextRun)}</span> : <span className="muted">—</span>;
+        },
+      }),
+      c.display({
+        id: 'actions',
+        header: () => <span className="sr-only">Actions</span>,
+        cell: (info) => {
+          const d = info.row.original;
+          return (
+            <button
+              type="button"
+              className="btn small primary"
+              disabled={busy !== null || d.status === 'running' || !d.enabled}
+              onClick={() => void syncNow(d.name)}
+              aria-label={`Sync ${d.name} now`}
+            >
+              {d.status === 'running' ? 'Running…' : 'Sync now'}
+            </button>
+          );
+        },
+      }),
+    ];
+  }, [busy]);
+
+  const data = dashboard.data;
+  return (
+    <>
+      <PageHeader
+        title="Dashboard"
+        intro="Every destination, its last and next delivery, and anything waiting for approval."
+        actions={
+          data && (
+            <button type="button" className="btn" onClick={() => void togglePause()}>
+              {data.schedulesPaused ? 'Resume schedules' : 'Pause schedules'}
+            </button>
+          )
+        }
+      />
+      {dashboard.error && <Notice kind="error" title="The dashboard could not be loaded">{dashboard.error}</Notice>}
+      {!data && !dashboard.error && <Loading what="the dashboard" />}
+      {data && (
+        <>
+          {data.schedulesPaused && (
+            <Notice kind="warn" title="Scheduled runs are paused">
+              Nothing runs on schedule until you resume. Sync now still works.
+            </Notice>
+          )}
+          {data.holds.length > 0 && (
+            <Panel title={`Held for approval (${data.holds.length})`}>
+              <div className="stack">
+                {data.holds.map((hold) => (
+                  <HoldCard key={hold.run.id} hold={hold} onDecide={(kind) => setConfirm({ kind, run: hold.run })} />
+                ))}
+              </div>
+            </Panel>
+          )}
+          <Panel title="Destinations">
+            {data.destinations.length === 0 ? (
+              <GettingStarted />
+            ) : (
+              <DataGrid label="Destinations" columns={columns} data={data.destinations} getRowId={(d) => d.name} testId="dashboard-destinations" />
+            )}
+          </Panel>
+          <Panel title="Recent runs" actions={<a href={href('history')}>All runs</a>}>
+            <RecentRuns runs={recent.data ?? []} />
+          </Panel>
+        </>
+      )}
+      <ConfirmDialog
+        open={confirm !== null}
+        title={confirm?.kind === 'approve' ? `Approve run #${confirm.run.id}?` : `Discard run #${confirm?.run.id ?? ''}?`}
+        confirmLabel={confirm?.kind === 'approve' ? 'Approve and deliver' : 'Discard'}
+        danger={confirm?.kind === 'discard'}
+        onCancel={() => setConfirm(null)}
+        onConfirm={() => confirm && void decide(confirm.kind, confirm.run)}
+      >
+        <p>
+          {confirm?.kind === 'approve'
+            ? `The held files are delivered to ${confirm.run.destination} as they are.`
+            : `The held files are deleted; ${confirm?.run.destination ?? ''} keeps its previous data.`}
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function HoldCard(props: { readonly hold: HeldRun; readonly onDecide: (kind: 'approve' | 'discard') => void }): ReactNode {
+  const { run, holdReasons, diff } = props.hold;
+  return (
+    <article className="card" aria-label={`Held run ${run.id} for ${run.destination}`}>
+      <div className="card-head">
+        <h3>
+          <a href={href('history', run.id)}>Run #{run.id}</a> · {run.destination}
+        </h3>
+        <span className="muted small">{formatDateTime(run.startedAt)}</span>
+      </div>
+      <Notice kind="warn" title="Why it was held">
+        <ul className="plain-list">
+          {holdReasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      </Notice>
+      {diff.length > 0 && <DiffGrid diff={diff} label={`Changes in held run ${run.id}`} />}
+      <div className="row">
+        <button type="button" className="btn primary" onClick={() => props.onDecide('approve')}>
+          Approve
+        </button>
+        <button type="button" className="btn danger" onClick={() => props.onDecide('discard')}>
+          Discard
+        </button>
+      </div>
+    </article>
+  );
+}
+
+function GettingStarted(): ReactNode {
+  return (
+    <div className="stack">
+      <p>No destinations yet. Set one up in four steps:</p>
+      <ol className="getting-started">
+        <li>
+          <a href={href('sources')}>Add a source</a> — your SIS database or export folder.
+        </li>
+        <li>
+          <a href={href('destinations')}>Add a destination</a> — the vendor’s SFTP server.
+        </li>
+        <li>
+          <a href={href('mapping')}>Map the vendor’s format</a> to your SIS fields.
+        </li>
+        <li>
+          <a href={href('sitemap')}>Enter the vendor’s site IDs</a> for your schools.
+        </li>
+      </ol>
+    </div>
+  );
+}
+
+function RecentRuns(props: { readonly runs: readonly RunSummary[] }): ReactNode {
+  const columns = useMemo(() => {
+    const c = gridColumns<RunSummary>();
+    return [
+      c.accessor('id', { header: 'Run', cell: (info) => <a href={href('history', info.getValue())}>#{info.getValue()}</a> }),
+      c.accessor('destination', { header: 'Destination' }),
+      c.accessor('status', { header: 'Status', cell: (info) => <StatusBadge status={info.getValue()} /> }),
+      c.accessor('startedAt', { header: 'Started', cell: (info) => formatDateTime(info.getValue()) }),
+      c.accessor('rows', { header: 'Rows', cell: (info) => formatCount(info.getValue()) }),
+      c.accessor('message', { header: 'Message', cell: (info) => <span className="muted">{info.getValue() ?? ''}</span> }),
+    ];
+  }, []);
+  return <DataGrid label="Recent runs" columns={columns} data={props.runs} empty="No runs yet." getRowId={(r) => String(r.id)} />;
+}

@@ -1,0 +1,211 @@
+/** Settings: e-mail notifications (with a test mail), history retention, the data folder. */
+import { useEffect, useState, type ReactNode } from 'react';
+import type { NotificationsConfig, SettingsView } from '../api/types.js';
+import { CheckField, NumberField, SelectField, TextField } from '../components/fields.js';
+import { Loading, Notice, PageHeader, Panel } from '../components/ui.js';
+import { useApi } from '../lib/api-context.js';
+import { errorMessage } from '../lib/errors.js';
+import { useToasts } from '../lib/toasts.js';
+import { useLoad } from '../lib/use-load.js';
+
+export function SettingsScreen(): ReactNode {
+  const api = useApi();
+  const settings = useLoad(() => api.getSettings({}), [api]);
+  return (
+    <>
+      <PageHeader title="Settings" intro="Notifications, how long history is kept, and where the agent keeps its data." />
+      {settings.error && <Notice kind="error" title="Settings could not be loaded">{settings.error}</Notice>}
+      {!settings.data && !settings.error && <Loading what="settings" />}
+      {settings.data && (
+        <>
+          <NotificationsPanel view={settings.data} onSaved={settings.reload} />
+          <GeneralPanel view={settings.data} onSaved={settings.reload} />
+          <Panel title="Data folder">
+            <dl className="kv">
+              <dt>Data folder</dt>
+              <dd className="mono">{settings.data.home}</dd>
+              <dt>Database</dt>
+              <dd className="mono">{settings.data.storePath}</dd>
+              <dt>Agent version</dt>
+              <dd>{settings.data.version}</dd>
+            </dl>
+            <p className="muted small top-gap">
+              The data folder is chosen when the agent starts (<code>--home</code> or <code>ROSTERSYNC_HOME</code>). Back it up with{' '}
+              <code>rostersync config export</code>.
+            </p>
+          </Panel>
+        </>
+      )}
+    </>
+  );
+}
+
+function NotificationsPanel(props: { readonly view: SettingsView; readonly onSaved: () => void }): ReactNode {
+  const api = useApi();
+  const toasts = useToasts();
+  const { hasPassword, ...initial } = props.view.notifications;
+  const [n, setN] = useState<NotificationsConfig>(initial);
+  const [to, setTo] = useState(initial.to.join(', '));
+  const [password, setPassword] = useState('');
+  const [testTo, setTestTo] = useState('');
+  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const { hasPassword: _h, ...fresh } = props.view.notifications;
+    setN(fresh);
+    setTo(fresh.to.join(', '));
+  }, [props.view]);
+  const patch = (p: Partial<NotificationsConfig>): void => setN((prev) => ({ ...prev, ...p }));
+
+  const save = async (): Promise<void> => {
+    setSaving(true);
+    setError(null);
+    try {
+      const recipients = to
+        .split(/[,;\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+      await api.saveNotifications({ notifications: { ...n, to: recipients }, password: password || undefined });
+      setPassword('');
+      toasts.info('Notification settings saved.');
+      props.onSaved();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+  const sendTest = async (): Promise<void> => {
+    setResult(null);
+    try {
+      setResult(await api.sendTestEmail({ to: testTo || undefined }));
+    } catch (err) {
+      setResult({ ok: false, message: errorMessage(err) });
+    }
+  };
+
+  return (
+    <Panel title="E-mail notifications">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div className="stack">
+          <CheckField label="Send e-mail notifications" checked={n.enabled} onChange={(v) => patch({ enabled: v })} />
+          <fieldset>
+            <legend>Mail server</legend>
+            <div className="form-grid">
+              <TextField label="SMTP host" value={n.host} onChange={(v) => patch({ host: v })} placeholder="smtp.district.org" />
+              <NumberField label="Port" value={n.port} min={1} max={65535} onChange={(v) => patch({ port: v ?? 587 })} />
+              <SelectField
+                label="Security"
+                value={n.security}
+                onChange={(v) => patch({ security: v as NotificationsConfig['security'] })}
+                options={[
+                  { value: 'starttls', label: 'STARTTLS (port 587)' },
+                  { value: 'tls', label: 'TLS (port 465)' },
+                  { value: 'none', label: 'None' },
+                ]}
+              />
+              <TextField label="User name" value={n.user} onChange={(v) => patch({ user: v })} hint="Empty when the server needs no login." />
+              <TextField
+                label="Password"
+                type="password"
+                value={password}
+                onChange={setPassword}
+                autoComplete="new-password"
+                placeholder={hasPassword ? '(stored)' : ''}
+                hint={hasPassword ? 'A password is stored; leave empty to keep it.' : undefined}
+              />
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Messages</legend>
+            <div className="form-grid">
+              <TextField label="From" type="email" value={n.from} onChange={(v) => patch({ from: v })} placeholder="rostersync@district.org" />
+              <TextField label="To" value={to} onChange={setTo} hint="One or more addresses, separated by commas." placeholder="it@district.org" />
+              <NumberField
+                label="At most one mail per destination every (minutes)"
+                value={n.rateLimitMinutes}
+                min={0}
+                onChange={(v) => patch({ rateLimitMinutes: v ?? 0 })}
+              />
+            </div>
+            <div className="row top-gap">
+              <CheckField label="When a run fails" checked={n.onFailure} onChange={(v) => patch({ onFailure: v })} />
+              <CheckField label="When a run is held" checked={n.onHold} onChange={(v) => patch({ onHold: v })} />
+              <CheckField label="When a run succeeds" checked={n.onSuccess} onChange={(v) => patch({ onSuccess: v })} />
+            </div>
+          </fieldset>
+        </div>
+        {error && <Notice kind="error" title="Not saved">{error}</Notice>}
+        <div className="form-actions">
+          <button type="submit" className="btn primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save notifications'}
+          </button>
+        </div>
+      </form>
+      <hr className="sep" />
+      <div className="row align-end">
+        <TextField label="Send a test e-mail to" value={testTo} onChange={setTestTo} placeholder={n.to[0] ?? 'the To addresses'} hint="Uses the saved settings." />
+        <button type="button" className="btn" onClick={() => void sendTest()}>
+          Send test email
+        </button>
+      </div>
+      {result && (
+        <div className="top-gap">
+          <Notice kind={result.ok ? 'ok' : 'error'} testId="test-email-result">
+            {result.message}
+          </Notice>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function GeneralPanel(props: { readonly view: SettingsView; readonly onSaved: () => void }): ReactNode {
+  const api = useApi();
+  const toasts = useToasts();
+  const [days, setDays] = useState<number | undefined>(props.view.general.historyRetentionDays);
+  const [outbox, setOutbox] = useState(props.view.general.outboxDir ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const save = async (): Promise<void> => {
+    setError(null);
+    try {
+      await api.saveGeneralSettings({ historyRetentionDays: days ?? 365, outboxDir: outbox.trim() || undefined });
+      toasts.info('Retention settings saved.');
+      props.onSaved();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <Panel title="Retention">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div className="form-grid">
+          <NumberField label="Keep run history (days)" value={days} min={1} onChange={setDays} hint="Older runs, findings and logs are deleted." required />
+          <TextField
+            label="Local copies folder"
+            value={outbox}
+            onChange={setOutbox}
+            hint="Where generated files are staged. Empty = inside the data folder."
+          />
+        </div>
+        {error && <Notice kind="error" title="Not saved">{error}</Notice>}
+        <div className="form-actions">
+          <button type="submit" className="btn primary">
+            Save retention
+          </button>
+        </div>
+      </form>
+    </Panel>
+  );
+}

@@ -1,0 +1,287 @@
+/**
+ * Site-ID map: SIS school code → the vendor's site ID (and a label), per destination. Edit in the
+ * grid, import a CSV or Excel sheet, export it; schools seen in the source without a site ID are listed.
+ */
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { SiteMapEntry, UnmappedSchool } from '../api/types.js';
+import { DataGrid, gridColumns } from '../components/data-grid.js';
+import { SelectField } from '../components/fields.js';
+import { Loading, Notice, PageHeader, Panel } from '../components/ui.js';
+import { useApi } from '../lib/api-context.js';
+import { fileToBase64, saveDownload } from '../lib/download.js';
+import { errorMessage } from '../lib/errors.js';
+import { href, navigate } from '../lib/router.js';
+import { useToasts } from '../lib/toasts.js';
+import { useLoad } from '../lib/use-load.js';
+
+interface Row extends SiteMapEntry {
+  /** Stable key while the code is being edited. */
+  readonly key: number;
+}
+
+export function SiteMapScreen(props: { readonly destination?: string }): ReactNode {
+  const api = useApi();
+  const destinations = useLoad(() => api.listDestinations({}), [api]);
+  const names = (destinations.data ?? []).map((d) => d.config.name);
+  // With one destination there is nothing to choose.
+  useEffect(() => {
+    if (!props.destination && names.length === 1 && names[0]) navigate('sitemap', names[0]);
+  }, [props.destination, names]);
+  return (
+    <>
+      <PageHeader title="Site IDs" intro="The vendor’s ID for each of your schools. Vendors usually send these as a spreadsheet." />
+      {destinations.error && <Notice kind="error">{destinations.error}</Notice>}
+      {destinations.data && names.length === 0 && (
+        <Notice kind="info">
+          Site IDs belong to a destination. <a href={href('destinations', '+new')}>Add a destination</a> first.
+        </Notice>
+      )}
+      {names.length > 1 && (
+        <Panel>
+          <SelectField
+            label="Destination"
+            value={props.destination ?? ''}
+            placeholder="Choose a destination"
+            onChange={(v) => navigate('sitemap', v)}
+            options={names.map((n) => ({ value: n, label: n }))}
+          />
+        </Panel>
+      )}
+      {props.destination && destinations.data && <SiteMapEditor key={props.destination} destination={props.destination} />}
+    </>
+  );
+}
+
+function SiteMapEditor(props: { readonly destination: string }): ReactNode {
+  const api = useApi();
+  const toasts = useToasts();
+  const saved = useLoad(() => api.getSiteMap({ destination: props.destination }), [api, props.destination]);
+  const unmapped = useLoad(() => api.unmappedSchools({ destination: props.destination }), [api, props.destination]);
+  const [rows, setRows] = useState<readonly Row[] | null>(null);
+  const [dirty, setDirty] = useState(false);
+  const [imported, setImported] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const nextKey = useRef(1);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const withKeys = (entries: readonly SiteMapEntry[]): Row[] => entries.map((e) => ({ ...e, key: nextKey.current++ }));
+
+  useEffect(() => {
+    if (saved.data && !dirty) setRows(withKeys(saved.data));
+  }, [saved.data, dirty]);
+
+  const update = (key: number, p: Partial<SiteMapEntry>): void => {
+    setRows((all) => (all ?? []).map((r) => (r.key === key ? { ...r, ...p } : r)));
+    setDirty(true);
+  };
+  const add = (entry: SiteMapEntry = { schoolCode: '', siteId: '', label: '' }): void => {
+    setRows((all) => [...(all ?? []), ...withKeys([entry])]);
+    setDirty(true);
+  };
+  const removeRow = (key: number): void => {
+    setRows((all) => (all ?? []).filter((r) => r.key !== key));
+    setDirty(true);
+  };
+  const problems = useMemo(() => findProblems(rows ?? []), [rows]);
+
+  const save = async (): Promise<void> => {
+    setError(null);
+    if (problems.length) {
+      setError(problems.join(' '));
+      return;
+    }
+    try {
+      const entries = (rows ?? []).map(({ schoolCode, siteId, label }) => ({ schoolCode: schoolCode.trim(), siteId: siteId.trim(), label: label.trim() }));
+      const result = await api.saveSiteMap({ destination: props.destination, entries });
+      setRows(withKeys(result));
+      setDirty(false);
+      setImported(null);
+      toasts.info(`Site IDs for ${props.destination} saved (${result.length} schools).`);
+      unmapped.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const importFile = async (file: File): Promise<void> => {
+    setError(null);
+    try {
+      const result = await api.importSiteMap({ destination: props.destination, fileName: file.name, contentBase64: await fileToBase64(file), save: false });
+      setRows(withKeys(result.entries));
+      setDirty(true);
+      setImported(`${result.entries.length} schools read from ${file.name}. Review them, then save.`);
+    } catch (err) {
+      setError(`${file.name}: ${errorMessage(err)}`);
+    } finally {
+      if (fileInput.current) fileInput.current.value = '';
+    }
+  };
+  const exportAs = async (format: 'csv' | 'xlsx'): Promise<void> => {
+    try {
+      saveDownload(await api.exportSiteMap({ destination: props.destination, format }));
+    } catch (err) {
+      toasts.error(`Export failed: ${errorMessage(err)}`);
+    }
+  };
+
+  const columns = useMemo(() => {
+    const c = gridColumns<Row>();
+    return [
+      c.accessor('schoolCode', {
+        header: 'SIS school code',
+        cell: (i) => (
+          <input
+            type="text"
+            aria-label={`SIS school code, row ${i.row.index + 1}`}
+            value={i.getValue()}
+            onChange={(e) => update(i.row.original.key, { schoolCode: e.target.value })}
+          />
+        ),
+      }),
+      c.accessor('siteId', {
+        header: 'Vendor site ID',
+        cell: (i) => (
+          <input
+            type="text"
+            aria-label={`Vendor site ID for school ${i.row.original.schoolCode || i.row.index + 1}`}
+            value={i.getValue()}
+            aria-invalid={i.getValue().trim() === '' ? true : undefined}
+            onChange={(e) => update(i.row.original.key, { siteId: e.target.value })}
+          />
+        ),
+      }),
+      c.accessor('label', {
+        header: 'Label',
+        cell: (i) => (
+          <input
+            type="text"
+            aria-label={`Label for school ${i.row.original.schoolCode || i.row.index + 1}`}
+            value={i.getValue()}
+            onChange={(e) => update(i.row.original.key, { label: e.target.value })}
+          />
+        ),
+      }),
+      c.display({
+        id: 'remove',
+        header: () => <span className="sr-only">Remove</span>,
+        cell: (i) => (
+          <button type="button" className="btn small danger" onClick={() => removeRow(i.row.original.key)} aria-label={`Remove school ${i.row.original.schoolCode || i.row.index + 1}`}>
+            Remove
+          </button>
+        ),
+      }),
+    ];
+  }, []);
+
+  const missing = (unmapped.data ?? []).filter((u) => !(rows ?? []).some((r) => r.schoolCode.trim() === u.schoolCode));
+
+  return (
+    <>
+      <Panel
+        title={`Site IDs for ${props.destination}`}
+        actions={
+          <>
+            <label className="btn file-btn">
+              Import CSV or Excel…
+              <input
+                ref={fileInput}
+                type="file"
+                className="sr-only"
+                accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) void importFile(f);
+                }}
+              />
+            </label>
+            <button type="button" className="btn" onClick={() => void exportAs('csv')} disabled={dirty}>
+              Export CSV
+            </button>
+            <button type="button" className="btn" onClick={() => void exportAs('xlsx')} disabled={dirty}>
+              Export Excel
+            </button>
+          </>
+        }
+      >
+        <p className="muted small">Files need the columns school code, site ID and (optionally) label; the first row holds the headings.</p>
+        {saved.error && <Notice kind="error">{saved.error}</Notice>}
+        {imported && <Notice kind="info">{imported}</Notice>}
+        {!rows ? (
+          <Loading what="site IDs" />
+        ) : (
+          <div className="top-gap">
+            <DataGrid
+              label="Site ID map"
+              columns={columns}
+              data={rows}
+              getRowId={(r) => String(r.key)}
+              filterable
+              pageSize={200}
+              empty="No schools mapped yet. Add a row, import a file, or add the schools listed below."
+              testId="site-map"
+            />
+          </div>
+        )}
+        {error && (
+          <div className="top-gap">
+            <Notice kind="error" title="Not saved">
+              {error}
+            </Notice>
+          </div>
+        )}
+        <div className="form-actions">
+          <button type="button" className="btn primary" onClick={() => void save()} disabled={!dirty}>
+            Save site IDs
+          </button>
+          <button type="button" className="btn" onClick={() => add()}>
+            Add row
+          </button>
+          {dirty && <span className="muted small">Unsaved changes</span>}
+        </div>
+      </Panel>
+      <Panel title="Schools in the source without a site ID">
+        {unmapped.error && <Notice kind="warn">The source could not be read: {unmapped.error}</Notice>}
+        {unmapped.loading && !unmapped.data ? (
+          <Loading what="schools" />
+        ) : (
+          !unmapped.error && <UnmappedGrid schools={missing} onAdd={(u) => add({ schoolCode: u.schoolCode, siteId: '', label: u.name })} />
+        )}
+      </Panel>
+    </>
+  );
+}
+
+function UnmappedGrid(props: { readonly schools: readonly UnmappedSchool[]; readonly onAdd: (u: UnmappedSchool) => void }): ReactNode {
+  const columns = useMemo(() => {
+    const c = gridColumns<UnmappedSchool>();
+    return [
+      c.accessor('schoolCode', { header: 'SIS school code', cell: (i) => <span className="mono">{i.getValue()}</span> }),
+      c.accessor('name', { header: 'Name' }),
+      c.display({
+        id: 'add',
+        header: () => <span className="sr-only">Add</span>,
+        cell: (i) => (
+          <button type="button" className="btn small" onClick={() => props.onAdd(i.row.original)} aria-label={`Add ${i.row.original.schoolCode} to the map`}>
+            Add to map
+          </button>
+        ),
+      }),
+    ];
+  }, [props]);
+  return <DataGrid label="Unmapped schools" columns={columns} data={props.schools} getRowId={(u) => u.schoolCode} empty="Every school in the source has a site ID." testId="unmapped-schools" />;
+}
+
+/** Empty IDs and duplicate codes, as sentences. */
+export function findProblems(rows: readonly SiteMapEntry[]): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  rows.forEach((r, i) => {
+    const code = r.schoolCode.trim();
+    if (!code) problems.push(`Row ${i + 1}: the school code is empty.`);
+    else if (!r.siteId.trim()) problems.push(`Row ${i + 1} (${code}): the site ID is empty.`);
+    if (code) {
+      const first = seen.get(code);
+      if (first !== undefined) problems.push(`Rows ${first + 1} and ${i + 1}: school code ${code} appears twice.`);
+      else seen.set(code, i);
+    }
+  });
+  return problems;
+}

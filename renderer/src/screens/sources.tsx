@@ -1,0 +1,387 @@
+/**
+ * Sources: add or edit a SIS database connection or export folder, test it, write the query (or
+ * file name) for each kind of record, browse tables and columns and look at sample rows.
+ */
+import { useMemo, useState, type ReactNode } from 'react';
+import { CANONICAL_FIELDS } from '../../../src/shared/entities.js';
+import { ENTITIES, type Entity } from '../../../src/shared/format.js';
+import type { CheckResultView, ConnectionTypeInfo, SampleView, SourceConfig, SourceView, TableView } from '../api/types.js';
+import { DataGrid, gridColumns, textColumns } from '../components/data-grid.js';
+import { SelectField, TextAreaField, TextField } from '../components/fields.js';
+import { SettingsForm } from '../components/settings-form.js';
+import { ConfirmDialog, Loading, Notice, PageHeader, Panel } from '../components/ui.js';
+import { useApi } from '../lib/api-context.js';
+import { errorMessage } from '../lib/errors.js';
+import { href, navigate } from '../lib/router.js';
+import { useToasts } from '../lib/toasts.js';
+import { useLoad } from '../lib/use-load.js';
+
+export const NEW_ITEM = '+new';
+
+export const ENTITY_LABELS: Readonly<Record<Entity, string>> = {
+  schools: 'Schools',
+  terms: 'Terms',
+  courses: 'Courses',
+  classes: 'Classes',
+  students: 'Students',
+  teachers: 'Teachers',
+  guardians: 'Guardians',
+  enrollments: 'Enrollments',
+  roster: 'Roster (student in class)',
+};
+
+export function SourcesScreen(props: { readonly name?: string }): ReactNode {
+  const api = useApi();
+  const sources = useLoad(() => api.listSources({}), [api]);
+  const types = useLoad(() => api.listConnectionTypes({}), [api]);
+  const sourceTypes = (types.data ?? []).filter((t) => t.kind === 'source');
+  const selected = props.name && props.name !== NEW_ITEM ? sources.data?.find((s) => s.config.name === props.name) : undefined;
+
+  return (
+    <>
+      <PageHeader
+        title="Sources"
+        intro="Where RosterSync reads your student information: a SIS database or a folder of exports."
+        actions={
+          <a className="btn primary" href={href('sources', NEW_ITEM)}>
+            Add source
+          </a>
+        }
+      />
+      {(sources.error || types.error) && <Notice kind="error" title="Sources could not be loaded">{sources.error ?? types.error}</Notice>}
+      <div className="two-col">
+        <nav aria-label="Sources">
+          {sources.data && sources.data.length === 0 && <p className="muted">No sources yet.</p>}
+          <ul className="select-list">
+            {(sources.data ?? []).map((s) => (
+              <li key={s.config.name}>
+                <a className="select-item" href={href('sources', s.config.name)} aria-current={s.config.name === props.name ? 'true' : undefined}>
+                  <span>{s.config.name}</span>
+                  <span className="sub">{sourceTypes.find((t) => t.id === s.config.type)?.displayName ?? s.config.type}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div>
+          {sources.loading && !sources.data ? (
+            <Loading what="sources" />
+          ) : props.name === NEW_ITEM ? (
+            sourceTypes.length > 0 && <SourceEditor key="new" types={sourceTypes} onSaved={sources.reload} />
+          ) : selected ? (
+            sourceTypes.length > 0 && <SourceEditor key={selected.config.name} view={selected} types={sourceTypes} onSaved={sources.reload} />
+          ) : props.name ? (
+            <Notice kind="warn">No source named “{props.name}”.</Notice>
+          ) : (
+            <Panel>
+              <p className="muted">Choose a source on the left, or add one.</p>
+            </Panel>
+          )}
+        </div>
+      </div>
+    </>
+  );
+}
+
+function blankSource(type: string): SourceConfig {
+  return { name: '', type: type as SourceConfig['type'], settings: {}, entities: {} };
+}
+
+function SourceEditor(props: { readonly view?: SourceView; readonly types: readonly ConnectionTypeInfo[]; readonly onSaved: () => void }): ReactNode {
+  const api = useApi();
+  const toasts = useToasts();
+  const [config, setConfig] = useState<SourceConfig>(props.view?.config ?? blankSource(props.types[0]?.id ?? 'sqlite'));
+  const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [check, setCheck] = useState<CheckResultView | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const type = props.types.find((t) => t.id === config.type) ?? props.types[0];
+  const isFiles = type?.capabilities.includes('files') ?? false;
+  const draft = { config, secrets };
+  const isNew = !props.view;
+
+  const test = async (): Promise<void> => {
+    setChecking(true);
+    setCheck(null);
+    try {
+      setCheck(await api.testSource(draft));
+    } catch (err) {
+      setCheck({ ok: false, message: errorMessage(err) });
+    } finally {
+      setChecking(false);
+    }
+  };
+  const save = async (): Promise<void> => {
+    setSaving(true);
+    setError(null);
+    try {
+      const saved = await api.saveSource({ ...draft, previousName: props.view?.config.name });
+      toasts.info(`Source ${saved.config.name} saved.`);
+      setSecrets({});
+      props.onSaved();
+      if (saved.config.name !== props.view?.config.name) navigate('sources', saved.config.name);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSaving(false);
+    }
+  };
+  const remove = async (): Promise<void> => {
+    setConfirmDelete(false);
+    if (!props.view) return;
+    try {
+      await api.deleteSource({ name: props.view.config.name });
+      toasts.info(`Source ${props.view.config.name} deleted.`);
+      props.onSaved();
+      navigate('sources');
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const setEntity = (entity: Entity, text: string): void => {
+    const entities = { ...config.entities };
+    if (text.trim() === '') delete entities[entity];
+    else entities[entity] = isFiles ? { file: text } : { query: text };
+    setConfig({ ...config, entities });
+  };
+
+  return (
+    <div className="stack">
+      <Panel title={isNew ? 'New source' : `Source ${props.view?.config.name ?? ''}`}>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <div className="stack">
+            <div className="form-grid">
+              <TextField label="Name" required value={config.name} onChange={(v) => setConfig({ ...config, name: v })} hint="Letters, digits, dot, dash or underscore." />
+              <SelectField
+                label="Type"
+                value={config.type}
+                onChange={(v) => {
+                  setConfig({ ...config, type: v as SourceConfig['type'], settings: {} });
+                  setCheck(null);
+                }}
+                options={props.types.map((t) => ({ value: t.id, label: t.displayName }))}
+              />
+            </div>
+            {type && (
+              <fieldset>
+                <legend>Connection</legend>
+                <SettingsForm
+                  schema={type.settingsSchema}
+                  value={config.settings}
+                  onChange={(settings) => setConfig({ ...config, settings })}
+                  secretFields={type.secretFields}
+                  secretsSet={props.view?.secretsSet}
+                  secrets={secrets}
+                  onSecretsChange={setSecrets}
+                />
+                <div className="form-actions">
+                  <button type="button" className="btn" onClick={() => void test()} disabled={checking}>
+                    {checking ? 'Testing…' : 'Test connection'}
+                  </button>
+                  {check && (
+                    <Notice kind={check.ok ? 'ok' : 'error'} testId="source-check">
+                      {check.message}
+                      {check.serverVersion ? ` (${check.serverVersion})` : ''}
+                    </Notice>
+                  )}
+                </div>
+              </fieldset>
+            )}
+            <fieldset>
+              <legend>{isFiles ? 'Export files' : 'Queries'}</legend>
+              <p className="muted small">
+                {isFiles
+                  ? 'For each kind of record, the file name in the export folder (wildcards allowed). Leave empty what your SIS does not export.'
+                  : 'For each kind of record, a read-only SELECT. Name the columns as suggested (AS first_name…) to get the format’s mapping for free. Leave empty what you do not need.'}
+              </p>
+              <div className="stack">
+                {ENTITIES.map((entity) => (
+                  <EntityQuery
+                    key={entity}
+                    entity={entity}
+                    isFiles={isFiles}
+                    value={config.entities[entity]?.query ?? config.entities[entity]?.file ?? ''}
+                    onChange={(v) => setEntity(entity, v)}
+                    draft={draft}
+                  />
+                ))}
+              </div>
+            </fieldset>
+          </div>
+          {error && (
+            <div className="top-gap">
+              <Notice kind="error" title="Not saved">
+                {error}
+              </Notice>
+            </div>
+          )}
+          <div className="form-actions">
+            <button type="submit" className="btn primary" disabled={saving}>
+              {saving ? 'Saving…' : 'Save source'}
+            </button>
+            {!isNew && (
+              <button type="button" className="btn danger" onClick={() => setConfirmDelete(true)}>
+                Delete
+              </button>
+            )}
+          </div>
+        </form>
+      </Panel>
+      <BrowsePanel draft={draft} />
+      <ConfirmDialog
+        open={confirmDelete}
+        title={`Delete source ${props.view?.config.name ?? ''}?`}
+        confirmLabel="Delete source"
+        danger
+        onCancel={() => setConfirmDelete(false)}
+        onConfirm={() => void remove()}
+      >
+        <p>Destinations that read from it stop working until they get another source.</p>
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+type Draft = { readonly config: SourceConfig; readonly secrets: Record<string, string> };
+
+function EntityQuery(props: { readonly entity: Entity; readonly isFiles: boolean; readonly value: string; readonly onChange: (v: string) => void; readonly draft: Draft }): ReactNode {
+  const api = useApi();
+  const [sample, setSample] = useState<SampleView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const label = `${ENTITY_LABELS[props.entity]} ${props.isFiles ? 'file' : 'query'}`;
+  const hint = `Suggested columns: ${CANONICAL_FIELDS[props.entity].slice(0, 8).join(', ')}${CANONICAL_FIELDS[props.entity].length > 8 ? ', …' : ''}`;
+  const preview = async (): Promise<void> => {
+    setLoading(true);
+    setError(null);
+    try {
+      setSample(await api.sampleSource({ ...props.draft, entity: props.entity, limit: 20 }));
+    } catch (err) {
+      setSample(null);
+      setError(errorMessage(err));
+    } finally {
+      setLoading(false);
+    }
+  };
+  return (
+    <div className="entity-query">
+      {props.isFiles ? (
+        <TextField label={label} value={props.value} onChange={props.onChange} placeholder={`${props.entity}.csv`} hint={hint} />
+      ) : (
+        <TextAreaField label={label} value={props.value} onChange={props.onChange} rows={props.value ? 4 : 2} hint={hint} placeholder="SELECT …" />
+      )}
+      {props.value && (
+        <div className="row">
+          <button type="button" className="btn small" onClick={() => void preview()} disabled={loading}>
+            {loading ? 'Reading…' : sample ? 'Refresh sample' : `Sample ${ENTITY_LABELS[props.entity].toLowerCase()}`}
+          </button>
+          {sample && (
+            <button type="button" className="btn small link" onClick={() => setSample(null)}>
+              Hide sample
+            </button>
+          )}
+        </div>
+      )}
+      {error && <Notice kind="error">{error}</Notice>}
+      {sample && <SampleGrid sample={sample} label={`Sample of ${props.entity}`} />}
+    </div>
+  );
+}
+
+function SampleGrid(props: { readonly sample: SampleView; readonly label: string }): ReactNode {
+  const columns = useMemo(() => textColumns(props.sample.columns), [props.sample]);
+  return <DataGrid label={props.label} columns={columns} data={props.sample.rows} dense empty="The query returned no rows." />;
+}
+
+function BrowsePanel(props: { readonly draft: Draft }): ReactNode {
+  const api = useApi();
+  const [tables, setTables] = useState<readonly TableView[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [table, setTable] = useState<TableView | null>(null);
+  const [sample, setSample] = useState<SampleView | null>(null);
+  const [sampleError, setSampleError] = useState<string | null>(null);
+
+  const browse = async (): Promise<void> => {
+    setLoading(true);
+    setError(null);
+    try {
+      setTables(await api.discoverSource(props.draft));
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setLoading(false);
+    }
+  };
+  const open = async (t: TableView): Promise<void> => {
+    setTable(t);
+    setSample(null);
+    setSampleError(null);
+    try {
+      setSample(await api.sampleSource({ ...props.draft, table: t.schema ? `${t.schema}.${t.name}` : t.name, limit: 20 }));
+    } catch (err) {
+      setSampleError(errorMessage(err));
+    }
+  };
+  const tableColumns = useMemo(() => {
+    const c = gridColumns<TableView>();
+    return [
+      c.accessor((t) => (t.schema ? `${t.schema}.${t.name}` : t.name), {
+        id: 'name',
+        header: 'Name',
+        cell: (i) => (
+          <button type="button" className="btn link" onClick={() => void open(i.row.original)} aria-label={`Show ${i.getValue()}`}>
+            {i.getValue()}
+          </button>
+        ),
+      }),
+      c.accessor('kind', { header: 'Kind' }),
+      c.accessor((t) => t.columns.length, { id: 'columns', header: 'Columns' }),
+    ];
+  }, [props.draft]);
+  const columnColumns = useMemo(() => {
+    const c = gridColumns<TableView['columns'][number]>();
+    return [
+      c.accessor('name', { header: 'Column', cell: (i) => <span className="mono">{i.getValue()}</span> }),
+      c.accessor('type', { header: 'Type' }),
+      c.accessor((col) => (col.nullable === undefined ? '' : col.nullable ? 'yes' : 'no'), { id: 'nullable', header: 'Nullable' }),
+    ];
+  }, []);
+
+  return (
+    <Panel
+      title="Browse tables"
+      actions={
+        <button type="button" className="btn" onClick={() => void browse()} disabled={loading}>
+          {loading ? 'Reading…' : tables ? 'Refresh' : 'Browse tables'}
+        </button>
+      }
+    >
+      {error && <Notice kind="error">{error}</Notice>}
+      {!tables && !error && <p className="muted">Lists the tables (or files) the connection can see, their columns and sample rows.</p>}
+      {tables && (
+        <div className="browse">
+          <DataGrid label="Tables" columns={tableColumns} data={tables} filterable pageSize={25} getRowId={(t) => `${t.schema ?? ''}.${t.name}`} empty="No tables found." />
+          {table && (
+            <div className="stack top-gap">
+              <h3>
+                {table.schema ? `${table.schema}.` : ''}
+                {table.name}
+              </h3>
+              <DataGrid label={`Columns of ${table.name}`} columns={columnColumns} data={table.columns} getRowId={(c) => c.name} dense />
+              {sampleError && <Notice kind="error">{sampleError}</Notice>}
+              {sample ? <SampleGrid sample={sample} label={`Sample rows of ${table.name}`} /> : !sampleError && <Loading what="sample rows" />}
+            </div>
+          )}
+        </div>
+      )}
+    </Panel>
+  );
+}
