@@ -15,6 +15,8 @@ import {
   type ConfigFile,
 } from '../shared/config.schema.js';
 import { sealWithPassphrase, unsealWithPassphrase } from '../secrets/vault.js';
+import { parseCustomFormat } from '../formats/format.schema.js';
+import { BUILT_IN_FORMATS } from '../formats/registry.js';
 import type { AgentContext } from './context.js';
 
 export const CONFIG_SCHEMA_URL = 'https://rostersync.local/schema/config-v1.json';
@@ -68,7 +70,18 @@ export function parseConfigText(text: string, where: string): ConfigFile {
   }
   const parsed = configFileSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`${where}: ${describeZodError(parsed.error)}`);
+  validateCustomFormats(parsed.data, where);
   return parsed.data;
+}
+
+/** Custom formats are checked in full (src/formats/format.schema.ts): `file.yaml: customFormats[0]: files[1]…: …`. */
+export function validateCustomFormats(file: ConfigFile, where: string): void {
+  const seen = new Set<string>();
+  file.customFormats.forEach((f, i) => {
+    parseCustomFormat(f, `${where}: customFormats[${i}]`);
+    if (seen.has(f.id)) throw new Error(`${where}: customFormats[${i}].id: "${f.id}" appears twice; custom format ids must be unique.`);
+    seen.add(f.id);
+  });
 }
 
 export interface ImportOptions {
@@ -78,6 +91,13 @@ export interface ImportOptions {
 /** Replaces the configuration with the file's, in one transaction. Secrets already stored stay unless the file carries new ones. */
 export function importConfig(ctx: AgentContext, file: ConfigFile, options: ImportOptions = {}): { sources: number; destinations: number; secrets: number } {
   const { store } = ctx;
+  validateCustomFormats(file, 'configuration');
+  const formatIds = new Set([...BUILT_IN_FORMATS, ...file.customFormats, ...(store.listCustomFormats() as { id: string }[])].map((f) => f.id));
+  file.destinations.forEach((d, i) => {
+    if (!formatIds.has(d.format)) {
+      throw new Error(`destinations[${i}].format: "${d.format}" is not a built-in format or a custom format in the file (known: ${[...formatIds].join(', ')}).`);
+    }
+  });
   const sourceNames = new Set(file.sources.map((s) => s.name));
   for (const d of file.destinations) {
     if (!sourceNames.has(d.source) && !store.getSource(d.source)) {
