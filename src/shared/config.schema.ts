@@ -203,6 +203,8 @@ export const notificationsSchema = z
     onSuccess: z.boolean().default(false),
     /** At most one mail per destination and status within this many minutes. */
     rateLimitMinutes: z.number().int().min(0).default(60),
+    /** PEM file of the certificate authority that signed the SMTP server's certificate (an internal CA); the system CAs otherwise. */
+    caFile: z.string().optional(),
   })
   .strict();
 export type NotificationsConfig = z.infer<typeof notificationsSchema>;

@@ -1,0 +1,252 @@
+/**
+ * Notifications delivered to a real SMTP server on loopback (smtp-server): recipients, subject
+ * and body for failed, held and successful runs; one mail per destination and status within the
+ * rate limit; STARTTLS and implicit TLS with a CA file; and a refusing or absent server never
+ * changes the outcome of the sync.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openAgent, closeAgent, saveSecrets, type AgentContext } from '../../src/agent/context.js';
+import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
+import { runSync } from '../../src/pipeline/run-sync.js';
+import { notificationsSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';
+import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../src/notify/mailer.js';
+import { notifyStale, sendTestMail } from '../../src/notify/notifier.js';
+import { main } from '../../src/cli/main.js';
+import { closedPort, makeCertificate, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
+
+const USER = 'rostersync-mailer';
+const PASSWORD = 'Pa55-word!smtp';
+const TO = ['it-director@district.test', 'data-team@district.test'];
+
+let ctx: AgentContext;
+let smtp: TestSmtpServer;
+let outbox: string;
+
+const configure = (over: Partial<NotificationsConfig>): void =>
+  ctx.store.setSetting(
+    'notifications',
+    notificationsSchema.parse({ enabled: true, host: '127.0.0.1', port: smtp.port, security: 'none', user: USER, from: 'rostersync@district.test', to: TO, ...over }),
+  );
+
+const breakOutbox = (): void => {
+  const d = ctx.store.getDestination(DEMO_DESTINATION)!;
+  const file = join(ctx.layout.home, 'not-a-folder');
+  writeFileSync(file, 'x');
+  ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: file } });
+};
+const fixOutbox = (): void => {
+  const d = ctx.store.getDestination(DEMO_DESTINATION)!;
+  ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: outbox } });
+};
+const clearRateLimits = (): void => {
+  ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%'`).run();
+};
+const events = (runId: number): string[] => ctx.store.getRunDetail(runId)!.events.filter((e) => e.stage === 'notify').map((e) => `${e.level}: ${e.message}`);
+
+beforeAll(async () => {
+  ctx = openAgent(mkdtempSync(join(tmpdir(), 'rs-notify-')));
+  outbox = (await setupDemo(ctx, { students: 40 })).outbox;
+  smtp = await startSmtpServer({ user: USER, password: PASSWORD });
+  saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: PASSWORD });
+});
+afterAll(async () => {
+  await smtp.close();
+  closeAgent(ctx);
+});
+beforeEach(() => {
+  smtp.messages.length = 0;
+  clearRateLimits();
+  fixOutbox();
+  configure({});
+});
+
+describe('mail after a run', () => {
+  it('a failed run mails every recipient with the summary and what to do', async () => {
+    breakOutbox();
+    const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    expect(result.status).toBe('failed');
+    expect(smtp.messages).toHaveLength(1);
+    const mail = smtp.messages[0]!;
+    expect(mail.from).toBe('rostersync@district.test');
+    expect(mail.to).toEqual(TO);
+    expect(mail.user).toBe(USER);
+    expect(mail.subject).toBe(`[RosterSync] demo-outbox: FAILED (run ${result.runId})`);
+    expect(mail.text).toContain('Destination: demo-outbox');
+    expect(mail.text).toContain(`Run:         ${result.runId} (schedule)`);
+    expect(mail.text).toContain(`Agent:       ${hostname()}`);
+    expect(mail.text).toContain('Delivery to demo-outbox failed');
+    expect(mail.text).toContain(`rostersync history show ${result.runId} --home ${ctx.layout.home}`);
+    expect(mail.text).toContain(`rostersync run demo-outbox --home ${ctx.layout.home}`);
+    expect(mail.text).not.toContain(PASSWORD);
+    expect(events(result.runId)).toEqual([`info: Notification sent to ${TO.join(', ')}.`]);
+  });
+
+  it('a broken night sends one mail: the next failures within the rate limit are recorded, not mailed', async () => {
+    breakOutbox();
+    const first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const third = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    expect([first.status, second.status, third.status]).toEqual(['failed', 'failed', 'failed']);
+    expect(smtp.messages).toHaveLength(1);
+    expect(events(second.runId)[0]).toMatch(/^info: Notification not sent: one about failed runs of demo-outbox went out at .* \(at most one every 60 minute\(s\)\)\.$/);
+    // another status is limited separately; after the limit a failure mails again
+    const later = new Date(Date.now() + 61 * 60_000);
+    const fourth = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => later });
+    expect(fourth.status).toBe('failed');
+    expect(smtp.messages).toHaveLength(2);
+  });
+
+  it('success is mailed only when asked for, with files and counts', async () => {
+    configure({ onSuccess: false });
+    const quiet = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    expect(quiet.status).toBe('success');
+    expect(smtp.messages).toHaveLength(0);
+    expect(events(quiet.runId)).toEqual([]);
+
+    configure({ onSuccess: true });
+    const loud = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    expect(smtp.messages).toHaveLength(1);
+    const mail = smtp.messages[0]!;
+    expect(mail.subject).toBe(`[RosterSync] demo-outbox: delivered (run ${loud.runId})`);
+    const users = loud.files.find((f) => f.name === 'users.csv')!;
+    expect(mail.text).toContain(`users.csv: ${users.rows} rows`);
+    expect(mail.text).toMatch(/Since the last good delivery:\n {2}orgs\.csv: \d+ records \(was \d+; \+0 added, -0 removed, ~0 changed\)/);
+  });
+
+  it('previews are never mailed', async () => {
+    configure({ onSuccess: true });
+    await runSync(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  it('a held run mails how to approve or discard it', async () => {
+    expect((await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' })).status).toBe('success');
+    smtp.messages.length = 0;
+    await setupDemo(ctx, { students: 10 }); // three quarters of the students leave: the guard holds
+    try {
+      const held = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      expect(held.status).toBe('held');
+      expect(smtp.messages).toHaveLength(1);
+      const mail = smtp.messages[0]!;
+      expect(mail.subject).toBe(`[RosterSync] demo-outbox: HELD for approval (run ${held.runId})`);
+      expect(mail.text).toMatch(/Held because:\n {2}- users\.csv: \d+ of \d+ records .* would be removed/);
+      expect(mail.text).toContain(`Deliver: rostersync approve ${held.runId} --home ${ctx.layout.home}`);
+      expect(mail.text).toContain(`Discard: rostersync discard ${held.runId} --home ${ctx.layout.home}`);
+      expect(mail.text).toMatch(/users\.csv: \d+ records \(was \d+; \+\d+ added, -\d+ removed/);
+    } finally {
+      await setupDemo(ctx, { students: 40 });
+    }
+  });
+
+  it('notifications off sends nothing', async () => {
+    configure({ enabled: false });
+    breakOutbox();
+    await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    expect(smtp.messages).toHaveLength(0);
+  });
+});
+
+describe('a failing SMTP server never fails the sync', () => {
+  it('refused recipients: the run is still a success and the SMTP error is a run event', async () => {
+    const refusing = await startSmtpServer({ refuseRecipients: true });
+    try {
+      configure({ port: refusing.port, user: '', onSuccess: true });
+      const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      expect(result.status).toBe('success');
+      expect(ctx.store.getRun(result.runId)!.status).toBe('success');
+      const [event] = events(result.runId);
+      expect(event).toMatch(new RegExp(`^warn: Notification could not be sent: SMTP 127\\.0\\.0\\.1:${refusing.port} \\(none\\): .*550`));
+      expect(refusing.messages).toHaveLength(0);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it('a wrong password: recorded without the password, sync unaffected, next failure may try again', async () => {
+    saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: 'wrong-password-123' });
+    try {
+      configure({ onSuccess: true });
+      const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      expect(result.status).toBe('success');
+      const [event] = events(result.runId);
+      expect(event).toMatch(/^warn: Notification could not be sent: SMTP .*(Invalid username or password|535)/);
+      expect(event).not.toContain('wrong-password-123');
+      expect(smtp.logins.at(-1)).toEqual({ user: USER, ok: false });
+      // an unsent mail does not use up the rate limit
+      expect(ctx.store.getDestinationState(DEMO_DESTINATION, 'notify.lastSent.success')).toBeUndefined();
+    } finally {
+      saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: PASSWORD });
+    }
+  });
+
+  it('nothing listening: the failed run stays failed for its own reason, not the mail', async () => {
+    configure({ port: await closedPort() });
+    breakOutbox();
+    const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/Delivery to demo-outbox failed/);
+    expect(events(result.runId)[0]).toMatch(/^warn: Notification could not be sent: SMTP .*ECONNREFUSED/);
+  });
+});
+
+describe('TLS', () => {
+  it('STARTTLS and implicit TLS, trusting the server through caFile', async () => {
+    const certificate = makeCertificate();
+    for (const security of ['starttls', 'tls'] as const) {
+      const server = await startSmtpServer({ tls: security, certificate, user: USER, password: PASSWORD });
+      try {
+        configure({ port: server.port, security, caFile: certificate.certFile, host: '127.0.0.1' });
+        const receipt = await sendTestMail(ctx);
+        expect(receipt.accepted).toEqual(TO);
+        expect(server.messages).toHaveLength(1);
+        expect(server.messages[0]!.secure).toBe(true);
+        expect(server.messages[0]!.user).toBe(USER);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('STARTTLS required: an untrusted certificate is an error, not a silent plain-text fallback', async () => {
+    const server = await startSmtpServer({ tls: 'starttls', certificate: makeCertificate(), user: USER, password: PASSWORD });
+    try {
+      configure({ port: server.port, security: 'starttls' });
+      await expect(sendTestMail(ctx)).rejects.toThrow(/self[- ]signed certificate/i);
+      expect(server.messages).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('stale destinations and the test command', () => {
+  it('a stale reminder is mailed at most once a day', async () => {
+    const now = new Date();
+    const info = { destination: DEMO_DESTINATION, days: 91, lastUpload: '2026-01-01T02:00:00.000Z', limitDays: 90 };
+    expect((await notifyStale(ctx, info, now)).sent).toBe(true);
+    expect((await notifyStale(ctx, info, new Date(now.getTime() + 3 * 3_600_000))).sent).toBe(false);
+    expect((await notifyStale(ctx, info, new Date(now.getTime() + 25 * 3_600_000))).sent).toBe(true);
+    expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[0]!.subject).toBe('[RosterSync] demo-outbox: no upload for 91 days');
+    expect(smtp.messages[0]!.text).toContain('The last upload was on 2026-01-01 (91 days ago). The limit set for this destination is 90 days');
+  });
+
+  it('`rostersync notify test` sends a test mail', async () => {
+    const out: string[] = [];
+    const code = await main(['node', 'rostersync', 'notify', 'test', '--home', ctx.layout.home], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    expect(code).toBe(0);
+    expect(out.join('')).toContain(`Test mail accepted for ${TO.join(', ')}`);
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages[0]!.subject).toBe('[RosterSync] Test notification');
+    expect(smtp.messages[0]!.to).toEqual(TO);
+
+    configure({ port: await closedPort() });
+    const failed: string[] = [];
+    const failedCode = await main(['node', 'rostersync', 'notify', 'test', '--home', ctx.layout.home], { out: (t) => failed.push(t), err: (t) => failed.push(t) });
+    expect(failedCode).toBe(1);
+    expect(failed.join('')).toMatch(/Test mail not sent: SMTP 127\.0\.0\.1:\d+ \(none\): .*ECONNREFUSED/);
+  });
+});
