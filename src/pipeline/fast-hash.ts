@@ -12,7 +12,7 @@ const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 const SEP = 0x1f;
 
-const SEEDS = [0x9747b28c, 0x2d358dcc, 0x6a09e667] as const;
+const SEEDS: readonly [number, number, number] = [0x9747b28c, 0x2d358dcc, 0x6a09e667];
 
 function fmix(h: number): number {
   h ^= h >>> 16;

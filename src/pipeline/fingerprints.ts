@@ -39,6 +39,7 @@ export class FingerprintDb {
   readonly hasPrevious: boolean;
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
+  private readonly released = new Set<string>();
   private readonly keyBuffer: unknown[] = [];
   private readonly refBuffer: unknown[] = [];
   private readonly insertKeyBatch: Database.Statement;
@@ -87,8 +88,8 @@ export class FingerprintDb {
   /** False when the key was already present in this file (a duplicate). */
   addKey(file: string, key: string, rowHash: Buffer): boolean {
     let filter = this.filters.get(file);
-    if (!filter) this.filters.set(file, (filter = new KeyFilter()));
-    if (filter.add(key)) {
+    if (!filter && !this.released.has(file)) this.filters.set(file, (filter = new KeyFilter()));
+    if (filter?.add(key)) {
       // Never seen: new for certain; written with the next batch.
       this.keyBuffer.push(file, key, rowHash);
       if (this.keyBuffer.length === BATCH * 3) this.flushKeys();
@@ -109,6 +110,7 @@ export class FingerprintDb {
   /** Frees the in-memory key filter of a finished file no later file refers to (lookups then go to SQLite). */
   releaseFilter(file: string): void {
     this.filters.delete(file);
+    this.released.add(file);
   }
 
   private flushKeys(): void {

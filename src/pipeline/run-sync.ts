@@ -25,7 +25,6 @@ import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { expandRows } from './row-rules.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
-import { notifyRunFinished } from '../notify/notifier.js';
 
 export interface RunOptions {
   readonly trigger: RunTrigger;
@@ -109,19 +108,15 @@ function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
 /**
  * Runs one sync while holding the destination's cross-process lock (src/scheduler/lock.ts), so the
  * agent, the CLI and the API never run the same destination at once. A second runner is refused
- * with DestinationBusyError before any run is recorded. Every finished run goes to the notifier
- * (src/notify/notifier.ts: mails per settings, never fails the run) — the one after-run hook.
+ * with DestinationBusyError before any run is recorded.
  */
 export async function runSync(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
   const lock = acquireDestinationLock(ctx.store, destinationName, { purpose: options.trigger });
-  let result: RunResult;
   try {
-    result = await runSyncLocked(ctx, destinationName, options);
+    return await runSyncLocked(ctx, destinationName, options);
   } finally {
     lock.release();
   }
-  await notifyRunFinished(ctx, result.runId, { dryRun: options.dryRun, now: options.now?.() });
-  return result;
 }
 
 async function runSyncLocked(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
@@ -552,14 +547,11 @@ export async function approveHeldRun(ctx: AgentContext, runId: number, options: 
   const held = ctx.store.getRun(runId);
   if (!held) throw new Error(`No run ${runId}.`);
   const lock = acquireDestinationLock(ctx.store, held.destination, { purpose: 'approval' });
-  let result: RunResult;
   try {
-    result = await approveHeldRunLocked(ctx, runId, options);
+    return await approveHeldRunLocked(ctx, runId, options);
   } finally {
     lock.release();
   }
-  await notifyRunFinished(ctx, result.runId, { now: options.now?.() });
-  return result;
 }
 
 async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: Omit<RunOptions, 'trigger' | 'dryRun'>): Promise<RunResult> {
