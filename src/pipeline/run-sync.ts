@@ -25,6 +25,7 @@ import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { expandRows } from './row-rules.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
+import { notifyRunFinished } from '../notify/notifier.js';
 
 export interface RunOptions {
   readonly trigger: RunTrigger;
@@ -108,15 +109,19 @@ function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
 /**
  * Runs one sync while holding the destination's cross-process lock (src/scheduler/lock.ts), so the
  * agent, the CLI and the API never run the same destination at once. A second runner is refused
- * with DestinationBusyError before any run is recorded.
+ * with DestinationBusyError before any run is recorded. Every finished run goes to the notifier
+ * (src/notify/notifier.ts: mails per settings, never fails the run) — the one after-run hook.
  */
 export async function runSync(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
   const lock = acquireDestinationLock(ctx.store, destinationName, { purpose: options.trigger });
+  let result: RunResult;
   try {
-    return await runSyncLocked(ctx, destinationName, options);
+    result = await runSyncLocked(ctx, destinationName, options);
   } finally {
     lock.release();
   }
+  await notifyRunFinished(ctx, result.runId, { dryRun: options.dryRun, now: options.now?.() });
+  return result;
 }
 
 async function runSyncLocked(ctx: AgentContext, destinationName: string, options: RunOptions): Promise<RunResult> {
@@ -547,11 +552,14 @@ export async function approveHeldRun(ctx: AgentContext, runId: number, options: 
   const held = ctx.store.getRun(runId);
   if (!held) throw new Error(`No run ${runId}.`);
   const lock = acquireDestinationLock(ctx.store, held.destination, { purpose: 'approval' });
+  let result: RunResult;
   try {
-    return await approveHeldRunLocked(ctx, runId, options);
+    result = await approveHeldRunLocked(ctx, runId, options);
   } finally {
     lock.release();
   }
+  await notifyRunFinished(ctx, result.runId, { now: options.now?.() });
+  return result;
 }
 
 async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: Omit<RunOptions, 'trigger' | 'dryRun'>): Promise<RunResult> {
