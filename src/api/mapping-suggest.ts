@@ -40,6 +40,9 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   code: 'id',
 };
 
+/** Words ending in s that are not plurals. */
+const KEEP_S = new Set(['sis', 'status', 'gps', 'alias', 'bus', 'campus']);
+
 /** `orgSourcedIds` → ['school', 'id'] ; `first_name` → ['first', 'name']. */
 export function nameTokens(name: string): string[] {
   return name
@@ -48,7 +51,7 @@ export function nameTokens(name: string): string[] {
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter(Boolean)
-    .map((t) => (t.length > 3 && t.endsWith('s') && !t.endsWith('ss') ? t.slice(0, -1) : t))
+    .map((t) => (t.length > 2 && t.endsWith('s') && !t.endsWith('ss') && !KEEP_S.has(t) ? t.slice(0, -1) : t))
     .map((t) => SYNONYMS[t] ?? t);
 }
 
@@ -67,7 +70,8 @@ export function nameSimilarity(target: string, field: string): number {
   const tb = [...b].join('');
   const [short, long] = ta.length <= tb.length ? [ta, tb] : [tb, ta];
   const contained = short.length >= 3 && long.includes(short) ? (0.8 * short.length) / long.length : 0;
-  return Math.round(Math.max(jaccard, contained, ta === tb ? 0.95 : 0) * 100) / 100;
+  // Only an exact (spelling-insensitive) match scores 1; same words via synonyms score at most 0.95.
+  return Math.round(Math.min(0.95, Math.max(jaccard, contained)) * 100) / 100;
 }
 
 /** Source fields a mapping reads: `from` alternatives (`a|b`) and `{field}` template slots. */

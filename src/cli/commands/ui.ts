@@ -12,7 +12,7 @@ import { closeAgent, openAgent } from '../../agent/context.js';
 import { readApiInfo, defaultStaticDir } from '../../api/agent-info.js';
 import { readApiKey } from '../../api/api-key.js';
 import { startApiServer } from '../../api/server.js';
-import { UsageError, type CliKit } from '../cli-kit.js';
+import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -35,41 +35,51 @@ function untilStopped(): Promise<string> {
   });
 }
 
+export interface UiOptions {
+  readonly port?: number;
+  readonly renderer?: string;
+}
+
+/**
+ * Serves the GUI until `until` settles (SIGINT/SIGTERM for the command), or prints the login URL
+ * of the agent that already serves it. Returns the exit code.
+ */
+export async function serveUi(kit: CliKit, opts: GlobalOptions, ui: UiOptions, until: () => Promise<unknown>): Promise<number> {
+  const ctx = openAgent(opts.home);
+  try {
+    if (ui.port === undefined) {
+      const running = readApiInfo(ctx.layout.home);
+      const key = readApiKey(ctx.layout.home);
+      if (running && key) {
+        const loginUrl = `${running.url}/#key=${encodeURIComponent(key)}`;
+        kit.print(opts, { url: running.url, loginUrl, port: running.port, pid: running.pid, started: false }, () =>
+          `The RosterSync agent (process ${running.pid}) already serves the GUI. Open:\n${loginUrl}`,
+        );
+        return 0;
+      }
+    }
+    ctx.store.failInterruptedRuns();
+    const server = await startApiServer(ctx, { port: ui.port ?? 0, host: '127.0.0.1', staticDir: ui.renderer ?? defaultStaticDir() });
+    try {
+      kit.print(opts, { url: server.url, loginUrl: server.loginUrl, port: server.port, pid: process.pid, started: true }, () =>
+        `RosterSync admin GUI: open this address in a browser on this machine:\n${server.loginUrl}`,
+      );
+      if (!opts.json) kit.io.err('The link contains the access key: do not share it. Press Ctrl+C to stop.');
+      await until();
+    } finally {
+      await server.close();
+    }
+    return 0;
+  } finally {
+    closeAgent(ctx);
+  }
+}
+
 export function registerUiCommands(program: Command, kit: CliKit): void {
   program
     .command('ui')
     .description('serve the admin GUI on 127.0.0.1 and print its login URL (runs until Ctrl+C)')
     .option('--port <n>', 'port to listen on (default: a free one)', parsePort)
     .option('--renderer <dir>', 'folder of the built GUI (default: dist-renderer/ of this installation)')
-    .action(
-      kit.action(async (cmd) => {
-        const opts = kit.globals(cmd);
-        const { port, renderer } = cmd.opts<{ port?: number; renderer?: string }>();
-        const ctx = openAgent(opts.home);
-        try {
-          if (port === undefined) {
-            const running = readApiInfo(ctx.layout.home);
-            const key = readApiKey(ctx.layout.home);
-            if (running && running.pid !== process.pid && key) {
-              const loginUrl = `${running.url}/#key=${encodeURIComponent(key)}`;
-              kit.print(opts, { url: running.url, loginUrl, port: running.port, pid: running.pid, started: false }, () =>
-                `The RosterSync agent (process ${running.pid}) already serves the GUI. Open:\n${loginUrl}`,
-              );
-              return 0;
-            }
-          }
-          ctx.store.failInterruptedRuns();
-          const server = await startApiServer(ctx, { port: port ?? 0, host: '127.0.0.1', staticDir: renderer ?? defaultStaticDir() });
-          kit.print(opts, { url: server.url, loginUrl: server.loginUrl, port: server.port, pid: process.pid, started: true }, () =>
-            `RosterSync admin GUI — open this address in a browser on this machine:\n${server.loginUrl}`,
-          );
-          if (!opts.json) kit.io.err('The link contains the access key: do not share it. Press Ctrl+C to stop.');
-          await untilStopped();
-          await server.close();
-          return 0;
-        } finally {
-          closeAgent(ctx);
-        }
-      }),
-    );
+    .action(kit.action((cmd) => serveUi(kit, kit.globals(cmd), cmd.opts<UiOptions>(), untilStopped)));
 }
