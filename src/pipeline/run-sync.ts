@@ -200,7 +200,16 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       }
     });
     const clock: ValidationClock = { checks: 0, keys: 0 };
+    const requests = plan.files.flatMap((f) => f.entities.map((e) => e.request));
     try {
+      // A missing export file or a refused query stops the run before a single row is read.
+      await timed('connect', async () => {
+        try {
+          await session.preflight?.(requests, { signal: options.signal });
+        } catch (err) {
+          throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
+        }
+      });
       for (const [index, file] of plan.files.entries()) {
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
         const result = await timed('extract', () => writeFile(file, session, fp, destination, sink, filesDir, options.signal, log, clock));
@@ -284,6 +293,14 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fingerprints = undefined;
       cleanupAfterDelivery(ctx, destination, runDir);
     });
+    if (driver.afterDelivery) {
+      try {
+        const note = await driver.afterDelivery(source.settings, requests, now());
+        if (note) log('info', 'source', note);
+      } catch (err) {
+        log('warn', 'source', `Delivered, but the source's files could not be archived: ${(err as Error).message}`);
+      }
+    }
     const status: RunStatus = sink.errors > 0 ? 'partial' : 'success';
     return finish(
       status,

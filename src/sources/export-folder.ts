@@ -12,6 +12,7 @@ import type { Entity } from '../shared/format.js';
 import { checkAborted, parseSettings, sampleThroughSession } from './common.js';
 import { readDelimited, readDelimitedHeader } from './folder/delimited.js';
 import { assertSetPresent, findExportFile, inspectExportSet, waitUntilComplete } from './folder/readiness.js';
+import { archiveProcessed } from './folder/archive.js';
 import { folderSettingsSchema, type FolderSettings } from './folder/settings.js';
 import { readXlsx } from './folder/xlsx.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -130,6 +131,15 @@ export const folderDriver: SourceDriver<FolderSettings> = {
       out.push({ name, kind: 'file', columns: columns.map((c) => ({ name: c, type: 'text', nullable: true })) });
     }
     return out;
+  },
+
+  async afterDelivery(rawSettings, requests, now): Promise<string | undefined> {
+    const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);
+    const patterns = requests.flatMap((r) => (r.file ? [r.file] : []));
+    const { files } = await inspectExportSet(settings, patterns);
+    const result = await archiveProcessed(settings, files.map((f) => f.path), now);
+    if (!result.moved.length && !result.pruned.length) return undefined;
+    return `Archived ${result.moved.length} export file(s)${result.moved.length ? ` to ${path.dirname(result.moved[0]!.to)}` : ''}; pruned ${result.pruned.length} old archive folder(s).`;
   },
 
   async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {

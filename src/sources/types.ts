@@ -78,6 +78,8 @@ export interface SourceDriver<Settings = Record<string, unknown>> {
   /** First `limit` rows of a table/file name or of an entity request. */
   sample(settings: Settings, secrets: Secrets, request: EntityRequest | { table: string }, limit: number): Promise<SampleResult>;
   open(settings: Settings, secrets: Secrets): Promise<SourceSession>;
+  /** After a delivery succeeded: let go of what was read (an export folder archives its files). Returns a line for the run log. */
+  afterDelivery?(settings: Settings, requests: readonly EntityRequest[], now: Date): Promise<string | undefined>;
 }
 
 export type Secrets = Readonly<Record<string, string | undefined>>;

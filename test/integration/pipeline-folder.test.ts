@@ -1,0 +1,101 @@
+/**
+ * An export-folder SIS through the whole pipeline: the demo district's entities dropped as files the
+ * way SIS exports look (BOM, UTF-16, headers spelled "Student ID"), synced to OneRoster, compared byte
+ * for byte with the same district read straight from its database; processed files archived; a missing
+ * file stops the run before any row is read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import iconv from 'iconv-lite';
+import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
+import { DEMO_QUERIES } from '../../src/demo/queries.js';
+import { getSourceDriver } from '../../src/sources/registry.js';
+import { runSync } from '../../src/pipeline/run-sync.js';
+import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
+import type { Entity } from '../../src/shared/format.js';
+
+let ctx: AgentContext;
+let exportDir: string;
+const entities = Object.keys(DEMO_QUERIES) as Entity[];
+/** "student_id" → "Student ID": how SIS exports often title their columns. */
+const titled = (field: string): string => field.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+
+beforeAll(async () => {
+  ctx = openAgent(mkdtempSync(join(tmpdir(), 'rs-folder-pipeline-')));
+  const demo = await setupDemo(ctx);
+  exportDir = join(ctx.layout.home, 'exports');
+  mkdirSync(exportDir);
+  const sqlite = await getSourceDriver('sqlite').open({ path: demo.sisPath }, {});
+  for (const entity of entities) {
+    const rows: (string | null)[][] = [];
+    let header: string[] = [];
+    for await (const { row } of sqlite.read({ entity, query: DEMO_QUERIES[entity] })) {
+      if (!header.length) header = Object.keys(row);
+      rows.push(header.map((h) => row[h] ?? ''));
+    }
+    const text = stringify([header.map(titled), ...rows], { record_delimiter: 'windows' });
+    // A mix of encodings as different SIS exports produce them.
+    const bytes =
+      entity === 'students' ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])
+      : entity === 'teachers' ? Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf16-le')])
+      : Buffer.from(text, 'utf8');
+    writeFileSync(join(exportDir, `${entity}.csv`), bytes);
+  }
+  await sqlite.close();
+
+  ctx.store.saveSource(
+    sourceConfigSchema.parse({
+      name: 'export-folder',
+      type: 'folder',
+      settings: { path: exportDir, quietPeriodSeconds: 0, afterProcessing: 'archive' },
+      entities: Object.fromEntries(entities.map((e) => [e, { file: `${e}.csv` }])),
+    }),
+  );
+  ctx.store.saveDestination(
+    destinationConfigSchema.parse({
+      name: 'from-folder',
+      source: 'export-folder',
+      format: 'oneroster-1.1',
+      type: 'folder',
+      settings: { path: join(ctx.layout.home, 'outbox-folder') },
+    }),
+  );
+  ctx.store.replaceSiteMap('from-folder', ctx.store.getSiteMap(DEMO_DESTINATION));
+});
+afterAll(() => closeAgent(ctx));
+
+describe('export folder → OneRoster', () => {
+  it('produces the same files as reading the SIS database, and archives the processed export', async () => {
+    const fromDb = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+    const fromFolder = await runSync(ctx, 'from-folder', { trigger: 'manual' });
+    expect(fromDb.status).toBe('success');
+    expect(fromFolder.status, fromFolder.message).toBe('success');
+    const dbFiles = new Map(fromDb.files.map((f) => [f.name, f.sha256]));
+    for (const f of fromFolder.files) expect(f.sha256, f.name).toBe(dbFiles.get(f.name));
+    expect(fromFolder.files.length).toBe(fromDb.files.length);
+    // findings point at export files and lines
+    expect(fromFolder.findings.find((f) => f.origin)?.origin).toMatch(/\.csv line \d+/);
+    // the files this run read were moved to the archive; roster.csv, which OneRoster does not use, stays
+    expect(readdirSync(exportDir).filter((n) => n.endsWith('.csv'))).toEqual(['roster.csv']);
+    const archived = readdirSync(join(exportDir, 'archive'));
+    expect(archived).toHaveLength(1);
+    expect(readdirSync(join(exportDir, 'archive', archived[0]!))).toEqual(expect.arrayContaining(['students.csv', 'teachers.csv']));
+    expect(ctx.store.getRunDetail(fromFolder.runId)!.events.some((e) => /Archived \d+ export file/.test(e.message))).toBe(true);
+  });
+
+  it('does not start reading when an expected file is missing, and says which file and where', async () => {
+    const before = existsSync(join(ctx.layout.home, 'outbox-folder', 'users.csv')) ? readFileSync(join(ctx.layout.home, 'outbox-folder', 'users.csv')) : null;
+    const result = await runSync(ctx, 'from-folder', { trigger: 'arrival' });
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/schools\.csv/);
+    expect(result.message).toContain(exportDir);
+    const detail = ctx.store.getRunDetail(result.runId)!;
+    expect(detail.events.some((e) => e.stage === 'source' && /read \d+/.test(e.message))).toBe(false);
+    expect(detail.files).toEqual([]);
+    if (before) expect(readFileSync(join(ctx.layout.home, 'outbox-folder', 'users.csv'))).toEqual(before);
+  });
+});
