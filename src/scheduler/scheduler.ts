@@ -1,0 +1,329 @@
+/**
+ * The agent's scheduler: one timer per scheduled destination, driven by an injectable clock.
+ *
+ * At each slot: a blackout, the vendor cadence limit (minIntervalMinutes since the last upload),
+ * a run still in progress, or another process holding the destination each turn the slot into a
+ * run recorded as `skipped` with the reason; otherwise runSync runs it (trigger `schedule`).
+ *
+ * Missed slots: the last slot handled is kept in the store (destination_state `schedule.lastSlot`).
+ * When slots went by while the agent was off or the machine asleep, they are handled ONCE —
+ * one `catch-up` run (or, with catchUp off, one skipped record saying what was missed).
+ *
+ * Staleness: after each slot, a destination with staleAfterDays and no upload for that long gets
+ * a warning on the run record and a (daily, rate-limited) notification.
+ */
+import type { AgentContext } from '../agent/context.js';
+import type { DestinationConfig } from '../shared/config.schema.js';
+import type { RunTrigger } from '../shared/run.js';
+import { runSync, type RunResult } from '../pipeline/run-sync.js';
+import { notifyStale } from '../notify/notifier.js';
+import { DestinationBusyError } from './lock.js';
+import { SystemClock, type Clock, type Timer } from './clock.js';
+import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, scheduleProblems, slotsBetween } from './schedule.js';
+
+export const LAST_SLOT_KEY = 'schedule.lastSlot';
+export const SINCE_KEY = 'schedule.since';
+
+export type SkipReason = 'blackout' | 'cadence' | 'busy' | 'overlap' | 'missed';
+
+export type SlotOutcome =
+  | { readonly kind: 'ran'; readonly destination: string; readonly trigger: RunTrigger; readonly slot: Date | null; readonly result: RunResult }
+  | { readonly kind: 'skipped'; readonly destination: string; readonly trigger: RunTrigger; readonly slot: Date | null; readonly runId: number; readonly reason: SkipReason; readonly message: string }
+  | { readonly kind: 'error'; readonly destination: string; readonly trigger: RunTrigger; readonly slot: Date | null; readonly message: string };
+
+export interface ScheduleStatus {
+  readonly destination: string;
+  readonly description: string;
+  readonly next: Date | null;
+  readonly lastSlot: Date | null;
+  readonly running: boolean;
+  readonly problems: readonly string[];
+}
+
+export interface SchedulerOptions {
+  readonly clock?: Clock;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** A slot handled more than this late counts as missed (run as catch-up). Default 15 minutes. */
+  readonly lateAfterMs?: number;
+  /** Every slot's outcome (the daemon logs them; tests read them). */
+  readonly onOutcome?: (outcome: SlotOutcome) => void;
+}
+
+interface Entry {
+  config: DestinationConfig;
+  key: string;
+  timer?: Timer;
+  next: Date | null;
+  running: boolean;
+  problems: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+export class Scheduler {
+  private readonly clock: Clock;
+  private readonly lateAfterMs: number;
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.clock = options.clock ?? new SystemClock();
+    this.lateAfterMs = options.lateAfterMs ?? 15 * 60_000;
+  }
+
+  /** The signal passed to every run; aborted by stop(). */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /**
+   * Arms every enabled, scheduled destination and handles slots missed while the agent was not
+   * running (once per destination). Returns when the catch-up work has started; see idle().
+   */
+  start(): void {
+    if (this.started) throw new Error('The scheduler is already started.');
+    this.started = true;
+    this.sync(true);
+  }
+
+  /** Re-reads the destinations (after a configuration change): new ones armed, removed ones dropped, changed ones re-armed. */
+  reload(): void {
+    if (!this.started || this.stopped) return;
+    this.sync(false);
+  }
+
+  /** Resolves when no slot handling or run started by the scheduler is in progress. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Stops the timers, aborts runs in progress (recorded failed by runSync) and waits for them. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const e of this.entries.values()) e.timer?.cancel();
+    this.abort.abort(new Error('agent shutting down'));
+    await this.idle();
+  }
+
+  status(): ScheduleStatus[] {
+    return [...this.entries.entries()].map(([name, e]) => ({
+      destination: name,
+      description: describeSchedule(e.config.schedule),
+      next: e.next,
+      lastSlot: this.lastSlot(name),
+      running: e.running,
+      problems: e.problems,
+    }));
+  }
+
+  /**
+   * Runs a destination now on an event (a new export set arrived): blackouts and the cadence
+   * limit apply as for scheduled runs.
+   */
+  runNow(destination: string, trigger: RunTrigger): Promise<SlotOutcome> {
+    const config = this.ctx.store.getDestination(destination);
+    if (!config) return Promise.resolve({ kind: 'error', destination, trigger, slot: null, message: `No destination named "${destination}".` });
+    return this.track(this.attempt(config, trigger, null));
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.options.log?.(level, message);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private lastSlot(name: string): Date | null {
+    const v = this.ctx.store.getDestinationState(name, LAST_SLOT_KEY);
+    return v ? new Date(v) : null;
+  }
+
+  private sync(startup: boolean): void {
+    const wanted = new Map(
+      this.ctx.store
+        .listDestinations()
+        .filter((d) => d.enabled && d.schedule.enabled)
+        .map((d) => [d.name, d]),
+    );
+    for (const [name, entry] of this.entries) {
+      if (!wanted.has(name)) {
+        entry.timer?.cancel();
+        this.entries.delete(name);
+        this.log('info', `${name}: no longer scheduled.`);
+      }
+    }
+    for (const [name, config] of wanted) {
+      const key = JSON.stringify(config.schedule);
+      const existing = this.entries.get(name);
+      if (existing && existing.key === key) {
+        existing.config = config;
+        continue;
+      }
+      existing?.timer?.cancel();
+      const problems = scheduleProblems(config.schedule);
+      const entry: Entry = { config, key, next: null, running: existing?.running ?? false, problems };
+      this.entries.set(name, entry);
+      if (problems.length) {
+        this.log('error', `${name}: not scheduled: ${problems.join(' ')}`);
+        continue;
+      }
+      const now = this.clock.now();
+      if (!this.ctx.store.getDestinationState(name, SINCE_KEY)) this.ctx.store.setDestinationState(name, SINCE_KEY, now.toISOString());
+      const last = this.lastSlot(name);
+      if (!last || !startup) {
+        // First time scheduled, or the schedule changed while running: nothing before now is owed.
+        if (!last || last.getTime() < now.getTime()) this.ctx.store.setDestinationState(name, LAST_SLOT_KEY, now.toISOString());
+        this.arm(name, entry);
+      } else {
+        // Start-up: slots missed while the agent was off are handled now (once).
+        void this.track(this.due(name));
+      }
+      this.log('info', `${name}: scheduled ${describeSchedule(config.schedule)}${entry.next ? `; next ${localDateTime(entry.next, config.schedule.timezone)}` : ''}.`);
+    }
+  }
+
+  private arm(name: string, entry: Entry): void {
+    entry.timer?.cancel();
+    const last = this.lastSlot(name);
+    const now = this.clock.now();
+    const from = last && last.getTime() > now.getTime() ? last : now;
+    entry.next = nextRunAfter(entry.config.schedule, from);
+    if (!entry.next) return;
+    entry.timer = this.clock.setTimer(entry.next, () => this.track(this.due(name)));
+  }
+
+  /** A timer fired (or start-up found missed slots): handle every slot up to now, once. */
+  private async due(name: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || this.stopped) return;
+    const { config } = entry;
+    const now = this.clock.now();
+    const last = this.lastSlot(name) ?? new Date(now.getTime() - 1);
+    const { count, latest } = slotsBetween(config.schedule, last, now);
+    if (!latest) {
+      this.arm(name, entry);
+      return;
+    }
+    this.ctx.store.setDestinationState(name, LAST_SLOT_KEY, latest.toISOString());
+    // Arm the next slot before running, so a slot that comes while this run is still going is recorded as skipped.
+    this.arm(name, entry);
+    const tz = config.schedule.timezone;
+    const late = now.getTime() - latest.getTime() > this.lateAfterMs;
+    if (!late && count === 1) {
+      await this.attempt(config, 'schedule', latest);
+      return;
+    }
+    const missed = `${count} scheduled run(s) of ${name} were missed while the agent was not running (the latest at ${localDateTime(latest, tz)})`;
+    if (!config.schedule.catchUp) {
+      const message = `Skipped: ${missed}; catch-up is off, so the next run is at ${entry.next ? localDateTime(entry.next, tz) : 'no later time'}.`;
+      this.outcome({ kind: 'skipped', destination: name, trigger: 'catch-up', slot: latest, runId: this.recordSkipped(name, 'catch-up', message), reason: 'missed', message });
+      await this.checkStale(config, undefined);
+      return;
+    }
+    this.log('info', `${missed}: running once now.`);
+    await this.attempt(config, 'catch-up', latest, `Catch-up: ${missed}; run once now.`);
+  }
+
+  private outcome(o: SlotOutcome): SlotOutcome {
+    const where = o.slot ? ` (slot ${o.slot.toISOString()})` : '';
+    if (o.kind === 'ran') this.log(o.result.status === 'failed' ? 'error' : 'info', `${o.destination}: ${o.trigger} run ${o.result.runId} ${o.result.status}${where}: ${o.result.message}`);
+    else if (o.kind === 'skipped') this.log('info', `${o.destination}: ${o.message}`);
+    else this.log('error', `${o.destination}: ${o.trigger} run could not start${where}: ${o.message}`);
+    this.options.onOutcome?.(o);
+    return o;
+  }
+
+  private recordSkipped(name: string, trigger: RunTrigger, message: string): number {
+    const { store } = this.ctx;
+    const id = store.createRun(name, trigger, false);
+    store.updateRun(id, { status: 'skipped', endedAt: new Date().toISOString(), message });
+    store.addRunEvent(id, 'info', 'schedule', message);
+    return id;
+  }
+
+  private lastUploadAt(name: string): Date | null {
+    const row = this.ctx.store.db.prepare('SELECT MAX(delivered_at) AS at FROM audit_ledger WHERE destination = ?').get(name) as { at: string | null };
+    return row.at ? new Date(row.at) : null;
+  }
+
+  private async attempt(config: DestinationConfig, trigger: RunTrigger, slot: Date | null, note?: string): Promise<SlotOutcome> {
+    const name = config.name;
+    const tz = config.schedule.timezone;
+    const now = this.clock.now();
+    const entry = this.entries.get(name);
+    const skip = async (reason: SkipReason, message: string): Promise<SlotOutcome> => {
+      const runId = this.recordSkipped(name, trigger, message);
+      await this.checkStale(config, runId);
+      return this.outcome({ kind: 'skipped', destination: name, trigger, slot, runId, reason, message });
+    };
+    const when = slot ? `the ${trigger === 'catch-up' ? 'missed' : 'scheduled'} run of ${localDateTime(slot, tz)}` : `the ${trigger} run`;
+
+    const blackout = blackoutFor(config.schedule, slot ?? now);
+    if (blackout) return skip('blackout', `Skipped: ${when} falls in blackout ${describeBlackout(blackout)}.`);
+
+    const minutes = config.schedule.minIntervalMinutes;
+    if (minutes > 0) {
+      const last = this.lastUploadAt(name);
+      if (last && now.getTime() - last.getTime() < minutes * 60_000) {
+        const allowed = new Date(last.getTime() + minutes * 60_000);
+        return skip(
+          'cadence',
+          `Skipped: ${when} would break the vendor cadence limit of one upload every ${minutes} minute(s); the last upload was at ${localDateTime(last, tz)}, the next is allowed after ${localDateTime(allowed, tz)}.`,
+        );
+      }
+    }
+
+    const running = entry?.running ?? false;
+    if (running) return skip('overlap', `Skipped: ${when} came while the previous run of ${name} was still in progress.`);
+
+    if (entry) entry.running = true;
+    try {
+      const result = await runSync(this.ctx, name, { trigger, signal: this.abort.signal });
+      if (note) this.ctx.store.addRunEvent(result.runId, 'info', 'schedule', note);
+      await this.checkStale(config, result.runId);
+      return this.outcome({ kind: 'ran', destination: name, trigger, slot, result });
+    } catch (err) {
+      if (err instanceof DestinationBusyError) return skip('busy', `Skipped: ${when}: ${err.message}`);
+      return this.outcome({ kind: 'error', destination: name, trigger, slot, message: (err as Error).message });
+    } finally {
+      if (entry) entry.running = false;
+    }
+  }
+
+  private async checkStale(config: DestinationConfig, runId: number | undefined): Promise<void> {
+    const limitDays = config.schedule.staleAfterDays;
+    if (!limitDays) return;
+    const name = config.name;
+    const now = this.clock.now();
+    const last = this.lastUploadAt(name);
+    const since = this.ctx.store.getDestinationState(name, SINCE_KEY);
+    const baseline = last ?? (since ? new Date(since) : null);
+    if (!baseline) return;
+    const days = Math.floor((now.getTime() - baseline.getTime()) / DAY_MS);
+    if (days < limitDays) return;
+    const message = last
+      ? `No upload to ${name} for ${days} days (last ${last.toISOString().slice(0, 10)}); the limit is ${limitDays} days.`
+      : `No upload to ${name} in the ${days} days since it was scheduled; the limit is ${limitDays} days.`;
+    this.log('warn', message);
+    if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'schedule', message);
+    try {
+      const outcome = await notifyStale(this.ctx, { destination: name, days, lastUpload: last ? last.toISOString() : null, limitDays }, now);
+      if (outcome.sent && runId !== undefined) this.ctx.store.addRunEvent(runId, 'info', 'notify', outcome.detail);
+    } catch (err) {
+      const detail = `Stale-destination notification could not be sent: ${(err as Error).message}`;
+      this.log('warn', detail);
+      if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'notify', detail);
+    }
+  }
+}
