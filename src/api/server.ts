@@ -18,7 +18,7 @@ import { removeApiInfo, writeApiInfo } from './agent-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
 import { HANDLERS } from './handlers/index.js';
 import { describeIssues } from './handlers/validate.js';
-import { inProcessRunLauncher, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
+import { inProcessRunLauncher, smtpNotifier, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
 import { serveStatic } from './static-files.js';
 
 export interface ApiServerOptions {
@@ -29,6 +29,7 @@ export interface ApiServerOptions {
   /** Built renderer to serve; none = API only (GET / explains). */
   readonly staticDir?: string;
   readonly scheduler?: SchedulerPort;
+  /** Default: the SMTP mailer of src/notify/. */
   readonly notifier?: NotifierPort;
   /** Default: runs inside this process. */
   readonly runs?: RunLauncher;
@@ -101,7 +102,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     ctx,
     runs,
     scheduler: options.scheduler,
-    notifier: options.notifier,
+    notifier: options.notifier ?? smtpNotifier(ctx),
     startedAt: new Date().toISOString(),
   };
   let port = 0;

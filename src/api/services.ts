@@ -1,13 +1,14 @@
 /**
  * What the API handlers work with: the agent context plus optional ports for the parts other
- * components own. The daemon passes its scheduler, notifier and run launcher; `rostersync ui`
- * started alone uses the in-process run launcher below and answers scheduler/notifier calls
- * with "not available" until those are attached.
+ * components own. The daemon passes its scheduler (and may pass its own run launcher);
+ * `rostersync ui` started alone uses the in-process run launcher and the SMTP mailer below, and
+ * answers pause/resume with "not available" (no scheduler runs in that process).
  */
 import type { AgentContext } from '../agent/context.js';
 import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
 import type { RunTrigger } from '../shared/run.js';
 import { ApiError } from '../shared/api.contract.js';
+import { sendTestMail } from '../notify/notifier.js';
 
 /** The scheduler as the API sees it (implemented in src/scheduler/ by the daemon). */
 export interface SchedulerPort {
@@ -17,9 +18,24 @@ export interface SchedulerPort {
   resume(): void | Promise<void>;
 }
 
-/** Notifications as the API sees it (implemented in src/notify/). */
+/** Notifications as the API sees it (src/notify/). */
 export interface NotifierPort {
   sendTestEmail(to?: string): Promise<{ ok: boolean; message: string }>;
+}
+
+/** The mailer of src/notify/: one test mail to the configured recipients (or `to`); a failure is an answer, not an error. */
+export function smtpNotifier(ctx: AgentContext): NotifierPort {
+  return {
+    async sendTestEmail(to) {
+      try {
+        const receipt = await sendTestMail(ctx, { to: to ? [to] : undefined });
+        const rejected = receipt.rejected.length ? ` Refused: ${receipt.rejected.join(', ')}.` : '';
+        return { ok: receipt.accepted.length > 0, message: `Test mail sent to ${receipt.accepted.join(', ') || 'nobody'}.${rejected}` };
+      } catch (err) {
+        return { ok: false, message: err instanceof Error ? err.message : String(err) };
+      }
+    },
+  };
 }
 
 /** Starts runs in the background and tells which are under way. */
@@ -40,7 +56,7 @@ export interface ApiServices {
   readonly ctx: AgentContext;
   readonly runs: RunLauncher;
   readonly scheduler?: SchedulerPort;
-  readonly notifier?: NotifierPort;
+  readonly notifier: NotifierPort;
   readonly startedAt: string;
 }
 

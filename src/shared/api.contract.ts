@@ -385,7 +385,10 @@ export const API = {
 
   // settings
   getSettings: call<SettingsView>()(none),
-  saveNotifications: call<SettingsView>()(z.object({ notifications: notificationsSchema, password: z.string().optional() }).strict()),
+  /** `password`: '' removes it, absent keeps it. `hasPassword` (as getSettings returns it) is accepted and ignored. */
+  saveNotifications: call<SettingsView>()(
+    z.object({ notifications: notificationsSchema.extend({ hasPassword: z.boolean().optional() }), password: z.string().optional() }).strict(),
+  ),
   sendTestEmail: call<TestEmailResult>()(z.object({ to: z.string().optional() }).strict()),
   saveGeneralSettings: call<SettingsView>()(settingsSchema),
 } as const;

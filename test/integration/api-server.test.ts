@@ -16,11 +16,13 @@ import { API_CALL_NAMES, ApiError, type Api, type ApiCallName, type DestinationV
 import type { RunDetail } from '../../src/shared/run.js';
 import { createFetchApi } from '../../renderer/src/api/fetch-client.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
+import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 
 let home: string;
 let ctx: AgentContext;
 let server: ApiServer;
 let sshd: SshdServer;
+let smtp: TestSmtpServer;
 let api: Api;
 const called = new Set<ApiCallName>();
 /** Every response body as text, to prove no secret ever comes back. */
@@ -70,11 +72,13 @@ beforeAll(async () => {
     },
   });
   sshd = await startSshd({ label: 'api' });
+  smtp = await startSmtpServer({ user: 'mailer', password: SMTP_PASSWORD });
 });
 
 afterAll(async () => {
   await server?.close();
   await sshd?.dispose();
+  await smtp?.close();
   if (ctx) closeAgent(ctx);
   rmSync(home, { recursive: true, force: true });
 });
@@ -350,27 +354,44 @@ describe('sync now, dashboard, holds and history', () => {
   });
 });
 
-describe('settings and parts the agent service provides', () => {
-  it('keeps the SMTP password write-only and saves retention', async () => {
+describe('settings', () => {
+  it('keeps the SMTP password write-only, sends a test mail through a real SMTP server, saves retention', async () => {
     const before = await api.getSettings({});
     expect(before.home).toBe(home);
     expect(before.notifications.hasPassword).toBe(false);
     const saved = await api.saveNotifications({
-      notifications: { enabled: true, host: '127.0.0.1', port: 2525, security: 'none', user: 'mailer', from: 'rostersync@district.example', to: ['it@district.example'] },
+      notifications: { enabled: true, host: '127.0.0.1', port: smtp.port, security: 'none', user: 'mailer', from: 'rostersync@district.example', to: ['it@district.example'] },
       password: SMTP_PASSWORD,
     });
     expect(saved.notifications.hasPassword).toBe(true);
     expect(saved.notifications.to).toEqual(['it@district.example']);
     await expectApiError(api.saveNotifications({ notifications: { enabled: true, host: '', to: [] } }), 'bad-request', /notifications\.host/);
+
+    const sent = await api.sendTestEmail({ to: 'admin@district.example' });
+    expect(sent.message).toContain('admin@district.example');
+    expect(sent.ok).toBe(true);
+    expect(smtp.messages.map((m) => m.to)).toEqual([['admin@district.example']]);
+    expect(smtp.logins).toEqual([{ user: 'mailer', ok: true }]);
+    // a mail that cannot be sent is an answer with the reason, not a crash
+    await api.saveNotifications({ notifications: { ...saved.notifications, port: await closedPort() } });
+    const failed = await api.sendTestEmail({});
+    expect(failed.ok).toBe(false);
+    expect(failed.message).not.toBe('');
+
     const general = await api.saveGeneralSettings({ historyRetentionDays: 30 });
     expect(general.general.historyRetentionDays).toBe(30);
     expect((await api.getSettings({})).general.historyRetentionDays).toBe(30);
   });
 
-  it('says clearly when the scheduler or mailer is not attached to this server', async () => {
+  it('shows the next scheduled run and says clearly that pausing needs the agent service', async () => {
+    const current = (await api.getDestination({ name: 'vendor-sftp' })).config;
+    await api.saveDestination({ config: { ...current, schedule: { ...current.schedule, enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' } } });
+    const next = (await api.getDashboard({})).destinations.find((d) => d.name === 'vendor-sftp')!.nextRun;
+    expect(next).toMatch(/T02:00:00\.000Z$/);
+    expect(new Date(next!).getTime()).toBeGreaterThan(Date.now());
+    await api.saveDestination({ config: current });
     await expectApiError(api.pauseSchedules({}), 'not-available', /rostersync agent/);
     await expectApiError(api.resumeSchedules({}), 'not-available', /rostersync agent/);
-    await expectApiError(api.sendTestEmail({}), 'not-available', /notif/i);
   });
 
   it('deletes a destination', async () => {

@@ -4,6 +4,8 @@ import { discardHeldRun } from '../../pipeline/run-sync.js';
 import { listSourceDrivers } from '../../sources/registry.js';
 import { listDestinationDrivers } from '../../destinations/registry.js';
 import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type HeldRun } from '../../shared/api.contract.js';
+import { nextRunAfter } from '../../scheduler/schedule.js';
+import type { ScheduleConfig } from '../../shared/config.schema.js';
 import { appVersion } from '../agent-info.js';
 import { destinationStatus, overallStatus } from '../status.js';
 import { notAvailable, notFound, type ApiServices } from '../services.js';
@@ -15,6 +17,15 @@ const RECENT = 25;
 function jsonSchemaOf(schema: z.ZodType): unknown {
   try {
     return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  } catch {
+    return null;
+  }
+}
+
+/** Without an attached scheduler: the next slot of the schedule itself (blackouts are the scheduler's). */
+function scheduledAfter(schedule: ScheduleConfig, now: Date): Date | null {
+  try {
+    return nextRunAfter(schedule, now);
   } catch {
     return null;
   }
@@ -40,7 +51,7 @@ export const agentHandlers: HandlerGroup<
     const destinations: DashboardDestination[] = store.listDestinations().map((d) => {
       const recent = store.listRuns({ destination: d.name, limit: RECENT });
       const real = recent.filter((r) => !r.dryRun);
-      const next = scheduler && d.enabled && d.schedule.enabled ? scheduler.nextRun(d.name) : null;
+      const next = d.enabled && d.schedule.enabled ? (scheduler ? scheduler.nextRun(d.name) : scheduledAfter(d.schedule, new Date())) : null;
       return {
         name: d.name,
         enabled: d.enabled,

@@ -1,13 +1,11 @@
 /** Settings: notifications (SMTP password write-only), test e-mail, retention, the data folder (read-only). */
 import { saveSecrets, type AgentContext } from '../../agent/context.js';
 import type { SettingsView } from '../../shared/api.contract.js';
+import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../notify/mailer.js';
 import { appVersion } from '../agent-info.js';
-import { badRequest, notAvailable } from '../services.js';
+import { badRequest } from '../services.js';
 import type { HandlerGroup } from './types.js';
 
-/** Secret owner and field of the SMTP password (sealed like every other secret). */
-export const NOTIFICATIONS_SECRET_OWNER = 'notifications';
-export const SMTP_PASSWORD_FIELD = 'password';
 
 export function settingsView(ctx: AgentContext): SettingsView {
   return {
@@ -22,7 +20,7 @@ export function settingsView(ctx: AgentContext): SettingsView {
 export const settingsHandlers: HandlerGroup<'getSettings' | 'saveNotifications' | 'sendTestEmail' | 'saveGeneralSettings'> = {
   getSettings: (_input, { ctx }) => settingsView(ctx),
 
-  saveNotifications: ({ notifications, password }, { ctx }) => {
+  saveNotifications: ({ notifications: { hasPassword: _ignored, ...notifications }, password }, { ctx }) => {
     if (notifications.enabled) {
       if (!notifications.host) throw badRequest('notifications.host: the SMTP server is required when notifications are on.');
       if (!notifications.to.length) throw badRequest('notifications.to: at least one recipient is required when notifications are on.');
@@ -34,10 +32,7 @@ export const settingsHandlers: HandlerGroup<'getSettings' | 'saveNotifications' 
     return settingsView(ctx);
   },
 
-  sendTestEmail: async ({ to }, { notifier }) => {
-    if (!notifier) throw notAvailable('E-mail notifications are not available in this version of the agent yet (src/notify/).');
-    return notifier.sendTestEmail(to);
-  },
+  sendTestEmail: ({ to }, { notifier }) => notifier.sendTestEmail(to),
 
   saveGeneralSettings: (input, { ctx }) => {
     ctx.store.setSetting('general', input);

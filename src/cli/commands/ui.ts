@@ -16,7 +16,7 @@ import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port is a whole number from 1 to 65535; got "${text}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port is a whole number from 0 (any free port) to 65535; got "${text}".`);
   return port;
 }
 
@@ -79,7 +79,7 @@ export function registerUiCommands(program: Command, kit: CliKit): void {
   program
     .command('ui')
     .description('serve the admin GUI on 127.0.0.1 and print its login URL (runs until Ctrl+C)')
-    .option('--port <n>', 'port to listen on (default: a free one)', parsePort)
+    .option('--port <n>', 'port to listen on (0 or none: a free one)', parsePort)
     .option('--renderer <dir>', 'folder of the built GUI (default: dist-renderer/ of this installation)')
     .action(kit.action((cmd) => serveUi(kit, kit.globals(cmd), cmd.opts<UiOptions>(), untilStopped)));
 }
