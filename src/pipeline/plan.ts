@@ -258,7 +258,9 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
       if (i === undefined && !def.columns.some((c) => c.name === k)) throw new Error(`Format ${format.id}: ${def.name} key column ${k} is not one of its columns.`);
       return i === undefined ? [] : [i];
     });
-    if (def.key.length && !keyIndexes.length) throw new Error(`Format ${format.id}: every key column of ${def.name} (${def.key.join(', ')}) is switched off.`);
+    if (def.key.length && !keyIndexes.length) {
+      findings.push(planFinding(def.name, def.key.join('+'), 'key', `every key column (${def.key.join(', ')}) is switched off; at least one is needed to tell records apart.`));
+    }
     const references: ReferencePlan[] = [];
     for (const ref of def.references ?? []) {
       const i = headerIndex.get(ref.column);
