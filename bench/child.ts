@@ -33,6 +33,8 @@ export interface ChildResult {
   readonly maxRssBytes: number;
   readonly userCpuMs: number;
   readonly systemCpuMs: number;
+  /** Peaks of process.memoryUsage() sampled every 200 ms (MB), to see what the RSS is made of. */
+  readonly memoryPeaksMb: Readonly<Record<string, number>>;
 }
 
 export const SOURCE = 'bench-sis';
@@ -76,10 +78,17 @@ async function main(): Promise<void> {
       }
       ctx.store.replaceSiteMap(DESTINATION, siteMap);
     }
+    const peaks: Record<string, number> = {};
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage() as unknown as Record<string, number>;
+      for (const [k, v] of Object.entries(m)) peaks[k] = Math.max(peaks[k] ?? 0, Math.round(v / 1048576));
+    }, 200);
+    sampler.unref();
     const before = ctx.store.listRuns({ destination: DESTINATION }).some((r) => r.status === 'success');
     const started = performance.now();
     const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
     const runMs = Math.round(performance.now() - started);
+    clearInterval(sampler);
     const detail = ctx.store.getRunDetail(result.runId)!;
     const csv = result.files.filter((f) => f.name.endsWith('.csv'));
     const usage = process.resourceUsage();
@@ -98,6 +107,7 @@ async function main(): Promise<void> {
       maxRssBytes: usage.maxRSS * 1024,
       userCpuMs: Math.round(usage.userCPUTime / 1000),
       systemCpuMs: Math.round(usage.systemCPUTime / 1000),
+      memoryPeaksMb: peaks,
     };
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(out)}\n`);
   } finally {
