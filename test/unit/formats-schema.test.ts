@@ -69,8 +69,8 @@ describe('custom format mistakes', () => {
   it('a key, reference or row rule naming a column that does not exist', () => {
     const f = base('demographics-yn');
     f.files[0]!.key = ['SSID', 'StateId'];
-    (f.files[0] as { rowRules: unknown }).rowRules = [{ kind: 'anyOf', columns: ['SSID', 'mail'] }];
-    (f.files[0] as { references: unknown }).references = [{ column: 'email', file: 'users.csv', targetColumn: 'email' }];
+    f.files[0]!.rowRules = [{ kind: 'anyOf', columns: ['SSID', 'mail'] }];
+    f.files[0]!.references = [{ column: 'email', file: 'users.csv', targetColumn: 'email' }];
     const message = problems(f);
     expect(message).toContain('files[0].key[1]: StateId is not a column of demographics.csv');
     expect(message).toContain('files[0].rowRules[0].columns: mail is not a column of demographics.csv');
@@ -79,7 +79,7 @@ describe('custom format mistakes', () => {
 
   it('a reference to a column the target file lacks', () => {
     const f = base('clever');
-    (f.files[4] as { references: { targetColumn: string }[] }).references[2]!.targetColumn = 'student_id';
+    (f.files[4]!.references as { targetColumn: string }[])[2]!.targetColumn = 'student_id';
     expect(problems(f)).toContain('files[4].references[2].targetColumn: student_id is not a column of students.csv');
   });
 
@@ -130,7 +130,7 @@ describe('custom format mistakes', () => {
 
   it('dialect, names and required fields', () => {
     const f = base();
-    (f as { dialect: unknown }).dialect = { delimiter: ';;', lineEnding: '\r' };
+    f.dialect = { delimiter: ';;', lineEnding: '\r' };
     f.files[0]!.name = 'sub/students.csv';
     f.id = 'My Vendor';
     delete (f.files[0]!.columns[0] as { required?: boolean }).required;
