@@ -45,10 +45,15 @@ export class FingerprintDb {
   private readonly insertKeyBatch: Database.Statement;
   private readonly insertRefBatch: Database.Statement;
 
+  /** Files other files refer to: their filters keep 64-bit hashes; the others' only 32 (see key-filter.ts). */
+  private readonly referenced: ReadonlySet<string> | undefined;
+
   constructor(
     readonly path: string,
     previousPath: string | undefined,
+    options: { readonly referencedFiles?: Iterable<string> } = {},
   ) {
+    this.referenced = options.referencedFiles ? new Set(options.referencedFiles) : undefined;
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
     this.db = new Database(path);
@@ -88,7 +93,7 @@ export class FingerprintDb {
   /** False when the key was already present in this file (a duplicate). */
   addKey(file: string, key: string, rowHash: Buffer): boolean {
     let filter = this.filters.get(file);
-    if (!filter && !this.released.has(file)) this.filters.set(file, (filter = new KeyFilter()));
+    if (!filter && !this.released.has(file)) this.filters.set(file, (filter = new KeyFilter({ narrow: this.referenced ? !this.referenced.has(file) : false })));
     if (filter?.add(key)) {
       // Never seen: new for certain; written with the next batch.
       this.keyBuffer.push(file, key, rowHash);
@@ -102,7 +107,10 @@ export class FingerprintDb {
 
   hasKeyIn(file: string, key: string): boolean {
     const filter = this.filters.get(file);
-    if (filter) return filter.has(key);
+    if (filter) {
+      const hit = filter.has(key);
+      if (!hit || !filter.narrow) return hit;
+    }
     this.flushKeys();
     return this.hasKey.get(file, key) !== undefined;
   }

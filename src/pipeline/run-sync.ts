@@ -189,7 +189,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     // ---- source → map → validate → write (streamed) -------------------------------------
     const driver = getSourceDriver(source.type);
     const previousPath = fingerprintPath(ctx.layout.fingerprintsDir, destination.name);
-    fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath);
+    fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath, { referencedFiles: plan.files.flatMap((f) => f.references.map((r) => r.targetFile)) });
     const fp = fingerprints;
     const written: WrittenFile[] = [];
     const session: SourceSession = await timed('connect', async () => {

@@ -76,6 +76,22 @@ describe('FingerprintDb', () => {
     fp.close();
   });
 
+  it('keeps only 32-bit hashes for files nothing refers to, and stays exact', () => {
+    const dir = tempDir();
+    const fp = new FingerprintDb(join(dir, 'a.db'), undefined, { referencedFiles: ['users.csv'] });
+    for (let i = 0; i < 20_000; i++) expect(fp.addKey('enrollments.csv', `e${i}`, hashRow([`e${i}`]))).toBe(true);
+    expect(fp.addKey('enrollments.csv', 'e19999', hashRow(['x']))).toBe(false);
+    expect(fp.hasKeyIn('enrollments.csv', 'e5')).toBe(true);
+    expect(fp.hasKeyIn('enrollments.csv', 'e20000')).toBe(false);
+    expect(fp.diff(['enrollments.csv'])[0]).toMatchObject({ current: 20_000 });
+    fp.close();
+    const narrow = new KeyFilter({ narrow: true });
+    for (let i = 0; i < 10_000; i++) expect(narrow.add(`n${i}`)).toBe(true);
+    expect(narrow.narrow).toBe(true);
+    expect(narrow.has('n9999')).toBe(true);
+    expect(narrow.add('n1')).toBe(false);
+  });
+
   it('keeps deferred references across batches and reports the unresolved ones in order', () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
