@@ -15,11 +15,14 @@ import { formatRunDetail, formatRunResult, formatRunTable } from './format-outpu
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerUiCommands } from './commands/ui.js';
 import { registerNotifyCommands } from './commands/notify.js';
+import { registerAgentCommands } from './commands/agent.js';
+import { registerAuditCommands } from './commands/audit.js';
+import { registerServiceCommands } from './commands/service.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands];
 
 export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
   const program = new Command('rostersync')

@@ -12,6 +12,7 @@
  * Staleness: after each slot, a destination with staleAfterDays and no upload for that long gets
  * a warning on the run record and a (daily, rate-limited) notification.
  */
+import { z } from 'zod';
 import type { AgentContext } from '../agent/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunTrigger } from '../shared/run.js';
@@ -23,8 +24,11 @@ import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRun
 
 export const LAST_SLOT_KEY = 'schedule.lastSlot';
 export const SINCE_KEY = 'schedule.since';
+/** Store setting: schedules paused by an administrator (survives restarts). */
+export const PAUSED_SETTING = 'schedulesPaused';
+const pausedSchema = z.object({ paused: z.boolean().default(false), since: z.string().optional() });
 
-export type SkipReason = 'blackout' | 'cadence' | 'busy' | 'overlap' | 'missed';
+export type SkipReason = 'blackout' | 'cadence' | 'busy' | 'overlap' | 'missed' | 'paused';
 
 export type SlotOutcome =
   | { readonly kind: 'ran'; readonly destination: string; readonly trigger: RunTrigger; readonly slot: Date | null; readonly result: RunResult }
@@ -109,6 +113,32 @@ export class Scheduler {
     for (const e of this.entries.values()) e.timer?.cancel();
     this.abort.abort(new Error('agent shutting down'));
     await this.idle();
+  }
+
+  /** The next slot of a scheduled destination (null when not scheduled or the schedule is invalid). */
+  nextRun(destination: string): Date | null {
+    return this.entries.get(destination)?.next ?? null;
+  }
+
+  isPaused(): boolean {
+    return this.ctx.store.getSetting(PAUSED_SETTING, pausedSchema).paused;
+  }
+
+  /** Scheduled slots are recorded as skipped until resume() (arrival and manual runs are not affected). Kept across restarts. */
+  pause(): void {
+    if (this.isPaused()) return;
+    this.ctx.store.setSetting(PAUSED_SETTING, { paused: true, since: this.clock.now().toISOString() });
+    this.log('warn', 'Schedules paused by an administrator.');
+  }
+
+  resume(): void {
+    if (!this.isPaused()) return;
+    this.ctx.store.setSetting(PAUSED_SETTING, { paused: false });
+    // slots that passed while paused were recorded as skipped, not owed: nothing to catch up
+    const now = this.clock.now().toISOString();
+    for (const name of this.entries.keys()) this.ctx.store.setDestinationState(name, LAST_SLOT_KEY, now);
+    for (const [name, entry] of this.entries) if (!entry.problems.length) this.arm(name, entry);
+    this.log('info', 'Schedules resumed.');
   }
 
   status(): ScheduleStatus[] {
@@ -219,6 +249,12 @@ export class Scheduler {
     // Arm the next slot before running, so a slot that comes while this run is still going is recorded as skipped.
     this.arm(name, entry);
     const tz = config.schedule.timezone;
+    if (this.isPaused()) {
+      const paused = this.ctx.store.getSetting(PAUSED_SETTING, pausedSchema).since;
+      const message = `Skipped: the scheduled run of ${localDateTime(latest, tz)}${count > 1 ? ` (and ${count - 1} earlier slot(s))` : ''}: schedules are paused${paused ? ` since ${paused}` : ''}.`;
+      this.outcome({ kind: 'skipped', destination: name, trigger: 'schedule', slot: latest, runId: this.recordSkipped(name, 'schedule', message), reason: 'paused', message });
+      return;
+    }
     const late = now.getTime() - latest.getTime() > this.lateAfterMs;
     if (!late && count === 1) {
       await this.attempt(config, 'schedule', latest);

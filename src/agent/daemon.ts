@@ -1,0 +1,222 @@
+/**
+ * `rostersync agent`: the long-running daemon the service manager runs (systemd, WinSW) or the
+ * tray app starts when no service is running. It owns, for one data folder:
+ *   - the scheduler (src/scheduler/), reloaded when the configuration changes;
+ *   - export-folder watchers for destinations that run on arrival;
+ *   - the local HTTP API for GUI clients (src/api/);
+ *   - start-up repair: runs left `running` by a dead process are marked failed (interrupted),
+ *     stale destination locks are released;
+ *   - daily history pruning (settings.historyRetentionDays; the audit ledger is kept).
+ * stop() (SIGINT/SIGTERM in the CLI) aborts runs in progress — they are recorded failed with
+ * "Stopped: agent shutting down" — waits for them, closes the API and releases every lock.
+ */
+import { closeAgent, openAgent, type AgentContext } from './context.js';
+import { pruneHistory } from './history-report.js';
+import { Scheduler, type SlotOutcome } from '../scheduler/scheduler.js';
+import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
+import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
+import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher } from '../sources/export-folder.js';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import { defaultStaticDir } from '../api/agent-info.js';
+
+/** The run_locks row that keeps a second agent off the same data folder (not a valid destination name). */
+export const AGENT_LOCK_NAME = '#agent';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface DaemonOptions {
+  readonly home?: string;
+  readonly clock?: Clock;
+  /** Serve the local API (default true). */
+  readonly api?: boolean;
+  /** API port; 0 (default) picks a free one, advertised in <home>/api.json. */
+  readonly apiPort?: number;
+  /** Built renderer served with the API (default dist-renderer/). */
+  readonly staticDir?: string;
+  /** How often to look for configuration changes (default 5 s). */
+  readonly reloadPollMs?: number;
+  /** How long stop() waits for runs in progress to wind down (default 60 s). */
+  readonly stopTimeoutMs?: number;
+  readonly log?: (level: LogLevel, message: string) => void;
+  readonly onOutcome?: (outcome: SlotOutcome) => void;
+}
+
+export interface AgentDaemon {
+  readonly ctx: AgentContext;
+  readonly scheduler: Scheduler;
+  readonly api: ApiServer | undefined;
+  /** Destinations with an export-folder watcher. */
+  watching(): string[];
+  /** Re-reads the configuration now (the daemon also polls for changes). */
+  reload(): Promise<void>;
+  /** Graceful stop; safe to call twice. */
+  stop(reason?: string): Promise<void>;
+}
+
+export function consoleLog(level: LogLevel, message: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`);
+}
+
+const DAY_MS = 86_400_000;
+
+export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDaemon> {
+  const log = options.log ?? consoleLog;
+  const clock = options.clock ?? new SystemClock();
+  const ctx = openAgent(options.home);
+  let agentLock: DestinationLock;
+  try {
+    agentLock = acquireDestinationLock(ctx.store, AGENT_LOCK_NAME, { purpose: 'agent' });
+  } catch (err) {
+    closeAgent(ctx);
+    if (err instanceof DestinationBusyError) {
+      throw new Error(`Another RosterSync agent is already running for ${ctx.layout.home} (pid ${err.holder.pid}${err.holder.host ? ` on ${err.holder.host}` : ''} since ${err.holder.acquiredAt}).`, { cause: err });
+    }
+    throw err;
+  }
+  log('info', `RosterSync agent starting (pid ${process.pid}, data folder ${ctx.layout.home}).`);
+
+  for (const id of ctx.store.failInterruptedRuns()) log('warn', `Run ${id} was interrupted (its process stopped before it finished); recorded as failed.`);
+  for (const { holder, why } of releaseStaleLocks(ctx.store)) log('warn', `Released the stale lock of ${holder.destination} (pid ${holder.pid}): ${why}.`);
+
+  const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome });
+  scheduler.start();
+
+  // ---- export-folder watchers ----------------------------------------------------------
+  const watchers = new Map<string, { key: string; watcher: ExportFolderWatcher }>();
+  const syncWatchers = async (): Promise<void> => {
+    const wanted = new Map<string, { key: string; start: () => ExportFolderWatcher }>();
+    for (const d of ctx.store.listDestinations()) {
+      if (!d.enabled || !d.schedule.onArrival) continue;
+      const source = ctx.store.getSource(d.source);
+      if (!source || source.type !== 'folder') {
+        log('warn', `${d.name}: "run on arrival" needs an export-folder source; ${d.source} is ${source ? source.type : 'missing'}.`);
+        continue;
+      }
+      const parsed = folderSettingsSchema.safeParse(source.settings);
+      if (!parsed.success) {
+        log('error', `${d.name}: cannot watch the export folder of ${source.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        continue;
+      }
+      const files = Object.values(source.entities)
+        .map((e) => e?.file)
+        .filter((f): f is string => Boolean(f));
+      const key = JSON.stringify([parsed.data, files]);
+      wanted.set(d.name, {
+        key,
+        start: () =>
+          watchExportFolder(
+            parsed.data,
+            files,
+            async (set) => {
+              log('info', `${d.name}: a new complete export set arrived in ${set.folder} (${set.files.length} file(s)).`);
+              await scheduler.runNow(d.name, 'arrival');
+            },
+            { ignoreExisting: true, onError: (err) => log('error', `${d.name}: export-folder watcher: ${(err as Error).message ?? String(err)}`) },
+          ),
+      });
+    }
+    for (const [name, w] of watchers) {
+      if (wanted.get(name)?.key === w.key) continue;
+      await w.watcher.close();
+      watchers.delete(name);
+    }
+    for (const [name, w] of wanted) {
+      if (watchers.has(name)) continue;
+      const watcher = w.start();
+      watchers.set(name, { key: w.key, watcher });
+      await watcher.ready;
+      log('info', `${name}: watching its export folder for new sets.`);
+    }
+  };
+  await syncWatchers();
+
+  // ---- local API -------------------------------------------------------------------------
+  let api: ApiServer | undefined;
+  if (options.api ?? true) {
+    api = await startApiServer(ctx, {
+      port: options.apiPort ?? 0,
+      host: '127.0.0.1',
+      staticDir: options.staticDir ?? defaultStaticDir(),
+      scheduler,
+      onError: (err) => log('error', `api: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    });
+    log('info', `Local API on ${api.url} (key in ${ctx.layout.home}/api.key).`);
+  }
+
+  // ---- configuration changes ---------------------------------------------------------------
+  const signature = (): string =>
+    JSON.stringify(
+      ctx.store.db
+        .prepare(`SELECT 'd' AS kind, name, updated_at FROM destinations UNION ALL SELECT 's', name, updated_at FROM sources ORDER BY 1, 2`)
+        .all(),
+    );
+  let lastSignature = signature();
+  const reload = async (): Promise<void> => {
+    lastSignature = signature();
+    scheduler.reload();
+    await syncWatchers();
+  };
+  let reloading: Promise<void> | undefined;
+  const poll = setInterval(() => {
+    if (reloading) return;
+    try {
+      if (signature() === lastSignature) return;
+    } catch {
+      return;
+    }
+    log('info', 'Configuration changed: reloading schedules and watchers.');
+    reloading = reload()
+      .catch((err: unknown) => log('error', `Reload failed: ${(err as Error).message}`))
+      .finally(() => (reloading = undefined));
+  }, options.reloadPollMs ?? 5000);
+  poll.unref();
+
+  // ---- daily maintenance -------------------------------------------------------------------
+  let maintenanceTimer: Timer | undefined;
+  const maintain = (): void => {
+    try {
+      const days = ctx.store.getGeneralSettings().historyRetentionDays;
+      const pruned = pruneHistory(ctx, days, clock.now());
+      if (pruned.runs || pruned.folders) log('info', `History: deleted ${pruned.runs} run record(s) older than ${days} days (the audit ledger is kept).`);
+    } catch (err) {
+      log('error', `History pruning failed: ${(err as Error).message}`);
+    }
+    maintenanceTimer = clock.setTimer(new Date(clock.now().getTime() + DAY_MS), maintain);
+  };
+  maintain();
+
+  log('info', `RosterSync agent running: ${scheduler.status().length} scheduled destination(s), ${watchers.size} watched export folder(s).`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'agent shutting down'): Promise<void> =>
+    (stopping ??= (async () => {
+      log('info', `Stopping (${reason}).`);
+      clearInterval(poll);
+      maintenanceTimer?.cancel();
+      await reloading;
+      for (const w of watchers.values()) await w.watcher.close().catch(() => undefined);
+      watchers.clear();
+      const timeoutMs = options.stopTimeoutMs ?? 60_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const closing = Promise.all([scheduler.stop(), api?.close()]).then(() => 'done' as const);
+      if ((await Promise.race([closing, timedOut])) === 'timeout') {
+        log('warn', `Runs still in progress after ${Math.round(timeoutMs / 1000)} s; stopping anyway (they will be recorded as interrupted at the next start).`);
+      }
+      clearTimeout(timer);
+      agentLock.release();
+      closeAgent(ctx);
+      log('info', 'RosterSync agent stopped.');
+    })());
+
+  return {
+    ctx,
+    scheduler,
+    api,
+    watching: () => [...watchers.keys()],
+    reload,
+    stop,
+  };
+}

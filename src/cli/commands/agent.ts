@@ -1,0 +1,101 @@
+/**
+ *   rostersync agent [--port N] [--no-api]   the long-running daemon (what the service runs)
+ *   rostersync schedules                     each destination's schedule and next run
+ */
+import type { Command } from 'commander';
+import { startDaemon, consoleLog } from '../../agent/daemon.js';
+import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, scheduleProblems } from '../../scheduler/schedule.js';
+import { LAST_SLOT_KEY } from '../../scheduler/scheduler.js';
+import { listLocks } from '../../scheduler/lock.js';
+import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+
+/** Resolves with the first SIGINT/SIGTERM (Ctrl+C, `systemctl stop`, WinSW's stop). */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}
+
+export function registerAgentCommands(program: Command, kit: CliKit): void {
+  const { action, globals, print } = kit;
+
+  program
+    .command('agent')
+    .description('run the agent: schedules, export-folder watchers and the local API for the GUI, until stopped (this is what the service runs)')
+    .option('--port <n>', 'port of the local API on 127.0.0.1 (default: any free port, advertised in <home>/api.json)')
+    .option('--no-api', 'do not serve the local API')
+    .option('--renderer <dir>', 'built GUI to serve (default: dist-renderer)')
+    .option('--stop-timeout <seconds>', 'how long a stop waits for runs in progress', (v) => Number(v), 60)
+    .action(
+      action(async (cmd) => {
+        const o = cmd.opts<{ port?: string; api: boolean; renderer?: string; stopTimeout: number }>();
+        const port = o.port === undefined ? undefined : Number(o.port);
+        if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port is a whole number from 0 to 65535; got "${o.port}".`);
+        if (!Number.isFinite(o.stopTimeout) || o.stopTimeout < 0) throw new UsageError(`--stop-timeout takes seconds; got "${String(o.stopTimeout)}".`);
+        const stopped = untilSignal();
+        const daemon = await startDaemon({ home: globals(cmd).home, api: o.api, apiPort: port, staticDir: o.renderer, stopTimeoutMs: o.stopTimeout * 1000, log: consoleLog });
+        const signal = await stopped;
+        await daemon.stop(`${signal} received`);
+        return 0;
+      }),
+    );
+
+  program
+    .command('schedules')
+    .description('each destination: its schedule, the next run, blackouts and whether it is running now')
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), (ctx) => {
+          const now = new Date();
+          const locks = new Map(listLocks(ctx.store).map((l) => [l.destination, l]));
+          const rows = ctx.store.listDestinations().map((d) => {
+            const s = d.schedule;
+            const problems = scheduleProblems(s);
+            const next = d.enabled && s.enabled && !problems.length ? nextRunAfter(s, now) : null;
+            const blackout = next ? blackoutFor(s, next) : undefined;
+            const lock = locks.get(d.name);
+            return {
+              destination: d.name,
+              enabled: d.enabled && s.enabled,
+              schedule: describeSchedule(s),
+              next: next?.toISOString() ?? null,
+              nextLocal: next ? localDateTime(next, s.timezone) : null,
+              nextInBlackout: blackout ? describeBlackout(blackout) : null,
+              lastSlot: ctx.store.getDestinationState(d.name, LAST_SLOT_KEY) ?? null,
+              catchUp: s.catchUp,
+              minIntervalMinutes: s.minIntervalMinutes,
+              staleAfterDays: s.staleAfterDays,
+              onArrival: s.onArrival,
+              runningNow: lock ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+              problems,
+            };
+          });
+          print(globals(cmd), rows, () =>
+            rows.length
+              ? rows
+                  .map((r) =>
+                    [
+                      `${r.destination}: ${r.enabled ? r.schedule : 'not scheduled'}${r.onArrival ? ', and when a new export set arrives' : ''}`,
+                      r.nextLocal ? `  next: ${r.nextLocal}${r.nextInBlackout ? ` (skipped: blackout ${r.nextInBlackout})` : ''}` : '',
+                      r.runningNow ? `  running now: pid ${r.runningNow.pid} since ${r.runningNow.since}` : '',
+                      ...r.problems.map((p) => `  problem: ${p}`),
+                    ]
+                      .filter(Boolean)
+                      .join('\n'),
+                  )
+                  .join('\n')
+              : 'No destinations are configured.',
+          );
+          return 0;
+        }),
+      ),
+    );
+}

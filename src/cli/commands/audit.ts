@@ -1,0 +1,103 @@
+/**
+ * Records an auditor asks for:
+ *   rostersync audit [--since DATE] [--destination NAME] [--json]   every delivery from the audit ledger
+ *   rostersync history export RUN_ID [--format json|csv] [FILE]      one run's full report
+ *   rostersync history prune --older-than DAYS                       delete old run records (not the ledger)
+ */
+import type { Command } from 'commander';
+import { writeTextAtomic } from '../../agent/config-file.js';
+import { auditDeliveries, buildRunReport, formatRunReport, pruneHistory, REPORT_FORMATS, type AuditDelivery, type ReportFormat } from '../../agent/history-report.js';
+import { parseRunId, UsageError, withAgent, type CliKit } from '../cli-kit.js';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
+
+function parseSince(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (!DATE_RE.test(text) || Number.isNaN(new Date(text).getTime())) throw new UsageError(`--since takes a date (YYYY-MM-DD); got "${text}".`);
+  return text;
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+export function formatAudit(deliveries: readonly AuditDelivery[]): string {
+  if (!deliveries.length) return 'No deliveries recorded.';
+  const lines: string[] = [];
+  for (const d of deliveries) {
+    lines.push(`${d.deliveredAt.replace('T', ' ').slice(0, 19)}  ${d.destination} (${d.destinationType})  run ${d.runId}  ${d.records} records`);
+    lines.push(
+      table([
+        ['  file', 'records', 'delivered to', 'personal-data columns'],
+        ...d.files.map((f) => [`  ${f.name}`, String(f.records), f.remotePath ?? '—', f.personalColumns.join(', ') || '—']),
+      ]),
+    );
+    lines.push('');
+  }
+  lines.push(`${deliveries.length} deliver${deliveries.length === 1 ? 'y' : 'ies'}.`);
+  return lines.join('\n');
+}
+
+export function registerAuditCommands(program: Command, kit: CliKit): void {
+  const { action, globals, print, io } = kit;
+
+  program
+    .command('audit')
+    .description('every delivery: destination, when, files, record counts and the personal-data columns sent (names, not values)')
+    .option('--since <date>', 'only deliveries on or after this date (YYYY-MM-DD)')
+    .option('--destination <name>', 'only this destination')
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), (ctx) => {
+          const o = cmd.opts<{ since?: string; destination?: string }>();
+          const deliveries = auditDeliveries(ctx.store.listAudit({ since: parseSince(o.since), destination: o.destination }));
+          print(globals(cmd), deliveries, () => formatAudit(deliveries));
+          return 0;
+        }),
+      ),
+    );
+
+  // `history` itself (list, show) is defined in main.ts; these add the report and retention.
+  const history = program.commands.find((c) => c.name() === 'history') ?? program.command('history').description('past runs');
+  history
+    .command('export')
+    .description('write one run\'s full report (files, counts, diff, all findings, events, deliveries) as JSON or CSV; to standard output without a file')
+    .argument('<runId>')
+    .argument('[file]')
+    .option('--format <format>', `json or csv (default: from the file name, else json)`)
+    .action(
+      action((cmd, id: string, file?: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          const o = cmd.opts<{ format?: string }>();
+          const format = (o.format ?? (file && /\.csv$/i.test(file) ? 'csv' : 'json')).toLowerCase();
+          if (!REPORT_FORMATS.includes(format as ReportFormat)) throw new UsageError(`--format must be ${REPORT_FORMATS.join(' or ')}; got "${o.format}".`);
+          const report = buildRunReport(ctx, parseRunId(id));
+          if (!report) throw new UsageError(`No run ${id}.`);
+          const text = formatRunReport(report, format as ReportFormat);
+          if (!file) {
+            io.out(text);
+            return 0;
+          }
+          writeTextAtomic(file, text);
+          io.err(`Report of run ${report.id} (${format.toUpperCase()}, ${report.findings.length} finding(s), ${report.events.length} event(s)) written to ${file}.`);
+          return 0;
+        }),
+      ),
+    );
+  history
+    .command('prune')
+    .description('delete run records older than N days (held runs are kept; the audit ledger is never pruned)')
+    .requiredOption('--older-than <days>', 'age in days', (v) => Number(v))
+    .action(
+      action((cmd) =>
+        withAgent(globals(cmd), (ctx) => {
+          const { olderThan } = cmd.opts<{ olderThan: number }>();
+          if (!Number.isInteger(olderThan) || olderThan < 1) throw new UsageError(`--older-than takes a whole number of days (1 or more); got "${String(olderThan)}".`);
+          const result = pruneHistory(ctx, olderThan);
+          print(globals(cmd), result, () => `Deleted ${result.runs} run record(s) started before ${result.cutoff} and ${result.folders} leftover run folder(s). The audit ledger is kept.`);
+          return 0;
+        }),
+      ),
+    );
+}
