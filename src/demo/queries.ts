@@ -6,21 +6,30 @@
  *
  * SQLite (≥ 3.44, for ORDER BY inside group_concat) and PostgreSQL differ only in the aggregate
  * and in collation: PostgreSQL sorts text with `COLLATE "C"` so both engines order identically
- * (byte order). Small entities are ordered by their key; students, guardians, enrollments and
- * roster are not sorted by the query (a sort would delay the first row at district scale) and come
- * out in table order on SQLite.
+ * (byte order). MySQL/MariaDB also differs in string concatenation (`||` is OR there: CONCAT),
+ * casts (`AS CHAR`), quoted names (backticks) and the aggregate (`GROUP_CONCAT(… ORDER BY …
+ * SEPARATOR ';')`), and sorts text as `CAST(… AS BINARY)` — byte order whatever the column's
+ * collation (the usual `utf8mb4_general_ci` would sort `a` with `A`). Small entities are ordered by
+ * their key; students, guardians, enrollments and roster are not sorted by the query (a sort would
+ * delay the first row at district scale) and come out in table order on SQLite.
  */
 import type { Entity } from '../shared/format.js';
 import { MULTI_SEPARATOR } from '../shared/entities.js';
 import { assertNever } from '../shared/transform.js';
 
-export type DemoQueryDialect = 'sqlite' | 'postgres';
+export type DemoQueryDialect = 'sqlite' | 'postgres' | 'mysql';
 
 interface Sql {
   /** `agg(expr, order…)`: a `;`-joined aggregate ordered by the given keys. */
   agg(expr: string, ...order: string[]): string;
   /** A text expression in ORDER BY. */
   text(expr: string): string;
+  /** String concatenation (NULL if any part is NULL). */
+  concat(...parts: string[]): string;
+  /** An integer expression as text. */
+  str(expr: string): string;
+  /** A quoted name (for aliases that are reserved words). */
+  name(identifier: string): string;
 }
 
 const SEP = `'${MULTI_SEPARATOR}'`;
@@ -29,15 +38,28 @@ const DIALECTS: Readonly<Record<DemoQueryDialect, Sql>> = {
   sqlite: {
     agg: (expr, ...order) => `group_concat(${expr}, ${SEP} ORDER BY ${order.join(', ')})`,
     text: (expr) => expr,
+    concat: (...parts) => parts.join(' || '),
+    str: (expr) => `CAST(${expr} AS TEXT)`,
+    name: (identifier) => `"${identifier}"`,
   },
   postgres: {
     agg: (expr, ...order) => `string_agg(${expr}, ${SEP} ORDER BY ${order.join(', ')})`,
     text: (expr) => `${expr} COLLATE "C"`,
+    concat: (...parts) => parts.join(' || '),
+    str: (expr) => `CAST(${expr} AS TEXT)`,
+    name: (identifier) => `"${identifier}"`,
+  },
+  mysql: {
+    agg: (expr, ...order) => `GROUP_CONCAT(${expr} ORDER BY ${order.join(', ')} SEPARATOR ${SEP})`,
+    text: (expr) => `CAST(${expr} AS BINARY)`,
+    concat: (...parts) => `CONCAT(${parts.join(', ')})`,
+    str: (expr) => `CAST(${expr} AS CHAR)`,
+    name: (identifier) => `\`${identifier}\``,
   },
 };
 
 function build(dialect: DemoQueryDialect): Readonly<Record<Entity, string>> {
-  const { agg, text } = DIALECTS[dialect];
+  const { agg, text, concat, str, name } = DIALECTS[dialect];
   return {
     schools: `SELECT s.sch_code AS school_code, s.sch_name AS name, s.state_sch_id AS state_id, s.phone AS phone,
   s.address1 AS address, s.city AS city, s.state AS state, s.zip AS zip, s.low_grade AS low_grade, s.high_grade AS high_grade,
@@ -58,11 +80,11 @@ ORDER BY ${text('t.term_id')}`,
 FROM courses c
 ORDER BY ${text('c.course_id')}`,
 
-    classes: `SELECT s.section_id AS class_id, c.course_name || ' - ' || s.section_number AS title, s.course_id AS course_id,
-  c.course_number || '.' || s.section_number AS class_code,
+    classes: `SELECT s.section_id AS class_id, ${concat('c.course_name', "' - '", 's.section_number')} AS title, s.course_id AS course_id,
+  ${concat('c.course_number', "'.'", 's.section_number')} AS class_code,
   CASE WHEN s.is_homeroom IN ('Y', 'y', '1') THEN 'homeroom' ELSE 'scheduled' END AS class_type,
   s.sch_code AS school_code, st.term_ids AS term_ids, c.grade_level AS grades, c.department AS subjects,
-  CAST(s.period AS TEXT) AS periods, s.room AS room, lt.staff_id AS teacher_id
+  ${str('s.period')} AS periods, s.room AS room, lt.staff_id AS teacher_id
 FROM sections s
 JOIN courses c ON c.course_id = s.course_id
 LEFT JOIN (SELECT section_id, ${agg('term_id', text('term_id'))} AS term_ids FROM section_terms GROUP BY section_id) st
@@ -101,19 +123,19 @@ LEFT JOIN (SELECT contact_id, ${agg('sch_code', text('sch_code'))} AS school_cod
     FROM student_contacts x JOIN students y ON y.stu_id = x.stu_id) d
   GROUP BY contact_id) sc ON sc.contact_id = c.contact_id`,
 
-    enrollments: `SELECT 'SE' || CAST(e.enr_id AS TEXT) AS enrollment_id, e.section_id AS class_id, e.stu_id AS user_id,
-  'student' AS role, s.sch_code AS school_code, 'false' AS "primary", e.entry_date AS begin_date, e.exit_date AS end_date
+    enrollments: `SELECT ${concat("'SE'", str('e.enr_id'))} AS enrollment_id, e.section_id AS class_id, e.stu_id AS user_id,
+  'student' AS role, s.sch_code AS school_code, 'false' AS ${name('primary')}, e.entry_date AS begin_date, e.exit_date AS end_date
 FROM section_enrollments e
 JOIN sections s ON s.section_id = e.section_id
 UNION ALL
-SELECT 'TE' || CAST(t.st_id AS TEXT), t.section_id, t.staff_id, 'teacher', s.sch_code,
+SELECT ${concat("'TE'", str('t.st_id'))}, t.section_id, t.staff_id, 'teacher', s.sch_code,
   CASE WHEN t.role = 'Lead' THEN 'true' ELSE 'false' END, t.start_date, t.end_date
 FROM section_teachers t
 JOIN sections s ON s.section_id = t.section_id`,
 
     roster: `SELECT s.sch_code AS school_code, sc.sch_name AS school_name, tf.staff_id AS teacher_id, tf.email AS teacher_email,
   tf.first_name AS teacher_first_name, tf.last_name AS teacher_last_name, s.section_id AS class_id,
-  c.course_name || ' - ' || s.section_number AS class_name, s.course_id AS course_id, st.stu_id AS student_id,
+  ${concat('c.course_name', "' - '", 's.section_number')} AS class_name, s.course_id AS course_id, st.stu_id AS student_id,
   st.first_name AS student_first_name, st.last_name AS student_last_name, st.email AS student_email,
   st.grade_level AS student_grade
 FROM section_enrollments e
@@ -132,12 +154,17 @@ export const DEMO_QUERIES: Readonly<Record<Entity, string>> = build('sqlite');
 /** The same queries for the demo schema loaded into PostgreSQL (benchmark). */
 export const DEMO_QUERIES_POSTGRES: Readonly<Record<Entity, string>> = build('postgres');
 
+/** The same queries for the demo schema loaded into MySQL/MariaDB (mysql-loader.ts). */
+export const DEMO_QUERIES_MYSQL: Readonly<Record<Entity, string>> = build('mysql');
+
 export function demoQueries(dialect: DemoQueryDialect): Readonly<Record<Entity, string>> {
   switch (dialect) {
     case 'sqlite':
       return DEMO_QUERIES;
     case 'postgres':
       return DEMO_QUERIES_POSTGRES;
+    case 'mysql':
+      return DEMO_QUERIES_MYSQL;
     default:
       return assertNever(dialect, 'query dialect');
   }
