@@ -32,9 +32,12 @@ export interface ServiceSpec {
 
 // ---- systemd -----------------------------------------------------------------------------
 
-/** A systemd command-line word: quoted when it contains spaces or quotes; `%` and `$` escaped (specifiers, variables). */
-export function systemdQuote(word: string): string {
-  const escaped = word.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+/**
+ * A systemd command-line word: quoted when it contains spaces or quotes; `%` escaped (specifiers)
+ * and, in ExecStart= (`command`), `$` too (variable expansion happens there only).
+ */
+export function systemdQuote(word: string, command = true): string {
+  const escaped = command ? word.replace(/%/g, '%%').replace(/\$/g, '$$$$') : word.replace(/%/g, '%%');
   return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : escaped;
 }
 
@@ -59,10 +62,11 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     '[Service]',
     'Type=simple',
     `User=${spec.account}`,
-    `ExecStart=${[spec.nodePath, spec.scriptPath, 'agent', '--home', home].map(systemdQuote).join(' ')}`,
-    `WorkingDirectory=${systemdQuote(home)}`,
+    `ExecStart=${[spec.nodePath, spec.scriptPath, 'agent', '--home', home].map((w) => systemdQuote(w)).join(' ')}`,
+    // WorkingDirectory takes the rest of the line as the path (no quotes); Environment quotes the whole assignment.
+    `WorkingDirectory=${home.replace(/%/g, '%%')}`,
     'Environment=NODE_ENV=production',
-    `Environment=ROSTERSYNC_HOME=${systemdQuote(home)}`,
+    `Environment=${systemdQuote(`ROSTERSYNC_HOME=${home}`, false)}`,
     'Restart=on-failure',
     'RestartSec=30s',
     // A stop aborts the run in progress (recorded failed) and waits for it: give it time, then SIGKILL what is left.
