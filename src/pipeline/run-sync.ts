@@ -120,6 +120,12 @@ export async function runSync(ctx: AgentContext, destinationName: string, option
   } finally {
     lock.release();
   }
+  if (options.signal?.aborted && result.status === 'failed' && !result.message.startsWith('Stopped')) {
+    // Cancelled mid-read or mid-upload: say so first, whatever the stage reported.
+    const reason = options.signal.reason instanceof Error && options.signal.reason.name !== 'AbortError' ? options.signal.reason.message : 'cancelled';
+    result = { ...result, message: `Stopped: ${reason}. ${result.message}` };
+    ctx.store.updateRun(result.runId, { message: result.message });
+  }
   await notifyRunFinished(ctx, result.runId, { dryRun: options.dryRun, now: options.now?.() });
   return result;
 }
