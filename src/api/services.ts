@@ -16,6 +16,8 @@ export interface SchedulerPort {
   isPaused(): boolean;
   pause(): void | Promise<void>;
   resume(): void | Promise<void>;
+  /** Re-read the destinations after the API changed them (Scheduler.reload). */
+  reload?(): void;
 }
 
 /** Notifications as the API sees it (src/notify/). */

@@ -46,20 +46,22 @@ export const destinationHandlers: HandlerGroup<
     return destinationView(ctx, config);
   },
 
-  saveDestination: ({ config, secrets }, { ctx }) => {
+  saveDestination: ({ config, secrets }, { ctx, scheduler }) => {
     checkDestinationDraft(ctx, config);
     const driver = getDestinationDriver(config.type);
     ctx.store.db.transaction(() => {
       ctx.store.saveDestination(config);
       storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, secrets);
     })();
+    scheduler?.reload?.();
     return destinationView(ctx, ctx.store.getDestination(config.name)!);
   },
 
-  deleteDestination: ({ name }, { ctx, runs }) => {
+  deleteDestination: ({ name }, { ctx, runs, scheduler }) => {
     if (!ctx.store.getDestination(name)) throw notFound(`No destination named "${name}".`);
     if (runs.busyDestinations().includes(name)) throw new ApiError('conflict', `${name} is running; delete it when the run has finished.`);
     ctx.store.deleteDestination(name);
+    scheduler?.reload?.();
     return { ok: true };
   },
 

@@ -30,7 +30,7 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
     return sourceView(ctx, config);
   },
 
-  saveSource: ({ config, secrets, previousName }, { ctx }) => {
+  saveSource: ({ config, secrets, previousName }, { ctx, scheduler }) => {
     const { store } = ctx;
     const driver = getSourceDriver(config.type);
     checkSettings(driver.settingsSchema, config.settings);
@@ -48,6 +48,7 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
       }
       storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, secrets);
     })();
+    if (renaming) scheduler?.reload?.();
     return sourceView(ctx, store.getSource(config.name)!);
   },
 

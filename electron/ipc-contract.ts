@@ -1,0 +1,62 @@
+/**
+ * The one IPC channel between the preload bridge and the main process, and the call names the
+ * preload exposes. Kept free of zod (the sandboxed preload bundle stays tiny); a unit test checks
+ * that BRIDGE_CALL_NAMES equals the contract's API_CALL_NAMES, so a new call cannot be forgotten.
+ */
+export const API_CHANNEL = 'rostersync:api';
+
+/** Must equal API_CALL_NAMES of src/shared/api.contract.ts (sorted). */
+export const BRIDGE_CALL_NAMES = [
+  'approveRun',
+  'deleteDestination',
+  'deleteSource',
+  'discardRun',
+  'discoverSource',
+  'exportSiteMap',
+  'getDashboard',
+  'getDestination',
+  'getFormat',
+  'getRun',
+  'getSettings',
+  'getSiteMap',
+  'getSource',
+  'getStatus',
+  'importSiteMap',
+  'listConnectionTypes',
+  'listDestinations',
+  'listFormats',
+  'listRuns',
+  'listSources',
+  'pauseSchedules',
+  'previewMapping',
+  'probeHostKey',
+  'resumeSchedules',
+  'runReport',
+  'sampleSource',
+  'saveDestination',
+  'saveGeneralSettings',
+  'saveNotifications',
+  'saveSiteMap',
+  'saveSource',
+  'sendTestEmail',
+  'suggestMapping',
+  'syncNow',
+  'testDestination',
+  'testSource',
+  'trustHostKey',
+  'unmappedSchools',
+] as const;
+
+export interface IpcRequest {
+  readonly name: string;
+  readonly input: unknown;
+}
+
+/** Main never throws across IPC (Electron would rewrite the message): it answers with an envelope. */
+export type IpcAnswer =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+
+export function isIpcRequest(value: unknown): value is IpcRequest {
+  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string';
+}
