@@ -17,6 +17,7 @@ import type { RunDetail } from '../../src/shared/run.js';
 import { createFetchApi } from '../../renderer/src/api/fetch-client.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
+import { acquireDestinationLock } from '../../src/scheduler/lock.js';
 
 let home: string;
 let ctx: AgentContext;
@@ -301,6 +302,17 @@ describe('sync now, dashboard, holds and history', () => {
     expect(dashboard.destinations.find((d) => d.name === DEMO_DESTINATION)!.status).toBe('never');
     expect(dashboard.overall).toBe('ok');
     await expectApiError(api.syncNow({ destination: 'nope' }), 'not-found');
+  });
+
+  it('answers 409 while another runner (scheduler, CLI) holds the destination', async () => {
+    const lock = acquireDestinationLock(ctx.store, 'vendor-sftp', { purpose: 'schedule', heartbeatMs: 0 });
+    try {
+      const before = (await api.listRuns({ destination: 'vendor-sftp' })).length;
+      await expectApiError(api.syncNow({ destination: 'vendor-sftp' }), 'conflict');
+      expect((await api.listRuns({ destination: 'vendor-sftp' })).length).toBe(before);
+    } finally {
+      lock.release();
+    }
   });
 
   it('holds a big change, then approves one hold and discards another', async () => {
