@@ -52,6 +52,8 @@ export interface FilePlan {
   readonly references: readonly ReferencePlan[];
   /** Row-level checks (FileDef.rowRules), run after the column checks of each row. */
   readonly rowChecks: readonly RowCheck[];
+  /** Columns filled from the run's clock (`$runStartedAt`): left out of the row fingerprint, so they never count as a change. */
+  readonly volatileColumns: readonly number[];
 }
 
 export interface Plan {
@@ -223,6 +225,7 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
     });
 
     const entities: EntityPlan[] = [];
+    const volatile = new Set<number>();
     for (const entity of def.entities) {
       const query = source.entities[entity];
       const overrides = destination.mapping[def.name]?.[entity] ?? {};
@@ -235,8 +238,9 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         }
         continue;
       }
-      const compiled = columnDefs.map((c) => {
+      const compiled = columnDefs.map((c, index) => {
         const mapping = overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity];
+        if (mapping?.from?.includes('$runStartedAt')) volatile.add(index);
         const required = c.required && !optionalColumns.has(`${def.name}/${c.name}`);
         if (!mapping && required) {
           findings.push(planFinding(def.name, c.name, 'unmapped', `${c.name} is required but has no mapping for ${entity} rows.`));
@@ -276,7 +280,7 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
     }
     const rowRules = compileRowRules(def, columns.map((c) => c.def.name), columns.map((c) => c.header));
     rowRules.problems.forEach((p) => findings.push(planFinding(def.name, p.column, 'row-rule', p.message)));
-    files.push({ def, dialect, columns, entities, keyIndexes, references, rowChecks: rowRules.checks });
+    files.push({ def, dialect, columns, entities, keyIndexes, references, rowChecks: rowRules.checks, volatileColumns: [...volatile].sort((a, b) => a - b) });
   }
 
   const personalColumns = new Map(files.map((f) => [f.def.name, f.columns.filter((c) => c.def.personal).map((c) => c.header)]));

@@ -422,7 +422,7 @@ async function writeFile(
           continue;
         }
         const key = file.keyIndexes.map((i) => values[i]).join('\u001f');
-        const rowHash = hashRow(values);
+        const rowHash = hashRow(file.volatileColumns.length ? values.map((v, i) => (file.volatileColumns.includes(i) ? '' : v)) : values);
         if (key && !fp.addKey(name, key, rowHash)) {
           report('error', file.def.key.join('+'), key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
           if (skipBadRows) {
