@@ -409,7 +409,8 @@ async function writeFile(
           for (const part of parts) {
             if (!part) continue;
             if (ref.targetFile === name) {
-              fp.deferReference(name, rowNumber, ref.column, part, ref.targetFile, ref.severity, sourced.origin);
+              // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
+              if (!fp.hasKeyIn(name, part)) fp.deferReference(name, rowNumber, ref.column, part, ref.targetFile, ref.severity, sourced.origin);
             } else if (!fp.hasKeyIn(ref.targetFile, part)) {
               report(ref.severity, ref.column, part, 'reference', `${part} is not a ${ref.targetFile} record in this delivery.`);
             }
