@@ -46,7 +46,7 @@ let quitting = false;
 
 // Must happen before `ready`: app:// behaves like https (standard, secure), so ES modules load and
 // the renderer has a real origin to check IPC senders against.
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 const decision = decideStartup(app.requestSingleInstanceLock(), flags);
 if (decision.action === 'quit') {
