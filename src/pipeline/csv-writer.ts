@@ -1,10 +1,13 @@
 /**
- * Stage "write": one generated file, encoded in the file's dialect (csv-stringify's quoting rules,
- * byte for byte) into `<name>.partial` beside its final name, hashed and counted on the way,
- * renamed into place only when complete. A failed run never leaves a half-written file under a
- * final name. Rows are joined into 64 KiB chunks by hand: csv-stringify's per-record Transform
- * machinery cost ~3.5 µs per row (3.5 s of a 1 M-row run).
+ * Stage "write": one generated file, encoded by csv-stringify in the file's dialect into
+ * `<name>.partial` beside its final name, hashed and counted on the way, renamed into place only
+ * when complete. A failed run never leaves a half-written file under a final name. Rows are
+ * stringified in batches (csv-stringify's sync API) rather than through its per-record Transform
+ * stream, which cost ~3.5 µs per row (3.5 s of a 1 M-row run). csv-stringify is part of the
+ * project's given stack: keep it (a hand-written encoder measured ~2 µs/row faster; not worth
+ * owning CSV quoting rules ourselves).
  */
+import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -18,26 +21,8 @@ export interface WrittenFile {
   readonly sha256: string;
 }
 
-/** Text collected before it is encoded, hashed and handed to the file stream. */
-const CHUNK_CHARS = 64 * 1024;
-
-/**
- * One CSV field as csv-stringify 6 (the writer used before) writes a string: quoted when `always`
- * asks for it (empty values stay empty) or when it contains the delimiter, a quote, CR or LF;
- * quotes doubled inside quotes. (csv-stringify, as configured before, quoted only the file's own
- * line ending, so a bare LF in a CRLF file went out unquoted and split the record for parsers.)
- */
-export function csvField(value: string, delimiter: string, always: boolean): string {
-  if (value === '') return '';
-  const needsQuotes =
-    always ||
-    value.indexOf('"') !== -1 ||
-    value.indexOf('\n') !== -1 ||
-    value.indexOf('\r') !== -1 ||
-    (delimiter.length !== 0 && (value.indexOf(delimiter) !== -1 || (delimiter.length > 1 && (value + delimiter).indexOf(delimiter) < value.length)));
-  if (!needsQuotes) return value;
-  return `"${value.indexOf('"') === -1 ? value : value.replaceAll('"', '""')}"`;
-}
+/** Rows stringified, hashed and handed to the file stream at once. */
+const BATCH_ROWS = 512;
 
 export class CsvFileWriter {
   private readonly out: WriteStream;
@@ -46,11 +31,9 @@ export class CsvFileWriter {
   private rowCount = 0;
   private readonly partialPath: string;
   private failed: Error | undefined;
-  private readonly delimiter: string;
-  private readonly always: boolean;
-  private readonly lineEnding: string;
+  private readonly options: StringifyOptions;
   private pendingBom: boolean;
-  private text = '';
+  private batch: (readonly string[])[] = [];
 
   constructor(
     readonly name: string,
@@ -63,9 +46,15 @@ export class CsvFileWriter {
     this.out.on('error', (err: Error) => {
       this.failed ??= err;
     });
-    this.delimiter = dialect.delimiter;
-    this.always = dialect.quoting === 'always';
-    this.lineEnding = dialect.lineEnding === '\r\n' ? '\r\n' : '\n';
+    this.options = {
+      delimiter: dialect.delimiter,
+      record_delimiter: dialect.lineEnding === '\r\n' ? 'windows' : 'unix',
+      quoted: dialect.quoting === 'always',
+      quoted_empty: false,
+      // A bare CR or LF inside a value is quoted whatever the file's own line ending, so no parser splits the record.
+      quoted_match: /[\r\n]/,
+      eof: true,
+    };
     // Like csv-stringify: the BOM goes in front of the first record (none at all for an empty headerless file).
     this.pendingBom = dialect.bom;
     if (dialect.header) this.append(header);
@@ -80,7 +69,7 @@ export class CsvFileWriter {
     if (this.failed) throw this.failed;
     this.rowCount++;
     this.append(values);
-    if (this.text.length >= CHUNK_CHARS && !this.flush()) await this.drained();
+    if (this.batch.length >= BATCH_ROWS && !this.flush()) await this.drained();
   }
 
   async finish(): Promise<WrittenFile> {
@@ -101,20 +90,14 @@ export class CsvFileWriter {
   }
 
   private append(values: readonly string[]): void {
-    let line = '';
-    const n = values.length;
-    for (let i = 0; i < n; i++) {
-      if (i > 0) line += this.delimiter;
-      line += csvField(values[i]!, this.delimiter, this.always);
-    }
-    this.text += line + this.lineEnding;
+    this.batch.push(values);
   }
 
-  /** Encodes the collected text, hashes it and writes it; false when the stream asks to wait. */
+  /** Stringifies the batch, hashes it and writes it; false when the stream asks to wait. */
   private flush(): boolean {
-    if (this.text === '') return true;
-    let chunk = Buffer.from(this.text, 'utf8');
-    this.text = '';
+    if (!this.batch.length) return true;
+    let chunk = Buffer.from(stringify(this.batch as string[][], this.options), 'utf8');
+    this.batch = [];
     if (this.pendingBom) {
       chunk = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), chunk]);
       this.pendingBom = false;
