@@ -137,6 +137,25 @@ describe('rostersync format', () => {
   });
 });
 
+describe('a stored custom format that is no longer valid', () => {
+  it('is listed as invalid and a run using it fails with the reason, before reading the SIS', async () => {
+    const ctx = openAgent(home);
+    try {
+      const broken = { ...structuredClone(BUILT_IN_FORMATS.find((f) => f.id === 'demographics-yn')!), id: 'stale-format' } as unknown as { files: { columns: { rule?: object }[] }[] };
+      broken.files[0]!.columns[0]!.rule = { pattern: '([0-9]' };
+      ctx.store.saveCustomFormat('stale-format', broken);
+      ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'stale', source: 'tiny', format: 'stale-format', type: 'folder', settings: { path: join(work, 'stale') } }));
+      const run = await runSync(ctx, 'stale', { trigger: 'manual' });
+      expect(run.status).toBe('failed');
+      expect(run.message).toMatch(/custom format "stale-format": files\[0\]\.columns\[0\]\.rule\.pattern: not a valid regular expression/);
+    } finally {
+      closeAgent(ctx);
+    }
+    expect((await cli('format', 'list')).out).toMatch(/stale-format\s+INVALID\s+custom format "stale-format": files\[0\]/);
+    expect((await cli('format', 'show', 'stale-format')).err).toMatch(/not a valid regular expression/);
+  });
+});
+
 describe('custom formats in the configuration file', () => {
   const base = { version: 1, sources: [], destinations: [] };
 
