@@ -141,6 +141,35 @@ describe('`rostersync agent` as a process', () => {
 });
 
 describe('the daemon in this process', () => {
+  it('serves the local API with its scheduler attached: next runs on the dashboard, pause and resume', async () => {
+    const d = ctx.store.getDestination(DEMO_DESTINATION)!;
+    ctx.store.saveDestination({ ...d, schedule: scheduleSchema.parse({ enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' }) });
+    const clock = new ManualClock('2026-03-01T12:00:00Z');
+    const daemon = await startDaemon({ home, clock, staticDir: join(home, 'no-renderer'), log: () => undefined });
+    daemons.push(daemon);
+    try {
+      const api = daemon.api!;
+      expect(existsSync(apiInfoPath(home))).toBe(true);
+      const call = async (name: string): Promise<Record<string, unknown>> => {
+        const res = await fetch(`${api.url}/api/${name}`, { method: 'POST', headers: { Authorization: `Bearer ${api.key}`, 'Content-Type': 'application/json' }, body: '{}' });
+        expect(res.status, name).toBe(200);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const dashboard = await call('getDashboard');
+      expect(dashboard.schedulesPaused).toBe(false);
+      const row = (dashboard.destinations as { name: string; nextRun: string | null }[]).find((x) => x.name === DEMO_DESTINATION)!;
+      expect(row.nextRun).toBe('2026-03-02T02:00:00.000Z');
+      expect((await call('pauseSchedules')).paused).toBe(true);
+      expect(daemon.scheduler.isPaused()).toBe(true);
+      expect((await call('getDashboard')).schedulesPaused).toBe(true);
+      expect((await call('resumeSchedules')).paused).toBe(false);
+    } finally {
+      await daemon.stop();
+      ctx.store.saveDestination({ ...ctx.store.getDestination(DEMO_DESTINATION)!, schedule: scheduleSchema.parse({}) });
+    }
+    expect(existsSync(apiInfoPath(home))).toBe(false);
+  });
+
   it('picks up configuration changes, prunes old history (not the audit ledger) and runs destinations whose export set arrives', async () => {
     // an old run record to prune, delivered long ago
     const oldId = ctx.store.createRun(DEMO_DESTINATION, 'schedule', false);

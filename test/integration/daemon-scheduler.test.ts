@@ -44,6 +44,7 @@ beforeEach(async () => {
   ctx.store.db.prepare('DELETE FROM destination_state').run();
   ctx.store.db.prepare('DELETE FROM runs').run();
   ctx.store.db.prepare('DELETE FROM audit_ledger').run();
+  ctx.store.db.prepare(`DELETE FROM settings WHERE key = 'schedulesPaused'`).run();
 });
 
 describe('scheduled slots', () => {
@@ -234,6 +235,32 @@ describe('staleness, configuration changes', () => {
     scheduler!.reload();
     expect(clock.pending()).toEqual([]);
     expect(scheduler!.status()).toEqual([]);
+  });
+
+  it('pause records scheduled slots as skipped (kept across restarts); resume owes nothing for the paused time', async () => {
+    setSchedule({ preset: 'nightly', time: '02:00', timezone: 'UTC' });
+    const clock = new ManualClock('2026-02-01T00:00:00Z');
+    const outcomes = begin(clock);
+    scheduler!.pause();
+    expect(scheduler!.isPaused()).toBe(true);
+    await clock.advanceTo('2026-02-01T03:00:00Z');
+    expect(outcomes.map(summary)).toEqual(['schedule 2026-02-01T02:00:00.000Z skipped paused']);
+    expect((outcomes[0] as Extract<SlotOutcome, { kind: 'skipped' }>).message).toBe(
+      'Skipped: the scheduled run of 2026-02-01 02:00 UTC: schedules are paused since 2026-02-01T00:00:00.000Z.',
+    );
+    // a restart while paused stays paused
+    await scheduler!.stop();
+    const restarted = begin(clock, outcomes);
+    expect(restarted.length).toBe(1);
+    expect(scheduler!.isPaused()).toBe(true);
+    clock.jump(2 * 86_400_000);
+    scheduler!.resume();
+    expect(scheduler!.isPaused()).toBe(false);
+    await clock.advance(0);
+    expect(outcomes).toHaveLength(1); // no catch-up for the paused days
+    expect(scheduler!.nextRun(DEMO_DESTINATION)).toEqual(new Date('2026-02-04T02:00:00Z'));
+    await clock.advanceTo('2026-02-04T03:00:00Z');
+    expect(outcomes.map(summary).at(-1)).toBe('schedule 2026-02-04T02:00:00.000Z ran success');
   });
 
   it('an invalid schedule is reported, not armed', () => {
