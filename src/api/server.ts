@@ -18,7 +18,7 @@ import { removeApiInfo, writeApiInfo } from './agent-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
 import { HANDLERS } from './handlers/index.js';
 import { describeIssues } from './handlers/validate.js';
-import { inProcessRunLauncher, smtpNotifier, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
+import { inProcessRunLauncher, smtpNotifier, standaloneScheduler, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
 import { serveStatic } from './static-files.js';
 
 export interface ApiServerOptions {
@@ -28,6 +28,7 @@ export interface ApiServerOptions {
   readonly host?: '127.0.0.1';
   /** Built renderer to serve; none = API only (GET / explains). */
   readonly staticDir?: string;
+  /** The agent's Scheduler; default: the standalone port (pause setting, schedule's next slot). */
   readonly scheduler?: SchedulerPort;
   /** Default: the SMTP mailer of src/notify/. */
   readonly notifier?: NotifierPort;
@@ -101,7 +102,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
   const services: ApiServices = {
     ctx,
     runs,
-    scheduler: options.scheduler,
+    scheduler: options.scheduler ?? standaloneScheduler(ctx),
     notifier: options.notifier ?? smtpNotifier(ctx),
     startedAt: new Date().toISOString(),
   };

@@ -1,14 +1,16 @@
 /**
  * What the API handlers work with: the agent context plus optional ports for the parts other
  * components own. The daemon passes its scheduler (and may pass its own run launcher);
- * `rostersync ui` started alone uses the in-process run launcher and the SMTP mailer below, and
- * answers pause/resume with "not available" (no scheduler runs in that process).
+ * `rostersync ui` started alone uses the in-process run launcher, the standalone scheduler port
+ * and the SMTP mailer below.
  */
 import type { AgentContext } from '../agent/context.js';
 import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
 import type { RunTrigger } from '../shared/run.js';
 import { ApiError } from '../shared/api.contract.js';
 import { sendTestMail } from '../notify/notifier.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { nextRunAfter } from '../scheduler/schedule.js';
 
 /** The scheduler as the API sees it (implemented in src/scheduler/ by the daemon). */
 export interface SchedulerPort {
@@ -18,6 +20,29 @@ export interface SchedulerPort {
   resume(): void | Promise<void>;
   /** Re-read the destinations after the API changed them (Scheduler.reload). */
   reload?(): void;
+}
+
+/**
+ * Without the agent's scheduler in this process (`rostersync ui` alone, the tray app's fallback):
+ * pausing writes the same store setting the agent's Scheduler reads (src/scheduler/), and the next
+ * run is the schedule's next slot. A Scheduler that is never started runs no timers here.
+ */
+export function standaloneScheduler(ctx: AgentContext): SchedulerPort {
+  const scheduler = new Scheduler(ctx);
+  return {
+    nextRun(destination) {
+      const config = ctx.store.getDestination(destination);
+      if (!config?.enabled || !config.schedule.enabled) return null;
+      try {
+        return nextRunAfter(config.schedule, new Date());
+      } catch {
+        return null;
+      }
+    },
+    isPaused: () => scheduler.isPaused(),
+    pause: () => scheduler.pause(),
+    resume: () => scheduler.resume(),
+  };
 }
 
 /** Notifications as the API sees it (src/notify/). */
@@ -57,7 +82,7 @@ export interface RunLauncher {
 export interface ApiServices {
   readonly ctx: AgentContext;
   readonly runs: RunLauncher;
-  readonly scheduler?: SchedulerPort;
+  readonly scheduler: SchedulerPort;
   readonly notifier: NotifierPort;
   readonly startedAt: string;
 }
@@ -113,4 +138,3 @@ export function inProcessRunLauncher(ctx: AgentContext, onError: (err: unknown) 
 
 export const notFound = (what: string): ApiError => new ApiError('not-found', what);
 export const badRequest = (message: string): ApiError => new ApiError('bad-request', message);
-export const notAvailable = (what: string): ApiError => new ApiError('not-available', what);

@@ -18,6 +18,7 @@ import { createFetchApi } from '../../renderer/src/api/fetch-client.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { acquireDestinationLock } from '../../src/scheduler/lock.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
 
 let home: string;
 let ctx: AgentContext;
@@ -395,15 +396,19 @@ describe('settings', () => {
     expect((await api.getSettings({})).general.historyRetentionDays).toBe(30);
   });
 
-  it('shows the next scheduled run and says clearly that pausing needs the agent service', async () => {
+  it('shows the next scheduled run, pauses and resumes schedules', async () => {
     const current = (await api.getDestination({ name: 'vendor-sftp' })).config;
     await api.saveDestination({ config: { ...current, schedule: { ...current.schedule, enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' } } });
     const next = (await api.getDashboard({})).destinations.find((d) => d.name === 'vendor-sftp')!.nextRun;
     expect(next).toMatch(/T02:00:00\.000Z$/);
     expect(new Date(next!).getTime()).toBeGreaterThan(Date.now());
     await api.saveDestination({ config: current });
-    await expectApiError(api.pauseSchedules({}), 'not-available', /rostersync agent/);
-    await expectApiError(api.resumeSchedules({}), 'not-available', /rostersync agent/);
+    // no scheduler in this process: the pause is the store setting the agent's scheduler obeys
+    expect(await api.pauseSchedules({})).toEqual({ paused: true });
+    expect((await api.getDashboard({})).schedulesPaused).toBe(true);
+    expect(new Scheduler(ctx).isPaused()).toBe(true);
+    expect(await api.resumeSchedules({})).toEqual({ paused: false });
+    expect((await api.getDashboard({})).schedulesPaused).toBe(false);
   });
 
   it('deletes a destination', async () => {

@@ -4,11 +4,9 @@ import { discardHeldRun } from '../../pipeline/run-sync.js';
 import { listSourceDrivers } from '../../sources/registry.js';
 import { listDestinationDrivers } from '../../destinations/registry.js';
 import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type HeldRun } from '../../shared/api.contract.js';
-import { nextRunAfter } from '../../scheduler/schedule.js';
-import type { ScheduleConfig } from '../../shared/config.schema.js';
 import { appVersion } from '../agent-info.js';
 import { destinationStatus, overallStatus } from '../status.js';
-import { notAvailable, notFound, type ApiServices } from '../services.js';
+import { notFound, type ApiServices } from '../services.js';
 import type { HandlerGroup } from './types.js';
 
 /** Recent runs of one destination, newest first (enough to see a running or held run among previews). */
@@ -17,15 +15,6 @@ const RECENT = 25;
 function jsonSchemaOf(schema: z.ZodType): unknown {
   try {
     return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  } catch {
-    return null;
-  }
-}
-
-/** Without an attached scheduler: the next slot of the schedule itself (blackouts are the scheduler's). */
-function scheduledAfter(schedule: ScheduleConfig, now: Date): Date | null {
-  try {
-    return nextRunAfter(schedule, now);
   } catch {
     return null;
   }
@@ -51,7 +40,7 @@ export const agentHandlers: HandlerGroup<
     const destinations: DashboardDestination[] = store.listDestinations().map((d) => {
       const recent = store.listRuns({ destination: d.name, limit: RECENT });
       const real = recent.filter((r) => !r.dryRun);
-      const next = d.enabled && d.schedule.enabled ? (scheduler ? scheduler.nextRun(d.name) : scheduledAfter(d.schedule, new Date())) : null;
+      const next = d.enabled && d.schedule.enabled ? scheduler.nextRun(d.name) : null;
       return {
         name: d.name,
         enabled: d.enabled,
@@ -75,7 +64,7 @@ export const agentHandlers: HandlerGroup<
     return {
       destinations,
       holds,
-      schedulesPaused: scheduler?.isPaused() ?? false,
+      schedulesPaused: scheduler.isPaused(),
       overall: overallStatus(destinations.map((d) => d.status)),
     };
   },
@@ -107,13 +96,11 @@ export const agentHandlers: HandlerGroup<
   },
 
   pauseSchedules: async (_input, { scheduler }) => {
-    if (!scheduler) throw notAvailable('Schedules are run by the RosterSync agent service, which is not attached to this API server (start `rostersync agent`).');
     await scheduler.pause();
     return { paused: scheduler.isPaused() };
   },
 
   resumeSchedules: async (_input, { scheduler }) => {
-    if (!scheduler) throw notAvailable('Schedules are run by the RosterSync agent service, which is not attached to this API server (start `rostersync agent`).');
     await scheduler.resume();
     return { paused: scheduler.isPaused() };
   },

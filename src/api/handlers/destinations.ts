@@ -53,7 +53,7 @@ export const destinationHandlers: HandlerGroup<
       ctx.store.saveDestination(config);
       storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, secrets);
     })();
-    scheduler?.reload?.();
+    scheduler.reload?.();
     return destinationView(ctx, ctx.store.getDestination(config.name)!);
   },
 
@@ -61,7 +61,7 @@ export const destinationHandlers: HandlerGroup<
     if (!ctx.store.getDestination(name)) throw notFound(`No destination named "${name}".`);
     if (runs.busyDestinations().includes(name)) throw new ApiError('conflict', `${name} is running; delete it when the run has finished.`);
     ctx.store.deleteDestination(name);
-    scheduler?.reload?.();
+    scheduler.reload?.();
     return { ok: true };
   },
 

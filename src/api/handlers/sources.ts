@@ -48,7 +48,7 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
       }
       storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, secrets);
     })();
-    if (renaming) scheduler?.reload?.();
+    if (renaming) scheduler.reload?.();
     return sourceView(ctx, store.getSource(config.name)!);
   },
 
