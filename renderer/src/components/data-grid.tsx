@@ -109,6 +109,10 @@ export function DataGrid<T extends RowData>(props: DataGridProps<T>): ReactNode 
                 type="search"
                 value={globalFilter}
                 placeholder="Type to filter rows"
+                // A filter never submits the form the grid may sit in.
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') e.preventDefault();
+                }}
                 onChange={(e) => {
                   setGlobalFilter(e.target.value);
                   setPagination((p) => ({ ...p, pageIndex: 0 }));

@@ -61,8 +61,20 @@ const LABELS: Readonly<Record<string, { label: string; hint?: string }>> = {
   debounceSeconds: { label: 'Debounce (seconds)' },
 };
 
+/** Settings that need the whole width (long paths). */
+const WIDE = new Set(['path', 'archivePath']);
+
 /** Shown outside "Advanced settings" even though they have defaults. */
 const COMMON = new Set(['port', 'ssl', 'remoteDir', 'authMethod', 'encoding', 'delimiter', 'schemas', 'triggerFile', 'fileNamePattern']);
+
+/** Words for enum values where the raw value is not self-explanatory. */
+const ENUM_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  authMethod: { password: 'Password', key: 'Private key' },
+  ssl: { disable: 'Off', require: 'Required', verify: 'Required, verify the certificate' },
+  encoding: { auto: 'Detect', 'utf-8': 'UTF-8', 'utf-16le': 'UTF-16 LE', 'utf-16be': 'UTF-16 BE', 'windows-1252': 'Windows-1252 (ANSI)' },
+  delimiter: { auto: 'Detect', ',': 'Comma', '\t': 'Tab', '|': 'Pipe |', ';': 'Semicolon' },
+  afterProcessing: { leave: 'Leave the files', archive: 'Move them to the archive folder' },
+};
 
 const SECRET_LABELS: Readonly<Record<string, { label: string; hint?: string; multiline?: boolean }>> = {
   password: { label: 'Password' },
@@ -175,7 +187,7 @@ function SettingField(props: {
           required={props.required}
           error={props.error}
           value={String(props.value ?? def ?? '')}
-          options={(prop.enum ?? []).map((v) => ({ value: String(v), label: v === '\t' ? 'Tab' : String(v) }))}
+          options={(prop.enum ?? []).map((v) => ({ value: String(v), label: ENUM_LABELS[name]?.[String(v)] ?? String(v) }))}
           placeholder={def === undefined ? 'Choose…' : undefined}
           onChange={(v) => props.onChange(v === '' ? undefined : v)}
         />
@@ -223,6 +235,7 @@ function SettingField(props: {
     default:
       return (
         <TextField
+          className={WIDE.has(name) ? 'wide' : undefined}
           label={meta.label}
           hint={hint}
           required={props.required}

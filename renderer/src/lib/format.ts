@@ -7,6 +7,12 @@ export function formatDateTime(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }
 
+/** 14:03:27 in the admin's locale (log lines). */
+export function formatTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
 /** "5 min ago", "in 3 h", falling back to the date beyond a week. */
 export function formatRelative(iso: string | null | undefined, now: Date = new Date()): string {
   if (!iso) return '—';

@@ -201,9 +201,11 @@ export function DashboardScreen(): ReactNode {
               <DataGrid label="Destinations" columns={columns} data={data.destinations} getRowId={(d) => d.name} testId="dashboard-destinations" />
             )}
           </Panel>
-          <Panel title="Recent runs" actions={<a href={href('history')}>All runs</a>}>
-            <RecentRuns runs={recent.data ?? []} />
-          </Panel>
+          {(data.destinations.length > 0 || (recent.data ?? []).length > 0) && (
+            <Panel title="Recent runs" actions={<a href={href('history')}>All runs</a>}>
+              <RecentRuns runs={recent.data ?? []} />
+            </Panel>
+          )}
         </>
       )}
       <ConfirmDialog
@@ -260,10 +262,10 @@ function GettingStarted(): ReactNode {
       <p>No destinations yet. Set one up in four steps:</p>
       <ol className="getting-started">
         <li>
-          <a href={href('sources')}>Add a source</a> — your SIS database or export folder.
+          <a href={href('sources', '+new')}>Add a source</a> — your SIS database or export folder.
         </li>
         <li>
-          <a href={href('destinations')}>Add a destination</a> — the vendor’s SFTP server.
+          <a href={href('destinations', '+new')}>Add a destination</a> — the vendor’s SFTP server.
         </li>
         <li>
           <a href={href('mapping')}>Map the vendor’s format</a> to your SIS fields.

@@ -52,6 +52,7 @@ export function DestinationsScreen(props: { readonly name?: string }): ReactNode
       <div className="two-col">
         <nav aria-label="Destinations">
           {destinations.data && destinations.data.length === 0 && <p className="muted">No destinations yet.</p>}
+          {(destinations.data ?? []).length > 0 && (
           <ul className="select-list">
             {(destinations.data ?? []).map((d) => (
               <li key={d.config.name}>
@@ -64,6 +65,7 @@ export function DestinationsScreen(props: { readonly name?: string }): ReactNode
               </li>
             ))}
           </ul>
+          )}
         </nav>
         <div>
           {!ready ? (
@@ -283,15 +285,17 @@ function ConnectionTab(
   };
   return (
     <div className="stack">
-      <SelectField
-        label="Deliver to"
-        value={config.type}
-        onChange={(v) => {
-          patch({ type: v as DestinationConfig['type'], settings: {} });
-          setCheck(null);
-        }}
-        options={props.types.map((t) => ({ value: t.id, label: t.displayName }))}
-      />
+      <div className="form-grid">
+        <SelectField
+          label="Deliver to"
+          value={config.type}
+          onChange={(v) => {
+            patch({ type: v as DestinationConfig['type'], settings: {} });
+            setCheck(null);
+          }}
+          options={props.types.map((t) => ({ value: t.id, label: t.displayName }))}
+        />
+      </div>
       {type && (
         <SettingsForm
           schema={type.settingsSchema}

@@ -86,6 +86,8 @@ export function MappingScreen(props: { readonly destination?: string }): ReactNo
   );
 }
 
+type OnMap = (ref: ColumnRef, value: ColumnMapping | undefined, mode?: MappingMode) => void;
+
 interface ColumnRow extends ColumnSuggestion {
   readonly override: ColumnMapping | undefined;
   readonly effective: ColumnMapping | null;
@@ -106,6 +108,7 @@ function Wizard(props: { readonly view: DestinationView; readonly formats: reado
   const [saved, setSaved] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [confirmSave, setConfirmSave] = useState(false);
+  const [constHints, setConstHints] = useState<ReadonlySet<string>>(() => new Set());
   const headingRef = useRef<HTMLHeadingElement>(null);
   const format = props.formats.find((f) => f.id === config.format);
   const mapping = config.mapping as MappingTable;
@@ -133,9 +136,11 @@ function Wizard(props: { readonly view: DestinationView; readonly formats: reado
       const effective = override ?? c.formatDefault;
       const fields = suggestions.sourceFields[c.entity];
       const state = columnState(effective, fields);
-      return { ...c, override, effective, mode: modeOf(override, c.formatDefault), state, problem: isRequiredProblem(c.required, state), fields };
+      const found = modeOf(override, c.formatDefault);
+      const mode = found === 'blank' && constHints.has(cellId(ref)) ? 'const' : found;
+      return { ...c, override, effective, mode, state, problem: isRequiredProblem(c.required, state), fields };
     });
-  }, [suggestions, mapping]);
+  }, [suggestions, mapping, constHints]);
   const problems = rows.filter((r) => r.problem);
 
   const go = (next: StepId): void => {
@@ -143,10 +148,20 @@ function Wizard(props: { readonly view: DestinationView; readonly formats: reado
     setTimeout(() => headingRef.current?.focus(), 0);
   };
   const index = STEPS.findIndex((s) => s.id === step);
-  const setMapping = (ref: ColumnRef, value: ColumnMapping | undefined): void => {
+  // Stable, so the grid's cells keep their DOM (and keyboard focus) while the mapping changes.
+  const setMapping = useCallback((ref: ColumnRef, value: ColumnMapping | undefined, mode?: MappingMode): void => {
     setConfig((c) => ({ ...c, mapping: setOverride(c.mapping as MappingTable, ref, value) as DestinationConfig['mapping'] }));
+    // A fixed value still being typed looks like "leave empty" in the data: remember the choice.
+    setConstHints((hints) => {
+      const id = cellId(ref);
+      if ((mode === 'const') === hints.has(id)) return hints;
+      const next = new Set(hints);
+      if (mode === 'const') next.add(id);
+      else next.delete(id);
+      return next;
+    });
     setSaved(false);
-  };
+  }, []);
 
   const save = async (): Promise<void> => {
     setConfirmSave(false);
@@ -296,7 +311,7 @@ function ColumnsStep(props: {
   readonly rows: readonly ColumnRow[];
   readonly problems: readonly ColumnRow[];
   readonly suggestions: MappingSuggestions;
-  readonly onMap: (ref: ColumnRef, value: ColumnMapping | undefined) => void;
+  readonly onMap: OnMap;
 }): ReactNode {
   const { rows, problems, suggestions } = props;
   const files = useMemo(() => [...new Set(rows.map((r) => r.file))], [rows]);
@@ -305,7 +320,8 @@ function ColumnsStep(props: {
   const [entityByFile, setEntityByFile] = useState<Record<string, Entity>>({});
   const entity = entityByFile[file] && entities.includes(entityByFile[file]) ? entityByFile[file] : entities[0];
   const visible = rows.filter((r) => r.file === file && r.entity === entity);
-  const suggestable = rows.filter((r) => suggestionFor(r) !== undefined);
+  // Only required columns are filled in bulk: an optional column left empty is often deliberate.
+  const suggestable = problems.filter((r) => suggestionFor(r) !== undefined);
 
   const jump = (r: ColumnRow): void => {
     setFile(r.file);
@@ -362,7 +378,7 @@ function ColumnsStep(props: {
           <button type="button" className="btn" onClick={applySuggestions}>
             Use suggested columns ({suggestable.length})
           </button>
-          <span className="muted small">Fills unmapped columns with the source column whose name matches best.</span>
+          <span className="muted small">Maps each required column to the source column whose name matches best.</span>
         </div>
       )}
       <div>
@@ -424,7 +440,7 @@ function stateText(s: ColumnState): string {
   }
 }
 
-function ColumnGrid(props: { readonly rows: readonly ColumnRow[]; readonly file: string; readonly entity: Entity; readonly onMap: (ref: ColumnRef, value: ColumnMapping | undefined) => void }): ReactNode {
+function ColumnGrid(props: { readonly rows: readonly ColumnRow[]; readonly file: string; readonly entity: Entity; readonly onMap: OnMap }): ReactNode {
   const { onMap } = props;
   const columns = useMemo(() => {
     const c = gridColumns<ColumnRow>();
@@ -475,7 +491,7 @@ const MODE_LABELS: Record<MappingMode, string> = {
   blank: 'Leave empty',
 };
 
-function SourceCell(props: { readonly row: ColumnRow; readonly onMap: (ref: ColumnRef, value: ColumnMapping | undefined) => void }): ReactNode {
+function SourceCell(props: { readonly row: ColumnRow; readonly onMap: OnMap }): ReactNode {
   const r = props.row;
   const id = cellId(r);
   const fields = r.fields ?? [];
@@ -490,7 +506,7 @@ function SourceCell(props: { readonly row: ColumnRow; readonly onMap: (ref: Colu
       case 'field':
         return props.onMap(r, { from: r.effective?.from ?? suggestion ?? r.candidates[0]?.field ?? fields[0] ?? '', transforms: keepTransforms() });
       case 'const':
-        return props.onMap(r, { const: r.effective?.const ?? '', transforms: keepTransforms() });
+        return props.onMap(r, { const: r.effective?.const ?? '', transforms: keepTransforms() }, 'const');
       case 'template':
         return props.onMap(r, { template: r.effective?.template ?? (r.effective?.from ? `{${r.effective.from.split('|')[0]}}` : ''), transforms: keepTransforms() });
       case 'blank':
@@ -514,7 +530,7 @@ function SourceCell(props: { readonly row: ColumnRow; readonly onMap: (ref: Colu
           </option>
         ))}
       </select>
-      {r.mode === 'default' && <span className="muted small mono">{describeMapping(r.formatDefault)}</span>}
+      {r.mode === 'default' && <span className="muted small mono">{describeMapping(r.formatDefault && { ...r.formatDefault, transforms: undefined })}</span>}
       {r.mode === 'field' && (
         <select
           aria-label={`${r.column}: source column`}
@@ -542,7 +558,7 @@ function SourceCell(props: { readonly row: ColumnRow; readonly onMap: (ref: Colu
         </select>
       )}
       {r.mode === 'const' && (
-        <input type="text" aria-label={`${r.column}: fixed value`} value={r.override?.const ?? ''} onChange={(e) => props.onMap(r, { ...r.override, const: e.target.value })} />
+        <input type="text" aria-label={`${r.column}: fixed value`} value={r.override?.const ?? ''} onChange={(e) => props.onMap(r, { ...r.override, const: e.target.value }, 'const')} />
       )}
       {r.mode === 'template' && (
         <input
@@ -565,12 +581,12 @@ function SourceCell(props: { readonly row: ColumnRow; readonly onMap: (ref: Colu
   );
 }
 
-function TransformCell(props: { readonly row: ColumnRow; readonly onMap: (ref: ColumnRef, value: ColumnMapping | undefined) => void }): ReactNode {
+function TransformCell(props: { readonly row: ColumnRow; readonly onMap: OnMap }): ReactNode {
   const r = props.row;
   const steps = r.effective?.transforms ?? [];
   if (r.mode === 'unmapped' || r.mode === 'blank') return <span className="muted">—</span>;
   const base: ColumnMapping = r.override ?? r.formatDefault ?? {};
-  const setSteps = (next: readonly TransformStep[]): void => props.onMap(r, { ...base, transforms: next.length ? next : undefined });
+  const setSteps = (next: readonly TransformStep[]): void => props.onMap(r, { ...base, transforms: next.length ? next : undefined }, r.mode);
   return (
     <div className="transforms-edit">
       {steps.map((s, i) => (
@@ -682,6 +698,16 @@ function LivePreview(props: { readonly config: DestinationConfig; readonly file:
       {!result && !error && <Loading what="the preview" />}
       {result && !preview && <p className="muted">This file is not produced with the current options.</p>}
       {preview && <PreviewTable file={preview} findings={result?.findings ?? []} />}
+      {fileFindings.length > 0 && (
+        <ul className="finding-list">
+          {fileFindings.slice(0, 5).map((f, i) => (
+            <li key={i}>
+              <span className={`badge ${f.severity}`}>{f.severity === 'error' ? 'Error' : 'Warning'}</span> row {f.row}, <span className="mono">{f.column}</span>: {f.message}
+            </li>
+          ))}
+          {fileFindings.length > 5 && <li className="muted">… and more in the Preview step.</li>}
+        </ul>
+      )}
     </Panel>
   );
 }
@@ -740,7 +766,9 @@ function PreviewTable(props: { readonly file: PreviewFile; readonly findings: Pr
 function PreviewStep(props: { readonly config: DestinationConfig }): ReactNode {
   const { result, error, busy, refresh } = usePreview(props.config, 20);
   const [file, setFile] = useState<string | null>(null);
-  const current = result?.files.find((f) => f.name === file) ?? result?.files[0];
+  // Open on the first file with an error, else the first file.
+  const firstWithError = result?.files.find((f) => result.findings.some((x) => x.file === f.name && x.severity === 'error'));
+  const current = result?.files.find((f) => f.name === file) ?? firstWithError ?? result?.files[0];
   return (
     <div className="stack">
       <Panel
@@ -757,7 +785,11 @@ function PreviewStep(props: { readonly config: DestinationConfig }): ReactNode {
         {result && (
           <div className="stack top-gap">
             <Notice kind={result.errors ? 'error' : result.warnings ? 'warn' : 'ok'} testId="preview-summary">
-              {result.message} — {plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}.
+              {result.errors
+                ? `${plural(result.errors, 'error')} and ${plural(result.warnings, 'warning')}: a run now would deliver nothing. Fix them in the mapping, the site IDs or the SIS.`
+                : result.warnings
+                  ? `No errors, ${plural(result.warnings, 'warning')}: a run now would deliver these files.`
+                  : 'No errors or warnings: a run now would deliver these files.'}
             </Notice>
             {result.unmappedSchools.length > 0 && (
               <Notice kind="warn" title="Schools without a site ID">

@@ -2,7 +2,7 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { FileDiff, Finding, RunEvent, RunFileRecord } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
-import { formatBytes, formatCount, formatDateTime, formatDuration } from '../lib/format.js';
+import { formatBytes, formatCount, formatDuration, formatTime } from '../lib/format.js';
 
 export function DiffGrid(props: { readonly diff: readonly FileDiff[]; readonly label?: string }): ReactNode {
   const columns = useMemo(() => {
@@ -122,7 +122,7 @@ export function EventLog(props: { readonly events: readonly RunEvent[] }): React
     <pre className="log" tabIndex={0} aria-label="Run log">
       {props.events.map((e, i) => (
         <div key={i} className={`lvl-${e.level}`}>
-          {formatDateTime(e.at)} {e.level.toUpperCase().padEnd(5)} [{e.stage}] {e.message}
+          {formatTime(e.at)} {e.level.toUpperCase().padEnd(5)} [{e.stage}] {e.message}
         </div>
       ))}
     </pre>

@@ -65,9 +65,10 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
   const fileInput = useRef<HTMLInputElement>(null);
   const withKeys = (entries: readonly SiteMapEntry[]): Row[] => entries.map((e) => ({ ...e, key: nextKey.current++ }));
 
+  // The grid starts from the saved map, and again after each save.
   useEffect(() => {
-    if (saved.data && !dirty) setRows(withKeys(saved.data));
-  }, [saved.data, dirty]);
+    if (saved.data) setRows(withKeys(saved.data));
+  }, [saved.data]);
 
   const update = (key: number, p: Partial<SiteMapEntry>): void => {
     setRows((all) => (all ?? []).map((r) => (r.key === key ? { ...r, ...p } : r)));
@@ -92,8 +93,8 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
     try {
       const entries = (rows ?? []).map(({ schoolCode, siteId, label }) => ({ schoolCode: schoolCode.trim(), siteId: siteId.trim(), label: label.trim() }));
       const result = await api.saveSiteMap({ destination: props.destination, entries });
-      setRows(withKeys(result));
       setDirty(false);
+      saved.reload();
       setImported(null);
       toasts.info(`Site IDs for ${props.destination} saved (${result.length} schools).`);
       unmapped.reload();
@@ -250,6 +251,8 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
 }
 
 function UnmappedGrid(props: { readonly schools: readonly UnmappedSchool[]; readonly onAdd: (u: UnmappedSchool) => void }): ReactNode {
+  const onAdd = useRef(props.onAdd);
+  onAdd.current = props.onAdd;
   const columns = useMemo(() => {
     const c = gridColumns<UnmappedSchool>();
     return [
@@ -259,13 +262,13 @@ function UnmappedGrid(props: { readonly schools: readonly UnmappedSchool[]; read
         id: 'add',
         header: () => <span className="sr-only">Add</span>,
         cell: (i) => (
-          <button type="button" className="btn small" onClick={() => props.onAdd(i.row.original)} aria-label={`Add ${i.row.original.schoolCode} to the map`}>
+          <button type="button" className="btn small" onClick={() => onAdd.current(i.row.original)} aria-label={`Add ${i.row.original.schoolCode} to the map`}>
             Add to map
           </button>
         ),
       }),
     ];
-  }, [props]);
+  }, []);
   return <DataGrid label="Unmapped schools" columns={columns} data={props.schools} getRowId={(u) => u.schoolCode} empty="Every school in the source has a site ID." testId="unmapped-schools" />;
 }
 

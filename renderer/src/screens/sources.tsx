@@ -2,14 +2,14 @@
  * Sources: add or edit a SIS database connection or export folder, test it, write the query (or
  * file name) for each kind of record, browse tables and columns and look at sample rows.
  */
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import { CANONICAL_FIELDS } from '../../../src/shared/entities.js';
 import { ENTITIES, type Entity } from '../../../src/shared/format.js';
 import type { CheckResultView, ConnectionTypeInfo, SampleView, SourceConfig, SourceView, TableView } from '../api/types.js';
 import { DataGrid, gridColumns, textColumns } from '../components/data-grid.js';
 import { SelectField, TextAreaField, TextField } from '../components/fields.js';
 import { SettingsForm } from '../components/settings-form.js';
-import { ConfirmDialog, Loading, Notice, PageHeader, Panel } from '../components/ui.js';
+import { ConfirmDialog, Loading, Notice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { href, navigate } from '../lib/router.js';
@@ -52,6 +52,7 @@ export function SourcesScreen(props: { readonly name?: string }): ReactNode {
       <div className="two-col">
         <nav aria-label="Sources">
           {sources.data && sources.data.length === 0 && <p className="muted">No sources yet.</p>}
+          {(sources.data ?? []).length > 0 && (
           <ul className="select-list">
             {(sources.data ?? []).map((s) => (
               <li key={s.config.name}>
@@ -62,6 +63,7 @@ export function SourcesScreen(props: { readonly name?: string }): ReactNode {
               </li>
             ))}
           </ul>
+          )}
         </nav>
         <div>
           {sources.loading && !sources.data ? (
@@ -97,6 +99,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [tab, setTab] = useState<SourceTab>('connection');
   const type = props.types.find((t) => t.id === config.type) ?? props.types[0];
   const isFiles = type?.capabilities.includes('files') ?? false;
   const draft = { config, secrets };
@@ -147,31 +150,37 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
     setConfig({ ...config, entities });
   };
 
+  const entityCount = Object.keys(config.entities).length;
+  const tabs = [
+    { id: 'connection', label: 'Connection' },
+    { id: 'queries', label: `${isFiles ? 'Files' : 'Queries'} (${entityCount})` },
+    { id: 'browse', label: 'Browse tables' },
+  ];
   return (
-    <div className="stack">
-      <Panel title={isNew ? 'New source' : `Source ${props.view?.config.name ?? ''}`}>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void save();
-          }}
-        >
-          <div className="stack">
-            <div className="form-grid">
-              <TextField label="Name" required value={config.name} onChange={(v) => setConfig({ ...config, name: v })} hint="Letters, digits, dot, dash or underscore." />
-              <SelectField
-                label="Type"
-                value={config.type}
-                onChange={(v) => {
-                  setConfig({ ...config, type: v as SourceConfig['type'], settings: {} });
-                  setCheck(null);
-                }}
-                options={props.types.map((t) => ({ value: t.id, label: t.displayName }))}
-              />
-            </div>
-            {type && (
-              <fieldset>
-                <legend>Connection</legend>
+    <Panel title={isNew ? 'New source' : `Source ${props.view?.config.name ?? ''}`}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div className="form-grid">
+          <TextField label="Name" required value={config.name} onChange={(v) => setConfig({ ...config, name: v })} hint="Letters, digits, dot, dash or underscore." />
+          <SelectField
+            label="Type"
+            value={config.type}
+            onChange={(v) => {
+              setConfig({ ...config, type: v as SourceConfig['type'], settings: {} });
+              setCheck(null);
+            }}
+            options={props.types.map((t) => ({ value: t.id, label: t.displayName }))}
+          />
+        </div>
+        <div className="top-gap">
+          <Tabs label="Source settings" idPrefix="src" tabs={tabs} selected={tab} onSelect={(t) => setTab(t as SourceTab)} />
+          <TabPanel idPrefix="src" selected={tab}>
+            {tab === 'connection' && type && (
+              <div className="stack">
                 <SettingsForm
                   schema={type.settingsSchema}
                   value={config.settings}
@@ -181,27 +190,26 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                   secrets={secrets}
                   onSecretsChange={setSecrets}
                 />
-                <div className="form-actions">
+                <div className="row">
                   <button type="button" className="btn" onClick={() => void test()} disabled={checking}>
                     {checking ? 'Testing…' : 'Test connection'}
                   </button>
-                  {check && (
-                    <Notice kind={check.ok ? 'ok' : 'error'} testId="source-check">
-                      {check.message}
-                      {check.serverVersion ? ` (${check.serverVersion})` : ''}
-                    </Notice>
-                  )}
                 </div>
-              </fieldset>
+                {check && (
+                  <Notice kind={check.ok ? 'ok' : 'error'} testId="source-check">
+                    {check.message}
+                    {check.serverVersion ? ` (${check.serverVersion})` : ''}
+                  </Notice>
+                )}
+              </div>
             )}
-            <fieldset>
-              <legend>{isFiles ? 'Export files' : 'Queries'}</legend>
-              <p className="muted small">
-                {isFiles
-                  ? 'For each kind of record, the file name in the export folder (wildcards allowed). Leave empty what your SIS does not export.'
-                  : 'For each kind of record, a read-only SELECT. Name the columns as suggested (AS first_name…) to get the format’s mapping for free. Leave empty what you do not need.'}
-              </p>
+            {tab === 'queries' && (
               <div className="stack">
+                <p className="muted small">
+                  {isFiles
+                    ? 'For each kind of record, the file name in the export folder (wildcards allowed). Leave empty what your SIS does not export.'
+                    : 'For each kind of record, a read-only SELECT. Name the columns as suggested (AS first_name…) and the vendor formats map them without further work. Leave empty what you do not need.'}
+                </p>
                 {ENTITIES.map((entity) => (
                   <EntityQuery
                     key={entity}
@@ -213,28 +221,31 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                   />
                 ))}
               </div>
-            </fieldset>
+            )}
+            {tab === 'browse' && <Browse draft={draft} />}
+          </TabPanel>
+        </div>
+        {error && (
+          <div className="top-gap">
+            <Notice kind="error" title="Not saved">
+              {error}
+            </Notice>
           </div>
-          {error && (
-            <div className="top-gap">
-              <Notice kind="error" title="Not saved">
-                {error}
-              </Notice>
-            </div>
-          )}
-          <div className="form-actions">
-            <button type="submit" className="btn primary" disabled={saving}>
-              {saving ? 'Saving…' : 'Save source'}
-            </button>
-            {!isNew && (
+        )}
+        <div className="form-actions">
+          <button type="submit" className="btn primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save source'}
+          </button>
+          {!isNew && (
+            <>
+              <span className="spacer" />
               <button type="button" className="btn danger" onClick={() => setConfirmDelete(true)}>
                 Delete
               </button>
-            )}
-          </div>
-        </form>
-      </Panel>
-      <BrowsePanel draft={draft} />
+            </>
+          )}
+        </div>
+      </form>
       <ConfirmDialog
         open={confirmDelete}
         title={`Delete source ${props.view?.config.name ?? ''}?`}
@@ -245,9 +256,11 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
       >
         <p>Destinations that read from it stop working until they get another source.</p>
       </ConfirmDialog>
-    </div>
+    </Panel>
   );
 }
+
+type SourceTab = 'connection' | 'queries' | 'browse';
 
 type Draft = { readonly config: SourceConfig; readonly secrets: Record<string, string> };
 
@@ -300,7 +313,7 @@ function SampleGrid(props: { readonly sample: SampleView; readonly label: string
   return <DataGrid label={props.label} columns={columns} data={props.sample.rows} dense empty="The query returned no rows." />;
 }
 
-function BrowsePanel(props: { readonly draft: Draft }): ReactNode {
+function Browse(props: { readonly draft: Draft }): ReactNode {
   const api = useApi();
   const [tables, setTables] = useState<readonly TableView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -320,12 +333,14 @@ function BrowsePanel(props: { readonly draft: Draft }): ReactNode {
       setLoading(false);
     }
   };
+  const draftRef = useRef(props.draft);
+  draftRef.current = props.draft;
   const open = async (t: TableView): Promise<void> => {
     setTable(t);
     setSample(null);
     setSampleError(null);
     try {
-      setSample(await api.sampleSource({ ...props.draft, table: t.schema ? `${t.schema}.${t.name}` : t.name, limit: 20 }));
+      setSample(await api.sampleSource({ ...draftRef.current, table: t.schema ? `${t.schema}.${t.name}` : t.name, limit: 20 }));
     } catch (err) {
       setSampleError(errorMessage(err));
     }
@@ -345,7 +360,8 @@ function BrowsePanel(props: { readonly draft: Draft }): ReactNode {
       c.accessor('kind', { header: 'Kind' }),
       c.accessor((t) => t.columns.length, { id: 'columns', header: 'Columns' }),
     ];
-  }, [props.draft]);
+    // Stable columns: `open` reads the latest draft through a ref.
+  }, []);
   const columnColumns = useMemo(() => {
     const c = gridColumns<TableView['columns'][number]>();
     return [
@@ -356,32 +372,38 @@ function BrowsePanel(props: { readonly draft: Draft }): ReactNode {
   }, []);
 
   return (
-    <Panel
-      title="Browse tables"
-      actions={
+    <div className="stack">
+      <div className="row">
         <button type="button" className="btn" onClick={() => void browse()} disabled={loading}>
-          {loading ? 'Reading…' : tables ? 'Refresh' : 'Browse tables'}
+          {loading ? 'Reading…' : tables ? 'Refresh the list' : 'List tables'}
         </button>
-      }
-    >
+        {!tables && !error && <span className="muted small">Lists the tables (or files) the connection can see, their columns and sample rows.</span>}
+      </div>
       {error && <Notice kind="error">{error}</Notice>}
-      {!tables && !error && <p className="muted">Lists the tables (or files) the connection can see, their columns and sample rows.</p>}
       {tables && (
         <div className="browse">
-          <DataGrid label="Tables" columns={tableColumns} data={tables} filterable pageSize={25} getRowId={(t) => `${t.schema ?? ''}.${t.name}`} empty="No tables found." />
-          {table && (
-            <div className="stack top-gap">
-              <h3>
-                {table.schema ? `${table.schema}.` : ''}
-                {table.name}
-              </h3>
-              <DataGrid label={`Columns of ${table.name}`} columns={columnColumns} data={table.columns} getRowId={(c) => c.name} dense />
-              {sampleError && <Notice kind="error">{sampleError}</Notice>}
-              {sample ? <SampleGrid sample={sample} label={`Sample rows of ${table.name}`} /> : !sampleError && <Loading what="sample rows" />}
-            </div>
-          )}
+          <DataGrid label="Tables" columns={tableColumns} data={tables} filterable pageSize={50} getRowId={(t) => `${t.schema ?? ''}.${t.name}`} empty="No tables found." />
+          <div className="stack">
+            {!table && <p className="muted">Choose a table to see its columns and first rows.</p>}
+            {table && (
+              <>
+                <h3>
+                  {table.schema ? `${table.schema}.` : ''}
+                  {table.name} <span className="muted small">({table.columns.length} columns)</span>
+                </h3>
+                {sampleError && <Notice kind="error">{sampleError}</Notice>}
+                {sample ? <SampleGrid sample={sample} label={`Sample rows of ${table.name}`} /> : !sampleError && <Loading what="sample rows" />}
+                <details>
+                  <summary>Column types</summary>
+                  <div className="details-body">
+                    <DataGrid label={`Columns of ${table.name}`} columns={columnColumns} data={table.columns} getRowId={(c) => c.name} dense pageSize={200} />
+                  </div>
+                </details>
+              </>
+            )}
+          </div>
         </div>
       )}
-    </Panel>
+    </div>
   );
 }
