@@ -144,6 +144,7 @@ describe('the daemon in this process', () => {
   it('serves the local API with its scheduler attached: next runs on the dashboard, pause and resume', async () => {
     const d = ctx.store.getDestination(DEMO_DESTINATION)!;
     ctx.store.saveDestination({ ...d, schedule: scheduleSchema.parse({ enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' }) });
+    ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'schedule.%'`).run(); // slots handled by earlier tests (real time)
     const clock = new ManualClock('2026-03-01T12:00:00Z');
     const daemon = await startDaemon({ home, clock, staticDir: join(home, 'no-renderer'), log: () => undefined });
     daemons.push(daemon);
