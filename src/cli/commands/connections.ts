@@ -102,24 +102,10 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
         }),
       ),
     );
-  source
-    .command('set-secret')
-    .description('store a secret of a source (e.g. password), sealed under the machine key; value from stdin or --from-env')
-    .argument('<name>')
-    .argument('<field>')
-    .option('--from-env <variable>', 'read the value from this environment variable')
-    .action(
-      action((cmd, name: string, field: string) =>
-        withAgent(globals(cmd), (ctx) => {
-          const s = requireSource(ctx, name);
-          const driver = getSourceDriver(s.type);
-          if (!driver.secretFields.includes(field)) throw new UsageError(`${driver.displayName} sources have no secret "${field}" (secrets: ${driver.secretFields.join(', ') || 'none'}).`);
-          saveSecrets(ctx, sourceSecretOwner(name), { [field]: readSecretValue(cmd.opts<{ fromEnv?: string }>().fromEnv) });
-          print(globals(cmd), { source: name, field, stored: true }, () => `Stored ${field} of source ${name} (encrypted).`);
-          return 0;
-        }),
-      ),
-    );
+  addSetSecretCommand(source, kit, 'source', (ctx, name) => {
+    const driver = getSourceDriver(requireSource(ctx, name).type);
+    return { driver, owner: sourceSecretOwner(name) };
+  });
 
   const destination = program.command('destination').description('destinations: list, test, trust host keys, set secrets');
   destination
@@ -184,20 +170,32 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
         }),
       ),
     );
-  destination
+  addSetSecretCommand(destination, kit, 'destination', (ctx, name) => {
+    const driver = getDestinationDriver(requireDestination(ctx, name).type);
+    return { driver, owner: destinationSecretOwner(name) };
+  });
+}
+
+/** `<kind> set-secret NAME FIELD`: stores one secret field, sealed, after checking the driver has it. */
+function addSetSecretCommand(
+  group: Command,
+  { action, globals, print }: CliKit,
+  kind: 'source' | 'destination',
+  resolve: (ctx: AgentContext, name: string) => { driver: { displayName: string; secretFields: readonly string[] }; owner: string },
+): void {
+  group
     .command('set-secret')
-    .description('store a secret of a destination (password, privateKey, passphrase), sealed; value from stdin or --from-env')
+    .description(`store a secret of a ${kind} (e.g. password${kind === 'destination' ? ', privateKey, passphrase' : ''}), sealed under the machine key; value from stdin or --from-env`)
     .argument('<name>')
     .argument('<field>')
     .option('--from-env <variable>', 'read the value from this environment variable')
     .action(
       action((cmd, name: string, field: string) =>
         withAgent(globals(cmd), (ctx) => {
-          const d = requireDestination(ctx, name);
-          const driver = getDestinationDriver(d.type);
-          if (!driver.secretFields.includes(field)) throw new UsageError(`${driver.displayName} destinations have no secret "${field}" (secrets: ${driver.secretFields.join(', ') || 'none'}).`);
-          saveSecrets(ctx, destinationSecretOwner(name), { [field]: readSecretValue(cmd.opts<{ fromEnv?: string }>().fromEnv) });
-          print(globals(cmd), { destination: name, field, stored: true }, () => `Stored ${field} of destination ${name} (encrypted).`);
+          const { driver, owner } = resolve(ctx, name);
+          if (!driver.secretFields.includes(field)) throw new UsageError(`${driver.displayName} ${kind}s have no secret "${field}" (secrets: ${driver.secretFields.join(', ') || 'none'}).`);
+          saveSecrets(ctx, owner, { [field]: readSecretValue(cmd.opts<{ fromEnv?: string }>().fromEnv) });
+          print(globals(cmd), { [kind]: name, field, stored: true }, () => `Stored ${field} of ${kind} ${name} (encrypted).`);
           return 0;
         }),
       ),
