@@ -5,9 +5,8 @@ import { bearerToken, checkKey, checkOrigin } from '../../src/api/http-guard.js'
 import { destinationStatus, overallStatus } from '../../src/api/status.js';
 import { mappingFields, nameSimilarity, nameTokens, omittedFiles, rankFields, suggestColumns } from '../../src/api/mapping-suggest.js';
 import { resolveStaticPath } from '../../src/api/static-files.js';
-import { runReportCsv } from '../../src/api/handlers/runs.js';
 import { oneRoster11 } from '../../src/formats/oneroster-1.1.js';
-import type { RunDetail, RunStatus, RunSummary } from '../../src/shared/run.js';
+import type { RunStatus, RunSummary } from '../../src/shared/run.js';
 
 describe('http guard', () => {
   it('accepts only the loopback origin on the server port', () => {
@@ -120,27 +119,5 @@ describe('static path resolution', () => {
     expect(resolveStaticPath(root, '/a/../../b')).toBe(join(root, 'b'));
     expect(resolveStaticPath(root, '/%E0%A4%A')).toBeUndefined();
     expect(resolveStaticPath(root, '/x%00.js')).toBeUndefined();
-  });
-});
-
-describe('run report CSV', () => {
-  it('has one row per file and per finding', () => {
-    const detail: RunDetail = {
-      ...run(7, 'partial'),
-      files: [{ name: 'users.csv', rows: 2, bytes: 10, sha256: 'ab', remotePath: '/Upload/users.csv', personalColumns: [] }],
-      diff: [],
-      findings: [{ severity: 'error', file: 'users.csv', row: 2, column: 'email', value: 'x,y', rule: 'email', message: 'not an e-mail address', origin: 'students row 2' }],
-      findingsTotal: 1,
-      events: [],
-      stageTimings: {},
-      holdReasons: [],
-      outputDir: null,
-    };
-    expect(runReportCsv(detail).split('\r\n')).toEqual([
-      'kind,run,destination,status,file,rows,bytes,sha256,remote_path,severity,row,column,value,rule,message,origin',
-      'file,7,d,partial,users.csv,2,10,ab,/Upload/users.csv,,,,,,,',
-      'finding,7,d,partial,users.csv,,,,,error,2,email,"x,y",email,not an e-mail address,students row 2',
-      '',
-    ]);
   });
 });

@@ -1,21 +1,7 @@
 /** History: runs with filters, one run in detail, the run report as JSON or CSV. */
-import { stringify } from 'csv-stringify/sync';
-import type { RunDetail } from '../../shared/run.js';
-import { badRequest, notFound } from '../services.js';
+import { buildRunReport, formatRunReport } from '../../agent/history-report.js';
+import { notFound } from '../services.js';
 import type { HandlerGroup } from './types.js';
-
-/** Every finding of a run goes into its report. */
-const REPORT_FINDINGS = 1_000_000;
-
-/** One table: a row per file, then a row per finding (`kind` tells which). */
-export function runReportCsv(run: RunDetail): string {
-  const header = ['kind', 'run', 'destination', 'status', 'file', 'rows', 'bytes', 'sha256', 'remote_path', 'severity', 'row', 'column', 'value', 'rule', 'message', 'origin'];
-  const base = [String(run.id), run.destination, run.status];
-  const lines: string[][] = [header];
-  for (const f of run.files) lines.push(['file', ...base, f.name, String(f.rows), String(f.bytes), f.sha256, f.remotePath ?? '', '', '', '', '', '', '', '']);
-  for (const f of run.findings) lines.push(['finding', ...base, f.file, '', '', '', '', f.severity, String(f.row), f.column, f.value, f.rule, f.message, f.origin ?? '']);
-  return stringify(lines, { record_delimiter: 'windows' });
-}
 
 export const runHandlers: HandlerGroup<'listRuns' | 'getRun' | 'runReport'> = {
   listRuns: ({ destination, status, since, until, includePreviews, limit, offset }, { ctx }) => {
@@ -43,22 +29,15 @@ export const runHandlers: HandlerGroup<'listRuns' | 'getRun' | 'runReport'> = {
     return run;
   },
 
+  /** The same report as `rostersync history export` (src/agent/history-report.ts). */
   runReport: ({ id, format }, { ctx }) => {
-    const run = ctx.store.getRunDetail(id, REPORT_FINDINGS);
-    if (!run) throw notFound(`No run ${id}.`);
-    switch (format) {
-      case 'json':
-        return {
-          fileName: `rostersync-run-${id}.json`,
-          mimeType: 'application/json',
-          contentBase64: Buffer.from(JSON.stringify(run, null, 2), 'utf8').toString('base64'),
-        };
-      case 'csv':
-        return { fileName: `rostersync-run-${id}.csv`, mimeType: 'text/csv', contentBase64: Buffer.from(runReportCsv(run), 'utf8').toString('base64') };
-      default: {
-        const unknown: never = format;
-        throw badRequest(`format: expected json or csv; got ${String(unknown)}.`);
-      }
-    }
+    const report = buildRunReport(ctx, id);
+    if (!report) throw notFound(`No run ${id}.`);
+    const text = formatRunReport(report, format);
+    return {
+      fileName: `rostersync-run-${id}.${format}`,
+      mimeType: format === 'json' ? 'application/json' : 'text/csv',
+      contentBase64: Buffer.from(text, 'utf8').toString('base64'),
+    };
   },
 };
