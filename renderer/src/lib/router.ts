@@ -1,28 +1,8 @@
-/**
- * Hash routing (`#/history/12`): works the same from file:// in Electron and over HTTP.
- * A hash that does not start with `#/` (such as the `#key=…` of the login URL) is not a route.
- */
+/** Hash routing: works the same from file:// in Electron and over HTTP. */
 import { useEffect, useState } from 'react';
+import { href, parseRoute, type Route, type Screen } from './routes.js';
 
-export const SCREENS = ['dashboard', 'sources', 'destinations', 'mapping', 'sitemap', 'history', 'settings'] as const;
-export type Screen = (typeof SCREENS)[number];
-
-export interface Route {
-  readonly screen: Screen;
-  /** Path segments after the screen (`['12']` for `#/history/12`), URI-decoded. */
-  readonly params: readonly string[];
-}
-
-export function parseRoute(hash: string): Route {
-  if (!hash.startsWith('#/')) return { screen: 'dashboard', params: [] };
-  const [screen, ...rest] = hash.slice(2).split('/');
-  const known = (SCREENS as readonly string[]).includes(screen ?? '') ? (screen as Screen) : 'dashboard';
-  return { screen: known, params: rest.filter(Boolean).map((p) => decodeURIComponent(p)) };
-}
-
-export function href(screen: Screen, ...params: (string | number)[]): string {
-  return `#/${[screen, ...params.map((p) => encodeURIComponent(String(p)))].join('/')}`;
-}
+export { href, parseRoute, SCREENS, type Route, type Screen } from './routes.js';
 
 export function navigate(screen: Screen, ...params: (string | number)[]): void {
   window.location.hash = href(screen, ...params);

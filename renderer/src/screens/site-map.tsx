@@ -12,6 +12,7 @@ import { fileToBase64, saveDownload } from '../lib/download.js';
 import { errorMessage } from '../lib/errors.js';
 import { href, navigate } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
+import { findProblems } from '../lib/site-map.js';
 import { useLoad } from '../lib/use-load.js';
 
 interface Row extends SiteMapEntry {
@@ -270,21 +271,4 @@ function UnmappedGrid(props: { readonly schools: readonly UnmappedSchool[]; read
     ];
   }, []);
   return <DataGrid label="Unmapped schools" columns={columns} data={props.schools} getRowId={(u) => u.schoolCode} empty="Every school in the source has a site ID." testId="unmapped-schools" />;
-}
-
-/** Empty IDs and duplicate codes, as sentences. */
-export function findProblems(rows: readonly SiteMapEntry[]): string[] {
-  const problems: string[] = [];
-  const seen = new Map<string, number>();
-  rows.forEach((r, i) => {
-    const code = r.schoolCode.trim();
-    if (!code) problems.push(`Row ${i + 1}: the school code is empty.`);
-    else if (!r.siteId.trim()) problems.push(`Row ${i + 1} (${code}): the site ID is empty.`);
-    if (code) {
-      const first = seen.get(code);
-      if (first !== undefined) problems.push(`Rows ${first + 1} and ${i + 1}: school code ${code} appears twice.`);
-      else seen.set(code, i);
-    }
-  });
-  return problems;
 }

@@ -352,12 +352,14 @@ function Browse(props: { readonly draft: Draft }): ReactNode {
         id: 'name',
         header: 'Name',
         cell: (i) => (
-          <button type="button" className="btn link" onClick={() => void open(i.row.original)} aria-label={`Show ${i.getValue()}`}>
-            {i.getValue()}
-          </button>
+          <>
+            <button type="button" className="btn link" onClick={() => void open(i.row.original)} aria-label={`Show ${i.getValue()}`}>
+              {i.getValue()}
+            </button>
+            {i.row.original.kind !== 'table' && <span className="muted small"> {i.row.original.kind}</span>}
+          </>
         ),
       }),
-      c.accessor('kind', { header: 'Kind' }),
       c.accessor((t) => t.columns.length, { id: 'columns', header: 'Columns' }),
     ];
     // Stable columns: `open` reads the latest draft through a ref.
@@ -382,7 +384,16 @@ function Browse(props: { readonly draft: Draft }): ReactNode {
       {error && <Notice kind="error">{error}</Notice>}
       {tables && (
         <div className="browse">
-          <DataGrid label="Tables" columns={tableColumns} data={tables} filterable pageSize={50} getRowId={(t) => `${t.schema ?? ''}.${t.name}`} empty="No tables found." />
+          <DataGrid
+            label="Tables"
+            columns={tableColumns}
+            data={tables}
+            filterable
+            pageSize={50}
+            getRowId={(t) => `${t.schema ?? ''}.${t.name}`}
+            rowClass={(t) => (t === table ? 'row-selected' : undefined)}
+            empty="No tables found."
+          />
           <div className="stack">
             {!table && <p className="muted">Choose a table to see its columns and first rows.</p>}
             {table && (
