@@ -5,7 +5,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { z } from 'zod';
 import { describeZodError } from '../shared/config.schema.js';
-import type { EntityRequest, Row, SampleResult, Secrets, SourceSession } from './types.js';
+import type { ColumnInfo, EntityRequest, Row, SampleResult, Secrets, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 /** Every SIS value becomes text: numbers keep their digits, dates their ISO form, bytes become hex; NULL stays null. */
@@ -149,4 +149,29 @@ export function errorChain(error: unknown, depth = 0): { messages: string[]; cod
     for (const c of sub.codes) if (!codes.includes(c)) codes.push(c);
   }
   return { messages, codes };
+}
+
+/** One column as an introspection query returns it, already in the driver-neutral shape. */
+export interface ColumnRow {
+  readonly schema: string;
+  readonly table: string;
+  readonly kind: 'table' | 'view';
+  readonly column: string;
+  readonly type: string;
+  readonly nullable: boolean;
+}
+
+/** Groups introspection rows (one per column, in table order) into tables with their columns. */
+export function groupColumnsIntoTables(rows: Iterable<ColumnRow>): TableInfo[] {
+  const tables = new Map<string, { schema: string; name: string; kind: 'table' | 'view'; columns: ColumnInfo[] }>();
+  for (const r of rows) {
+    const key = `${r.schema}.${r.table}`;
+    let t = tables.get(key);
+    if (!t) {
+      t = { schema: r.schema, name: r.table, kind: r.kind, columns: [] };
+      tables.set(key, t);
+    }
+    t.columns.push({ name: r.column, type: r.type, nullable: r.nullable });
+  }
+  return [...tables.values()];
 }

@@ -11,7 +11,7 @@
  */
 import sql from 'mssql';
 import { z } from 'zod';
-import { checkAborted, errorChain, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, errorChain, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
@@ -254,17 +254,9 @@ async function discover(settings: MssqlSettings, secrets: Secrets): Promise<Tabl
   const pool = await connectPool(settings, secrets);
   try {
     const result = await pool.request().query<{ table_schema: string; table_name: string; table_type: string; column_name: string; data_type: string; is_nullable: string }>(DISCOVER_SQL);
-    const tables = new Map<string, { schema: string; name: string; kind: 'table' | 'view'; columns: { name: string; type: string; nullable: boolean }[] }>();
-    for (const r of result.recordset) {
-      const key = `${r.table_schema}.${r.table_name}`;
-      let t = tables.get(key);
-      if (!t) {
-        t = { schema: r.table_schema, name: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', columns: [] };
-        tables.set(key, t);
-      }
-      t.columns.push({ name: r.column_name, type: r.data_type, nullable: r.is_nullable === 'YES' });
-    }
-    return [...tables.values()];
+    return groupColumnsIntoTables(
+      result.recordset.map((r) => ({ schema: r.table_schema, table: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', column: r.column_name, type: r.data_type, nullable: r.is_nullable === 'YES' })),
+    );
   } catch (error) {
     throw translateMssqlError(error, settings, secrets);
   } finally {

@@ -10,7 +10,7 @@
 import mysql from 'mysql2';
 import type { Pool, PoolConnection, TypeCastField } from 'mysql2';
 import { z } from 'zod';
-import { checkAborted, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
@@ -249,16 +249,9 @@ async function discover(settings: MysqlSettings, secrets: Secrets): Promise<Tabl
        ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
       [settings.database],
     )) as { table_name: string; table_type: string; column_name: string; column_type: string; is_nullable: string }[];
-    const tables = new Map<string, { schema: string; name: string; kind: 'table' | 'view'; columns: { name: string; type: string; nullable: boolean }[] }>();
-    for (const r of rows) {
-      let t = tables.get(r.table_name);
-      if (!t) {
-        t = { schema: settings.database, name: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', columns: [] };
-        tables.set(r.table_name, t);
-      }
-      t.columns.push({ name: r.column_name, type: String(r.column_type), nullable: r.is_nullable === 'YES' });
-    }
-    return [...tables.values()];
+    return groupColumnsIntoTables(
+      rows.map((r) => ({ schema: settings.database, table: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', column: r.column_name, type: String(r.column_type), nullable: r.is_nullable === 'YES' })),
+    );
   });
 }
 

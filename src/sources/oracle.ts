@@ -10,7 +10,7 @@
 import oracledb from 'oracledb';
 import type { Connection, ConnectionAttributes, Metadata, Pool } from 'oracledb';
 import { z } from 'zod';
-import { checkAborted, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
@@ -254,16 +254,9 @@ async function discover(settings: OracleSettings, secrets: Secrets): Promise<Tab
       [settings.schema ? settings.schema.toUpperCase() : null],
       { outFormat: oracledb.OUT_FORMAT_OBJECT },
     );
-    const tables = new Map<string, { schema: string; name: string; kind: 'table' | 'view'; columns: { name: string; type: string; nullable: boolean }[] }>();
-    for (const r of result.rows ?? []) {
-      let t = tables.get(r.TABLE_NAME);
-      if (!t) {
-        t = { schema: r.OWNER, name: r.TABLE_NAME, kind: r.OBJECT_TYPE === 'VIEW' ? 'view' : 'table', columns: [] };
-        tables.set(r.TABLE_NAME, t);
-      }
-      t.columns.push({ name: r.COLUMN_NAME, type: r.DATA_TYPE, nullable: r.NULLABLE === 'Y' });
-    }
-    return [...tables.values()];
+    return groupColumnsIntoTables(
+      (result.rows ?? []).map((r) => ({ schema: r.OWNER, table: r.TABLE_NAME, kind: r.OBJECT_TYPE === 'VIEW' ? 'view' : 'table', column: r.COLUMN_NAME, type: r.DATA_TYPE, nullable: r.NULLABLE === 'Y' })),
+    );
   });
 }
 

@@ -8,7 +8,7 @@
 import pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { z } from 'zod';
-import { checkAborted, parseSettings, quoteIdent, requireQuery, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, Row, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
@@ -212,17 +212,9 @@ async function discover(settings: PostgresSettings, secrets: Secrets): Promise<T
       [settings.schemas],
     );
     await client.query('ROLLBACK');
-    const tables = new Map<string, { schema: string; name: string; kind: 'table' | 'view'; columns: { name: string; type: string; nullable: boolean }[] }>();
-    for (const r of result.rows) {
-      const key = `${r.table_schema}.${r.table_name}`;
-      let t = tables.get(key);
-      if (!t) {
-        t = { schema: r.table_schema, name: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', columns: [] };
-        tables.set(key, t);
-      }
-      t.columns.push({ name: r.column_name, type: r.data_type, nullable: r.is_nullable === 'YES' });
-    }
-    return [...tables.values()];
+    return groupColumnsIntoTables(
+      result.rows.map((r) => ({ schema: r.table_schema, table: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table', column: r.column_name, type: r.data_type, nullable: r.is_nullable === 'YES' })),
+    );
   } catch (error) {
     throw translatePostgresError(error, settings, secrets);
   } finally {
