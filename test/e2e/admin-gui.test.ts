@@ -328,11 +328,43 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     expect((await download).suggestedFilename()).toMatch(/\.json$/);
   });
 
+  it('holds a run that changes too much and delivers it after approval on the dashboard', async () => {
+    // A tighter safety threshold, set in the GUI.
+    await open('Destinations');
+    await page.getByRole('link', { name: new RegExp(`^${DEST}`) }).click();
+    await page.getByRole('tab', { name: 'Safety' }).click();
+    await page.getByLabel('More than this share of records changes (%)').fill('10');
+    await page.getByRole('button', { name: 'Save destination' }).click();
+    await visible(page.getByText(`Destination ${DEST} saved.`));
+    // The SIS changes every student's first name: far more than 10% of users.csv.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(sisPath);
+    db.prepare("UPDATE students SET first_name = first_name || 'x'").run();
+    db.close();
+
+    await open('Dashboard');
+    await page.getByRole('button', { name: `Sync ${DEST} now` }).click();
+    const hold = await visible(page.getByRole('article', { name: /Held run \d+ for vendor-sftp/ }), 120_000);
+    expect(await hold.textContent()).toMatch(/users\.csv/);
+    await screenshot(page, '24-dashboard-held');
+    const before = readFileSync(join(sshd.uploadDir, 'users.csv'), 'utf8');
+    await hold.getByRole('button', { name: 'Approve' }).click();
+    const dialog = await visible(page.getByRole('dialog'));
+    await screenshot(page, '25-dashboard-approve-dialog');
+    await dialog.getByRole('button', { name: 'Approve and deliver' }).click();
+    await expect.poll(() => page.getByRole('article', { name: /Held run/ }).count(), { timeout: 60_000 }).toBe(0);
+    const grid = page.getByTestId('dashboard-destinations');
+    await expect.poll(async () => (await grid.getByRole('row').nth(1).textContent()) ?? '', { timeout: 60_000 }).toContain('OK');
+    const after = readFileSync(join(sshd.uploadDir, 'users.csv'), 'utf8');
+    expect(after).not.toBe(before);
+    expect(after).toMatch(/x,/);
+  });
+
   it('shows the settings screen', async () => {
     await open('Settings');
     await visible(page.getByRole('heading', { name: 'E-mail notifications' }));
     expect(await page.getByText(home, { exact: true }).count()).toBe(1);
-    await screenshot(page, '24-settings');
+    await screenshot(page, '26-settings');
   });
 
   it('walks through the mapping wizard with the keyboard only', async () => {
@@ -381,7 +413,7 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     await page.keyboard.press('Tab');
     await page.keyboard.type('KB-1');
     expect(await page.getByLabel('identifier: fixed value').inputValue()).toBe('KB-1');
-    await screenshot(page, '25-keyboard-columns');
+    await screenshot(page, '27-keyboard-columns');
     await tabTo('Next: Preview', (e) => e.tag === 'button' && e.text === 'Next: Preview', 400);
     await page.keyboard.press('Enter');
     await visible(page.getByRole('heading', { name: /Step 3 of 4: Preview/ }));
@@ -392,7 +424,7 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     await tabTo('Save mapping', (e) => e.tag === 'button' && e.text === 'Save mapping');
     await page.keyboard.press('Enter');
     await visible(page.getByText(/^Saved\./));
-    await screenshot(page, '26-keyboard-saved');
+    await screenshot(page, '28-keyboard-saved');
 
     // The saved mapping reached the agent.
     const res = await fetch(`${ui.origin}/api/getDestination`, {

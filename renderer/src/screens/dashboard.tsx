@@ -67,7 +67,7 @@ export function DashboardScreen(): ReactNode {
     try {
       if (kind === 'approve') {
         const r = await api.approveRun({ id: run.id });
-        toasts.info(`Run #${run.id} approved; delivery run #${r.runId} is ${r.status}.`);
+        toasts.info(r.runId === run.id ? `Run #${run.id} approved: ${r.status === 'success' ? 'delivered' : r.status}.` : `Run #${run.id} approved; delivery run #${r.runId}: ${r.status}.`);
       } else {
         await api.discardRun({ id: run.id });
         toasts.info(`Run #${run.id} discarded.`);

@@ -139,8 +139,9 @@ function RunView(props: { readonly id: number }): ReactNode {
     try {
       if (kind === 'approve') {
         const started = await api.approveRun({ id: props.id });
-        toasts.info(`Approved; delivery run #${started.runId} is ${started.status}.`);
-        navigate('history', started.runId);
+        toasts.info(`Run #${props.id} approved: ${started.status === 'success' ? 'delivered' : started.status}.`);
+        if (started.runId !== props.id) navigate('history', started.runId);
+        else run.reload();
       } else {
         await api.discardRun({ id: props.id });
         toasts.info(`Run #${props.id} discarded.`);
