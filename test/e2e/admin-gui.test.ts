@@ -13,6 +13,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createDemoDatabase } from '../../src/demo/sqlite-loader.js';
@@ -360,11 +362,43 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     expect(after).toMatch(/x,/);
   });
 
-  it('shows the settings screen', async () => {
-    await open('Settings');
-    await visible(page.getByRole('heading', { name: 'E-mail notifications' }));
-    expect(await page.getByText(home, { exact: true }).count()).toBe(1);
-    await screenshot(page, '26-settings');
+  it('sets up e-mail notifications on Settings and sends a test mail to a real SMTP server', async () => {
+    const received: { to: string[]; body: string }[] = [];
+    const smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onData(stream, session, done) {
+        let body = '';
+        stream.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        stream.on('end', () => {
+          received.push({ to: session.envelope.rcptTo.map((r) => r.address), body });
+          done();
+        });
+      },
+    });
+    await new Promise<void>((ok) => smtp.listen(0, '127.0.0.1', () => ok()));
+    const port = (smtp.server.address() as AddressInfo).port;
+    try {
+      await open('Settings');
+      await visible(page.getByRole('heading', { name: 'E-mail notifications' }));
+      expect(await page.getByText(home, { exact: true }).count()).toBe(1);
+      await page.getByLabel('Send e-mail notifications').check();
+      await page.getByRole('textbox', { name: 'SMTP host' }).fill('127.0.0.1');
+      await page.getByRole('spinbutton', { name: 'Port', exact: true }).fill(String(port));
+      await page.getByRole('combobox', { name: 'Security' }).selectOption('none');
+      await page.getByRole('textbox', { name: 'From', exact: true }).fill('rostersync@district.example');
+      await page.getByRole('textbox', { name: 'To', exact: true }).fill('it@district.example');
+      await page.getByRole('button', { name: 'Save notifications' }).click();
+      await visible(page.getByText('Notification settings saved.'));
+      await page.getByRole('button', { name: 'Send test email' }).click();
+      const result = await visible(page.getByTestId('test-email-result'));
+      await expect.poll(() => result.getAttribute('class')).toContain('ok');
+      expect(received.map((m) => m.to)).toEqual([['it@district.example']]);
+      await screenshot(page, '26-settings');
+    } finally {
+      await new Promise<void>((ok) => smtp.close(() => ok()));
+    }
   });
 
   it('walks through the mapping wizard with the keyboard only', async () => {

@@ -186,7 +186,7 @@ function RunView(props: { readonly id: number }): ReactNode {
               Download report (JSON)
             </button>
             <button type="button" className="btn" onClick={() => void download('csv')}>
-              Download findings (CSV)
+              Download report (CSV)
             </button>
           </>
         }

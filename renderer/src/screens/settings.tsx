@@ -150,10 +150,11 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
       </form>
       <hr className="sep" />
       <div className="row align-end">
-        <TextField label="Send a test e-mail to" value={testTo} onChange={setTestTo} placeholder={n.to[0] ?? 'the To addresses'} hint="Uses the saved settings." />
+        <TextField label="Send a test e-mail to" value={testTo} onChange={setTestTo} placeholder={n.to[0] ?? 'the To addresses'} />
         <button type="button" className="btn" onClick={() => void sendTest()}>
           Send test email
         </button>
+        <span className="muted small">Uses the saved settings; empty sends to the To addresses.</span>
       </div>
       {result && (
         <div className="top-gap">
