@@ -494,32 +494,8 @@ function regionCallingCode(region: string): string | null {
 
 const NON_DIGITS = /\D+/g;
 
-/** Results remembered per compiled phone step (household numbers repeat across students and guardians). */
-const PHONE_MEMO_LIMIT = 50_000;
-
 function compilePhone(style: 'e164' | 'national' | 'digits', fixedRegion: string | undefined): CompiledTransform {
   const fixed = fixedRegion?.trim().toUpperCase();
-  // libphonenumber's parse is ~3 µs; a household's number is parsed again for every student and
-  // guardian. Memo per (region, value); issues are plain immutable objects, pushed again on a hit.
-  const memo = new Map<string, { readonly out: string; readonly found?: readonly TransformIssue[] }>();
-  const parse = compilePhoneUncached(style, fixed);
-  return (v, ctx, issues) => {
-    if (v.trim() === '') return v;
-    const key = `${fixed ?? ctx.phoneRegion}\u0000${v}`;
-    let hit = memo.get(key);
-    if (hit === undefined) {
-      const found: TransformIssue[] = [];
-      const out = parse(v, ctx, found);
-      hit = found.length ? { out, found } : { out };
-      if (memo.size >= PHONE_MEMO_LIMIT) memo.clear();
-      memo.set(key, hit);
-    }
-    if (hit.found) issues.push(...hit.found);
-    return hit.out;
-  };
-}
-
-function compilePhoneUncached(style: 'e164' | 'national' | 'digits', fixed: string | undefined): CompiledTransform {
   return (v, ctx, issues) => {
     const text = v.trim();
     if (text === '') return v;
