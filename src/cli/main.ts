@@ -19,6 +19,7 @@ import { registerAgentCommands } from './commands/agent.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerServiceCommands } from './commands/service.js';
 import { registerFormatCommands } from './commands/formats.js';
+import { DestinationBusyError } from '../scheduler/lock.js';
 import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
@@ -66,9 +67,19 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const targets = names.length ? names : ctx.store.listDestinations().filter((d) => d.enabled).map((d) => d.name);
           if (!targets.length) throw new UsageError('No destinations are configured. Add one, or try: rostersync demo');
           const results: RunResult[] = [];
-          for (const name of targets) results.push(await runSync(ctx, name, { trigger: 'cli', dryRun, onEvent: progress(opts) }));
+          let busy = 0;
+          for (const name of targets) {
+            try {
+              results.push(await runSync(ctx, name, { trigger: 'cli', dryRun, onEvent: progress(opts) }));
+            } catch (err) {
+              // Another runner (the service, the GUI) has this destination: say so and go on with the others.
+              if (!(err instanceof DestinationBusyError)) throw err;
+              busy++;
+              io.err(err.message);
+            }
+          }
           print(opts, results, () => results.map(formatRunResult).join('\n\n'));
-          return results.every((r) => exitFor(r) === 0) ? 0 : 1;
+          return busy === 0 && results.every((r) => exitFor(r) === 0) ? 0 : 1;
         }),
       ),
     );

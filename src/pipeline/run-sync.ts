@@ -605,6 +605,7 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
   const staged = stagedOf(run.files, join(runDir, 'files'));
   const missing = staged.filter((f) => !existsSync(f.path));
   if (missing.length) throw new Error(`Run ${runId}'s files are gone (${missing.map((f) => f.name).join(', ')}); run the sync again instead.`);
+  store.claimRun(runId);
   store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
   log('info', 'approve', `Approved by an administrator; delivering the held files.`);
   try {

@@ -342,6 +342,11 @@ export class Store {
     this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values);
   }
 
+  /** This process now runs the run (an approval delivering a held run): an interrupted-run sweep must not take it for dead. */
+  claimRun(id: number): void {
+    this.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(process.pid, id);
+  }
+
   addRunEvent(runId: number, level: RunEvent['level'], stage: string, message: string): void {
     this.db
       .prepare(
