@@ -115,7 +115,7 @@ describe('two real processes', () => {
 
     // a third process: the CLI
     const cli = await runCli(['run', DEMO_DESTINATION, '--home', home]);
-    expect(cli.code).toBe(2);
+    expect(cli.code).toBe(1);
     expect(cli.stderr).toContain(`demo-outbox is already running (pid ${holder.pid} since`);
     // refused before a run was recorded
     expect(ctx.store.listRuns().length).toBe(runsBefore);
