@@ -23,7 +23,8 @@ import { errorMessage } from '../lib/errors.js';
 import { href, navigate } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
-import { NEW_ITEM } from './sources.js';
+import { ENTITY_LABELS, NEW_ITEM } from './sources.js';
+import { ENTITIES, type Entity } from '../../../src/shared/format.js';
 
 export function DestinationsScreen(props: { readonly name?: string }): ReactNode {
   const api = useApi();
@@ -464,16 +465,29 @@ function FormatTab(props: TabProps & { readonly sources: readonly SourceView[]; 
         </fieldset>
       )}
       {sensitive.length > 0 && (
-        <fieldset>
-          <legend>Sensitive columns</legend>
-          <p className="muted small">Unticked columns are sent blank.</p>
-          <div className="check-grid">
-            {sensitive.map(({ file, column }) => (
-              <CheckField key={`${file}/${column}`} label={`${file} › ${column}`} checked={!isDisabled(file, column)} onChange={(v) => toggle(file, column, v)} />
-            ))}
+        <details className="fieldset-like">
+          <summary>
+            Sensitive columns: {sensitive.filter((c) => !isDisabled(c.file, c.column)).length} of {sensitive.length} sent
+          </summary>
+          <div className="details-body stack">
+            <p className="muted small">Unticked columns are sent blank.</p>
+            <div className="check-grid">
+              {sensitive.map(({ file, column }) => (
+                <CheckField key={`${file}/${column}`} label={`${file} › ${column}`} checked={!isDisabled(file, column)} onChange={(v) => toggle(file, column, v)} />
+              ))}
+            </div>
           </div>
-        </fieldset>
+        </details>
       )}
+      <fieldset>
+        <legend>Only send some rows</legend>
+        <div className="stack">
+          <p className="muted small">
+            For vendors licensed per school, course or class: keep only the rows whose SIS field has one of the listed values. Several filters must all match.
+          </p>
+          <RowFilters value={config.rowFilters} onChange={(rowFilters) => patch({ rowFilters })} />
+        </div>
+      </fieldset>
       <p className="muted small">
         {props.isNew ? 'After saving, map the format’s columns to your SIS fields and enter the vendor’s site IDs.' : (
           <>
@@ -482,6 +496,59 @@ function FormatTab(props: TabProps & { readonly sources: readonly SourceView[]; 
         )}
       </p>
     </div>
+  );
+}
+
+type RowFilter = DestinationConfig['rowFilters'][number];
+
+function RowFilters(props: { readonly value: readonly RowFilter[]; readonly onChange: (v: RowFilter[]) => void }): ReactNode {
+  const update = (i: number, p: Partial<RowFilter>): void => props.onChange(props.value.map((f, j) => (j === i ? { ...f, ...p } : f)));
+  return (
+    <div className="stack">
+      {props.value.length === 0 && <p className="muted small">None: every row is sent.</p>}
+      {props.value.map((f, i) => (
+        <div className="row align-end" key={i}>
+          <TextField label="SIS field" value={f.field} onChange={(v) => update(i, { field: v })} placeholder="school_code" />
+          <ListField label="Is one of (comma-separated)" value={f.values} onChange={(values) => update(i, { values })} placeholder="005, 007" />
+          <SelectField
+            label="For"
+            value={f.entities?.length === 1 ? (f.entities[0] ?? '') : ''}
+            onChange={(v) => update(i, { entities: v ? [v as Entity] : undefined })}
+            placeholder="Every kind of record"
+            options={ENTITIES.map((e) => ({ value: e, label: ENTITY_LABELS[e] }))}
+          />
+          <button type="button" className="btn small danger" onClick={() => props.onChange(props.value.filter((_, j) => j !== i))} aria-label={`Remove row filter ${i + 1}`}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <div>
+        <button type="button" className="btn small" onClick={() => props.onChange([...props.value, { field: '', values: [] }])}>
+          Add row filter
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Comma-separated values; keeps the typed text while it is being edited. */
+function ListField(props: { readonly label: string; readonly value: readonly string[]; readonly onChange: (v: string[]) => void; readonly placeholder?: string }): ReactNode {
+  const [text, setText] = useState(props.value.join(', '));
+  return (
+    <TextField
+      label={props.label}
+      value={text}
+      placeholder={props.placeholder}
+      onChange={(v) => {
+        setText(v);
+        props.onChange(
+          v
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        );
+      }}
+    />
   );
 }
 
@@ -562,8 +629,10 @@ function ScheduleTab(props: TabProps): ReactNode {
       </div>
       <fieldset>
         <legend>Blackout dates</legend>
-        <p className="muted small">Scheduled runs are skipped on these dates (for example summer break, when the SIS is rolled over).</p>
-        <Blackouts value={s.blackouts} onChange={(blackouts) => set({ blackouts })} />
+        <div className="stack">
+          <p className="muted small">Scheduled runs are skipped on these dates (for example summer break, when the SIS is rolled over).</p>
+          <Blackouts value={s.blackouts} onChange={(blackouts) => set({ blackouts })} />
+        </div>
       </fieldset>
       <fieldset>
         <legend>More</legend>
@@ -633,7 +702,7 @@ function SafetyTab(props: TabProps): ReactNode {
     <div className="stack">
       <fieldset>
         <legend>Hold a run for approval when</legend>
-        <p className="muted small">A held run is not delivered until someone approves it on the dashboard. This protects the vendor’s data from a half-empty export.</p>
+        <p className="muted small bottom-gap">A held run is not delivered until someone approves it on the dashboard. This protects the vendor’s data from a half-empty export.</p>
         <div className="form-grid">
           <NumberField
             label="More than this share of records disappears (%)"
