@@ -3,9 +3,8 @@ import { destinationSecretOwner, type AgentContext } from '../../agent/context.j
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
 import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp-host-key.js';
-import { getFormat } from '../../formats/registry.js';
+import { resolveFormat } from '../../formats/format.schema.js';
 import type { DestinationConfig } from '../../shared/config.schema.js';
-import type { FormatDef } from '../../shared/format.js';
 import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, secretsSet, storeSecrets } from './secrets.js';
@@ -28,7 +27,7 @@ export function checkDestinationDraft(ctx: AgentContext, config: DestinationConf
     throw badRequest(`config.source: no source named "${config.source}" (known: ${known}).`);
   }
   try {
-    getFormat(config.format, ctx.store.listCustomFormats() as FormatDef[]);
+    resolveFormat(config.format, ctx.store.listCustomFormats());
   } catch (err) {
     throw badRequest(`config.format: ${(err as Error).message}`);
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { sourceSecretOwner, loadSecrets, type AgentContext } from '../../agent/context.js';
 import { BUILT_IN_FORMATS, getFormat, listFormats } from '../../formats/registry.js';
+import { loadCustomFormats } from '../../formats/format.schema.js';
 import { runSync } from '../../pipeline/run-sync.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import type { DestinationConfig, SiteMapEntry } from '../../shared/config.schema.js';
@@ -18,7 +19,8 @@ import { omittedFiles, suggestColumns } from '../mapping-suggest.js';
 import { checkDestinationDraft } from './destinations.js';
 import type { HandlerGroup } from './types.js';
 
-const customFormats = (ctx: AgentContext): FormatDef[] => ctx.store.listCustomFormats() as FormatDef[];
+/** Custom formats that pass validation (an invalid one is reported when a run uses it). */
+const customFormats = (ctx: AgentContext): FormatDef[] => loadCustomFormats(ctx.store.listCustomFormats()).formats;
 
 function formatOrThrow(ctx: AgentContext, id: string): FormatDef {
   try {
