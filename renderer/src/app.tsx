@@ -75,7 +75,11 @@ function SignIn(props: { readonly message: string; readonly onSignedIn: () => vo
       <p className="muted">
         Open the login link that <code>rostersync ui</code> printed, or paste the key from that link (the part after <code>#key=</code>).
       </p>
-      {props.message && <Notice kind="warn">{props.message}</Notice>}
+      {window.sessionStorage.getItem(API_KEY_STORAGE) && (
+        <Notice kind="error" testId="sign-in-error">
+          The key was not accepted: {props.message}
+        </Notice>
+      )}
       <form
         className="stack"
         onSubmit={(e) => {

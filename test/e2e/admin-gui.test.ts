@@ -139,6 +139,24 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     await screenshot(page, '01-dashboard-empty');
   });
 
+  it('asks for the access key when the page is opened without the login link', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    try {
+      const other = await context.newPage();
+      await other.goto(`${ui.origin}/`);
+      await other.getByRole('heading', { name: 'Sign in to RosterSync' }).waitFor();
+      await screenshot(other, '01b-sign-in');
+      await other.getByLabel('Access key').fill('not-the-key');
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.getByTestId('sign-in-error').waitFor();
+      await other.getByLabel('Access key').fill(ui.key);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   it('adds the SQLite SIS on Sources, tests it, browses a table', async () => {
     await open('Sources');
     await page.getByRole('link', { name: 'Add source' }).click();

@@ -108,7 +108,6 @@ function RunList(): ReactNode {
           label="Runs"
           columns={columns}
           data={runs.data ?? []}
-          filterable
           getRowId={(r) => String(r.id)}
           empty={destination || status || since ? 'No runs match these filters.' : 'No runs yet. Use Sync now on the dashboard.'}
           testId="runs"

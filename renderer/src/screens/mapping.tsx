@@ -858,7 +858,7 @@ function SaveStep(props: {
         <dd>{props.format?.displayName ?? props.config.format}</dd>
         <dt>Source</dt>
         <dd>{props.config.source}</dd>
-        <dt>Columns changed from the format’s defaults</dt>
+        <dt>Changed columns</dt>
         <dd>{overrides}</dd>
       </dl>
       <div className="top-gap">
