@@ -82,6 +82,7 @@ export interface NumberFieldProps extends FieldShell {
   readonly max?: number;
   readonly step?: number;
   readonly disabled?: boolean;
+  readonly placeholder?: string;
 }
 
 export function NumberField(props: NumberFieldProps): ReactNode {
@@ -95,6 +96,7 @@ export function NumberField(props: NumberFieldProps): ReactNode {
         min={props.min}
         max={props.max}
         step={props.step}
+        placeholder={props.placeholder}
         disabled={props.disabled}
         required={props.required}
         aria-invalid={props.error ? true : undefined}

@@ -209,27 +209,13 @@ function SettingField(props: {
           min={prop.minimum}
           max={prop.maximum !== undefined && prop.maximum < 1e12 ? prop.maximum : undefined}
           step={typeOf(prop) === 'integer' ? 1 : undefined}
-          value={typeof props.value === 'number' ? props.value : typeof def === 'number' ? def : undefined}
+          value={typeof props.value === 'number' ? props.value : undefined}
+          placeholder={typeof def === 'number' ? String(def) : undefined}
           onChange={(v) => props.onChange(v)}
         />
       );
     case 'array':
-      return (
-        <TextField
-          label={meta.label}
-          hint={hint}
-          error={props.error}
-          value={Array.isArray(props.value) ? props.value.join(', ') : ''}
-          onChange={(v) =>
-            props.onChange(
-              v
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean),
-            )
-          }
-        />
-      );
+      return <ListText label={meta.label} hint={hint} error={props.error} value={props.value} onChange={props.onChange} />;
     case 'object':
       return <RecordField label={meta.label} hint={hint} error={props.error} value={props.value} onChange={props.onChange} />;
     default:
@@ -240,7 +226,8 @@ function SettingField(props: {
           hint={hint}
           required={props.required}
           error={props.error}
-          value={typeof props.value === 'string' ? props.value : typeof def === 'string' ? def : ''}
+          value={typeof props.value === 'string' ? props.value : ''}
+          placeholder={typeof def === 'string' && def ? def : undefined}
           onChange={(v) => props.onChange(v === '' && !props.required ? undefined : v)}
         />
       );
@@ -271,6 +258,28 @@ function RecordField(props: { readonly label: string; readonly hint?: string; re
           if (at > 0) parsed[line.slice(0, at).trim()] = line.slice(at + 1).trim();
         }
         props.onChange(parsed);
+      }}
+    />
+  );
+}
+
+/** A list of strings typed comma-separated; keeps the typed text (a trailing comma) while editing. */
+function ListText(props: { readonly label: string; readonly hint?: string; readonly error?: string; readonly value: unknown; readonly onChange: (v: unknown) => void }): ReactNode {
+  const [text, setText] = useState(() => (Array.isArray(props.value) ? props.value.join(', ') : ''));
+  return (
+    <TextField
+      label={props.label}
+      hint={props.hint}
+      error={props.error}
+      value={text}
+      onChange={(next) => {
+        setText(next);
+        props.onChange(
+          next
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        );
       }}
     />
   );
