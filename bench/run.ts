@@ -3,7 +3,7 @@
  *
  *   node dist/bench/run.js                       quick: 10 000 students
  *   node dist/bench/run.js --sizes 10000,100000,500000
- *   options: --profile (CPU profile of each RosterSync run), --reload (reload the districts),
+ *   options: --profile (CPU profile of each RosterSync run, into <tmp>/rostersync-bench-profiles), --reload (reload the districts),
  *            --out FILE (JSON results; default bench/results/<date>.json and bench/results/latest.json)
  *
  * Per size: the district is loaded into PostgreSQL (bench/district.ts, reused when already there);
@@ -15,7 +15,7 @@
  * opening the agent and the whole run; its peak RSS is the child's own maxRSS.
  */
 import { spawn } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,14 +202,15 @@ async function main(): Promise<void> {
     .description('RosterSync (PostgreSQL → OneRoster 1.1 → OpenSSH SFTP) against psql \\copy + sftp -b, on the same data.')
     .option('--sizes <list>', 'district sizes in students, comma-separated (e.g. 10000,100000,500000)', parseSizes)
     .option('--quick', 'development mode: 10 000 students only (the default when --sizes is not given)', false)
-    .option('--profile', 'write a CPU profile (.cpuprofile) of each RosterSync run into bench/results/profiles/', false)
+    .option('--profile', 'write a CPU profile (.cpuprofile, open in Chrome DevTools) of each RosterSync run into <tmp>/rostersync-bench-profiles/', false)
     .option('--reload', 'reload the districts even when the databases already hold them', false)
     .option('--out <file>', 'JSON results file (default bench/results/<timestamp>.json and latest.json)')
     .parse(process.argv);
   const opts = program.opts<{ sizes?: number[]; quick: boolean; profile: boolean; reload: boolean; out?: string }>();
   const sizes = opts.sizes && !opts.quick ? [...opts.sizes].sort((a, b) => a - b) : [10_000];
   const resultsDir = join(root, 'bench', 'results');
-  const profileDir = opts.profile ? join(resultsDir, 'profiles') : undefined;
+  const profileDir = opts.profile ? join(tmpdir(), 'rostersync-bench-profiles') : undefined;
+  if (profileDir) console.log(`CPU profiles go to ${profileDir}`);
   const log = (m: string): void => console.log(m);
 
   const server = await startSshd({ label: 'bench' });
