@@ -20,7 +20,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { createDemoDatabase } from '../../src/demo/sqlite-loader.js';
 import { DEMO_QUERIES } from '../../src/demo/queries.js';
 import { ENTITIES } from '../../src/shared/format.js';
-import { launchChromium, screenshot, startUi, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, screenshot as saveScreenshot, startUi, unlabelledControls, watchPageErrors, type RunningUi } from '../helpers/browser.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 
 const SOURCE = 'district-sis';
@@ -83,6 +83,12 @@ const FOCUSED = `(() => {
   };
 })()`;
 
+/** Saves a screenshot of the screen and checks that every form field on it has a label. */
+async function screenshot(target: Page, name: string): Promise<void> {
+  await saveScreenshot(target, name);
+  expect(await unlabelledControls(target), `unlabelled form fields on screen ${name}`).toEqual([]);
+}
+
 /** Navigates with the sidebar, as a user does. */
 async function open(screen: 'Dashboard' | 'Sources' | 'Destinations' | 'Mapping' | 'Site IDs' | 'History' | 'Settings'): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: screen, exact: true }).click();
@@ -118,7 +124,7 @@ beforeAll(async () => {
 afterEach(async (ctx) => {
   // A failed step leaves a picture of what the page showed.
   if (ctx.task.result?.state === 'fail' && page) {
-    await screenshot(page, `FAILED-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+    await saveScreenshot(page, `FAILED-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
   }
 });
 
@@ -446,7 +452,7 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     await page.keyboard.press('Enter');
     await visible(page.getByRole('heading', { name: /Step 2 of 4: Columns/ }));
     // Focus moved to the step heading: the next Tab continues inside the step.
-    expect(await page.evaluate(FOCUSED_TEXT)).toMatch(/Step 2 of 4/);
+    await expect.poll(() => page.evaluate(FOCUSED_TEXT)).toMatch(/Step 2 of 4/);
     await visible(page.getByTestId('mapping-grid'));
     await tabTo('the orgs.csv tab', (e) => e.role === 'tab');
     // Arrow keys move between file tabs.

@@ -116,3 +116,19 @@ export function watchPageErrors(page: Page): () => string[] {
   });
   return () => errors;
 }
+
+/**
+ * Form controls on the page without an accessible name (no <label>, aria-label or
+ * aria-labelledby), described by tag, type and id, for an assertion that every field is labelled.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden') continue;
+      const named = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!named) out.push(el.tagName.toLowerCase() + (el.type ? '[type=' + el.type + ']' : '') + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : ''));
+    }
+    return out;
+  })()`)) as string[];
+}

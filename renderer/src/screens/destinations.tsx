@@ -319,7 +319,6 @@ function ConnectionTab(
       {check && (
         <Notice kind={check.ok ? 'ok' : 'error'} testId="destination-check">
           {check.message}
-          {check.latencyMs !== undefined && ` (${check.latencyMs} ms)`}
         </Notice>
       )}
     </div>

@@ -143,10 +143,14 @@ function Wizard(props: { readonly view: DestinationView; readonly formats: reado
   }, [suggestions, mapping, constHints]);
   const problems = rows.filter((r) => r.problem);
 
-  const go = (next: StepId): void => {
-    setStep(next);
-    setTimeout(() => headingRef.current?.focus(), 0);
-  };
+  const go = (next: StepId): void => setStep(next);
+  // A new step takes the focus to its heading, so Tab continues inside the step.
+  const shownStep = useRef(step);
+  useEffect(() => {
+    if (shownStep.current === step) return;
+    shownStep.current = step;
+    headingRef.current?.focus();
+  }, [step]);
   const index = STEPS.findIndex((s) => s.id === step);
   // Stable, so the grid's cells keep their DOM (and keyboard focus) while the mapping changes.
   const setMapping = useCallback((ref: ColumnRef, value: ColumnMapping | undefined, mode?: MappingMode): void => {
