@@ -59,7 +59,7 @@ export class FingerprintDb {
     this.db = new Database(path);
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
-    this.db.pragma('cache_size = -65536');
+    this.db.pragma('cache_size = -16384');
     this.db.exec(`
       CREATE TABLE keys (file TEXT NOT NULL, key TEXT NOT NULL, row_hash BLOB NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID;
       CREATE TABLE pending_refs (file TEXT NOT NULL, row INTEGER NOT NULL, column_name TEXT NOT NULL, value TEXT NOT NULL,
