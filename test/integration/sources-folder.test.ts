@@ -231,7 +231,8 @@ describe('export folder: readiness', () => {
 });
 
 describe('export folder: watching', () => {
-  const waitFor = async (predicate: () => boolean, ms = 5000): Promise<void> => {
+  // generous bound: two CI cores may be busy with other test files (this bounds a wait, it times nothing)
+  const waitFor = async (predicate: () => boolean, ms = 20_000): Promise<void> => {
     const until = Date.now() + ms;
     while (!predicate()) {
       if (Date.now() > until) throw new Error('condition not met in time');
@@ -243,7 +244,7 @@ describe('export folder: watching', () => {
     ['file-system events', false],
     ['polling (network shares)', true],
   ])('reports a new complete set once, after every file has finished (%s)', async (_label, usePolling) => {
-    const settings = folderDriver.settingsSchema.parse({ path: dir, quietPeriodSeconds: 0.3, debounceSeconds: 0.2, usePolling, pollIntervalSeconds: 0.05 });
+    const settings = folderDriver.settingsSchema.parse({ path: dir, quietPeriodSeconds: 1, debounceSeconds: 0.2, usePolling, pollIntervalSeconds: 0.05 });
     const sets: ReadySet[] = [];
     const errors: unknown[] = [];
     const watcher = watchExportFolder(settings, ['students.csv', 'classes.csv'], (s) => void sets.push(s), { onError: (e) => errors.push(e) });
