@@ -103,7 +103,9 @@ export function DataGrid<T extends RowData>(props: DataGridProps<T>): ReactNode 
         <div className="grid-toolbar">
           {props.filterable && (
             <div className="grid-filter">
-              <label htmlFor={filterId}>Filter</label>
+              <label htmlFor={filterId}>
+                Filter<span className="sr-only"> {label}</span>
+              </label>
               <input
                 id={filterId}
                 type="search"
