@@ -651,6 +651,12 @@ function StepChip(props: { readonly step: TransformStep; readonly column: string
   );
 }
 
+/**
+ * The preview under way, shared by every preview panel: the agent runs one build per destination
+ * at a time (a second one is refused as busy), so a new preview waits for the previous one.
+ */
+let previewInFlight: Promise<unknown> | null = null;
+
 /** Runs a preview of the draft (nothing saved or delivered), debounced while the admin edits. */
 function usePreview(config: DestinationConfig, rows: number): { result: PreviewResult | null; error: string | null; busy: boolean; refresh: () => void } {
   const api = useApi();
@@ -663,22 +669,31 @@ function usePreview(config: DestinationConfig, rows: number): { result: PreviewR
   useEffect(() => {
     const mine = ++token.current;
     setBusy(true);
-    const timer = setTimeout(() => {
-      api.previewMapping({ config, rows, findingsLimit: 2000 }).then(
-        (r) => {
-          if (mine !== token.current) return;
-          setResult(r);
-          setError(null);
-          setBusy(false);
-        },
-        (err: unknown) => {
-          if (mine !== token.current) return;
-          setError(errorMessage(err));
-          setBusy(false);
-        },
-      );
-    }, 700);
-    return () => clearTimeout(timer);
+    const start = async (): Promise<void> => {
+      while (previewInFlight) await previewInFlight.catch(() => undefined);
+      // Superseded by a later edit while waiting: that one runs instead.
+      if (mine !== token.current) return;
+      const request = api.previewMapping({ config, rows, findingsLimit: 2000 });
+      previewInFlight = request;
+      try {
+        const r = await request;
+        if (mine !== token.current) return;
+        setResult(r);
+        setError(null);
+        setBusy(false);
+      } catch (err) {
+        if (mine !== token.current) return;
+        setError(errorMessage(err));
+        setBusy(false);
+      } finally {
+        if (previewInFlight === request) previewInFlight = null;
+      }
+    };
+    const timer = setTimeout(() => void start(), 700);
+    return () => {
+      clearTimeout(timer);
+      token.current++;
+    };
     // `key` stands for the whole config.
   }, [api, key, rows, tick]);
   return { result, error, busy, refresh: () => setTick((t) => t + 1) };
