@@ -234,7 +234,7 @@ function RunView(props: { readonly id: number }): ReactNode {
       <TabPanel idPrefix="run" selected={tab}>
         {tab === 'files' && <FilesGrid files={r.files} />}
         {tab === 'changes' && <DiffGrid diff={r.diff} />}
-        {tab === 'findings' && <FindingsGrid findings={r.findings} total={r.findingsTotal} />}
+        {tab === 'findings' && <FindingsGrid findings={r.findings} total={r.findingsTotal} errors={r.errors} warnings={r.warnings} />}
         {tab === 'delivery' && (
           <div className="stack">
             <DeliveryGrid files={r.files} />

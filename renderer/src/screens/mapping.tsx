@@ -850,7 +850,7 @@ function PreviewStep(props: { readonly config: DestinationConfig }): ReactNode {
       </Panel>
       {result && (
         <Panel title="Validation findings">
-          <FindingsGrid findings={result.findings} total={result.findingsTotal} />
+          <FindingsGrid findings={result.findings} total={result.findingsTotal} errors={result.errors} warnings={result.warnings} />
         </Panel>
       )}
     </div>

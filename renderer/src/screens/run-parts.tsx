@@ -63,10 +63,18 @@ export function DeliveryGrid(props: { readonly files: readonly RunFileRecord[] }
 export type SeverityFilter = 'all' | 'error' | 'warning';
 
 /** Findings with an Errors / Warnings / All switch. */
-export function FindingsGrid(props: { readonly findings: readonly Finding[]; readonly total: number; readonly label?: string }): ReactNode {
+export function FindingsGrid(props: {
+  readonly findings: readonly Finding[];
+  readonly total: number;
+  /** Counts over every finding of the run (the list may hold only the first ones). */
+  readonly errors?: number;
+  readonly warnings?: number;
+  readonly label?: string;
+}): ReactNode {
   const [filter, setFilter] = useState<SeverityFilter>('all');
-  const errors = props.findings.filter((f) => f.severity === 'error').length;
-  const warnings = props.findings.length - errors;
+  const loadedErrors = props.findings.filter((f) => f.severity === 'error').length;
+  const errors = props.errors ?? loadedErrors;
+  const warnings = props.warnings ?? props.findings.length - loadedErrors;
   const shown = useMemo(() => (filter === 'all' ? props.findings : props.findings.filter((f) => f.severity === filter)), [filter, props.findings]);
   const columns = useMemo(() => {
     const c = gridColumns<Finding>();
@@ -88,16 +96,22 @@ export function FindingsGrid(props: { readonly findings: readonly Finding[]; rea
       data={shown}
       filterable
       pageSize={100}
-      empty={filter === 'all' ? 'No findings: every value passed the format’s rules.' : `No ${filter === 'error' ? 'errors' : 'warnings'}.`}
+      empty={
+        filter === 'all'
+          ? 'No findings: every value passed the format’s rules.'
+          : (filter === 'error' ? errors : warnings) > 0
+            ? `The ${filter === 'error' ? 'errors' : 'warnings'} come after the first ${formatCount(props.findings.length)} findings shown here; the downloaded report has them all.`
+            : `No ${filter === 'error' ? 'errors' : 'warnings'}.`
+      }
       testId="findings"
       toolbar={
         <fieldset className="segmented">
           <legend className="sr-only">Show</legend>
           {(
             [
-              ['all', `All (${props.findings.length})`],
-              ['error', `Errors (${errors})`],
-              ['warning', `Warnings (${warnings})`],
+              ['all', `All (${formatCount(Math.max(props.total, props.findings.length))})`],
+              ['error', `Errors (${formatCount(errors)})`],
+              ['warning', `Warnings (${formatCount(warnings)})`],
             ] as const
           ).map(([value, text]) => (
             <label key={value} className={filter === value ? 'on' : undefined}>
