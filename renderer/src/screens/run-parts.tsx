@@ -100,7 +100,7 @@ export function FindingsGrid(props: {
         filter === 'all'
           ? 'No findings: every value passed the format’s rules.'
           : (filter === 'error' ? errors : warnings) > 0
-            ? `The ${filter === 'error' ? 'errors' : 'warnings'} come after the first ${formatCount(props.findings.length)} findings shown here; the downloaded report has them all.`
+            ? `The ${filter === 'error' ? 'errors' : 'warnings'} come after the first ${formatCount(props.findings.length)} findings shown here.`
             : `No ${filter === 'error' ? 'errors' : 'warnings'}.`
       }
       testId="findings"
