@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as ChildJob;
   const ctx = openAgent(job.home);
   try {
-    const settings = { host: job.pg.host, port: job.pg.port, database: job.database, user: job.pg.user };
+    // BENCH_PG_BATCH: rows per cursor fetch (the source's batchSize setting), to compare batch sizes.
+    const batch = process.env.BENCH_PG_BATCH ? { batchSize: Number(process.env.BENCH_PG_BATCH) } : {};
+    const settings = { host: job.pg.host, port: job.pg.port, database: job.database, user: job.pg.user, ...batch };
     ctx.store.saveSource(
       sourceConfigSchema.parse({
         name: SOURCE,
