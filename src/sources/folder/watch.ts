@@ -4,7 +4,6 @@
  * the trigger file when one is configured. Polling is available for network shares, where
  * file-system events are unreliable.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { parseSettings } from '../common.js';
@@ -48,8 +47,8 @@ export function watchExportFolder(
   const settings = parseSettings(folderSettingsSchema, rawSettings, 'export folder');
   const folder = path.resolve(settings.path);
   const quietMs = settings.quietPeriodSeconds * 1000;
-  /** Files chokidar reported as finished, with the size/mtime they had then. */
-  const finished = new Map<string, { size: number; mtimeMs: number }>();
+  /** Files chokidar reported as finished writing. */
+  const finished = new Set<string>();
   let lastSignature: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -74,10 +73,16 @@ export function watchExportFolder(
     if (closed) return;
     const status = await inspectExportSet(settings, expectedFiles);
     if (status.missing.length > 0 || status.triggerPresent === false) return;
-    // every file must be one chokidar saw finish, unchanged since
+    // Every file must be one chokidar saw finish, and quiet for the quiet period now. (Comparing
+    // chokidar's event stats with a fresh stat is not reliable under polling: the event may carry
+    // an earlier stat, and no further event would come to correct it.)
     for (const f of status.files) {
-      const seen = finished.get(f.path);
-      if (!seen || seen.size !== f.size || seen.mtimeMs !== f.mtimeMs) return;
+      if (!finished.has(f.path)) return;
+      const age = Date.now() - f.mtimeMs;
+      if (age < quietMs) {
+        schedule(quietMs - age + 50);
+        return;
+      }
     }
     const signature = setSignature(status.files);
     if (signature === lastSignature) return;
@@ -86,18 +91,17 @@ export function watchExportFolder(
     await onReady({ folder: status.folder, files: status.files, signature });
   };
 
-  const schedule = (): void => {
+  const schedule = (delayMs = settings.debounceSeconds * 1000): void => {
     if (closed) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       evaluating = evaluating.then(evaluate).catch(report);
-    }, settings.debounceSeconds * 1000);
+    }, delayMs);
   };
 
-  const remember = (p: string, stats?: fs.Stats): void => {
-    const s = stats ?? safeStat(p);
-    if (s) finished.set(path.resolve(p), { size: s.size, mtimeMs: s.mtimeMs });
+  const remember = (p: string): void => {
+    finished.add(path.resolve(p));
     schedule();
   };
 
@@ -136,12 +140,4 @@ export function watchExportFolder(
       await evaluating;
     },
   };
-}
-
-function safeStat(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p);
-  } catch {
-    return undefined;
-  }
 }
