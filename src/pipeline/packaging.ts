@@ -57,5 +57,5 @@ export async function zipFiles(dir: string, zipName: string, files: readonly Wri
     throw err;
   }
   renameSync(`${path}.partial`, path);
-  return { name: zipName, path, rows: files.reduce((n, f) => n + f.rows, 0), bytes, sha256: hash.digest('hex') };
+  return { name: zipName, path, rows: files.filter((f) => f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0), bytes, sha256: hash.digest('hex') };
 }

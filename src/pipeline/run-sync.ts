@@ -165,7 +165,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
   const finish = (status: RunStatus, message: string): RunResult => {
     store.addFindings(runId, sink.kept);
     store.setRunFiles(runId, fileRecords);
-    const rows = fileRecords.filter((f) => f.name.endsWith('.csv') && f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0);
+    // data rows: a zip counts the rows of the files inside it; the manifest is not data
+    const rows = fileRecords.filter((f) => f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0);
     store.updateRun(runId, {
       status,
       endedAt: now().toISOString(),

@@ -76,6 +76,9 @@ describe('demo district → SFTP (real OpenSSH)', () => {
     const [result] = JSON.parse(run.out) as { runId: number; status: string; files: { name: string; remotePath: string; sha256: string; bytes: number }[] }[];
     expect(result!.status).toBe('success');
     expect(result!.files.map((f) => f.name)).toEqual(['oneroster.zip']);
+    const ctxRows = openAgent(home);
+    expect(ctxRows.store.getRun(result!.runId)!.rows).toBeGreaterThan(15_000);
+    closeAgent(ctxRows);
     expect(readdirSync(server.uploadDir)).toEqual(['oneroster.zip']);
     expect(readFileSync(join(server.uploadDir, 'oneroster.zip')).length).toBe(result!.files[0]!.bytes);
     expect(result!.files[0]!.remotePath).toBe('Upload/oneroster.zip');
