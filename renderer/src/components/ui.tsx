@@ -164,3 +164,15 @@ export function ConfirmDialog(props: {
     </dialog>
   );
 }
+
+/** Why a form was not saved, below the form; nothing when it was. */
+export function NotSavedNotice(props: { readonly error: string | null | undefined }): ReactNode {
+  if (!props.error) return null;
+  return (
+    <div className="top-gap">
+      <Notice kind="error" title="Not saved">
+        {props.error}
+      </Notice>
+    </div>
+  );
+}

@@ -17,7 +17,7 @@ import type {
 } from '../api/types.js';
 import { CheckField, NumberField, SelectField, TextField } from '../components/fields.js';
 import { SettingsForm } from '../components/settings-form.js';
-import { ConfirmDialog, Loading, Notice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { href, navigate } from '../lib/router.js';
@@ -211,13 +211,7 @@ function DestinationEditor(props: EditorProps): ReactNode {
             {tab === 'safety' && <SafetyTab config={config} patch={patch} />}
           </TabPanel>
         </div>
-        {error && (
-          <div className="top-gap">
-            <Notice kind="error" title="Not saved">
-              {error}
-            </Notice>
-          </div>
-        )}
+        <NotSavedNotice error={error} />
         <div className="form-actions">
           <button type="submit" className="btn primary" disabled={saving}>
             {saving ? 'Saving…' : 'Save destination'}

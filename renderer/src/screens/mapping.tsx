@@ -9,8 +9,8 @@ import type { ColumnMapping, Entity } from '../../../src/shared/format.js';
 import type { TransformStep } from '../../../src/shared/transform.js';
 import type { ColumnSuggestion, DestinationConfig, DestinationView, FormatSummary, MappingSuggestions, PreviewFile, PreviewResult } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
-import { SelectField } from '../components/fields.js';
-import { ConfirmDialog, Loading, Notice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { DestinationPicker } from '../components/destination-picker.js';
+import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { formatCount, plural } from '../lib/format.js';
@@ -63,22 +63,7 @@ export function MappingScreen(props: { readonly destination?: string }): ReactNo
     <>
       <PageHeader title="Mapping" intro="Tell RosterSync where each column of the vendor’s files comes from in your SIS." />
       {(destinations.error || formats.error) && <Notice kind="error">{destinations.error ?? formats.error}</Notice>}
-      {destinations.data && names.length === 0 && (
-        <Notice kind="info">
-          The mapping belongs to a destination. <a href={href('destinations', '+new')}>Add a destination</a> first.
-        </Notice>
-      )}
-      {names.length > 1 && (
-        <Panel>
-          <SelectField
-            label="Destination"
-            value={props.destination ?? ''}
-            placeholder="Choose a destination"
-            onChange={(v) => navigate('mapping', v)}
-            options={names.map((n) => ({ value: n, label: n }))}
-          />
-        </Panel>
-      )}
+      <DestinationPicker what="The mapping" route="mapping" names={names} loaded={Boolean(destinations.data)} selected={props.destination} />
       {props.destination && destinations.data && !view && <Notice kind="warn">No destination named “{props.destination}”.</Notice>}
       {view && formats.data && <Wizard key={view.config.name} view={view} formats={formats.data} onSaved={destinations.reload} />}
       {props.destination && !destinations.data && !destinations.error && <Loading what="the destination" />}
@@ -891,13 +876,7 @@ function SaveStep(props: {
           <Notice kind="ok">Every required column has a source.</Notice>
         )}
       </div>
-      {props.error && (
-        <div className="top-gap">
-          <Notice kind="error" title="Not saved">
-            {props.error}
-          </Notice>
-        </div>
-      )}
+      <NotSavedNotice error={props.error} />
       <div className="form-actions">
         <button type="button" className="btn primary" onClick={props.onSave} disabled={props.saving}>
           {props.saving ? 'Saving…' : 'Save mapping'}

@@ -5,12 +5,12 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { SiteMapEntry, UnmappedSchool } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
-import { SelectField } from '../components/fields.js';
-import { Loading, Notice, PageHeader, Panel } from '../components/ui.js';
+import { DestinationPicker } from '../components/destination-picker.js';
+import { Loading, Notice, NotSavedNotice, PageHeader, Panel } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { fileToBase64, saveDownload } from '../lib/download.js';
 import { errorMessage } from '../lib/errors.js';
-import { href, navigate } from '../lib/router.js';
+import { navigate } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { findProblems } from '../lib/site-map.js';
 import { useLoad } from '../lib/use-load.js';
@@ -32,22 +32,7 @@ export function SiteMapScreen(props: { readonly destination?: string }): ReactNo
     <>
       <PageHeader title="Site IDs" intro="The vendor’s ID for each of your schools. Vendors usually send these as a spreadsheet." />
       {destinations.error && <Notice kind="error">{destinations.error}</Notice>}
-      {destinations.data && names.length === 0 && (
-        <Notice kind="info">
-          Site IDs belong to a destination. <a href={href('destinations', '+new')}>Add a destination</a> first.
-        </Notice>
-      )}
-      {names.length > 1 && (
-        <Panel>
-          <SelectField
-            label="Destination"
-            value={props.destination ?? ''}
-            placeholder="Choose a destination"
-            onChange={(v) => navigate('sitemap', v)}
-            options={names.map((n) => ({ value: n, label: n }))}
-          />
-        </Panel>
-      )}
+      <DestinationPicker what="Site IDs" route="sitemap" names={names} loaded={Boolean(destinations.data)} selected={props.destination} />
       {props.destination && destinations.data && <SiteMapEditor key={props.destination} destination={props.destination} />}
     </>
   );
@@ -222,13 +207,7 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
             />
           </div>
         )}
-        {error && (
-          <div className="top-gap">
-            <Notice kind="error" title="Not saved">
-              {error}
-            </Notice>
-          </div>
-        )}
+        <NotSavedNotice error={error} />
         <div className="form-actions">
           <button type="button" className="btn primary" onClick={() => void save()} disabled={!dirty}>
             Save site IDs

@@ -9,7 +9,7 @@ import type { CheckResultView, ConnectionTypeInfo, SampleView, SourceConfig, Sou
 import { DataGrid, gridColumns, textColumns } from '../components/data-grid.js';
 import { SelectField, TextAreaField, TextField } from '../components/fields.js';
 import { SettingsForm } from '../components/settings-form.js';
-import { ConfirmDialog, Loading, Notice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { href, navigate } from '../lib/router.js';
@@ -225,13 +225,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
             {tab === 'browse' && <Browse draft={draft} />}
           </TabPanel>
         </div>
-        {error && (
-          <div className="top-gap">
-            <Notice kind="error" title="Not saved">
-              {error}
-            </Notice>
-          </div>
-        )}
+        <NotSavedNotice error={error} />
         <div className="form-actions">
           <button type="submit" className="btn primary" disabled={saving}>
             {saving ? 'Saving…' : 'Save source'}
