@@ -15,7 +15,7 @@
  */
 import mysql from 'mysql2/promise';
 import { DEFAULT_SEED, generateDistrict, type DistrictShape } from './generator.js';
-import { SIS_TABLES, type SisColumnType, type SisRow, type SisTableDef, type SisTableName } from './schema.js';
+import { LOAD_CONNECTIONS, SIS_TABLES, tablesBiggestFirst, type SisColumnType, type SisRow, type SisTableDef, type SisTableName } from './schema.js';
 import { DEMO_STUDENTS } from './sqlite-loader.js';
 
 export interface MysqlLoadOptions {
@@ -44,7 +44,6 @@ const MAX_PARAMETERS = 60_000;
 const ROWS_PER_INSERT = 1000;
 /** Rows per transaction. */
 const COMMIT_ROWS = 50_000;
-const LOAD_CONNECTIONS = 3;
 const COLLATION = 'utf8mb4_bin';
 
 /**
@@ -72,7 +71,7 @@ export async function loadIntoMysql(config: MysqlLoadConfig, database: string, o
     for (const def of [...SIS_TABLES].reverse()) await first.query(`DROP TABLE IF EXISTS ${quote(def.name)}`);
     for (const def of SIS_TABLES) await first.query(createMysqlTableSql(def));
 
-    const queue = [...SIS_TABLES].sort((a, b) => loadWeight(b, students) - loadWeight(a, students));
+    const queue = tablesBiggestFirst(students);
     await Promise.all(
       connections.map(async (connection) => {
         for (let def = queue.shift(); def; def = queue.shift()) {
@@ -182,21 +181,6 @@ async function insertRows(connection: mysql.Connection, database: string, def: S
   return count;
 }
 
-/** Rough relative size of a table, to start the big ones first. */
-function loadWeight(def: SisTableDef, students: number): number {
-  switch (def.name) {
-    case 'section_enrollments':
-      return students * 6 * 5;
-    case 'students':
-      return students * 26;
-    case 'contacts':
-      return students * 1.5 * 9;
-    case 'student_contacts':
-      return students * 1.65 * 7;
-    default:
-      return students / 5;
-  }
-}
 
 async function connect(config: MysqlLoadConfig, database?: string): Promise<mysql.Connection> {
   try {

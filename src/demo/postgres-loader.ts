@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DEFAULT_SEED, generateDistrict, type DistrictShape } from './generator.js';
-import { SIS_TABLES, type SisRow, type SisTableDef, type SisTableName } from './schema.js';
+import { LOAD_CONNECTIONS, SIS_TABLES, tablesBiggestFirst, type SisRow, type SisTableDef, type SisTableName } from './schema.js';
 import { addPrimaryKeySql, createIndexSql, createTableSql, DEMO_STUDENTS } from './sqlite-loader.js';
 
 export interface PostgresLoadOptions {
@@ -67,7 +67,7 @@ export async function loadIntoPostgres(clientConfig: pg.ClientConfig, database: 
       helpers.push(helper);
     }
     const connections = [client, ...helpers];
-    const queue = [...SIS_TABLES].sort((a, b) => loadWeight(b.name, students) - loadWeight(a.name, students));
+    const queue = tablesBiggestFirst(students);
     await Promise.all(
       connections.map(async (connection) => {
         for (let def = queue.shift(); def; def = queue.shift()) {
@@ -93,23 +93,7 @@ export async function loadIntoPostgres(clientConfig: pg.ClientConfig, database: 
   return { database, schema, students, seed, schoolYear: district.schoolYear, shape: district.shape, rowCounts: counts };
 }
 
-const LOAD_CONNECTIONS = 3;
 
-/** Rough relative size of a table, to start the big ones first. */
-function loadWeight(table: SisTableName, students: number): number {
-  switch (table) {
-    case 'section_enrollments':
-      return students * 6 * 5;
-    case 'students':
-      return students * 26;
-    case 'contacts':
-      return students * 1.5 * 9;
-    case 'student_contacts':
-      return students * 1.65 * 7;
-    default:
-      return students / 5;
-  }
-}
 
 async function copyTable(client: pg.Client, schema: string, database: string, def: SisTableDef, rows: Iterable<SisRow>): Promise<number> {
   const columns = def.columns.map((c) => quote(c.name)).join(', ');

@@ -135,3 +135,27 @@ export function sisTable(name: SisTableName): SisTableDef {
   if (!def) throw new Error(`Unknown SIS table ${name}: expected one of ${SIS_TABLE_NAMES.join(', ')} (src/demo/schema.ts)`);
   return def;
 }
+
+/** Connections a database loader fills tables over in parallel. */
+export const LOAD_CONNECTIONS = 3;
+
+/** Rough relative size of a table, to start the big ones first. */
+function loadWeight(table: SisTableName, students: number): number {
+  switch (table) {
+    case 'section_enrollments':
+      return students * 6 * 5;
+    case 'students':
+      return students * 26;
+    case 'contacts':
+      return students * 1.5 * 9;
+    case 'student_contacts':
+      return students * 1.65 * 7;
+    default:
+      return students / 5;
+  }
+}
+
+/** The SIS tables, biggest first, so parallel loaders finish together. */
+export function tablesBiggestFirst(students: number): SisTableDef[] {
+  return [...SIS_TABLES].sort((a, b) => loadWeight(b.name, students) - loadWeight(a.name, students));
+}
