@@ -11,16 +11,20 @@ import { getSourceDriver } from '../../sources/registry.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
-function requireSource(ctx: AgentContext, name: string) {
+/** A configured source with its driver and unsealed secrets, or a usage error naming what exists. */
+function resolveSource(ctx: AgentContext, name: string) {
   const source = ctx.store.getSource(name);
   if (!source) throw new UsageError(`No source named "${name}". Configured: ${ctx.store.listSources().map((s) => s.name).join(', ') || 'none'}.`);
-  return source;
+  const driver = getSourceDriver(source.type);
+  return { source, driver, secrets: () => loadSecrets(ctx, sourceSecretOwner(name), driver.secretFields) };
 }
 
-function requireDestination(ctx: AgentContext, name: string) {
+/** A configured destination with its driver and unsealed secrets, or a usage error naming what exists. */
+function resolveDestination(ctx: AgentContext, name: string) {
   const destination = ctx.store.getDestination(name);
   if (!destination) throw new UsageError(`No destination named "${name}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
-  return destination;
+  const driver = getDestinationDriver(destination.type);
+  return { destination, driver, secrets: () => loadSecrets(ctx, destinationSecretOwner(name), driver.secretFields) };
 }
 
 function readSecretValue(fromEnv: string | undefined): string {
@@ -58,9 +62,8 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
     .action(
       action((cmd, name: string) =>
         withAgent(globals(cmd), async (ctx) => {
-          const s = requireSource(ctx, name);
-          const driver = getSourceDriver(s.type);
-          const result = await driver.check(s.settings, loadSecrets(ctx, sourceSecretOwner(s.name), driver.secretFields));
+          const { source: s, driver, secrets } = resolveSource(ctx, name);
+          const result = await driver.check(s.settings, secrets());
           print(globals(cmd), result, () => `${result.ok ? 'OK' : 'FAILED'}: ${result.message}${result.latencyMs !== undefined ? ` (${result.latencyMs} ms)` : ''}`);
           return result.ok ? 0 : 1;
         }),
@@ -73,9 +76,8 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
     .action(
       action((cmd, name: string) =>
         withAgent(globals(cmd), async (ctx) => {
-          const s = requireSource(ctx, name);
-          const driver = getSourceDriver(s.type);
-          const tables = await driver.discover(s.settings, loadSecrets(ctx, sourceSecretOwner(s.name), driver.secretFields));
+          const { source: s, driver, secrets } = resolveSource(ctx, name);
+          const tables = await driver.discover(s.settings, secrets());
           print(globals(cmd), tables, () =>
             tables.map((t) => `${t.schema ? `${t.schema}.` : ''}${t.name} (${t.kind}): ${t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`).join('\n'),
           );
@@ -92,19 +94,17 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
     .action(
       action((cmd, name: string, entity: string) =>
         withAgent(globals(cmd), async (ctx) => {
-          const s = requireSource(ctx, name);
+          const { source: s, driver, secrets } = resolveSource(ctx, name);
           const request = s.entities[entity as keyof typeof s.entities];
           if (!request) throw new UsageError(`Source ${name} has no ${entity} entity (has: ${Object.keys(s.entities).join(', ') || 'none'}).`);
-          const driver = getSourceDriver(s.type);
-          const sample = await driver.sample(s.settings, loadSecrets(ctx, sourceSecretOwner(s.name), driver.secretFields), { entity, ...request }, cmd.opts<{ limit: number }>().limit);
+          const sample = await driver.sample(s.settings, secrets(), { entity, ...request }, cmd.opts<{ limit: number }>().limit);
           print(globals(cmd), sample, () => [sample.columns.join(' | '), ...sample.rows.map((r) => sample.columns.map((c) => r[c] ?? '').join(' | '))].join('\n'));
           return 0;
         }),
       ),
     );
   addSetSecretCommand(source, kit, 'source', (ctx, name) => {
-    const driver = getSourceDriver(requireSource(ctx, name).type);
-    return { driver, owner: sourceSecretOwner(name) };
+    return { driver: resolveSource(ctx, name).driver, owner: sourceSecretOwner(name) };
   });
 
   const destination = program.command('destination').description('destinations: list, test, trust host keys, set secrets');
@@ -129,9 +129,8 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
     .action(
       action((cmd, name: string) =>
         withAgent(globals(cmd), async (ctx) => {
-          const d = requireDestination(ctx, name);
-          const driver = getDestinationDriver(d.type);
-          const result = await driver.check(d.settings, loadSecrets(ctx, destinationSecretOwner(d.name), driver.secretFields), { destinationName: d.name });
+          const { destination: d, driver, secrets } = resolveDestination(ctx, name);
+          const result = await driver.check(d.settings, secrets(), { destinationName: d.name });
           print(globals(cmd), result, () =>
             [
               `${result.ok ? 'OK' : 'FAILED'}: ${result.message}`,
@@ -154,8 +153,7 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
     .action(
       action((cmd, name: string) =>
         withAgent(globals(cmd), async (ctx) => {
-          const d = requireDestination(ctx, name);
-          const driver = getDestinationDriver(d.type);
+          const { destination: d, driver } = resolveDestination(ctx, name);
           if (!driver.hostKey) throw new UsageError(`${driver.displayName} destinations have no host key to trust.`);
           const presented = await driver.hostKey.probe(driver.settingsSchema.parse(d.settings));
           const expected = cmd.opts<{ fingerprint?: string }>().fingerprint;
@@ -171,8 +169,7 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
       ),
     );
   addSetSecretCommand(destination, kit, 'destination', (ctx, name) => {
-    const driver = getDestinationDriver(requireDestination(ctx, name).type);
-    return { driver, owner: destinationSecretOwner(name) };
+    return { driver: resolveDestination(ctx, name).driver, owner: destinationSecretOwner(name) };
   });
 }
 
