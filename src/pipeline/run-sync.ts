@@ -316,12 +316,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
   } catch (err) {
     fingerprints?.close();
     rmSync(join(runDir, 'fingerprints.db'), { force: true });
-    if (err instanceof DeliveryFailure && err.delivered.length) {
-      const partial: DeliveryReceipt = { files: err.delivered, message: '' };
-      recordDelivery(ctx, destination, runId, stagedOf(fileRecords, filesDir), partial, fileRecords);
-      fileRecords = mergeReceipt(fileRecords, partial);
-      log('warn', 'deliver', `Delivered before the failure: ${err.delivered.map((f) => f.remotePath).join(', ')}.`);
-    }
+    if (err instanceof DeliveryFailure) fileRecords = recordPartialDelivery(ctx, destination, runId, err, fileRecords, filesDir, log);
     const stage = err instanceof RunFailure ? err.stage : 'run';
     const message = err instanceof Error ? err.message : String(err);
     log('error', stage, message);
@@ -553,6 +548,26 @@ function recordDelivery(
   );
 }
 
+/**
+ * A delivery that stopped part-way: the files that did arrive go to the run's file list and the audit
+ * ledger (personal data left the building), and the log says which. Returns the updated file records.
+ */
+function recordPartialDelivery(
+  ctx: AgentContext,
+  destination: DestinationConfig,
+  runId: number,
+  failure: DeliveryFailure,
+  records: readonly RunFileRecord[],
+  filesDir: string,
+  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+): RunFileRecord[] {
+  if (!failure.delivered.length) return [...records];
+  const partial: DeliveryReceipt = { files: failure.delivered, message: '' };
+  recordDelivery(ctx, destination, runId, stagedOf(records, filesDir), partial, records);
+  log('warn', 'deliver', `Delivered before the failure: ${failure.delivered.map((f) => f.remotePath).join(', ')}.`);
+  return mergeReceipt(records, partial);
+}
+
 /** Generated files are not kept longer than needed: deleted after delivery unless the destination keeps them N days. */
 function cleanupAfterDelivery(ctx: AgentContext, destination: DestinationConfig, runDir: string): void {
   if (destination.keepDeliveredDays === 0) rmSync(runDir, { recursive: true, force: true });
@@ -622,11 +637,7 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     log('info', 'record', message);
     return { runId, destination: destination.name, status: 'success', message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   } catch (err) {
-    if (err instanceof DeliveryFailure && err.delivered.length) {
-      const partial: DeliveryReceipt = { files: err.delivered, message: '' };
-      recordDelivery(ctx, destination, runId, staged, partial, run.files);
-      store.setRunFiles(runId, mergeReceipt(run.files, partial));
-    }
+    if (err instanceof DeliveryFailure) store.setRunFiles(runId, recordPartialDelivery(ctx, destination, runId, err, run.files, join(runDir, 'files'), log));
     const message = `Approved, but delivery failed: ${(err as Error).message} The held files stay in ${join(runDir, 'files')}; approve again to retry.`;
     store.updateRun(runId, { status: 'held', message });
     log('error', 'deliver', message);
