@@ -20,8 +20,9 @@ import { SettingsForm } from '../components/settings-form.js';
 import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
-import { href, navigate } from '../lib/router.js';
+import { href } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
+import { useSaveDelete } from '../lib/use-save-delete.js';
 import { useLoad } from '../lib/use-load.js';
 import { ENTITY_LABELS, NEW_ITEM } from './sources.js';
 import { ENTITIES, type Entity } from '../../../src/shared/format.js';
@@ -128,47 +129,27 @@ interface EditorProps {
 
 function DestinationEditor(props: EditorProps): ReactNode {
   const api = useApi();
-  const toasts = useToasts();
   const [config, setConfig] = useState<DestinationConfig>(
     props.view?.config ?? blankDestination(props.sources[0]?.config.name ?? '', props.formats[0]?.id ?? 'oneroster-1.1'),
   );
   const [view, setView] = useState(props.view);
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [tab, setTab] = useState<DestTab>('connection');
-  const [error, setError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const isNew = !props.view;
   const patch = (p: Partial<DestinationConfig>): void => setConfig((c) => ({ ...c, ...p }));
 
-  const save = async (): Promise<void> => {
-    setSaving(true);
-    setError(null);
-    try {
-      const saved = await api.saveDestination({ config, secrets });
+  const { saving, error, confirmDelete, setConfirmDelete, save, remove } = useSaveDelete({
+    kind: 'Destination',
+    screen: 'destinations',
+    currentName: props.view?.config.name,
+    save: () => api.saveDestination({ config, secrets }),
+    remove: (name) => api.deleteDestination({ name }),
+    afterSave: (saved) => {
       setSecrets({});
       setView(saved);
-      toasts.info(`Destination ${saved.config.name} saved.`);
-      props.onSaved();
-      if (saved.config.name !== props.view?.config.name) navigate('destinations', saved.config.name);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
-  };
-  const remove = async (): Promise<void> => {
-    setConfirmDelete(false);
-    if (!props.view) return;
-    try {
-      await api.deleteDestination({ name: props.view.config.name });
-      toasts.info(`Destination ${props.view.config.name} deleted.`);
-      props.onSaved();
-      navigate('destinations');
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  };
+    },
+    onChanged: props.onSaved,
+  });
 
   const tabs = [
     { id: 'connection', label: 'Connection' },

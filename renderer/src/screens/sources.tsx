@@ -12,8 +12,8 @@ import { SettingsForm } from '../components/settings-form.js';
 import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
-import { href, navigate } from '../lib/router.js';
-import { useToasts } from '../lib/toasts.js';
+import { href } from '../lib/router.js';
+import { useSaveDelete } from '../lib/use-save-delete.js';
 import { useLoad } from '../lib/use-load.js';
 
 export const NEW_ITEM = '+new';
@@ -91,14 +91,10 @@ function blankSource(type: string): SourceConfig {
 
 function SourceEditor(props: { readonly view?: SourceView; readonly types: readonly ConnectionTypeInfo[]; readonly onSaved: () => void }): ReactNode {
   const api = useApi();
-  const toasts = useToasts();
   const [config, setConfig] = useState<SourceConfig>(props.view?.config ?? blankSource(props.types[0]?.id ?? 'sqlite'));
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [check, setCheck] = useState<CheckResultView | null>(null);
   const [checking, setChecking] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const [tab, setTab] = useState<SourceTab>('connection');
   const type = props.types.find((t) => t.id === config.type) ?? props.types[0];
   const isFiles = type?.capabilities.includes('files') ?? false;
@@ -116,33 +112,15 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
       setChecking(false);
     }
   };
-  const save = async (): Promise<void> => {
-    setSaving(true);
-    setError(null);
-    try {
-      const saved = await api.saveSource({ ...draft, previousName: props.view?.config.name });
-      toasts.info(`Source ${saved.config.name} saved.`);
-      setSecrets({});
-      props.onSaved();
-      if (saved.config.name !== props.view?.config.name) navigate('sources', saved.config.name);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setSaving(false);
-    }
-  };
-  const remove = async (): Promise<void> => {
-    setConfirmDelete(false);
-    if (!props.view) return;
-    try {
-      await api.deleteSource({ name: props.view.config.name });
-      toasts.info(`Source ${props.view.config.name} deleted.`);
-      props.onSaved();
-      navigate('sources');
-    } catch (err) {
-      setError(errorMessage(err));
-    }
-  };
+  const { saving, error, confirmDelete, setConfirmDelete, save, remove } = useSaveDelete({
+    kind: 'Source',
+    screen: 'sources',
+    currentName: props.view?.config.name,
+    save: () => api.saveSource({ ...draft, previousName: props.view?.config.name }),
+    remove: (name) => api.deleteSource({ name }),
+    afterSave: () => setSecrets({}),
+    onChanged: props.onSaved,
+  });
   const setEntity = (entity: Entity, text: string): void => {
     const entities = { ...config.entities };
     if (text.trim() === '') delete entities[entity];
