@@ -67,3 +67,18 @@ export function parseRunId(text: string): number {
   if (!Number.isInteger(id) || id <= 0) throw new UsageError(`A run ID is a positive whole number; got "${text}".`);
   return id;
 }
+
+/** Resolves with the first SIGINT/SIGTERM (Ctrl+C, `systemctl stop`, WinSW's stop) for long-running commands. */
+export function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  });
+}

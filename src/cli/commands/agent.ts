@@ -7,22 +7,8 @@ import { startDaemon, consoleLog } from '../../agent/daemon.js';
 import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, scheduleProblems } from '../../scheduler/schedule.js';
 import { LAST_SLOT_KEY } from '../../scheduler/scheduler.js';
 import { listLocks } from '../../scheduler/lock.js';
-import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import { UsageError, untilStopSignal, withAgent, type CliKit } from '../cli-kit.js';
 
-/** Resolves with the first SIGINT/SIGTERM (Ctrl+C, `systemctl stop`, WinSW's stop). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
-}
 
 export function registerAgentCommands(program: Command, kit: CliKit): void {
   const { action, globals, print } = kit;
@@ -40,7 +26,7 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
         const port = o.port === undefined ? undefined : Number(o.port);
         if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port is a whole number from 0 to 65535; got "${o.port}".`);
         if (!Number.isFinite(o.stopTimeout) || o.stopTimeout < 0) throw new UsageError(`--stop-timeout takes seconds; got "${String(o.stopTimeout)}".`);
-        const stopped = untilSignal();
+        const stopped = untilStopSignal();
         const daemon = await startDaemon({ home: globals(cmd).home, api: o.api, apiPort: port, staticDir: o.renderer, stopTimeoutMs: o.stopTimeout * 1000, log: consoleLog });
         const signal = await stopped;
         await daemon.stop(`${signal} received`);

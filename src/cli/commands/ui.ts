@@ -12,7 +12,7 @@ import { closeAgent, openAgent } from '../../agent/context.js';
 import { readApiInfo, defaultStaticDir } from '../../api/agent-info.js';
 import { readApiKey } from '../../api/api-key.js';
 import { startApiServer } from '../../api/server.js';
-import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
+import { UsageError, untilStopSignal, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 function parsePort(text: string): number {
   const port = Number(text);
@@ -20,20 +20,6 @@ function parsePort(text: string): number {
   return port;
 }
 
-/** Resolves on the first SIGINT/SIGTERM. */
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      resolve(signal);
-    };
-    const onInt = (): void => stop('SIGINT');
-    const onTerm = (): void => stop('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-  });
-}
 
 export interface UiOptions {
   readonly port?: number;
@@ -81,5 +67,5 @@ export function registerUiCommands(program: Command, kit: CliKit): void {
     .description('serve the admin GUI on 127.0.0.1 and print its login URL (runs until Ctrl+C)')
     .option('--port <n>', 'port to listen on (0 or none: a free one)', parsePort)
     .option('--renderer <dir>', 'folder of the built GUI (default: dist-renderer/ of this installation)')
-    .action(kit.action((cmd) => serveUi(kit, kit.globals(cmd), cmd.opts<UiOptions>(), untilStopped)));
+    .action(kit.action((cmd) => serveUi(kit, kit.globals(cmd), cmd.opts<UiOptions>(), untilStopSignal)));
 }
