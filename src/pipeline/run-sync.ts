@@ -9,11 +9,11 @@ import { mkdirSync, rmSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentContext } from '../agent/context.js';
 import { destinationSecretOwner, loadSecrets, sourceSecretOwner } from '../agent/context.js';
-import type { DestinationConfig } from '../shared/config.schema.js';
+import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js';
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
-import type { Row, SourceSession } from '../sources/types.js';
+import type { EntityRequest, Row, SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import { DeliveryError, type DeliveredFile, type DeliveryReceipt, type StagedFile } from '../destinations/types.js';
 import { buildPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
@@ -300,14 +300,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fingerprints = undefined;
       cleanupAfterDelivery(ctx, destination, runDir);
     });
-    if (driver.afterDelivery) {
-      try {
-        const note = await driver.afterDelivery(source.settings, requests, now());
-        if (note) log('info', 'source', note);
-      } catch (err) {
-        log('warn', 'source', `Delivered, but the source's files could not be archived: ${(err as Error).message}`);
-      }
-    }
+    await releaseSource(source, requests, now(), log);
     const status: RunStatus = sink.errors > 0 ? 'partial' : 'success';
     return finish(
       status,
@@ -568,6 +561,23 @@ function recordPartialDelivery(
   return mergeReceipt(records, partial);
 }
 
+/** After a delivery: the source lets go of what it read (an export folder archives its files). Never fails the run. */
+async function releaseSource(
+  source: SourceConfig,
+  requests: readonly EntityRequest[],
+  now: Date,
+  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+): Promise<void> {
+  const driver = getSourceDriver(source.type);
+  if (!driver.afterDelivery) return;
+  try {
+    const note = await driver.afterDelivery(source.settings, requests, now);
+    if (note) log('info', 'source', note);
+  } catch (err) {
+    log('warn', 'source', `Delivered, but the source's files could not be archived: ${(err as Error).message}`);
+  }
+}
+
 /** Generated files are not kept longer than needed: deleted after delivery unless the destination keeps them N days. */
 function cleanupAfterDelivery(ctx: AgentContext, destination: DestinationConfig, runDir: string): void {
   if (destination.keepDeliveredDays === 0) rmSync(runDir, { recursive: true, force: true });
@@ -632,6 +642,11 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     const fpFile = join(runDir, 'fingerprints.db');
     if (existsSync(fpFile)) promoteFingerprintFile(fpFile, fingerprintPath(ctx.layout.fingerprintsDir, destination.name));
     cleanupAfterDelivery(ctx, destination, runDir);
+    const source = store.getSource(destination.source);
+    if (source) {
+      const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: [], now: new Date() });
+      await releaseSource(source, plan.files.flatMap((f) => f.entities.map((e) => e.request)), new Date(), log);
+    }
     const message = `Approved and delivered: ${receipt.message}`;
     store.updateRun(runId, { status: 'success', endedAt: new Date().toISOString(), message });
     log('info', 'record', message);

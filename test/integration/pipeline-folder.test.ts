@@ -9,12 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { DEMO_QUERIES } from '../../src/demo/queries.js';
 import { getSourceDriver } from '../../src/sources/registry.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { approveHeldRun, runSync } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';
 
@@ -97,5 +98,24 @@ describe('export folder → OneRoster', () => {
     expect(detail.events.some((e) => e.stage === 'source' && /read \d+/.test(e.message))).toBe(false);
     expect(detail.files).toEqual([]);
     if (before) expect(readFileSync(join(ctx.layout.home, 'outbox-folder', 'users.csv'))).toEqual(before);
+  });
+
+  it('archives the export once a held run is approved', async () => {
+    // bring the archived set back as "tonight's" export, with one student renamed
+    const archived = join(exportDir, 'archive', readdirSync(join(exportDir, 'archive'))[0]!);
+    for (const name of readdirSync(archived)) writeFileSync(join(exportDir, name), readFileSync(join(archived, name)));
+    const students = parse(readFileSync(join(exportDir, 'students.csv')), { bom: true }) as string[][];
+    students[1]![students[0]!.indexOf('First Name')] = 'Renamed';
+    writeFileSync(join(exportDir, 'students.csv'), stringify(students, { record_delimiter: 'windows' }));
+    const d = ctx.store.getDestination('from-folder')!;
+    ctx.store.saveDestination({ ...d, guard: { ...d.guard, maxChangedShare: 0, minRecordsForShare: 0 } });
+    const held = await runSync(ctx, 'from-folder', { trigger: 'manual' });
+    expect(held.status, held.message).toBe('held');
+    expect(readdirSync(exportDir)).toContain('students.csv');
+    const approved = await approveHeldRun(ctx, held.runId);
+    expect(approved.status, approved.message).toBe('success');
+    expect(readdirSync(exportDir).filter((n) => n.endsWith('.csv'))).toEqual(['roster.csv']);
+    expect(ctx.store.getRunDetail(held.runId)!.events.some((e) => /Archived \d+ export file/.test(e.message))).toBe(true);
+    ctx.store.saveDestination(d);
   });
 });
