@@ -84,24 +84,27 @@ class DeliveryFailure extends RunFailure {
   }
 }
 
-/** Case-insensitive field access to the current row; the key map is learnt from the first row of each read. */
+/**
+ * Case-insensitive field access to the current row. Every row of one read has the same columns (a
+ * result set, one file's header), so the columns are learnt from the first row and each requested
+ * name is resolved once: nothing is allocated per row on this hot path.
+ */
 function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
   let current: Row = {};
-  let keys: Map<string, string> | undefined;
-  let keyCount = -1;
+  let columns: Map<string, string> | undefined;
+  const resolved = new Map<string, string | null>();
   return {
     set(row) {
       current = row;
-      const names = Object.keys(row);
-      if (!keys || names.length !== keyCount) {
-        keys = new Map(names.map((n) => [n.trim().toLowerCase(), n]));
-        keyCount = names.length;
-      }
+      columns ??= new Map(Object.keys(row).map((n) => [n.trim().toLowerCase(), n]));
     },
     get(name) {
-      const key = keys?.get(name.toLowerCase());
-      if (key === undefined) return null;
-      return current[key] ?? null;
+      let key = resolved.get(name);
+      if (key === undefined) {
+        key = columns?.get(name.toLowerCase()) ?? null;
+        if (columns) resolved.set(name, key);
+      }
+      return key === null ? null : (current[key] ?? null);
     },
   };
 }
