@@ -200,6 +200,9 @@ export class SftpSession {
       });
       const sftp = await Promise.race([client.connect(config), guard]);
       if (!decision || decision.kind !== 'trusted') throw new Error('host key was not verified');
+      // Every SFTP request waits for its answer: without TCP_NODELAY each small one (open, stat, rename,
+      // close) can sit out the peer's delayed ACK (~40 ms), ~200 ms per file.
+      ssh.setNoDelay(true);
       // ssh2-sftp-client attaches no listener here; an unhandled 'error' event would end the agent.
       sftp.on('error', (err: unknown) => loss.fail(isConnectionLoss(err) ? new ConnectionLost(at) : translateOpError(err, { where: at, username: settings.username, action: 'talking to the server', path: '', folder: describeRemoteDir(settings.remoteDir) })));
       return new SftpSession(client, ssh, sftp, settings, loss, decision.presented, detachAbort);
