@@ -5,7 +5,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { z } from 'zod';
 import { describeZodError } from '../shared/config.schema.js';
-import type { ColumnInfo, EntityRequest, Row, SampleResult, Secrets, SourceSession, TableInfo } from './types.js';
+import type { ColumnInfo, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 /** Every SIS value becomes text: numbers keep their digits, dates their ISO form, bytes become hex; NULL stays null. */
@@ -85,6 +85,37 @@ export function rowFromObject(obj: Record<string, unknown>): Row {
   const row: Row = {};
   for (const key of Object.keys(obj)) row[key] = toText(obj[key]);
   return row;
+}
+
+/** Rows per batch when a driver's row-by-row `read` is grouped into batches. */
+const GROUPED_BATCH_ROWS = 512;
+
+/** A session's rows in batches: its own `readBatches` when it has one, otherwise `read` grouped. */
+export function readBatches(session: SourceSession, request: EntityRequest, options?: ReadOptions): AsyncIterable<RowBatch> {
+  return session.readBatches ? session.readBatches(request, options) : groupRows(session.read(request, options));
+}
+
+async function* groupRows(rows: AsyncIterable<SourcedRow>): AsyncGenerator<RowBatch> {
+  let batch: SourcedRow[] = [];
+  for await (const sourced of rows) {
+    batch.push(sourced);
+    if (batch.length === GROUPED_BATCH_ROWS) {
+      yield batchOf(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) yield batchOf(batch);
+}
+
+function batchOf(sourced: readonly SourcedRow[]): RowBatch {
+  return { rows: sourced.map((s) => s.row), origin: (i) => sourced[i]!.origin };
+}
+
+/** A batch's rows one by one (for callers of `read` on a driver that reads in batches). */
+export async function* rowsOfBatches(batches: AsyncIterable<RowBatch>): AsyncGenerator<SourcedRow> {
+  for await (const batch of batches) {
+    for (let i = 0; i < batch.rows.length; i++) yield { row: batch.rows[i]!, origin: batch.origin(i) };
+  }
 }
 
 /** First `limit` rows of a query through an open session (stops the stream early, so the server stops too). */

@@ -1,16 +1,19 @@
 /**
- * PostgreSQL source (pg + pg-query-stream). Every connection starts with
+ * PostgreSQL source (pg + pg-copy-streams). Every connection starts with
  * `default_transaction_read_only=on` and every read runs inside `BEGIN READ ONLY` with a
- * `statement_timeout`, after the SQL guard has accepted the query. Rows come through a
- * server-side cursor in batches, with backpressure: memory stays flat whatever the table size.
- * Values are the server's own text (no JS number/Date parsing), so IDs and decimals are exact.
+ * `statement_timeout`, after the SQL guard has accepted the query. Rows stream through
+ * `COPY (query) TO STDOUT` in text format (pg-copy-text.ts), with backpressure: memory stays flat
+ * whatever the table size. Values are the server's own text (no JS number/Date parsing), so IDs and
+ * decimals are exact.
  */
+import type { Readable } from 'node:stream';
 import pg from 'pg';
-import QueryStream from 'pg-query-stream';
+import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
-import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, sampleThroughSession, scrub } from './common.js';
-import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, EntityRequest, ReadOptions, Row, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
+import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
+import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
+import type { CheckResult, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const postgresSettingsSchema = z
@@ -23,7 +26,7 @@ export const postgresSettingsSchema = z
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
     connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
     queryTimeoutSeconds: z.number().int().min(1).default(600),
-    /** Rows fetched per round trip from the server-side cursor. */
+    /** Most rows handed to the pipeline at once (the server streams COPY data as fast as it is read). */
     batchSize: z.number().int().min(10).max(100_000).default(1000),
     /** Schemas listed by discover (empty = every non-system schema). */
     schemas: z.array(z.string()).default([]),
@@ -36,11 +39,13 @@ const BOOL_OID = 16;
 const BYTEA_OID = 17;
 
 /** Every column as the server's text; booleans as true/false, bytea as plain hex. */
+const CONVERTERS: Readonly<Record<number, ColumnConverter>> = {
+  [BOOL_OID]: (v) => (v === 't' ? 'true' : v === 'f' ? 'false' : v),
+  [BYTEA_OID]: (v) => (v.startsWith('\\x') ? v.slice(2) : v),
+};
 const TEXT_TYPES = {
   getTypeParser(oid: number): (value: string) => string {
-    if (oid === BOOL_OID) return (v) => (v === 't' ? 'true' : v === 'f' ? 'false' : v);
-    if (oid === BYTEA_OID) return (v) => (v.startsWith('\\x') ? v.slice(2) : v);
-    return (v) => v;
+    return CONVERTERS[oid] ?? ((v) => v);
   },
 };
 
@@ -127,24 +132,30 @@ async function beginReadOnly(client: pg.ClientBase, settings: PostgresSettings):
   await client.query("SELECT set_config('statement_timeout', $1, true)", [String(settings.queryTimeoutSeconds * 1000)]);
 }
 
-async function* streamQuery(
+/**
+ * One entity's rows through `COPY (query) TO STDOUT` (text format, parsed in pg-copy-text.ts), in
+ * batches of at most `batchSize` rows. The column names and types come from the query itself,
+ * described with `LIMIT 0` in the same read-only transaction.
+ */
+async function* copyQuery(
   pool: pg.Pool,
   settings: PostgresSettings,
   secrets: Secrets,
   request: EntityRequest,
   options: ReadOptions | undefined,
-): AsyncGenerator<SourcedRow> {
+): AsyncGenerator<RowBatch> {
   const sql = requireQuery(request, NAME);
   const entity = String(request.entity);
   assertReadOnlySelect(sql, 'postgres');
   checkAborted(options?.signal);
+  const body = withoutTrailingSemicolon(sql, 'postgres');
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
     throw translatePostgresError(error, settings, secrets);
   }
-  let stream: QueryStream | undefined;
+  let stream: Readable | undefined;
   let clean = false;
   const onAbort = (): void => {
     stream?.destroy(new SourceError('The read was cancelled.', 'timeout'));
@@ -152,12 +163,22 @@ async function* streamQuery(
   options?.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await beginReadOnly(client, settings);
-    stream = client.query(new QueryStream(sql, [], { batchSize: settings.batchSize, highWaterMark: settings.batchSize, types: TEXT_TYPES }));
-    let n = 0;
-    for await (const obj of stream as AsyncIterable<Row>) {
-      n++;
-      yield { row: obj, origin: `${entity} row ${n}` };
+    const described = await client.query(`SELECT * FROM (\n${body}\n) AS rostersync_columns LIMIT 0`);
+    const columns = described.fields.map((f) => f.name);
+    const parser = new CopyTextParser(columns, described.fields.map((f) => CONVERTERS[f.dataTypeID]), entity);
+    stream = client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
+    let rows: Row[] = [];
+    let first = 1;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parser.push(chunk, rows);
+      if (!rows.length) continue;
+      for (let at = 0; at < rows.length; at += settings.batchSize) {
+        yield batchOf(rows.length <= settings.batchSize ? rows : rows.slice(at, at + settings.batchSize), entity, first + at);
+      }
+      first += rows.length;
+      rows = [];
     }
+    parser.end();
     await client.query('ROLLBACK');
     clean = true;
   } catch (error) {
@@ -165,9 +186,13 @@ async function* streamQuery(
   } finally {
     options?.signal?.removeEventListener('abort', onAbort);
     if (stream && !stream.destroyed) stream.destroy();
-    // Stopped early or failed: the cursor and transaction may still be open, so the connection is discarded.
+    // Stopped early or failed: the COPY and the transaction may still be open, so the connection is discarded.
     client.release(!clean);
   }
+}
+
+function batchOf(rows: readonly Row[], entity: string, firstRow: number): RowBatch {
+  return { rows, origin: (i) => `${entity} row ${firstRow + i}` };
 }
 
 class PostgresSession implements SourceSession {
@@ -187,7 +212,11 @@ class PostgresSession implements SourceSession {
   }
 
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {
-    return streamQuery(this.pool, this.settings, this.secrets, request, options);
+    return rowsOfBatches(this.readBatches(request, options));
+  }
+
+  readBatches(request: EntityRequest, options?: ReadOptions): AsyncIterable<RowBatch> {
+    return copyQuery(this.pool, this.settings, this.secrets, request, options);
   }
 
   async close(): Promise<void> {

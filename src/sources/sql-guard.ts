@@ -257,3 +257,14 @@ export function assertReadOnlySelect(sql: string, dialect: SqlDialect = 'any'): 
   const all = dialect === 'any' ? Object.values(RULES) : [RULES[dialect]];
   for (const rules of all) checkWith(sql, rules);
 }
+
+/**
+ * The statement without its trailing `;` and whatever follows it (comments, white space), so it can
+ * be wrapped: `COPY (…) TO STDOUT`, `SELECT * FROM (…) LIMIT 0`. Call after assertReadOnlySelect.
+ */
+export function withoutTrailingSemicolon(sql: string, dialect: Exclude<SqlDialect, 'any'>): string {
+  const masked = maskSql(sql, RULES[dialect]);
+  let end = masked.length;
+  while (end > 0 && /\s/.test(masked[end - 1]!)) end--;
+  return masked[end - 1] === ';' ? sql.slice(0, end - 1) : sql;
+}

@@ -15,6 +15,15 @@ export interface SourcedRow {
   readonly origin: string;
 }
 
+/**
+ * Consecutive rows of one read, handed over together: the pipeline maps a batch in one synchronous
+ * loop instead of awaiting every row. `origin(i)` is built only when a finding needs it.
+ */
+export interface RowBatch {
+  readonly rows: readonly Row[];
+  origin(index: number): string;
+}
+
 export interface ColumnInfo {
   readonly name: string;
   readonly type: string;
@@ -59,6 +68,11 @@ export interface SourceSession {
    */
   preflight?(requests: readonly EntityRequest[], options?: ReadOptions): Promise<void>;
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow>;
+  /**
+   * Optional: the same rows as `read`, in batches (a driver that can fetch many rows cheaply at once).
+   * Callers use `readBatches()` from common.ts, which groups `read` for drivers without it.
+   */
+  readBatches?(request: EntityRequest, options?: ReadOptions): AsyncIterable<RowBatch>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSourceDriver } from '../../src/sources/registry.js';
+import { readBatches } from '../../src/sources/common.js';
 import type { Row, Secrets, SourceDriver } from '../../src/sources/types.js';
 import { SourceError } from '../../src/sources/types.js';
 
@@ -143,6 +144,28 @@ export function registerSqlSourceContract(title: string, options: ContractOption
         expect(rows[1].row.credits).toBe('0');
         expect(rows[2].row).toEqual({ student_id: '7', first_name: 'Ann', last_name: "O'Neil", grade: null, birth_date: null, credits: null, gpa: null });
         for (const { row } of rows) for (const v of Object.values(row)) expect(v === null || typeof v === 'string').toBe(true);
+      } finally {
+        await session.close();
+      }
+    });
+
+    it('reads the same rows in batches as one by one (the pipeline reads batches), awkward values included', async () => {
+      const awkward = "SELECT student_id, first_name, last_name FROM students UNION ALL " +
+        "SELECT 'tab\there', 'line\nbreak', 'N/A' UNION ALL SELECT 'NULL', '', 'Zoë 東京 \r'";
+      const session = await driver.open(fx.settings, fx.secrets);
+      try {
+        for (const query of [awkward, `${TEN_THOUSAND}`]) {
+          const one = await collect(session.read({ entity: 'students', query }));
+          const batched: { row: Row; origin: string }[] = [];
+          for await (const batch of readBatches(session, { entity: 'students', query })) {
+            expect(batch.rows.length).toBeGreaterThan(0);
+            batch.rows.forEach((row, i) => batched.push({ row, origin: batch.origin(i) }));
+          }
+          expect(batched).toEqual(one);
+        }
+        const rows = (await collect(session.read({ entity: 'students', query: awkward }))).map((r) => r.row);
+        expect(rows).toContainEqual({ student_id: 'tab\there', first_name: 'line\nbreak', last_name: 'N/A' });
+        expect(rows).toContainEqual({ student_id: 'NULL', first_name: '', last_name: 'Zoë 東京 \r' });
       } finally {
         await session.close();
       }

@@ -53,7 +53,7 @@ const LABELS: Readonly<Record<string, { label: string; hint?: string }>> = {
   retryBaseDelayMs: { label: 'First retry delay (ms)' },
   retryMaxTotalMs: { label: 'Retry window (ms)' },
   keepaliveIntervalMs: { label: 'Keep-alive interval (ms)' },
-  batchSize: { label: 'Rows per fetch' },
+  batchSize: { label: 'Rows per batch' },
   quietPeriodSeconds: { label: 'Quiet period (seconds)', hint: 'Files must be unchanged this long before they are read.' },
   maxWaitSeconds: { label: 'Maximum wait (seconds)' },
   archiveKeepDays: { label: 'Keep archives (days)' },

@@ -1,0 +1,56 @@
+/**
+ * The COPY text parser (src/sources/pg-copy-text.ts): rows split across chunks anywhere (even
+ * inside a UTF-8 character) come out whole, escapes are undone, and cut-off or misshapen data is
+ * an error naming the row.
+ */
+import { describe, expect, it } from 'vitest';
+import { CopyTextParser, unescapeCopyText } from '../../src/sources/pg-copy-text.js';
+import type { Row } from '../../src/sources/types.js';
+
+const DATA = Buffer.from('1\tZoë\t\\N\n2\ttab\\there\tnew\\nline\n3\t東京 😀\t\\\\N\n4\t\tt\n', 'utf8');
+const EXPECTED: Row[] = [
+  { id: '1', name: 'Zoë', note: null },
+  { id: '2', name: 'tab\there', note: 'new\nline' },
+  { id: '3', name: '東京 😀', note: '\\N' },
+  { id: '4', name: '', note: 'true' },
+];
+const toBool = (v: string): string => (v === 't' ? 'true' : v === 'f' ? 'false' : v);
+
+describe('CopyTextParser', () => {
+  it('parses the same rows however the data is cut into chunks', () => {
+    for (let cut = 1; cut < DATA.length; cut++) {
+      for (const size of [cut, 3]) {
+        const parser = new CopyTextParser(['id', 'name', 'note'], [undefined, undefined, (v) => (v === 't' ? toBool(v) : v)], 'people');
+        const out: Row[] = [];
+        for (let at = 0; at < DATA.length; at += size) parser.push(DATA.subarray(at, Math.min(at + size, DATA.length)), out);
+        parser.end();
+        expect(out).toEqual(EXPECTED);
+        expect(parser.rows).toBe(4);
+      }
+    }
+  });
+
+  it('says when the data stops in the middle of a row', () => {
+    const parser = new CopyTextParser(['id', 'name'], [undefined, undefined], 'people');
+    const out: Row[] = [];
+    parser.push(Buffer.from('1\ta\n2\tb'), out);
+    expect(out).toEqual([{ id: '1', name: 'a' }]);
+    expect(() => parser.end()).toThrow(/people data ended in the middle of row 2/);
+  });
+
+  it('names the row with too few or too many values', () => {
+    const parser = new CopyTextParser(['id', 'name'], [undefined, undefined], 'people');
+    expect(() => parser.push(Buffer.from('1\ta\n2\n'), [])).toThrow(/Row 2 of people came with 1 value\(s\) where the query has 2/);
+    const wide = new CopyTextParser(['id', 'name'], [undefined, undefined], 'people');
+    expect(() => wide.push(Buffer.from('1\ta\tb\n'), [])).toThrow(/Row 1 of people came with 3 value\(s\)/);
+  });
+});
+
+describe('unescapeCopyText', () => {
+  it('undoes every escape COPY text may contain', () => {
+    expect(unescapeCopyText('a\\\\b\\tc\\nd\\re\\bf\\fg\\vh')).toBe('a\\b\tc\nd\re\bf\fg\vh');
+    expect(unescapeCopyText('\\101\\x42\\7')).toBe('AB\u0007');
+    expect(unescapeCopyText('\\q')).toBe('q');
+    expect(unescapeCopyText('end\\')).toBe('end\\');
+  });
+});
