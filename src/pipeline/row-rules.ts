@@ -10,7 +10,7 @@
  */
 import type { FileDef, RowRule } from '../shared/format.js';
 import { assertNever } from '../shared/transform.js';
-import type { SourcedRow } from '../sources/types.js';
+import type { Row } from '../sources/types.js';
 
 /** Where `consistent` keeps the first values seen per key (the run's FingerprintDb). */
 export interface RowRuleStore {
@@ -104,22 +104,15 @@ export function compileRowRules(
  * FileDef.rowPer: one row per value of a `;`-separated source field, each row seeing one value there.
  * A blank field still yields one row (so required-value checks report it instead of losing the record).
  */
-export async function* expandRows(rows: AsyncIterable<SourcedRow>, field: string, separator = ';'): AsyncGenerator<SourcedRow> {
+export function rowExpander(field: string, separator = ';'): (row: Row) => Row[] {
   const wanted = field.trim().toLowerCase();
   let key: string | undefined;
-  for await (const sourced of rows) {
-    if (key === undefined || !(key in sourced.row)) key = Object.keys(sourced.row).find((k) => k.trim().toLowerCase() === wanted) ?? wanted;
-    const raw = sourced.row[key] ?? '';
+  return (row) => {
+    if (key === undefined || !(key in row)) key = Object.keys(row).find((k) => k.trim().toLowerCase() === wanted) ?? wanted;
+    const column = key;
+    const raw = row[column] ?? '';
     const parts = raw.split(separator).map((p) => p.trim()).filter((p) => p !== '');
-    if (parts.length <= 1) {
-      yield parts.length === 1 && parts[0] !== raw ? { ...sourced, row: { ...sourced.row, [key]: parts[0]! } } : sourced;
-      continue;
-    }
-    const seen = new Set<string>();
-    for (const part of parts) {
-      if (seen.has(part)) continue;
-      seen.add(part);
-      yield { origin: sourced.origin, row: { ...sourced.row, [key]: part } };
-    }
-  }
+    if (parts.length <= 1) return [parts.length === 1 && parts[0] !== raw ? { ...row, [column]: parts[0]! } : row];
+    return [...new Set(parts)].map((part) => ({ ...row, [column]: part }));
+  };
 }

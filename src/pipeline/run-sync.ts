@@ -13,17 +13,18 @@ import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
-import type { EntityRequest, Row, SourceSession } from '../sources/types.js';
+import type { EntityRequest, Row, RowBatch, SourceSession } from '../sources/types.js';
+import { readBatches } from '../sources/common.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import { DeliveryError, type DeliveredFile, type DeliveryReceipt, type StagedFile } from '../destinations/types.js';
-import { buildPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
+import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
 import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
 import { FingerprintDb, fingerprintPath, hashRow, promoteFingerprintFile } from './fingerprints.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
-import { expandRows } from './row-rules.js';
+import { rowExpander } from './row-rules.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 
@@ -350,87 +351,113 @@ async function writeFile(
   const issues: TransformIssue[] = [];
   const problems: ValueProblem[] = [];
   const width = file.columns.length;
+  const keyIndexes = file.keyIndexes;
+  const keyLabel = file.def.key.join('+');
   let outRow = 0;
   let skipped = 0;
+
+  // The row being mapped: where it came from (built only for a finding), its row number in the file, its errors.
+  let batch: RowBatch | undefined;
+  let batchIndex = 0;
+  let rowNumber = 0;
+  let rowErrors = 0;
+  const report = (severity: 'error' | 'warning', column: string, value: string, rule: string, message: string): void => {
+    if (severity === 'error') rowErrors++;
+    sink.add({ severity, file: name, row: rowNumber, column, value, rule, message, origin: batch?.origin(batchIndex) });
+  };
+
+  /** map → validate → fingerprint → write, for one source row (after filters and row expansion). */
+  const mapRow = (entity: EntityPlan, get: FieldGetter): void => {
+    const sample = (rowsChecked++ & 7) === 0;
+    if (sample) rowsSampled++;
+    rowNumber = outRow + 1;
+    rowErrors = 0;
+    const values = new Array<string>(width);
+    for (let i = 0; i < width; i++) {
+      const column = file.columns[i]!;
+      const value = entity.columns[i]!(get, issues);
+      values[i] = value;
+      let transformError = false;
+      if (issues.length) {
+        for (const issue of issues) {
+          report(issue.severity, column.header, issue.value, issue.rule, issue.message);
+          transformError ||= issue.severity === 'error';
+        }
+        issues.length = 0;
+      }
+      // A value its transform already rejected (unknown grade, unmapped school) is reported once, not again by the column rules.
+      if (sample) t0 = performance.now();
+      if (!transformError) column.check(value, problems);
+      if (sample) sampledChecks += performance.now() - t0;
+      if (problems.length) {
+        for (const p of problems) report(p.severity, column.header, value, p.rule, p.message);
+        problems.length = 0;
+      }
+    }
+
+    if (sample) t0 = performance.now();
+    for (const ref of file.references) {
+      const value = values[ref.columnIndex]!;
+      if (!value) continue;
+      const parts = ref.separator ? value.split(ref.separator) : [value];
+      for (const part of parts) {
+        if (!part) continue;
+        if (ref.targetFile === name) {
+          // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
+          if (!fp.hasKeyIn(name, part)) fp.deferReference(name, rowNumber, ref.column, part, ref.targetFile, ref.severity, batch?.origin(batchIndex));
+        } else if (!fp.hasKeyIn(ref.targetFile, part)) {
+          report(ref.severity, ref.column, part, 'reference', `${part} is not a ${ref.targetFile} record in this delivery.`);
+        }
+      }
+    }
+    for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
+
+    if (rowErrors > 0 && skipBadRows) {
+      skipped++;
+      return;
+    }
+    const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
+    const rowHash = hashRow(file.volatileColumns.length ? values.map((v, i) => (file.volatileColumns.includes(i) ? '' : v)) : values);
+    if (key && !fp.addKey(name, key, rowHash)) {
+      report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
+      if (skipBadRows) {
+        skipped++;
+        return;
+      }
+    }
+    if (sample) sampledKeys += performance.now() - t0;
+    if (delta) {
+      const previous = fp.previous(name, key);
+      if (previous && previous.equals(rowHash)) return;
+    }
+    outRow++;
+    writer.add(values);
+  };
+
   try {
     for (const entity of file.entities) {
       const access = fieldAccess();
+      const expand = entity.rowPer ? rowExpander(entity.rowPer) : undefined;
+      const filtered = (): boolean => entity.filters.length > 0 && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''));
       let read = 0;
-      const rows = session.read(entity.request, { signal });
-      for await (const sourced of entity.rowPer ? expandRows(rows, entity.rowPer) : rows) {
-        read++;
-        access.set(sourced.row);
-        if (entity.filters.length && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''))) continue;
-
-        const sample = (rowsChecked++ & 7) === 0;
-        if (sample) rowsSampled++;
-        const rowNumber = outRow + 1;
-        const values = new Array<string>(width);
-        let rowErrors = 0;
-        const report = (severity: 'error' | 'warning', column: string, value: string, rule: string, message: string): void => {
-          if (severity === 'error') rowErrors++;
-          sink.add({ severity, file: name, row: rowNumber, column, value, rule, message, origin: sourced.origin });
-        };
-        for (let i = 0; i < width; i++) {
-          const column = file.columns[i]!;
-          const value = entity.columns[i]!(access.get, issues);
-          values[i] = value;
-          let transformError = false;
-          if (issues.length) {
-            for (const issue of issues) {
-              report(issue.severity, column.header, issue.value, issue.rule, issue.message);
-              transformError ||= issue.severity === 'error';
+      for await (const sourced of readBatches(session, entity.request, { signal })) {
+        batch = sourced;
+        const rows = sourced.rows;
+        read += rows.length;
+        for (batchIndex = 0; batchIndex < rows.length; batchIndex++) {
+          if (expand) {
+            for (const row of expand(rows[batchIndex]!)) {
+              access.set(row);
+              if (!filtered()) mapRow(entity, access.get);
             }
-            issues.length = 0;
-          }
-          // A value its transform already rejected (unknown grade, unmapped school) is reported once, not again by the column rules.
-          if (sample) t0 = performance.now();
-          if (!transformError) column.check(value, problems);
-          if (sample) sampledChecks += performance.now() - t0;
-          if (problems.length) {
-            for (const p of problems) report(p.severity, column.header, value, p.rule, p.message);
-            problems.length = 0;
+          } else {
+            access.set(rows[batchIndex]!);
+            if (!filtered()) mapRow(entity, access.get);
           }
         }
-
-        if (sample) t0 = performance.now();
-        for (const ref of file.references) {
-          const value = values[ref.columnIndex]!;
-          if (!value) continue;
-          const parts = ref.separator ? value.split(ref.separator) : [value];
-          for (const part of parts) {
-            if (!part) continue;
-            if (ref.targetFile === name) {
-              // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
-              if (!fp.hasKeyIn(name, part)) fp.deferReference(name, rowNumber, ref.column, part, ref.targetFile, ref.severity, sourced.origin);
-            } else if (!fp.hasKeyIn(ref.targetFile, part)) {
-              report(ref.severity, ref.column, part, 'reference', `${part} is not a ${ref.targetFile} record in this delivery.`);
-            }
-          }
-        }
-        for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
-
-        if (rowErrors > 0 && skipBadRows) {
-          skipped++;
-          continue;
-        }
-        const key = file.keyIndexes.map((i) => values[i]).join('\u001f');
-        const rowHash = hashRow(file.volatileColumns.length ? values.map((v, i) => (file.volatileColumns.includes(i) ? '' : v)) : values);
-        if (key && !fp.addKey(name, key, rowHash)) {
-          report('error', file.def.key.join('+'), key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
-          if (skipBadRows) {
-            skipped++;
-            continue;
-          }
-        }
-        if (sample) sampledKeys += performance.now() - t0;
-        if (delta) {
-          const previous = fp.previous(name, key);
-          if (previous && previous.equals(rowHash)) continue;
-        }
-        outRow++;
-        await writer.write(values);
+        await writer.ready();
       }
+      batch = undefined;
       log('info', 'source', `${name}: read ${read} ${entity.entity} rows.`);
     }
     if (skipped) log('warn', 'validate', `${name}: ${skipped} row(s) with errors left out.`);

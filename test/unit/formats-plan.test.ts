@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildPlan, type FieldGetter, type Plan } from '../../src/pipeline/plan.js';
-import { compileRowRules, expandRows, type RowRuleStore } from '../../src/pipeline/row-rules.js';
+import { compileRowRules, rowExpander, type RowRuleStore } from '../../src/pipeline/row-rules.js';
 import { getFormat } from '../../src/formats/registry.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { TransformIssue } from '../../src/pipeline/transforms.js';
 import type { FileDef } from '../../src/shared/format.js';
-import type { SourcedRow } from '../../src/sources/types.js';
+import type { Row } from '../../src/sources/types.js';
 
 const source = sourceConfigSchema.parse({
   name: 'sis',
@@ -208,19 +208,19 @@ describe('row rules', () => {
     expect(compileRowRules(file([{ kind: 'consistent', key: ['z'], columns: ['b'] }]), ['a', 'b', 'c'], ['A', 'B', 'C']).problems).toHaveLength(1);
   });
 
-  it('rowPer expands a ;-list into one row per value (blank stays one row)', async () => {
-    async function* rows(): AsyncGenerator<SourcedRow> {
-      yield { origin: 'r1', row: { ID: 'T1', School_Codes: '003; 005;003' } };
-      yield { origin: 'r2', row: { ID: 'T2', School_Codes: null } };
-      yield { origin: 'r3', row: { ID: 'T3', School_Codes: ' 007 ' } };
-    }
-    const out: SourcedRow[] = [];
-    for await (const r of expandRows(rows(), 'school_codes')) out.push(r);
-    expect(out.map((r) => [r.origin, r.row.ID, r.row.School_Codes])).toEqual([
-      ['r1', 'T1', '003'],
-      ['r1', 'T1', '005'],
-      ['r2', 'T2', null],
-      ['r3', 'T3', '007'],
+  it('rowPer expands a ;-list into one row per value (blank stays one row)', () => {
+    const expand = rowExpander('school_codes');
+    const rows: Row[] = [
+      { ID: 'T1', School_Codes: '003; 005;003' },
+      { ID: 'T2', School_Codes: null },
+      { ID: 'T3', School_Codes: ' 007 ' },
+    ];
+    const out = rows.flatMap((row) => expand(row).map((r) => [r.ID, r.School_Codes]));
+    expect(out).toEqual([
+      ['T1', '003'],
+      ['T1', '005'],
+      ['T2', null],
+      ['T3', '007'],
     ]);
   });
 });
