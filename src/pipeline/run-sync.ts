@@ -14,7 +14,6 @@ import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '..
 import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
 import type { EntityRequest, Row, RowBatch, SourceSession } from '../sources/types.js';
-import { readBatches } from '../sources/common.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import { DeliveryError, type DeliveredFile, type DeliveryReceipt, type StagedFile } from '../destinations/types.js';
 import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
@@ -25,6 +24,7 @@ import { FingerprintDb, fingerprintPath, hashRow, promoteFingerprintFile } from 
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { rowExpander } from './row-rules.js';
+import { ReadAhead } from './read-ahead.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 
@@ -212,6 +212,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     });
     const clock: ValidationClock = { checks: 0, keys: 0 };
     const requests = plan.files.flatMap((f) => f.entities.map((e) => e.request));
+    const reads = new ReadAhead(session, requests, options.signal);
     try {
       // A missing export file or a refused query stops the run before a single row is read.
       await timed('connect', async () => {
@@ -221,9 +222,11 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
           throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
         }
       });
+      let firstRead = 0;
       for (const [index, file] of plan.files.entries()) {
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
-        const result = await timed('extract', () => writeFile(file, session, fp, destination, sink, filesDir, options.signal, log, clock));
+        const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock));
+        firstRead += file.entities.length;
         // Key filters of files no later file refers to are freed (memory stays flat with district size).
         const later = plan.files.slice(index + 1);
         for (const done of plan.files.slice(0, index + 1)) {
@@ -240,6 +243,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
         log('info', 'write', `${file.def.name}: ${result.rows} rows, ${result.bytes} bytes.`);
       }
     } finally {
+      await reads.close();
       await session.close().catch(() => undefined);
       // Parts of "extract" (sampled, see writeFile): column checks, and references + uniqueness + row fingerprints.
       timings['extract.checks'] = Math.round(clock.checks);
@@ -328,14 +332,15 @@ interface ValidationClock {
   keys: number;
 }
 
+/** Writes one generated file from its entities' reads (`reads` numbers them from `firstRead`, in the plan's order). */
 async function writeFile(
   file: FilePlan,
-  session: SourceSession,
+  reads: ReadAhead,
+  firstRead: number,
   fp: FingerprintDb,
   destination: DestinationConfig,
   sink: FindingSink,
   dir: string,
-  signal: AbortSignal | undefined,
   log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
   clock: ValidationClock,
 ): Promise<WrittenFile> {
@@ -435,12 +440,12 @@ async function writeFile(
   };
 
   try {
-    for (const entity of file.entities) {
+    for (const [entityIndex, entity] of file.entities.entries()) {
       const access = fieldAccess();
       const expand = entity.rowPer ? rowExpander(entity.rowPer) : undefined;
       const filtered = (): boolean => entity.filters.length > 0 && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''));
       let read = 0;
-      for await (const sourced of readBatches(session, entity.request, { signal })) {
+      for await (const sourced of reads.read(firstRead + entityIndex)) {
         batch = sourced;
         const rows = sourced.rows;
         read += rows.length;
