@@ -60,7 +60,7 @@ function parseSizes(value: string): number[] {
 
 /** Stage timings that are validation or diff (see run-sync.ts: checks and keys are measured inside extract). */
 export function validationDiffMs(t: Readonly<Record<string, number>>): number {
-  return (t['extract.checks'] ?? 0) + (t['extract.keys'] ?? 0) + (t.validate ?? 0) + (t.diff ?? 0);
+  return (t['extract.checks'] ?? 0) + (t['extract.keys'] ?? 0) + (t.fingerprints ?? 0) + (t.validate ?? 0) + (t.diff ?? 0);
 }
 
 function runChild(job: ChildJob, workDir: string, profileDir: string | undefined): Promise<RsRun> {

@@ -40,9 +40,9 @@ const out = new Uint32Array(3);
  * Hashes `values` (with a separator between them) into out[0..lanes-1]. Words are two UTF-16
  * code units; a pending odd unit is carried across values, so ["ab","c"] ≠ ["a","bc"].
  */
-function hashInto(values: readonly string[], lanes: 2 | 3): void {
-  let h0 = SEEDS[0];
-  let h1 = SEEDS[1];
+function hashInto(values: readonly string[], lanes: 2 | 3, salt = 0): void {
+  let h0 = SEEDS[0] ^ salt;
+  let h1 = SEEDS[1] ^ salt;
   let h2 = SEEDS[2];
   let pending = -1;
   let length = 0;
@@ -77,23 +77,29 @@ function hashInto(values: readonly string[], lanes: 2 | 3): void {
 
 /** 96-bit fingerprint of a row's values, as the 12 bytes stored per key. */
 export function hashValues96(values: readonly string[]): Buffer {
-  hashInto(values, 3);
   const b = Buffer.allocUnsafe(12);
-  b.writeUInt32LE(out[0]!, 0);
-  b.writeUInt32LE(out[1]!, 4);
-  b.writeUInt32LE(out[2]!, 8);
+  hashValues96Into(values, b, 0);
   return b;
+}
+
+/** hashValues96 written into `target` at `offset` (12 bytes, little-endian words), without a Buffer per row. */
+export function hashValues96Into(values: readonly string[], target: Buffer, offset: number): void {
+  hashInto(values, 3);
+  target.writeUInt32LE(out[0]!, offset);
+  target.writeUInt32LE(out[1]!, offset + 4);
+  target.writeUInt32LE(out[2]!, offset + 8);
 }
 
 const one: string[] = [''];
 
 /**
  * 64-bit hash of one string as two uint32 halves, written into `target` (length ≥ 2).
- * Used by KeyFilter; never 0/0 (0/0 marks an empty slot).
+ * Used by KeyFilter; never 0/0 (0/0 marks an empty slot). `salt` varies the hash (a filter per run
+ * has its own, so two keys that happen to collide in one run do not collide in the next).
  */
-export function hashKey64(key: string, target: Uint32Array): void {
+export function hashKey64(key: string, target: Uint32Array, salt = 0): void {
   one[0] = key;
-  hashInto(one, 2);
+  hashInto(one, 2, salt);
   target[0] = out[0]!;
   target[1] = out[1]! === 0 && out[0]! === 0 ? 1 : out[1]!;
 }

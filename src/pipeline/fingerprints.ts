@@ -4,11 +4,13 @@
  * delivery succeeds — becomes the destination's "last good delivery" for the next run's diff.
  */
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileDiff } from '../shared/run.js';
 import { hashValues96 } from './fast-hash.js';
 import { KeyFilter } from './key-filter.js';
+import { FingerprintWriter } from './fingerprint-writer.js';
 
 export function hashRow(values: readonly string[]): Buffer {
   return hashValues96(values);
@@ -21,162 +23,149 @@ export function hashRow(values: readonly string[]): Buffer {
  */
 export const FINGERPRINT_VERSION = 2;
 
-/** Rows per multi-row INSERT: one native call per batch instead of per row. */
-const BATCH = 256;
-
 export function fingerprintPath(fingerprintsDir: string, destination: string): string {
   return join(fingerprintsDir, `${encodeURIComponent(destination)}.db`);
 }
 
+/** A key reported as a duplicate that the written fingerprints do not hold twice: a 64-bit hash collision. */
+export class FingerprintCollision extends Error {}
+
+/**
+ * The run's fingerprints, in two phases:
+ * 1. extract — keys go to the in-memory filters (uniqueness and references, answered at once) and,
+ *    with deferred references, to a worker thread that writes them (fingerprint-writer.ts);
+ * 2. after `finishWrites()` — the file is opened here for the end-of-run reference check, the diff
+ *    against the previous delivery, delta bookkeeping and promotion to "last good delivery".
+ */
 export class FingerprintDb {
-  readonly db: Database.Database;
-  private readonly insertKey: Database.Statement;
-  private readonly hasKey: Database.Statement;
-  private readonly previousHash: Database.Statement | undefined;
-  private readonly insertPendingRef: Database.Statement;
+  private database: Database.Database | undefined;
+  private writer: FingerprintWriter | undefined;
+  /** The previous delivery's fingerprints, read-only, for delta runs' per-row lookups. */
+  private previousDb: Database.Database | undefined;
+  private previousHash: Database.Statement | undefined;
+  /** Row rule `consistent` keeps first values per key in its own scratch file (this thread's). */
+  private consistencyDb: Database.Database | undefined;
   private insertConsistency: Database.Statement | undefined;
   private firstConsistency: Database.Statement | undefined;
   readonly hasPrevious: boolean;
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
   private readonly released = new Set<string>();
-  private readonly keyBuffer: unknown[] = [];
-  private readonly refBuffer: unknown[] = [];
-  private readonly insertKeyBatch: Database.Statement;
-  private readonly insertRefBatch: Database.Statement;
-
-  /** Files other files refer to: their filters keep 64-bit hashes; the others' only 32 (see key-filter.ts). */
-  private readonly referenced: ReadonlySet<string> | undefined;
+  /** Keys the filters called duplicates, confirmed against the written file in finishWrites. */
+  private readonly duplicates: { file: string; key: string }[] = [];
+  /** This run's salt for the filters' key hashes (a collision is not met twice). */
+  private readonly salt = randomBytes(4).readUInt32LE(0);
 
   constructor(
     readonly path: string,
-    previousPath: string | undefined,
-    options: { readonly referencedFiles?: Iterable<string> } = {},
+    private readonly previousPath: string | undefined,
   ) {
-    this.referenced = options.referencedFiles ? new Set(options.referencedFiles) : undefined;
     mkdirSync(dirname(path), { recursive: true });
     rmSync(path, { force: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
-    this.db.pragma('cache_size = -16384');
-    this.db.exec(`
+    rmSync(this.consistencyPath, { force: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = OFF');
+    db.exec(`
       CREATE TABLE keys (file TEXT NOT NULL, key TEXT NOT NULL, row_hash BLOB NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID;
       CREATE TABLE pending_refs (file TEXT NOT NULL, row INTEGER NOT NULL, column_name TEXT NOT NULL, value TEXT NOT NULL,
         target_file TEXT NOT NULL, severity TEXT NOT NULL, origin TEXT);
-      CREATE TABLE consistency (file TEXT NOT NULL, rule INTEGER NOT NULL, key TEXT NOT NULL, vals TEXT NOT NULL, row INTEGER NOT NULL,
-        PRIMARY KEY (file, rule, key)) WITHOUT ROWID;
     `);
-    this.db.pragma(`user_version = ${FINGERPRINT_VERSION}`);
-    let hasPrevious = Boolean(previousPath && existsSync(previousPath));
-    if (hasPrevious) {
-      this.db.prepare('ATTACH DATABASE ? AS prev').run(previousPath);
-      if (this.db.pragma('prev.user_version', { simple: true }) !== FINGERPRINT_VERSION) {
-        this.db.exec('DETACH DATABASE prev');
-        hasPrevious = false;
-      }
-    }
-    this.hasPrevious = hasPrevious;
-    if (this.hasPrevious) this.previousHash = this.db.prepare('SELECT row_hash FROM prev.keys WHERE file = ? AND key = ?').pluck();
-    this.insertKeyBatch = this.db.prepare(`INSERT INTO keys (file, key, row_hash) VALUES ${Array(BATCH).fill('(?, ?, ?)').join(', ')}`);
-    this.insertRefBatch = this.db.prepare(
-      `INSERT INTO pending_refs (file, row, column_name, value, target_file, severity, origin) VALUES ${Array(BATCH).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    );
-    this.insertKey = this.db.prepare('INSERT OR IGNORE INTO keys (file, key, row_hash) VALUES (?, ?, ?)');
-    this.hasKey = this.db.prepare('SELECT 1 FROM keys WHERE file = ? AND key = ?').pluck();
-    this.insertPendingRef = this.db.prepare(
-      'INSERT INTO pending_refs (file, row, column_name, value, target_file, severity, origin) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.db.exec('BEGIN');
+    db.pragma(`user_version = ${FINGERPRINT_VERSION}`);
+    db.close();
+    this.hasPrevious = Boolean(previousPath && existsSync(previousPath) && fingerprintVersion(previousPath) === FINGERPRINT_VERSION);
+    this.writer = new FingerprintWriter(path);
   }
 
   /** False when the key was already present in this file (a duplicate). */
   addKey(file: string, key: string, rowHash: Buffer): boolean {
     let filter = this.filters.get(file);
-    if (!filter && !this.released.has(file)) this.filters.set(file, (filter = new KeyFilter({ narrow: this.referenced ? !this.referenced.has(file) : false })));
-    if (filter?.add(key)) {
-      // Never seen: new for certain; written with the next batch.
-      this.keyBuffer.push(file, key, rowHash);
-      if (this.keyBuffer.length === BATCH * 3) this.flushKeys();
-      return true;
+    if (!filter) {
+      if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
+      this.filters.set(file, (filter = new KeyFilter({ salt: this.salt })));
     }
-    // Seen (or a 64-bit hash collision): SQLite decides.
-    this.flushKeys();
-    return this.insertKey.run(file, key, rowHash).changes === 1;
+    if (!filter.add(key)) {
+      this.duplicates.push({ file, key });
+      return false;
+    }
+    this.extracting().addKey(file, key, rowHash);
+    return true;
   }
 
+  /** Whether `file` holds `key` so far (exact when false; see key-filter.ts). */
   hasKeyIn(file: string, key: string): boolean {
     const filter = this.filters.get(file);
-    if (filter) {
-      const hit = filter.has(key);
-      if (!hit || !filter.narrow) return hit;
-    }
-    this.flushKeys();
-    return this.hasKey.get(file, key) !== undefined;
+    if (!filter && this.released.has(file)) throw new Error(`Internal: ${file} was looked up after its keys were released.`);
+    return filter?.has(key) ?? false;
   }
 
-  /** Frees the in-memory key filter of a finished file no later file refers to (lookups then go to SQLite). */
+  /** Frees the in-memory key filter of a finished file no later file refers to. */
   releaseFilter(file: string): void {
     this.filters.delete(file);
     this.released.add(file);
   }
 
-  private flushKeys(): void {
-    const buffer = this.keyBuffer;
-    if (!buffer.length) return;
-    if (buffer.length === BATCH * 3) this.insertKeyBatch.run(buffer);
-    else for (let i = 0; i < buffer.length; i += 3) this.insertKey.run(buffer[i], buffer[i + 1], buffer[i + 2]);
-    buffer.length = 0;
-  }
-
-  private flushRefs(): void {
-    const buffer = this.refBuffer;
-    if (!buffer.length) return;
-    if (buffer.length === BATCH * 7) this.insertRefBatch.run(buffer);
-    else for (let i = 0; i < buffer.length; i += 7) this.insertPendingRef.run(buffer.slice(i, i + 7));
-    buffer.length = 0;
-  }
-
   /** Row rule `consistent` (row-rules.ts): the first row and values seen for a key, when this row's values differ. */
   checkConsistent(file: string, rule: number, key: string, values: string, row: number): { row: number; values: string } | undefined {
-    this.insertConsistency ??= this.db.prepare('INSERT OR IGNORE INTO consistency (file, rule, key, vals, row) VALUES (?, ?, ?, ?, ?)');
-    if (this.insertConsistency.run(file, rule, key, values, row).changes === 1) return undefined;
-    this.firstConsistency ??= this.db.prepare('SELECT vals AS "values", row FROM consistency WHERE file = ? AND rule = ? AND key = ?');
-    const first = this.firstConsistency.get(file, rule, key) as { values: string; row: number };
+    if (!this.consistencyDb) {
+      this.consistencyDb = new Database(this.consistencyPath);
+      this.consistencyDb.pragma('journal_mode = OFF');
+      this.consistencyDb.pragma('synchronous = OFF');
+      this.consistencyDb.exec('CREATE TABLE consistency (file TEXT NOT NULL, rule INTEGER NOT NULL, key TEXT NOT NULL, vals TEXT NOT NULL, row INTEGER NOT NULL, PRIMARY KEY (file, rule, key)) WITHOUT ROWID');
+      this.consistencyDb.exec('BEGIN');
+      this.insertConsistency = this.consistencyDb.prepare('INSERT OR IGNORE INTO consistency (file, rule, key, vals, row) VALUES (?, ?, ?, ?, ?)');
+      this.firstConsistency = this.consistencyDb.prepare('SELECT vals AS "values", row FROM consistency WHERE file = ? AND rule = ? AND key = ?');
+    }
+    if (this.insertConsistency!.run(file, rule, key, values, row).changes === 1) return undefined;
+    const first = this.firstConsistency!.get(file, rule, key) as { values: string; row: number };
     return first.values === values ? undefined : first;
   }
 
   /** The row hash delivered last time for this key, or undefined when it is new. */
   previous(file: string, key: string): Buffer | undefined {
-    return this.previousHash?.get(file, key) as Buffer | undefined;
+    if (!this.hasPrevious) return undefined;
+    if (!this.previousHash) {
+      this.previousDb = new Database(this.previousPath!, { readonly: true });
+      this.previousHash = this.previousDb.prepare('SELECT row_hash FROM keys WHERE file = ? AND key = ?').pluck();
+    }
+    return this.previousHash.get(file, key) as Buffer | undefined;
   }
 
+  /** A reference to a key of a file not complete when the row was written (e.g. students → guardians in users.csv). */
   deferReference(file: string, row: number, column: string, value: string, targetFile: string, severity: string, origin: string | undefined): void {
-    this.refBuffer.push(file, row, column, value, targetFile, severity, origin ?? null);
-    if (this.refBuffer.length === BATCH * 7) this.flushRefs();
+    this.extracting().deferReference([file, row, column, value, targetFile, severity, origin ?? null]);
   }
 
-  /** References to files not complete when the row was written (e.g. students → guardians in users.csv). */
+  /**
+   * End of the extract: waits until the worker has written and committed everything, confirms every
+   * reported duplicate, and opens the file here for the checks and the diff.
+   */
+  finishWrites(): void {
+    const writer = this.extracting();
+    this.writer = undefined;
+    writer.finish();
+    this.closeScratch();
+    const db = this.open();
+    const holds = db.prepare('SELECT 1 FROM keys WHERE file = ? AND key = ?').pluck();
+    const collision = this.duplicates.find((d) => holds.get(d.file, d.key) === undefined);
+    if (collision) {
+      throw new FingerprintCollision(
+        `${collision.file}: the key ${collision.key} was taken for a duplicate because another key has the same 64-bit fingerprint in this run. ` +
+          'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
+      );
+    }
+  }
+
+  /** References to files not complete when the row was written, that nothing in this delivery resolved. */
   *unresolvedReferences(): Generator<{ file: string; row: number; column: string; value: string; targetFile: string; severity: string; origin: string | null }> {
-    this.flushKeys();
-    this.flushRefs();
-    const stmt = this.db.prepare(
+    const stmt = this.written().prepare(
       `SELECT r.file, r.row, r.column_name AS "column", r.value, r.target_file AS targetFile, r.severity, r.origin FROM pending_refs r
        WHERE NOT EXISTS (SELECT 1 FROM keys k WHERE k.file = r.target_file AND k.key = r.value) ORDER BY r.rowid`,
     );
     yield* stmt.iterate() as Iterable<{ file: string; row: number; column: string; value: string; targetFile: string; severity: string; origin: string | null }>;
   }
 
-  commit(): void {
-    if (this.db.open) {
-      this.flushKeys();
-      this.flushRefs();
-    }
-    if (this.db.inTransaction) this.db.exec('COMMIT');
-  }
-
   diff(files: readonly string[], samples = 5): FileDiff[] {
-    this.commit();
+    const db = this.written();
     return files.map((file) => {
       if (!this.hasPrevious) {
         const current = this.count('SELECT COUNT(*) FROM keys WHERE file = ?', file);
@@ -184,7 +173,7 @@ export class FingerprintDb {
       }
       // One pass over this run's keys (each looked up in the previous delivery) instead of one per figure;
       // the sample queries run only when there is something to sample.
-      const pass = this.db
+      const pass = db
         .prepare(
           `SELECT COUNT(*) AS current, COALESCE(SUM(p.row_hash IS NULL), 0) AS added, COALESCE(SUM(p.row_hash <> c.row_hash), 0) AS changed
            FROM keys c LEFT JOIN prev.keys p ON p.file = c.file AND p.key = c.key WHERE c.file = ?`,
@@ -217,32 +206,79 @@ export class FingerprintDb {
   /** Delta deliveries: records removed from the source stay "delivered" (kept from the last good delivery). */
   keepRemovedFromPrevious(): void {
     if (!this.hasPrevious) return;
-    this.commit();
-    this.db.exec('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys');
+    this.written().exec('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys');
   }
 
+  /** Stops writing (a failed run) or closes the finished file; the files stay for the caller to keep or delete. */
   close(): void {
-    this.commit();
-    if (this.db.open) this.db.close();
+    this.writer?.abort();
+    this.writer = undefined;
+    this.closeScratch();
+    if (this.database?.open) this.database.close();
   }
 
   /** Makes this run's fingerprints the destination's last good delivery (atomic rename). */
   promoteTo(target: string): void {
-    this.commit();
-    this.db.exec('DELETE FROM pending_refs');
-    this.db.exec('DELETE FROM consistency');
-    if (this.hasPrevious) this.db.exec('DETACH DATABASE prev');
-    this.db.close();
+    const db = this.written();
+    db.exec('DELETE FROM pending_refs');
+    if (this.hasPrevious) db.exec('DETACH DATABASE prev');
+    db.close();
     mkdirSync(dirname(target), { recursive: true });
     renameSync(this.path, target);
   }
 
+  private get consistencyPath(): string {
+    return `${this.path}-consistency`;
+  }
+
+  private extracting(): FingerprintWriter {
+    if (!this.writer) throw new Error('Internal: the fingerprints were already finished.');
+    return this.writer;
+  }
+
+  private written(): Database.Database {
+    if (!this.database?.open) throw new Error('Internal: the fingerprints are read only after finishWrites().');
+    return this.database;
+  }
+
+  private open(): Database.Database {
+    const db = new Database(this.path);
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -16384');
+    if (this.hasPrevious) db.prepare('ATTACH DATABASE ? AS prev').run(this.previousPath);
+    this.database = db;
+    return db;
+  }
+
+  private closeScratch(): void {
+    if (this.previousDb?.open) this.previousDb.close();
+    this.previousDb = undefined;
+    this.previousHash = undefined;
+    if (this.consistencyDb?.open) this.consistencyDb.close();
+    this.consistencyDb = undefined;
+    rmSync(this.consistencyPath, { force: true });
+  }
+
   private count(sql: string, file: string): number {
-    return this.db.prepare(sql).pluck().get(file) as number;
+    return this.written().prepare(sql).pluck().get(file) as number;
   }
 
   private keys(sql: string, file: string, limit: number): string[] {
-    return this.db.prepare(sql).pluck().all(file, limit) as string[];
+    return this.written().prepare(sql).pluck().all(file, limit) as string[];
+  }
+}
+
+function fingerprintVersion(path: string): number | undefined {
+  try {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.pragma('user_version', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 

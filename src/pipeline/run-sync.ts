@@ -20,7 +20,8 @@ import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan 
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
 import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
-import { FingerprintDb, fingerprintPath, hashRow, promoteFingerprintFile } from './fingerprints.js';
+import { FingerprintDb, fingerprintPath, promoteFingerprintFile } from './fingerprints.js';
+import { hashValues96Into } from './fast-hash.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { rowExpander } from './row-rules.js';
@@ -200,7 +201,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     // ---- source → map → validate → write (streamed) -------------------------------------
     const driver = getSourceDriver(source.type);
     const previousPath = fingerprintPath(ctx.layout.fingerprintsDir, destination.name);
-    fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath, { referencedFiles: plan.files.flatMap((f) => f.references.map((r) => r.targetFile)) });
+    fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath);
     const fp = fingerprints;
     const written: WrittenFile[] = [];
     const session: SourceSession = await timed('connect', async () => {
@@ -249,6 +250,15 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       timings['extract.checks'] = Math.round(clock.checks);
       timings['extract.keys'] = Math.round(clock.keys);
     }
+
+    // The worker thread writing the fingerprints catches up; duplicates are confirmed.
+    await timed('fingerprints', () => {
+      try {
+        fp.finishWrites();
+      } catch (err) {
+        throw new RunFailure((err as Error).message, 'validate');
+      }
+    });
 
     await timed('validate', () => {
       for (const ref of fp.unresolvedReferences()) {
@@ -358,6 +368,8 @@ async function writeFile(
   const width = file.columns.length;
   const keyIndexes = file.keyIndexes;
   const keyLabel = file.def.key.join('+');
+  /** The current row's fingerprint (fast-hash.ts), overwritten per row. */
+  const rowHash = Buffer.alloc(12);
   let outRow = 0;
   let skipped = 0;
 
@@ -422,7 +434,7 @@ async function writeFile(
       return;
     }
     const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
-    const rowHash = hashRow(file.volatileColumns.length ? values.map((v, i) => (file.volatileColumns.includes(i) ? '' : v)) : values);
+    hashValues96Into(file.volatileColumns.length ? values.map((v, i) => (file.volatileColumns.includes(i) ? '' : v)) : values, rowHash, 0);
     if (key && !fp.addKey(name, key, rowHash)) {
       report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
       if (skipBadRows) {

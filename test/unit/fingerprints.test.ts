@@ -1,13 +1,14 @@
 /**
- * FingerprintDb with its in-memory key filter and batched inserts: uniqueness, references, diff
- * against a previous delivery, across batch boundaries and after a filter is released.
+ * FingerprintDb: in-memory key filters for uniqueness and references while a worker thread writes
+ * the keys; duplicates confirmed and worker failures reported at the end of the extract; diff
+ * against a previous delivery; the consistency rule's scratch file.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { FingerprintDb, FINGERPRINT_VERSION, hashRow } from '../../src/pipeline/fingerprints.js';
+import { FingerprintCollision, FingerprintDb, FINGERPRINT_VERSION, hashRow } from '../../src/pipeline/fingerprints.js';
 import { KeyFilter } from '../../src/pipeline/key-filter.js';
 import { hashKey64, hashValues96 } from '../../src/pipeline/fast-hash.js';
 
@@ -55,41 +56,73 @@ describe('KeyFilter', () => {
     expect(f.add('k123')).toBe(false);
     expect(f.size).toBe(50_000);
   });
+
+  it('hashes keys differently per salt', () => {
+    const a = new Uint32Array(2);
+    const b = new Uint32Array(2);
+    hashKey64('SE42', a, 1);
+    hashKey64('SE42', b, 2);
+    expect([...a]).not.toEqual([...b]);
+    const salted = new KeyFilter({ salt: 7 });
+    expect(salted.add('SE42')).toBe(true);
+    expect(salted.has('SE42')).toBe(true);
+    expect(salted.add('SE42')).toBe(false);
+  });
 });
 
 describe('FingerprintDb', () => {
-  it('detects duplicates exactly and resolves references, in memory and after the filter is released', () => {
+  it('detects duplicates and resolves references from the filters, then writes every key (worker thread)', () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
-    for (let i = 0; i < 1000; i++) expect(fp.addKey('users.csv', `u${i}`, hashRow([`u${i}`]))).toBe(true);
+    for (let i = 0; i < 10_000; i++) expect(fp.addKey('users.csv', `u${i}`, hashRow([`u${i}`]))).toBe(true);
     expect(fp.addKey('users.csv', 'u500', hashRow(['other']))).toBe(false);
     expect(fp.addKey('classes.csv', 'u500', hashRow(['u500']))).toBe(true); // keys are per file
-    expect(fp.hasKeyIn('users.csv', 'u999')).toBe(true);
-    expect(fp.hasKeyIn('users.csv', 'u1000')).toBe(false);
+    expect(fp.hasKeyIn('users.csv', 'u9999')).toBe(true);
+    expect(fp.hasKeyIn('users.csv', 'u10000')).toBe(false);
     expect(fp.hasKeyIn('orgs.csv', 'u1')).toBe(false);
     fp.releaseFilter('users.csv');
-    expect(fp.hasKeyIn('users.csv', 'u999')).toBe(true); // from SQLite now
-    expect(fp.hasKeyIn('users.csv', 'u1000')).toBe(false);
-    expect(fp.addKey('users.csv', 'u7', hashRow(['u7']))).toBe(false);
-    const [d] = fp.diff(['users.csv']);
-    expect(d).toMatchObject({ current: 1000, added: 1000, removed: 0, changed: 0, previous: 0 });
+    expect(() => fp.hasKeyIn('users.csv', 'u1')).toThrow(/released/);
+    expect(() => fp.diff(['users.csv'])).toThrow(/after finishWrites/);
+    fp.finishWrites(); // u500 is confirmed a duplicate: no collision
+    expect(fp.diff(['users.csv', 'classes.csv'])).toMatchObject([
+      { file: 'users.csv', current: 10_000, added: 10_000, removed: 0, changed: 0, previous: 0 },
+      { file: 'classes.csv', current: 1 },
+    ]);
+    fp.close();
+    const written = new Database(join(dir, 'a.db'), { readonly: true });
+    expect(written.prepare("SELECT row_hash FROM keys WHERE file = 'users.csv' AND key = 'u77'").pluck().get()).toEqual(hashRow(['u77']));
+    written.close();
+  });
+
+  it('fails the extract when a reported duplicate is not in the written keys (a 64-bit hash collision)', () => {
+    const dir = tempDir();
+    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    fp.addKey('users.csv', 'u1', hashRow(['u1']));
+    // What the filter would report if "u2" had u1's 64-bit hash in this run:
+    (fp as unknown as { duplicates: { file: string; key: string }[] }).duplicates.push({ file: 'users.csv', key: 'u2' });
+    expect(() => fp.finishWrites()).toThrow(FingerprintCollision);
     fp.close();
   });
 
-  it('keeps only 32-bit hashes for files nothing refers to, and stays exact', () => {
+  it("reports the worker's failure (here: a key written twice behind the filter's back) with the file named", () => {
     const dir = tempDir();
-    const fp = new FingerprintDb(join(dir, 'a.db'), undefined, { referencedFiles: ['users.csv'] });
-    for (let i = 0; i < 20_000; i++) expect(fp.addKey('enrollments.csv', `e${i}`, hashRow([`e${i}`]))).toBe(true);
-    expect(fp.addKey('enrollments.csv', 'e19999', hashRow(['x']))).toBe(false);
-    expect(fp.hasKeyIn('enrollments.csv', 'e5')).toBe(true);
-    expect(fp.hasKeyIn('enrollments.csv', 'e20000')).toBe(false);
-    expect(fp.diff(['enrollments.csv'])[0]).toMatchObject({ current: 20_000 });
+    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    const writer = (fp as unknown as { writer: { addKey(file: string, key: string, hash: Buffer): void } }).writer;
+    writer.addKey('users.csv', 'u1', hashRow(['u1']));
+    writer.addKey('users.csv', 'u1', hashRow(['u1']));
+    expect(() => fp.finishWrites()).toThrow(/Writing the run's fingerprints to .*a\.db failed: UNIQUE constraint failed/);
     fp.close();
-    const narrow = new KeyFilter({ narrow: true });
-    for (let i = 0; i < 10_000; i++) expect(narrow.add(`n${i}`)).toBe(true);
-    expect(narrow.narrow).toBe(true);
-    expect(narrow.has('n9999')).toBe(true);
-    expect(narrow.add('n1')).toBe(false);
+  });
+
+  it('keeps the first values per key for the consistent rule, in its own scratch file', () => {
+    const dir = tempDir();
+    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    expect(fp.checkConsistent('roster.csv', 0, 'C1', 'Math|T1', 1)).toBeUndefined();
+    expect(fp.checkConsistent('roster.csv', 0, 'C1', 'Math|T1', 2)).toBeUndefined();
+    expect(fp.checkConsistent('roster.csv', 0, 'C1', 'Art|T1', 3)).toEqual({ row: 1, values: 'Math|T1' });
+    fp.finishWrites();
+    fp.close();
+    expect(existsSync(join(dir, 'a.db-consistency'))).toBe(false);
   });
 
   it('keeps deferred references across batches and reports the unresolved ones in order', () => {
@@ -97,6 +130,7 @@ describe('FingerprintDb', () => {
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
     for (let i = 0; i < 700; i++) fp.deferReference('users.csv', i + 1, 'agentSourcedIds', `g${i}`, 'users.csv', 'error', `students row ${i + 1}`);
     for (let i = 0; i < 700; i += 2) fp.addKey('users.csv', `g${i}`, hashRow([`g${i}`]));
+    fp.finishWrites();
     const unresolved = [...fp.unresolvedReferences()];
     expect(unresolved).toHaveLength(350);
     expect(unresolved[0]).toMatchObject({ row: 2, value: 'g1', targetFile: 'users.csv', origin: 'students row 2' });
@@ -109,11 +143,15 @@ describe('FingerprintDb', () => {
     const prevPath = join(dir, 'prev.db');
     const first = new FingerprintDb(join(dir, 'run1.db'), undefined);
     for (let i = 0; i < 600; i++) first.addKey('users.csv', `u${i}`, hashRow([`u${i}`, 'v1']));
+    first.finishWrites();
     first.promoteTo(prevPath);
 
     const second = new FingerprintDb(join(dir, 'run2.db'), prevPath);
     expect(second.hasPrevious).toBe(true);
     for (let i = 10; i < 620; i++) second.addKey('users.csv', `u${i}`, hashRow([`u${i}`, i < 15 ? 'v2' : 'v1']));
+    expect(second.previous('users.csv', 'u12')).toEqual(hashRow(['u12', 'v1']));
+    expect(second.previous('users.csv', 'u610')).toBeUndefined();
+    second.finishWrites();
     const [d] = second.diff(['users.csv']);
     expect(d).toMatchObject({ previous: 600, current: 610, added: 20, removed: 10, changed: 5, unchanged: 585 });
     expect(d!.sampleRemoved).toHaveLength(5);
@@ -132,6 +170,7 @@ describe('FingerprintDb', () => {
     const fp = new FingerprintDb(join(dir, 'run.db'), prevPath);
     expect(fp.hasPrevious).toBe(false);
     fp.addKey('users.csv', 'u1', hashRow(['u1']));
+    fp.finishWrites();
     expect(fp.diff(['users.csv'])[0]).toMatchObject({ previous: 0, current: 1, added: 1 });
     fp.close();
     const written = new Database(join(dir, 'run.db'), { readonly: true });

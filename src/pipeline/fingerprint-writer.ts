@@ -1,0 +1,213 @@
+/**
+ * Writes a run's fingerprints (key + row hash per record) and deferred references into its scratch
+ * SQLite file from a worker thread, so the B-tree inserts run on another core while this thread
+ * maps rows. Keys arrive in batches; the worker inserts them in one transaction with one statement
+ * per batch (`json_each` over the keys, the row hashes as one blob).
+ *
+ * The caller never waits for SQLite, except:
+ * - when more than MAX_IN_FLIGHT batches are queued (backpressure: memory stays flat), and
+ * - in `finish()`, which returns once everything is committed and the file is closed.
+ * Both waits are short synchronous `Atomics.wait`s on a shared counter of handled messages; an
+ * error in the worker (a full disk) is thrown to the caller at the next wait.
+ *
+ * The worker's code is `writerThread` below, started with `eval` from its own source text: it
+ * needs no build step of its own and runs the same from dist/ and under the test runner. It must
+ * stay self-contained (no closure over this module).
+ */
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type * as WorkerThreads from 'node:worker_threads';
+import type BetterSqlite3 from 'better-sqlite3';
+
+/** Keys per message to the worker. */
+const KEYS_PER_BATCH = 2048;
+/** Messages the worker may have queued before the caller waits (≈ 8 × 2048 keys). */
+const MAX_IN_FLIGHT = 8;
+/** A wait this long without progress means the worker is stuck: the run fails rather than hang. */
+const STALL_MS = 120_000;
+const HASH_BYTES = 12;
+
+/** Shared words: [0] messages handled, [1] 1 once the worker failed or closed. */
+const HANDLED = 0;
+const STOPPED = 1;
+
+type ToWorker =
+  | { readonly kind: 'keys'; readonly file: string; readonly keys: readonly string[]; readonly hashes: Uint8Array }
+  | { readonly kind: 'refs'; readonly rows: readonly unknown[] }
+  | { readonly kind: 'finish' }
+  | { readonly kind: 'abort' };
+
+interface WorkerStart {
+  readonly sqlite: string;
+  readonly path: string;
+  readonly shared: SharedArrayBuffer;
+  readonly replies: MessagePort;
+}
+
+/** The worker thread (see the module comment: self-contained, started from its source text). */
+function writerThread(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd worker is a CommonJS script */
+  const { parentPort, workerData } = require('node:worker_threads') as typeof WorkerThreads;
+  const start = workerData as WorkerStart;
+  const Database = require(start.sqlite) as typeof BetterSqlite3;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const state = new Int32Array(start.shared);
+  const done = (stopped: boolean): void => {
+    if (stopped) Atomics.store(state, 1, 1);
+    Atomics.add(state, 0, 1);
+    Atomics.notify(state, 0);
+  };
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new Database(start.path);
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -16384');
+    db.exec('BEGIN');
+  } catch (error) {
+    start.replies.postMessage({ error: (error as Error).message });
+    done(true);
+    return;
+  }
+  const database = db;
+  const insertKeys = database.prepare('INSERT INTO keys (file, key, row_hash) SELECT ?, j.value, substr(?, j.key * 12 + 1, 12) FROM json_each(?) AS j');
+  const insertRef = database.prepare('INSERT INTO pending_refs (file, row, column_name, value, target_file, severity, origin) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  parentPort!.on('message', (message: ToWorker) => {
+    try {
+      switch (message.kind) {
+        case 'keys':
+          insertKeys.run(message.file, Buffer.from(message.hashes.buffer, message.hashes.byteOffset, message.hashes.byteLength), JSON.stringify(message.keys));
+          done(false);
+          return;
+        case 'refs':
+          for (let i = 0; i < message.rows.length; i += 7) insertRef.run(message.rows.slice(i, i + 7));
+          done(false);
+          return;
+        case 'finish':
+          database.exec('COMMIT');
+          database.close();
+          done(true);
+          parentPort!.close();
+          return;
+        case 'abort':
+          database.close();
+          done(true);
+          parentPort!.close();
+          return;
+      }
+    } catch (error) {
+      start.replies.postMessage({ error: (error as Error).message });
+      if (database.open) database.close();
+      done(true);
+      parentPort!.close();
+    }
+  });
+}
+
+export class FingerprintWriter {
+  private readonly worker: Worker;
+  private readonly state: Int32Array;
+  private readonly replies: MessagePort;
+  private posted = 0;
+  private stopped = false;
+  private file = '';
+  private keys: string[] = [];
+  private hashes: Buffer = Buffer.allocUnsafeSlow(KEYS_PER_BATCH * HASH_BYTES);
+  private refs: unknown[] = [];
+
+  /** `path` already holds the schema (FingerprintDb creates it); the worker adds the rows. */
+  constructor(readonly path: string) {
+    const shared = new SharedArrayBuffer(8);
+    this.state = new Int32Array(shared);
+    const channel = new MessageChannel();
+    this.replies = channel.port1;
+    const start: WorkerStart = { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), path, shared, replies: channel.port2 };
+    this.worker = new Worker(`(${writerThread.toString()})()`, { eval: true, workerData: start, transferList: [channel.port2] });
+    // Errors come back through `replies` at the next wait; an uncaught one must not end the agent.
+    this.worker.on('error', () => undefined);
+    this.worker.unref();
+  }
+
+  /** Queues a key of `file` with its row hash (12 bytes at `hash`). */
+  addKey(file: string, key: string, hash: Buffer): void {
+    if (file !== this.file) {
+      this.flushKeys();
+      this.file = file;
+    }
+    hash.copy(this.hashes, this.keys.length * HASH_BYTES, 0, HASH_BYTES);
+    this.keys.push(key);
+    if (this.keys.length === KEYS_PER_BATCH) this.flushKeys();
+  }
+
+  /** Queues a reference to check once everything is written (see FingerprintDb.deferReference). */
+  deferReference(row: readonly unknown[]): void {
+    for (const v of row) this.refs.push(v);
+    if (this.refs.length >= KEYS_PER_BATCH * 7) this.flushRefs();
+  }
+
+  /** Writes what is queued, commits and closes the file; throws what the worker failed with. */
+  finish(): void {
+    this.flushKeys();
+    this.flushRefs();
+    this.post({ kind: 'finish' });
+    this.waitFor(this.posted);
+    this.stopped = true;
+    this.throwIfFailed();
+  }
+
+  /** Stops without committing (a failed run); the file is left for the caller to delete. */
+  abort(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (Atomics.load(this.state, STOPPED) === 0) {
+      this.worker.postMessage({ kind: 'abort' } satisfies ToWorker);
+      this.posted++;
+      Atomics.wait(this.state, HANDLED, this.posted - 1, 5_000);
+    }
+    void this.worker.terminate();
+  }
+
+  private flushKeys(): void {
+    if (!this.keys.length) return;
+    const hashes = this.hashes.subarray(0, this.keys.length * HASH_BYTES);
+    this.post({ kind: 'keys', file: this.file, keys: this.keys, hashes }, [hashes.buffer as ArrayBuffer]);
+    this.keys = [];
+    this.hashes = Buffer.allocUnsafeSlow(KEYS_PER_BATCH * HASH_BYTES);
+  }
+
+  private flushRefs(): void {
+    if (!this.refs.length) return;
+    this.post({ kind: 'refs', rows: this.refs });
+    this.refs = [];
+  }
+
+  private post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    if (this.stopped) throw new Error('The fingerprint writer is closed.');
+    this.throwIfFailed();
+    this.worker.postMessage(message, transfer);
+    this.posted++;
+    this.waitFor(this.posted - MAX_IN_FLIGHT);
+  }
+
+  /** Blocks until the worker handled `count` messages (or stopped). */
+  private waitFor(count: number): void {
+    for (;;) {
+      const handled = Atomics.load(this.state, HANDLED);
+      if (handled >= count || Atomics.load(this.state, STOPPED) === 1) return;
+      if (Atomics.wait(this.state, HANDLED, handled, STALL_MS) === 'timed-out') {
+        this.stopped = true;
+        void this.worker.terminate();
+        throw new Error(`Writing the run's fingerprints to ${this.path} made no progress for ${STALL_MS / 1000} s.`);
+      }
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (Atomics.load(this.state, STOPPED) === 0) return;
+    const reply = receiveMessageOnPort(this.replies)?.message as { error?: string } | undefined;
+    if (reply?.error) {
+      this.stopped = true;
+      throw new Error(`Writing the run's fingerprints to ${this.path} failed: ${reply.error}`);
+    }
+  }
+}
