@@ -4,7 +4,10 @@
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs takes ~0.3 s to load: only when a workbook is read or written, not at every start. */
+const loadExcel = async (): Promise<typeof ExcelJS> => (await import('exceljs')).default;
 import type { SiteMapEntry } from '../shared/config.schema.js';
 
 const HEADER_ALIASES: Record<keyof SiteMapEntry, readonly string[]> = {
@@ -69,7 +72,7 @@ function cellText(value: ExcelJS.CellValue): string {
 }
 
 export async function parseSiteMapXlsx(data: Buffer | ArrayBuffer, where = 'site map'): Promise<SiteMapEntry[]> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcel()).Workbook();
   await workbook.xlsx.load(data as ArrayBuffer);
   const sheet = workbook.worksheets[0];
   if (!sheet) throw new Error(`${where}: the workbook has no sheet.`);
@@ -85,7 +88,7 @@ export async function parseSiteMapXlsx(data: Buffer | ArrayBuffer, where = 'site
 }
 
 export async function siteMapToXlsx(entries: readonly SiteMapEntry[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcel()).Workbook();
   const sheet = workbook.addWorksheet('Site map');
   sheet.addRow(['school_code', 'site_id', 'label']);
   for (const e of entries) sheet.addRow([e.schoolCode, e.siteId, e.label]);
