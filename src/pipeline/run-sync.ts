@@ -368,6 +368,8 @@ async function writeFile(
   const width = file.columns.length;
   const keyIndexes = file.keyIndexes;
   const keyLabel = file.def.key.join('+');
+  /** Columns whose transform rejected the current row's value, ascending (the first `rejected` entries). */
+  const transformRejected = new Int32Array(width);
   /** The current row's fingerprint (fast-hash.ts), overwritten per row. */
   const rowHash = Buffer.alloc(12);
   let outRow = 0;
@@ -390,27 +392,32 @@ async function writeFile(
     rowNumber = outRow + 1;
     rowErrors = 0;
     const values = new Array<string>(width);
+    let rejected = 0;
     for (let i = 0; i < width; i++) {
-      const column = file.columns[i]!;
-      const value = entity.columns[i]!(get, issues);
-      values[i] = value;
-      let transformError = false;
+      values[i] = entity.columns[i]!(get, issues);
       if (issues.length) {
         for (const issue of issues) {
-          report(issue.severity, column.header, issue.value, issue.rule, issue.message);
-          transformError ||= issue.severity === 'error';
+          report(issue.severity, file.columns[i]!.header, issue.value, issue.rule, issue.message);
+          if (issue.severity === 'error' && (rejected === 0 || transformRejected[rejected - 1] !== i)) transformRejected[rejected++] = i;
         }
         issues.length = 0;
       }
+    }
+    if (sample) t0 = performance.now();
+    for (let i = 0, r = 0; i < width; i++) {
       // A value its transform already rejected (unknown grade, unmapped school) is reported once, not again by the column rules.
-      if (sample) t0 = performance.now();
-      if (!transformError) column.check(value, problems);
-      if (sample) sampledChecks += performance.now() - t0;
+      if (r < rejected && transformRejected[r] === i) {
+        r++;
+        continue;
+      }
+      const column = file.columns[i]!;
+      column.check(values[i]!, problems);
       if (problems.length) {
-        for (const p of problems) report(p.severity, column.header, value, p.rule, p.message);
+        for (const p of problems) report(p.severity, column.header, values[i]!, p.rule, p.message);
         problems.length = 0;
       }
     }
+    if (sample) sampledChecks += performance.now() - t0;
 
     if (sample) t0 = performance.now();
     for (const ref of file.references) {

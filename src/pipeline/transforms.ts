@@ -406,6 +406,26 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
   return day <= daysInMonth(year, month);
 }
 
+/** The number written in `length` ASCII digits of `s` from `from`, or -1 when one is not a digit. */
+function digitsAt(s: string, from: number, length: number): number {
+  let n = 0;
+  for (let i = from; i < from + length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Exactly `YYYY-MM-DD` and a real calendar date — what dates already look like on nearly every
+ * row — checked without a regular expression or a match array.
+ */
+export function isExactIsoDate(s: string): boolean {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 /* - */ || s.charCodeAt(7) !== 45) return false;
+  return isCalendarDate(digitsAt(s, 0, 4), digitsAt(s, 5, 2), digitsAt(s, 8, 2));
+}
+
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
@@ -469,6 +489,8 @@ export function formatDate(d: DateParts, format: 'iso' | 'm/d/yyyy' | 'MM/DD/YYY
 function compileDate(format: 'iso' | 'm/d/yyyy' | 'MM/DD/YYYY' | 'yyyymmdd'): CompiledTransform {
   return (v, _ctx, issues) => {
     if (isBlank(v)) return v;
+    // Already ISO: formatting it as ISO gives the same text.
+    if (format === 'iso' && isExactIsoDate(v)) return v;
     const parsed = parseDate(v);
     if ('error' in parsed) {
       issues.push({ rule: 'date', severity: 'error', value: v, message: parsed.error });

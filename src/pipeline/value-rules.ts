@@ -7,7 +7,7 @@
  */
 import type { ColumnDef, ColumnRule, Dialect } from '../shared/format.js';
 import { assertNever } from '../shared/transform.js';
-import { isCalendarDate } from './transforms.js';
+import { isCalendarDate, isExactIsoDate } from './transforms.js';
 
 export interface ValueProblem {
   readonly rule: string;
@@ -39,9 +39,11 @@ export function compileColumnCheck(column: ColumnDef, dialect: Dialect, opts?: {
   if (multi !== undefined) {
     checks.push(compileMulti(multi.separator, multi.maxCount, partChecks));
   } else if (partChecks.length > 0) {
+    // One value: the part checks see it as a list of one (the same array each row; they keep no reference to it).
+    const one = [''];
     checks.push((value, problems) => {
-      const parts = [value];
-      for (const c of partChecks) c(parts, problems);
+      one[0] = value;
+      for (const c of partChecks) c(one, problems);
     });
   }
 
@@ -222,14 +224,8 @@ interface KindCheck {
  */
 const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?$/;
 const YEAR = /^\d{4}$/;
-
-function isIsoDate(value: string): boolean {
-  const m = DATE.exec(value);
-  return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
-}
 
 function isIsoDateTime(value: string): boolean {
   const m = DATETIME.exec(value);
@@ -244,7 +240,7 @@ function compileKind(kind: NonNullable<ColumnRule['kind']>): KindCheck {
     case 'email':
       return { test: (v) => v.length <= 254 && v.indexOf('@') <= 64 && EMAIL.test(v), expected: 'an email address such as name@school.org' };
     case 'date':
-      return { test: isIsoDate, expected: 'a date as YYYY-MM-DD (e.g. 2012-03-07)' };
+      return { test: isExactIsoDate, expected: 'a date as YYYY-MM-DD (e.g. 2012-03-07)' };
     case 'datetime':
       return { test: isIsoDateTime, expected: 'an ISO 8601 date and time such as 2024-08-15T13:45:00Z' };
     case 'boolean':

@@ -5,6 +5,7 @@ import {
   formatDate,
   GRADE_CODES,
   isCalendarDate,
+  isExactIsoDate,
   parseDate,
   parseGrade,
   titleCase,
@@ -341,6 +342,33 @@ describe('bool', () => {
     expect(r.value).toBe('maybe');
     expect(r.issues).toEqual([expect.objectContaining({ rule: 'bool', severity: 'error', value: 'maybe' })]);
     expect(r.issues[0].message).toMatch(/expected Y, N/);
+  });
+});
+
+describe('isExactIsoDate (the fast path for dates already in ISO form)', () => {
+  const slow = (v: string): boolean => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+    return m !== null && isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]));
+  };
+
+  it('agrees with the regular expression and calendar check on every shape of input', () => {
+    const samples = ['2012-03-07', '2012-02-29', '2011-02-29', '2000-02-29', '1900-02-29', '0000-01-01', '9999-12-31', '2012-13-01', '2012-00-10',
+      '2012-04-31', '2012-3-07', ' 2012-03-07', '2012-03-07 ', '2012/03/07', '2012-03-0a', '２０１２-03-07', '', '2012-03-07T00:00:00', '20120307'];
+    let x = 12345;
+    for (let i = 0; i < 5000; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const y = 1 + (x % 2500);
+      const m = (x >>> 8) % 14;
+      const d = (x >>> 16) % 33;
+      samples.push(`${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
+    }
+    for (const v of samples) expect(isExactIsoDate(v), v).toBe(slow(v));
+  });
+
+  it('leaves an ISO date as it is, exactly what parsing and formatting it gives', () => {
+    for (const v of ['2012-03-07', '2000-02-29', '0001-01-01']) {
+      expect(clean(v, [{ op: 'date', format: 'iso' }])).toBe(formatDate(parseDate(v) as { year: number; month: number; day: number }, 'iso'));
+    }
   });
 });
 
