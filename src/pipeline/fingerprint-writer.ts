@@ -18,11 +18,15 @@ import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type * as WorkerThreads from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { FileDiff } from '../shared/run.js';
 
 /** Keys per message to the worker. */
 const KEYS_PER_BATCH = 2048;
-/** Messages the worker may have queued before the caller waits (≈ 8 × 2048 keys). */
-const MAX_IN_FLIGHT = 8;
+/**
+ * Messages the worker may have queued before the caller waits: enough for the caller to go on
+ * reading the next file while the worker diffs a large one (≈ 256 k keys, ~10 MB serialised).
+ */
+const MAX_IN_FLIGHT = 128;
 /** A wait this long without progress means the worker is stuck: the run fails rather than hang. */
 const STALL_MS = 120_000;
 const HASH_BYTES = 12;
@@ -31,15 +35,56 @@ const HASH_BYTES = 12;
 const HANDLED = 0;
 const STOPPED = 1;
 
+/**
+ * A file's keys against the previous delivery's (attached as `prev`): counts in one pass over this
+ * run's keys, and a few keys of each kind, queried only when there are some. Self-contained: the
+ * writer thread runs it from its source text as each file completes; FingerprintDb for the rest.
+ */
+export function diffFile(db: BetterSqlite3.Database, file: string, hasPrevious: boolean, samples: number): FileDiff {
+  const count = (sql: string): number => db.prepare(sql).pluck().get(file) as number;
+  const keys = (sql: string): string[] => db.prepare(sql).pluck().all(file, samples) as string[];
+  if (!hasPrevious) {
+    const current = count('SELECT COUNT(*) FROM keys WHERE file = ?');
+    return { file, previous: 0, current, added: current, removed: 0, changed: 0, unchanged: 0, sampleAdded: keys('SELECT key FROM keys WHERE file = ? LIMIT ?'), sampleRemoved: [], sampleChanged: [] };
+  }
+  const pass = db
+    .prepare(
+      `SELECT COUNT(*) AS current, COALESCE(SUM(p.row_hash IS NULL), 0) AS added, COALESCE(SUM(p.row_hash <> c.row_hash), 0) AS changed
+       FROM keys c LEFT JOIN prev.keys p ON p.file = c.file AND p.key = c.key WHERE c.file = ?`,
+    )
+    .get(file) as { current: number; added: number; changed: number };
+  const { current, added, changed } = pass;
+  const previous = count('SELECT COUNT(*) FROM prev.keys WHERE file = ?');
+  const removed = previous - (current - added);
+  return {
+    file,
+    previous,
+    current,
+    added,
+    removed,
+    changed,
+    unchanged: current - added - changed,
+    sampleAdded: added ? keys('SELECT key FROM keys c WHERE c.file = ? AND NOT EXISTS (SELECT 1 FROM prev.keys p WHERE p.file = c.file AND p.key = c.key) LIMIT ?') : [],
+    sampleRemoved: removed ? keys('SELECT key FROM prev.keys p WHERE p.file = ? AND NOT EXISTS (SELECT 1 FROM keys c WHERE c.file = p.file AND c.key = p.key) LIMIT ?') : [],
+    sampleChanged: changed ? keys('SELECT c.key FROM keys c JOIN prev.keys p ON p.file = c.file AND p.key = c.key WHERE c.file = ? AND p.row_hash <> c.row_hash LIMIT ?') : [],
+  };
+}
+
 type ToWorker =
   | { readonly kind: 'keys'; readonly file: string; readonly keys: readonly string[]; readonly hashes: Uint8Array }
   | { readonly kind: 'refs'; readonly rows: readonly unknown[] }
+  | { readonly kind: 'diff'; readonly file: string; readonly samples: number }
   | { readonly kind: 'finish' }
   | { readonly kind: 'abort' };
+
+/** What the worker sends back on its reply port (read synchronously at the next wait). */
+type FromWorker = { readonly error: string } | { readonly diff: FileDiff };
 
 interface WorkerStart {
   readonly sqlite: string;
   readonly path: string;
+  /** The previous delivery's fingerprints, attached as `prev` for the per-file diffs. */
+  readonly previousPath: string | undefined;
   readonly shared: SharedArrayBuffer;
   readonly replies: MessagePort;
 }
@@ -63,9 +108,10 @@ function writerThread(): void {
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
     db.pragma('cache_size = -16384');
+    if (start.previousPath) db.prepare('ATTACH DATABASE ? AS prev').run(start.previousPath);
     db.exec('BEGIN');
   } catch (error) {
-    start.replies.postMessage({ error: (error as Error).message });
+    start.replies.postMessage({ error: (error as Error).message } satisfies FromWorker);
     done(true);
     return;
   }
@@ -77,6 +123,10 @@ function writerThread(): void {
       switch (message.kind) {
         case 'keys':
           insertKeys.run(message.file, Buffer.from(message.hashes.buffer, message.hashes.byteOffset, message.hashes.byteLength), JSON.stringify(message.keys));
+          done(false);
+          return;
+        case 'diff':
+          start.replies.postMessage({ diff: diffFile(database, message.file, start.previousPath !== undefined, message.samples) } satisfies FromWorker);
           done(false);
           return;
         case 'refs':
@@ -96,7 +146,7 @@ function writerThread(): void {
           return;
       }
     } catch (error) {
-      start.replies.postMessage({ error: (error as Error).message });
+      start.replies.postMessage({ error: (error as Error).message } satisfies FromWorker);
       if (database.open) database.close();
       done(true);
       parentPort!.close();
@@ -114,15 +164,20 @@ export class FingerprintWriter {
   private keys: string[] = [];
   private hashes: Buffer = Buffer.allocUnsafeSlow(KEYS_PER_BATCH * HASH_BYTES);
   private refs: unknown[] = [];
+  private readonly diffs = new Map<string, FileDiff>();
+  private failure: string | undefined;
 
   /** `path` already holds the schema (FingerprintDb creates it); the worker adds the rows. */
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    previousPath: string | undefined,
+  ) {
     const shared = new SharedArrayBuffer(8);
     this.state = new Int32Array(shared);
     const channel = new MessageChannel();
     this.replies = channel.port1;
-    const start: WorkerStart = { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), path, shared, replies: channel.port2 };
-    this.worker = new Worker(`(${writerThread.toString()})()`, { eval: true, workerData: start, transferList: [channel.port2] });
+    const start: WorkerStart = { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), path, previousPath, shared, replies: channel.port2 };
+    this.worker = new Worker(`${diffFile.toString()}\n(${writerThread.toString()})()`, { eval: true, workerData: start, transferList: [channel.port2] });
     // Errors come back through `replies` at the next wait; an uncaught one must not end the agent.
     this.worker.on('error', () => undefined);
     this.worker.unref();
@@ -145,14 +200,22 @@ export class FingerprintWriter {
     if (this.refs.length >= KEYS_PER_BATCH * 7) this.flushRefs();
   }
 
-  /** Writes what is queued, commits and closes the file; throws what the worker failed with. */
-  finish(): void {
+  /** Diffs `file` (complete: all its keys were added) once the worker has written its keys. */
+  diffFile(file: string, samples: number): void {
+    this.flushKeys();
+    this.post({ kind: 'diff', file, samples });
+  }
+
+  /** Writes what is queued, commits and closes the file; returns the diffs asked for, throws what the worker failed with. */
+  finish(): Map<string, FileDiff> {
     this.flushKeys();
     this.flushRefs();
     this.post({ kind: 'finish' });
     this.waitFor(this.posted);
     this.stopped = true;
+    this.collectReplies();
     this.throwIfFailed();
+    return this.diffs;
   }
 
   /** Stops without committing (a failed run); the file is left for the caller to delete. */
@@ -202,12 +265,20 @@ export class FingerprintWriter {
     }
   }
 
+  private collectReplies(): void {
+    for (let reply = receiveMessageOnPort(this.replies); reply; reply = receiveMessageOnPort(this.replies)) {
+      const message = reply.message as FromWorker;
+      if ('error' in message) this.failure ??= message.error;
+      else this.diffs.set(message.diff.file, message.diff);
+    }
+  }
+
   private throwIfFailed(): void {
     if (Atomics.load(this.state, STOPPED) === 0) return;
-    const reply = receiveMessageOnPort(this.replies)?.message as { error?: string } | undefined;
-    if (reply?.error) {
+    this.collectReplies();
+    if (this.failure !== undefined) {
       this.stopped = true;
-      throw new Error(`Writing the run's fingerprints to ${this.path} failed: ${reply.error}`);
+      throw new Error(`Writing the run's fingerprints to ${this.path} failed: ${this.failure}`);
     }
   }
 }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { FileDiff } from '../shared/run.js';
 import { hashValues96 } from './fast-hash.js';
 import { KeyFilter } from './key-filter.js';
-import { FingerprintWriter } from './fingerprint-writer.js';
+import { diffFile, FingerprintWriter } from './fingerprint-writer.js';
 
 export function hashRow(values: readonly string[]): Buffer {
   return hashValues96(values);
@@ -22,6 +22,9 @@ export function hashRow(values: readonly string[]): Buffer {
  * then behaves as a first delivery.
  */
 export const FINGERPRINT_VERSION = 2;
+
+/** Keys of each kind (added, removed, changed) shown per file in a diff. */
+const DIFF_SAMPLES = 5;
 
 export function fingerprintPath(fingerprintsDir: string, destination: string): string {
   return join(fingerprintsDir, `${encodeURIComponent(destination)}.db`);
@@ -51,6 +54,8 @@ export class FingerprintDb {
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
   private readonly released = new Set<string>();
+  /** Per-file diffs the writer computed (finishWrites collects them). */
+  private diffs = new Map<string, FileDiff>();
   /** Keys the filters called duplicates, confirmed against the written file in finishWrites. */
   private readonly duplicates: { file: string; key: string }[] = [];
   /** This run's salt for the filters' key hashes (a collision is not met twice). */
@@ -73,7 +78,7 @@ export class FingerprintDb {
     db.pragma(`user_version = ${FINGERPRINT_VERSION}`);
     db.close();
     this.hasPrevious = Boolean(previousPath && existsSync(previousPath) && fingerprintVersion(previousPath) === FINGERPRINT_VERSION);
-    this.writer = new FingerprintWriter(path);
+    this.writer = new FingerprintWriter(path, this.hasPrevious ? previousPath : undefined);
   }
 
   /** False when the key was already present in this file (a duplicate). */
@@ -142,7 +147,7 @@ export class FingerprintDb {
   finishWrites(): void {
     const writer = this.extracting();
     this.writer = undefined;
-    writer.finish();
+    this.diffs = writer.finish();
     this.closeScratch();
     const db = this.open();
     const holds = db.prepare('SELECT 1 FROM keys WHERE file = ? AND key = ?').pluck();
@@ -164,43 +169,15 @@ export class FingerprintDb {
     yield* stmt.iterate() as Iterable<{ file: string; row: number; column: string; value: string; targetFile: string; severity: string; origin: string | null }>;
   }
 
-  diff(files: readonly string[], samples = 5): FileDiff[] {
+  /** This run's keys against the previous delivery's, per file (most were diffed by the writer as their files completed). */
+  diff(files: readonly string[]): FileDiff[] {
     const db = this.written();
-    return files.map((file) => {
-      if (!this.hasPrevious) {
-        const current = this.count('SELECT COUNT(*) FROM keys WHERE file = ?', file);
-        return { file, previous: 0, current, added: current, removed: 0, changed: 0, unchanged: 0, sampleAdded: this.keys('SELECT key FROM keys WHERE file = ? LIMIT ?', file, samples), sampleRemoved: [], sampleChanged: [] };
-      }
-      // One pass over this run's keys (each looked up in the previous delivery) instead of one per figure;
-      // the sample queries run only when there is something to sample.
-      const pass = db
-        .prepare(
-          `SELECT COUNT(*) AS current, COALESCE(SUM(p.row_hash IS NULL), 0) AS added, COALESCE(SUM(p.row_hash <> c.row_hash), 0) AS changed
-           FROM keys c LEFT JOIN prev.keys p ON p.file = c.file AND p.key = c.key WHERE c.file = ?`,
-        )
-        .get(file) as { current: number; added: number; changed: number };
-      const { current, added, changed } = pass;
-      const previous = this.count('SELECT COUNT(*) FROM prev.keys WHERE file = ?', file);
-      const removed = previous - (current - added);
-      return {
-        file,
-        previous,
-        current,
-        added,
-        removed,
-        changed,
-        unchanged: current - added - changed,
-        sampleAdded: added
-          ? this.keys('SELECT key FROM keys c WHERE c.file = ? AND NOT EXISTS (SELECT 1 FROM prev.keys p WHERE p.file = c.file AND p.key = c.key) LIMIT ?', file, samples)
-          : [],
-        sampleRemoved: removed
-          ? this.keys('SELECT key FROM prev.keys p WHERE p.file = ? AND NOT EXISTS (SELECT 1 FROM keys c WHERE c.file = p.file AND c.key = p.key) LIMIT ?', file, samples)
-          : [],
-        sampleChanged: changed
-          ? this.keys('SELECT c.key FROM keys c JOIN prev.keys p ON p.file = c.file AND p.key = c.key WHERE c.file = ? AND p.row_hash <> c.row_hash LIMIT ?', file, samples)
-          : [],
-      };
-    });
+    return files.map((file) => this.diffs.get(file) ?? diffFile(db, file, this.hasPrevious, DIFF_SAMPLES));
+  }
+
+  /** The file has all its keys: the writer diffs it while the next file is read. */
+  fileComplete(file: string): void {
+    this.extracting().diffFile(file, DIFF_SAMPLES);
   }
 
   /** Delta deliveries: records removed from the source stay "delivered" (kept from the last good delivery). */
@@ -258,14 +235,6 @@ export class FingerprintDb {
     if (this.consistencyDb?.open) this.consistencyDb.close();
     this.consistencyDb = undefined;
     rmSync(this.consistencyPath, { force: true });
-  }
-
-  private count(sql: string, file: string): number {
-    return this.written().prepare(sql).pluck().get(file) as number;
-  }
-
-  private keys(sql: string, file: string, limit: number): string[] {
-    return this.written().prepare(sql).pluck().all(file, limit) as string[];
   }
 }
 

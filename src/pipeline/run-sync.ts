@@ -228,6 +228,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
         const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock));
         firstRead += file.entities.length;
+        fp.fileComplete(file.def.name);
         // Key filters of files no later file refers to are freed (memory stays flat with district size).
         const later = plan.files.slice(index + 1);
         for (const done of plan.files.slice(0, index + 1)) {

@@ -158,6 +158,15 @@ describe('FingerprintDb', () => {
     expect(d!.sampleAdded.every((k) => Number(k.slice(1)) >= 600)).toBe(true);
     expect(d!.sampleChanged.every((k) => Number(k.slice(1)) < 15)).toBe(true);
     second.close();
+
+    // The same diff, computed by the writer thread as the file completes.
+    const third = new FingerprintDb(join(dir, 'run3.db'), prevPath);
+    for (let i = 10; i < 620; i++) third.addKey('users.csv', `u${i}`, hashRow([`u${i}`, i < 15 ? 'v2' : 'v1']));
+    third.fileComplete('users.csv');
+    third.finishWrites();
+    expect((third as unknown as { diffs: Map<string, unknown> }).diffs.get('users.csv')).toEqual(d);
+    expect(third.diff(['users.csv'])).toEqual([d]);
+    third.close();
   });
 
   it('ignores a previous file written with another row hash (treated as a first delivery)', () => {
