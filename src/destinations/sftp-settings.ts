@@ -45,6 +45,12 @@ export const sftpSettingsSchema = z
     trustedFingerprint: z.string().trim().default(''),
     /** Upload to a temporary name and rename it over the final name. Off only for servers that forbid rename. */
     atomicRename: z.boolean().default(true),
+    /**
+     * With atomicRename: upload each file to its temporary name as soon as it is written, while the
+     * run still reads later files; the temporaries are renamed into place only after validation and
+     * the safety guard pass, and deleted otherwise.
+     */
+    uploadWhileReading: z.boolean().default(true),
     /** TCP connect + SSH handshake + login. */
     connectTimeoutMs: z.number().int().min(100).default(20_000),
     /** No progress on an upload (or no answer to a request) for this long = timeout. */

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { stat as localStat } from 'node:fs/promises';
 import { DeliveryError } from './types.js';
-import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, StagedFile } from './types.js';
+import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, StagedFile, StagingDelivery } from './types.js';
 import type { Secrets } from '../sources/types.js';
 import {
   SFTP_SECRET_FIELDS,
@@ -132,15 +132,30 @@ interface RunState {
   readonly settings: SftpSettings;
   readonly auth: SftpAuth;
   readonly context: DeliveryContext;
+  /** Secret values to redact from messages. */
+  readonly needles: readonly string[];
   readonly log: (level: 'info' | 'warn' | 'error', message: string) => void;
   session: SftpSession | undefined;
   /** Temporaries that may still exist on the server (an attempt failed with the connection). */
   readonly pendingTemps: Set<string>;
+  /** Whether leftovers of earlier runs were swept (once per delivery). */
   cleanedStale: boolean;
+  /** This run's own staged temporaries: never swept as leftovers. */
+  keepTemps?: ReadonlySet<string>;
 }
 
 async function ensureSession(state: RunState, destinationName: string | undefined, planned: readonly PlannedFile[]): Promise<SftpSession> {
-  if (state.session && !state.session.broken) return state.session;
+  if (!state.session || state.session.broken) await openSession(state, destinationName);
+  const session = state.session!;
+  // Once per delivery, when its files are known (staging uploads connect before that).
+  if (!state.cleanedStale && planned.length) {
+    state.cleanedStale = true;
+    await sweepLeftovers(state, session, planned);
+  }
+  return session;
+}
+
+async function openSession(state: RunState, destinationName: string | undefined): Promise<void> {
   if (state.session) await state.session.close();
   state.session = undefined;
   const { settings, context } = state;
@@ -160,56 +175,78 @@ async function ensureSession(state: RunState, destinationName: string | undefine
     }
     if (!s.isDirectory) throw new SftpFailure(`The remote path "${dir}" on ${session.where} is a file, not a folder.`, 'missing-folder', false);
   }
-  // Temporaries of an attempt that lost its connection, then leftovers of earlier crashed runs for these files.
+  // Temporaries of an attempt that lost its connection.
   for (const temp of [...state.pendingTemps]) {
     if (await session.removeQuietly(temp)) state.pendingTemps.delete(temp);
   }
-  if (!state.cleanedStale) {
-    state.cleanedStale = true;
-    try {
-      const ours = new Set(planned.map((p) => p.remoteName));
-      for (const name of await session.list(dir)) {
-        const owner = tempOwner(name);
-        if (owner !== undefined && ours.has(owner)) {
-          if (await session.removeQuietly(remoteJoin(dir, name))) state.log('info', `Removed a leftover temporary upload ${name}`);
-        }
-      }
-    } catch (err) {
-      if (!(err instanceof SftpFailure) || err.retryable) throw err;
-      // A server that refuses listing can still accept uploads.
-    }
-  }
-  return session;
 }
 
-async function uploadOne(state: RunState, session: SftpSession, plan: PlannedFile): Promise<void> {
-  const { settings, log } = state;
-  const { file, remotePath, remoteName } = plan;
-  const dir = normalizeRemoteDir(settings.remoteDir);
+/** Leftover temporaries of earlier crashed runs for these files (not this run's own staged ones). */
+async function sweepLeftovers(state: RunState, session: SftpSession, planned: readonly PlannedFile[]): Promise<void> {
+  const dir = normalizeRemoteDir(state.settings.remoteDir);
+  try {
+    const ours = new Set(planned.map((p) => p.remoteName));
+    for (const name of await session.list(dir)) {
+      const owner = tempOwner(name);
+      const path = remoteJoin(dir, name);
+      if (owner !== undefined && ours.has(owner) && !state.keepTemps?.has(path)) {
+        if (await session.removeQuietly(path)) state.log('info', `Removed a leftover temporary upload ${name}`);
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof SftpFailure) || err.retryable) throw err;
+    // A server that refuses listing can still accept uploads.
+  }
+}
+
+/** Checks that `path` on the server holds exactly the file's bytes (a retryable failure otherwise). */
+async function verifyRemote(session: SftpSession, path: string, plan: PlannedFile): Promise<void> {
+  const s = await session.stat(path, `checking the size of ${plan.remoteName}`);
+  const size = s?.size ?? -1;
+  if (size !== plan.file.bytes) {
+    throw new SftpFailure(
+      `The uploaded ${plan.remoteName} on ${session.where} has ${size < 0 ? 'disappeared' : `${size} bytes`}, expected ${plan.file.bytes}: the upload was not accepted completely.`,
+      'verify',
+      true,
+    );
+  }
+}
+
+function progressLogger(state: RunState, file: StagedFile): (transferred: number, total: number) => void {
   let lastProgress = Date.now();
-  const onProgress = (transferred: number, total: number): void => {
+  return (transferred, total) => {
     const now = Date.now();
     if (now - lastProgress >= PROGRESS_EVERY_MS && total > 0) {
       lastProgress = now;
-      log('info', `${file.name}: ${Math.floor((transferred / total) * 100)}% (${formatBytes(transferred)} of ${formatBytes(total)})`);
+      state.log('info', `${file.name}: ${Math.floor((transferred / total) * 100)}% (${formatBytes(transferred)} of ${formatBytes(total)})`);
     }
   };
-  const verify = async (path: string): Promise<void> => {
-    const s = await session.stat(path, `checking the size of ${remoteName}`);
-    const size = s?.size ?? -1;
-    if (size !== file.bytes) {
-      throw new SftpFailure(
-        `The uploaded ${remoteName} on ${session.where} has ${size < 0 ? 'disappeared' : `${size} bytes`}, expected ${file.bytes}: the upload was not accepted completely.`,
-        'verify',
-        true,
-      );
-    }
-  };
+}
 
-  if (!settings.atomicRename) {
+/** Uploads the file to a new temporary name beside its final name and checks its size; returns the temporary's path. */
+async function uploadToTemp(state: RunState, session: SftpSession, plan: PlannedFile): Promise<string> {
+  const temp = remoteJoin(normalizeRemoteDir(state.settings.remoteDir), tempName(plan.remoteName, randomBytes(4).toString('hex')));
+  state.pendingTemps.add(temp);
+  try {
+    await session.upload(plan.file.localPath, temp, `uploading ${plan.file.name}`, progressLogger(state, plan.file));
+    await verifyRemote(session, temp, plan);
+    return temp;
+  } catch (err) {
+    if (await session.removeQuietly(temp)) state.pendingTemps.delete(temp);
+    throw err;
+  }
+}
+
+/**
+ * Puts one file in place: its temporary (uploaded now, or staged earlier and still complete on the
+ * server) renamed over the final name — or, without atomicRename, uploaded straight to the final name.
+ */
+async function uploadOne(state: RunState, session: SftpSession, plan: PlannedFile, staged: Map<string, string>): Promise<void> {
+  const { file, remotePath } = plan;
+  if (!state.settings.atomicRename) {
     try {
-      await session.upload(file.localPath, remotePath, `uploading ${file.name}`, onProgress);
-      await verify(remotePath);
+      await session.upload(file.localPath, remotePath, `uploading ${file.name}`, progressLogger(state, file));
+      await verifyRemote(session, remotePath, plan);
     } catch (err) {
       // A direct upload that broke off leaves a truncated file under the final name: remove it when we still can.
       if (!session.broken) {
@@ -221,11 +258,18 @@ async function uploadOne(state: RunState, session: SftpSession, plan: PlannedFil
     return;
   }
 
-  const temp = remoteJoin(dir, tempName(remoteName, randomBytes(4).toString('hex')));
-  state.pendingTemps.add(temp);
+  let temp = staged.get(file.name);
+  staged.delete(file.name);
+  if (temp !== undefined) {
+    const s = await session.stat(temp).catch(() => undefined);
+    if (s?.size !== file.bytes) {
+      await session.removeQuietly(temp);
+      state.pendingTemps.delete(temp);
+      temp = undefined;
+    }
+  }
+  temp ??= await uploadToTemp(state, session, plan);
   try {
-    await session.upload(file.localPath, temp, `uploading ${file.name}`, onProgress);
-    await verify(temp);
     await replaceRemote(session, temp, remotePath);
     state.pendingTemps.delete(temp);
   } catch (err) {
@@ -246,19 +290,28 @@ async function checkLocal(file: StagedFile): Promise<void> {
   }
 }
 
-async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt> {
+function newRunState(settingsIn: SftpSettings, secrets: Secrets, context: DeliveryContext): RunState {
   const needles = secretNeedles(secrets);
-  const log = (level: 'info' | 'warn' | 'error', message: string): void => context.log(level, redactSecrets(message, needles));
-  const delivered: DeliveredFile[] = [];
-  let state: RunState | undefined;
-  try {
-    const settings = parseSettings(settingsIn);
-    const destinationName = context.destinationName;
-    const planned = planDelivery(settings, files, context.now);
-    const auth = resolveAuth(settings.authMethod, secrets); // key/passphrase problems before any connection
-    state = { settings, auth, context, log, session: undefined, pendingTemps: new Set(), cleanedStale: false };
-    let firstFailureAt: number | undefined;
+  const settings = parseSettings(settingsIn);
+  return {
+    settings,
+    auth: resolveAuth(settings.authMethod, secrets), // key/passphrase problems before any connection
+    context,
+    needles,
+    log: (level, message) => context.log(level, redactSecrets(message, needles)),
+    session: undefined,
+    pendingTemps: new Set(),
+    cleanedStale: false,
+  };
+}
 
+/** Every file in place, in delivery order, each with bounded retries; `staged` holds temporaries uploaded earlier. */
+async function deliverPlanned(state: RunState, files: readonly StagedFile[], staged: Map<string, string>): Promise<DeliveryReceipt> {
+  const { settings, context, log } = state;
+  const delivered: DeliveredFile[] = [];
+  try {
+    const planned = planDelivery(settings, files, context.now);
+    let firstFailureAt: number | undefined;
     for (const plan of planned) {
       await checkLocal(plan.file);
       const started = Date.now();
@@ -266,9 +319,9 @@ async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readon
       for (;;) {
         attempts += 1;
         try {
-          const session = await ensureSession(state, destinationName, planned);
-          if (attempts === 1) log('info', `Uploading ${plan.file.name} (${formatBytes(plan.file.bytes)}) to ${session.where} as ${plan.remotePath}`);
-          await uploadOne(state, session, plan);
+          const session = await ensureSession(state, context.destinationName, planned);
+          if (attempts === 1) log('info', `${staged.has(plan.file.name) ? 'Placing' : 'Uploading'} ${plan.file.name} (${formatBytes(plan.file.bytes)}) to ${session.where} as ${plan.remotePath}`);
+          await uploadOne(state, session, plan, staged);
           const durationMs = Date.now() - started;
           delivered.push({ name: plan.file.name, remotePath: plan.remotePath, bytes: plan.file.bytes, durationMs, attempts });
           log('info', `Delivered ${plan.remotePath} (${formatBytes(plan.file.bytes)}) in ${formatMs(durationMs)}${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
@@ -300,11 +353,117 @@ async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readon
       message: `Delivered ${delivered.length} file${delivered.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${where(settings)} ${describeRemoteDir(settings.remoteDir)}.`,
     };
   } catch (err) {
-    const error = toDeliveryError(err, needles, delivered);
+    const error = toDeliveryError(err, state.needles, delivered);
     log('error', error.message);
     throw error;
+  }
+}
+
+async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt> {
+  let state: RunState;
+  try {
+    state = newRunState(settingsIn, secrets, context);
+  } catch (err) {
+    const error = toDeliveryError(err, secretNeedles(secrets), []);
+    context.log('error', redactSecrets(error.message, secretNeedles(secrets)));
+    throw error;
+  }
+  try {
+    return await deliverPlanned(state, files, new Map());
   } finally {
-    if (state?.session) await state.session.close();
+    if (state.session) await state.session.close();
+  }
+}
+
+/**
+ * Upload while reading (settings.uploadWhileReading, with atomicRename): each file goes to its
+ * temporary name as soon as the run has written it, one after another on one connection; `publish`
+ * renames them into place (uploading again any that failed or went missing), `discard` deletes them.
+ */
+function openStaging(settingsIn: SftpSettings, secrets: Secrets, context: DeliveryContext): StagingDelivery | undefined {
+  const state = newRunState(settingsIn, secrets, context);
+  if (!state.settings.atomicRename || !state.settings.uploadWhileReading) return undefined;
+  const staged = new Map<string, string>();
+  let queue: Promise<void> = Promise.resolve();
+  let closed = false;
+  /** publish or discard ran: the temporaries are placed or gone. */
+  let settled = false;
+
+  const stageOne = async (file: StagedFile): Promise<void> => {
+    if (closed || context.signal?.aborted) return;
+    try {
+      const [plan] = planDelivery(state.settings, [file], context.now);
+      await checkLocal(file);
+      // No sweep of leftover temporaries yet (no files given): publish sweeps, knowing every file of the delivery.
+      const session = await ensureSession(state, context.destinationName, []);
+      const started = Date.now();
+      const temp = await uploadToTemp(state, session, plan!);
+      staged.set(file.name, temp);
+      state.log('info', `Uploaded ${file.name} (${formatBytes(file.bytes)}) to the temporary ${temp} in ${formatMs(Date.now() - started)}; it is put in place once the run passes its checks.`);
+    } catch (err) {
+      if (closed) return;
+      const error = toDeliveryError(err, state.needles, []);
+      state.log('warn', `${file.name} could not be uploaded while reading (${error.message}); it is uploaded at delivery instead.`);
+      if (state.session?.broken) {
+        await state.session.close();
+        state.session = undefined;
+      }
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    closed = true;
+    await queue;
+    if (state.session) await state.session.close();
+    state.session = undefined;
+  };
+
+  return {
+    stage(file) {
+      queue = queue.then(() => stageOne(file));
+      return queue;
+    },
+    async publish(files) {
+      if (settled) throw new Error('This staged delivery was already published or discarded.');
+      settled = true;
+      await queue;
+      // Leftovers of earlier crashed runs for these names are swept, but not this run's own temporaries.
+      state.keepTemps = new Set(staged.values());
+      try {
+        return await deliverPlanned(state, files, staged);
+      } finally {
+        // What a publish that stopped part-way left behind.
+        for (const temp of staged.values()) state.pendingTemps.add(temp);
+        await removeTemps(state);
+        await close();
+      }
+    },
+    async discard() {
+      if (settled) return;
+      settled = true;
+      closed = true;
+      // An upload still running is cut off: its temporary goes with the others.
+      if (state.session) await state.session.close();
+      state.session = undefined;
+      await queue;
+      for (const temp of staged.values()) state.pendingTemps.add(temp);
+      staged.clear();
+      await removeTemps(state);
+      await close();
+    },
+  };
+}
+
+/** Deletes the temporaries that may still be on the server (never throws): a discarded staging, a publish that stopped. */
+async function removeTemps(state: RunState): Promise<void> {
+  if (!state.pendingTemps.size) return;
+  try {
+    const session = await ensureSession(state, state.context.destinationName, []);
+    for (const temp of [...state.pendingTemps]) {
+      if (await session.removeQuietly(temp)) state.pendingTemps.delete(temp);
+    }
+  } catch (err) {
+    state.log('warn', `Temporary uploads could not be removed (${toDeliveryError(err, state.needles, []).message}); the next run removes them.`);
   }
 }
 
@@ -385,6 +544,7 @@ export const sftpDestination: DestinationDriver<SftpSettings> = {
   secretFields: SFTP_SECRET_FIELDS,
   check,
   deliver,
+  openStaging,
   hostKey: {
     probe: (settings) => probeHostKey(settings),
     pin: (settings, fingerprint) => ({ ...settings, trustedFingerprint: normalizeFingerprint(fingerprint) }),

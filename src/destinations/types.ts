@@ -67,6 +67,22 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
   };
   /** Deliver every file or fail: no file may appear half-written under its final name. */
   deliver(settings: Settings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt>;
+  /**
+   * Optional: a delivery that takes each file as soon as it is written, while the run still reads
+   * (undefined when these settings do not allow it). Nothing appears under a final name before
+   * `publish`.
+   */
+  openStaging?(settings: Settings, secrets: Secrets, context: DeliveryContext): StagingDelivery | undefined;
+}
+
+/** A delivery in two steps: files go to temporary names during the run, and into place once the run may deliver. */
+export interface StagingDelivery {
+  /** Uploads a complete file under a temporary name nobody picks up. Never rejects: a file that failed here is uploaded again by `publish`. */
+  stage(file: StagedFile): Promise<void>;
+  /** Moves the files into place in delivery order (uploading any not staged): the receipt and errors of `deliver`. */
+  publish(files: readonly StagedFile[]): Promise<DeliveryReceipt>;
+  /** Deletes every temporary (a held or failed run) and disconnects. Never rejects. */
+  discard(): Promise<void>;
 }
 
 export class DeliveryError extends Error {

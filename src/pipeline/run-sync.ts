@@ -15,7 +15,7 @@ import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
 import type { EntityRequest, Row, RowBatch, SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
-import { DeliveryError, type DeliveredFile, type DeliveryReceipt, type StagedFile } from '../destinations/types.js';
+import { DeliveryError, type DeliveredFile, type DeliveryContext, type DeliveryReceipt, type StagedFile, type StagingDelivery } from '../destinations/types.js';
 import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
@@ -38,6 +38,9 @@ export interface RunOptions {
   readonly onEvent?: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void;
   readonly now?: () => Date;
 }
+
+/** A line for the run's event log (and the live progress of the console or GUI). */
+type RunLog = (level: 'info' | 'warn' | 'error', stage: string, message: string) => void;
 
 export interface RunResult {
   readonly runId: number;
@@ -167,6 +170,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
   let holdReasons: string[] = [];
   let fileRecords: RunFileRecord[] = [];
   let fingerprints: FingerprintDb | undefined;
+  let staging: StagingDelivery | undefined;
   const finish = (status: RunStatus, message: string): RunResult => {
     store.addFindings(runId, sink.kept);
     store.setRunFiles(runId, fileRecords);
@@ -204,6 +208,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath);
     const fp = fingerprints;
     const written: WrittenFile[] = [];
+    staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log);
     const session: SourceSession = await timed('connect', async () => {
       try {
         return await driver.open(source.settings, loadSecrets(ctx, sourceSecretOwner(source.name), driver.secretFields));
@@ -241,6 +246,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
           continue;
         }
         written.push(result);
+        // Uploaded to a temporary name while the next files are read; put in place only at delivery.
+        void staging?.stage({ name: result.name, localPath: result.path, bytes: result.bytes, sha256: result.sha256, order: file.def.order });
         fileRecords.push({ name: result.name, rows: result.rows, bytes: result.bytes, sha256: result.sha256, personalColumns: plan.personalColumns.get(file.def.name) ?? [] });
         log('info', 'write', `${file.def.name}: ${result.rows} rows, ${result.bytes} bytes.`);
       }
@@ -250,6 +257,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       // Parts of "extract" (sampled, see writeFile): column checks, and references + uniqueness + row fingerprints.
       timings['extract.checks'] = Math.round(clock.checks);
       timings['extract.keys'] = Math.round(clock.keys);
+      // Part of extract.keys: waiting for the fingerprint writer thread to catch up.
+      timings['extract.writerWait'] = Math.round(fp.writerWaitMs);
     }
 
     // The worker thread writing the fingerprints catches up; duplicates are confirmed.
@@ -306,12 +315,13 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
 
     if (holdReasons.length) {
       fp.close();
+      await staging?.discard();
       for (const r of holdReasons) log('warn', 'guard', r);
       return finish('held', `Held for approval, nothing delivered: ${holdReasons.join(' ')} Approve with: rostersync approve ${runId}`);
     }
 
     // ---- deliver → record -------------------------------------------------------------
-    const receipt = await timed('deliver', () => deliverStaged(ctx, destination, staged, options, log));
+    const receipt = await timed('deliver', () => deliverStaged(ctx, destination, staged, options, log, staging));
     await timed('record', () => {
       recordDelivery(ctx, destination, runId, staged, receipt, fileRecords);
       fileRecords = mergeReceipt(fileRecords, receipt);
@@ -327,6 +337,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     );
   } catch (err) {
     fingerprints?.close();
+    // Nothing of a failed run stays on the server under a temporary name (a delivery that failed part-way cleaned up already).
+    await staging?.discard();
     rmSync(join(runDir, 'fingerprints.db'), { force: true });
     if (err instanceof DeliveryFailure) fileRecords = recordPartialDelivery(ctx, destination, runId, err, fileRecords, filesDir, log);
     const stage = err instanceof RunFailure ? err.stage : 'run';
@@ -352,7 +364,7 @@ async function writeFile(
   destination: DestinationConfig,
   sink: FindingSink,
   dir: string,
-  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+  log: RunLog,
   clock: ValidationClock,
 ): Promise<WrittenFile> {
   const name = file.def.name;
@@ -498,7 +510,7 @@ async function writeFile(
   }
 }
 
-function reportUnmappedSchools(plan: Plan, destination: DestinationConfig, log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void): void {
+function reportUnmappedSchools(plan: Plan, destination: DestinationConfig, log: RunLog): void {
   if (!plan.unmappedSchools.size) return;
   const codes = [...plan.unmappedSchools].sort().join(', ');
   log(
@@ -525,14 +537,19 @@ async function packageFiles(plan: Plan, destination: DestinationConfig, written:
     const manifest = writeOneRosterManifest(dir, written, systemName, destination.syncMode === 'delta' ? 'delta' : 'bulk');
     files = [{ ...manifest, order: 0 }, ...files];
   }
-  const zipOption = plan.format.options?.find((o) => o.id === 'zip');
-  const zipWanted = packaging?.zip && (zipOption ? (destination.formatOptions.zip ?? zipOption.default) === true : true);
-  if (zipWanted && packaging?.zip) {
+  if (zipWanted(plan, destination) && packaging?.zip) {
     const zip = await zipFiles(dir, packaging.zip, files);
     for (const f of files) rmSync(f.path, { force: true });
     return [{ ...zip, order: 0 }];
   }
   return files;
+}
+
+/** The format packs the files into one zip for this destination (option `zip`, or always when it has no such option). */
+function zipWanted(plan: Plan, destination: DestinationConfig): boolean {
+  if (!plan.format.packaging?.zip) return false;
+  const zipOption = plan.format.options?.find((o) => o.id === 'zip');
+  return zipOption ? (destination.formatOptions.zip ?? zipOption.default) === true : true;
 }
 
 function personalFor(plan: Plan, file: WrittenFile, written: readonly WrittenFile[]): string[] {
@@ -541,24 +558,45 @@ function personalFor(plan: Plan, file: WrittenFile, written: readonly WrittenFil
   return [];
 }
 
+function deliveryContext(ctx: AgentContext, destination: DestinationConfig, options: Omit<RunOptions, 'trigger'>, log: RunLog): DeliveryContext {
+  return {
+    destinationName: destination.name,
+    signal: options.signal,
+    now: options.now?.() ?? new Date(),
+    log: (level, message) => log(level, 'deliver', message),
+    remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value),
+  };
+}
+
+/**
+ * Upload while reading, when the destination offers it (SFTP's uploadWhileReading) and the files are
+ * delivered as written (a zip is built only at the end). A destination that cannot stage (its
+ * settings are wrong) is left to report that at delivery.
+ */
+function openStaging(ctx: AgentContext, destination: DestinationConfig, plan: Plan, options: RunOptions, log: RunLog): StagingDelivery | undefined {
+  const driver = getDestinationDriver(destination.type);
+  if (!driver.openStaging || zipWanted(plan, destination)) return undefined;
+  try {
+    return driver.openStaging(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), deliveryContext(ctx, destination, options, log));
+  } catch {
+    return undefined;
+  }
+}
+
 async function deliverStaged(
   ctx: AgentContext,
   destination: DestinationConfig,
   staged: readonly StagedWritten[],
   options: RunOptions,
-  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+  log: RunLog,
+  staging?: StagingDelivery,
 ): Promise<DeliveryReceipt> {
   const driver = getDestinationDriver(destination.type);
   const files: StagedFile[] = staged.map((f) => ({ name: f.name, localPath: f.path, bytes: f.bytes, sha256: f.sha256, order: f.order }));
   log('info', 'deliver', `Delivering ${files.length} file(s) to ${destination.name} (${driver.displayName}).`);
   try {
-    return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, {
-      destinationName: destination.name,
-      signal: options.signal,
-      now: options.now?.() ?? new Date(),
-      log: (level, message) => log(level, 'deliver', message),
-      remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value),
-    });
+    if (staging) return await staging.publish(files);
+    return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, deliveryContext(ctx, destination, options, log));
   } catch (err) {
     throw new DeliveryFailure(`Delivery to ${destination.name} failed: ${(err as Error).message}`, err instanceof DeliveryError ? err.delivered : []);
   }
@@ -607,7 +645,7 @@ function recordPartialDelivery(
   failure: DeliveryFailure,
   records: readonly RunFileRecord[],
   filesDir: string,
-  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+  log: RunLog,
 ): RunFileRecord[] {
   if (!failure.delivered.length) return [...records];
   const partial: DeliveryReceipt = { files: failure.delivered, message: '' };
@@ -621,7 +659,7 @@ async function releaseSource(
   source: SourceConfig,
   requests: readonly EntityRequest[],
   now: Date,
-  log: (level: 'info' | 'warn' | 'error', stage: string, message: string) => void,
+  log: RunLog,
 ): Promise<void> {
   const driver = getSourceDriver(source.type);
   if (!driver.afterDelivery) return;

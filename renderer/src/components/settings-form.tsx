@@ -37,6 +37,10 @@ const LABELS: Readonly<Record<string, { label: string; hint?: string }>> = {
   fileNamePattern: { label: 'Remote file name pattern', hint: 'Tokens: {name} {stem} {ext} {yyyy} {MM} {dd} {HH} {mm}. Empty = the file’s own name.' },
   fileNamePatterns: { label: 'File name pattern per file', hint: 'One per line: students.csv = students_{yyyy}{MM}{dd}.csv' },
   atomicRename: { label: 'Upload to a temporary name, then rename', hint: 'Turn off only for servers that forbid renaming.' },
+  uploadWhileReading: {
+    label: 'Upload while reading',
+    hint: 'Each file goes to its temporary name as soon as it is written; renamed into place only after validation and the safety guard pass, deleted otherwise.',
+  },
   encoding: { label: 'File encoding' },
   delimiter: { label: 'Delimiter' },
   triggerFile: { label: 'Trigger file', hint: 'Wait for this file before reading (the export is complete).' },
