@@ -166,6 +166,8 @@ export class FingerprintWriter {
   private refs: unknown[] = [];
   private readonly diffs = new Map<string, FileDiff>();
   private failure: string | undefined;
+  /** Time the caller spent waiting for the worker to catch up (backpressure), in ms. */
+  waitedMs = 0;
 
   /** `path` already holds the schema (FingerprintDb creates it); the worker adds the rows. */
   constructor(
@@ -257,7 +259,10 @@ export class FingerprintWriter {
     for (;;) {
       const handled = Atomics.load(this.state, HANDLED);
       if (handled >= count || Atomics.load(this.state, STOPPED) === 1) return;
-      if (Atomics.wait(this.state, HANDLED, handled, STALL_MS) === 'timed-out') {
+      const started = performance.now();
+      const outcome = Atomics.wait(this.state, HANDLED, handled, STALL_MS);
+      this.waitedMs += performance.now() - started;
+      if (outcome === 'timed-out') {
         this.stopped = true;
         void this.worker.terminate();
         throw new Error(`Writing the run's fingerprints to ${this.path} made no progress for ${STALL_MS / 1000} s.`);

@@ -54,6 +54,7 @@ export class FingerprintDb {
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
   private readonly released = new Set<string>();
+  private finishedWaitMs = 0;
   /** Per-file diffs the writer computed (finishWrites collects them). */
   private diffs = new Map<string, FileDiff>();
   /** Keys the filters called duplicates, confirmed against the written file in finishWrites. */
@@ -147,6 +148,7 @@ export class FingerprintDb {
   finishWrites(): void {
     const writer = this.extracting();
     this.writer = undefined;
+    this.finishedWaitMs = writer.waitedMs;
     this.diffs = writer.finish();
     this.closeScratch();
     const db = this.open();
@@ -173,6 +175,11 @@ export class FingerprintDb {
   diff(files: readonly string[]): FileDiff[] {
     const db = this.written();
     return files.map((file) => this.diffs.get(file) ?? diffFile(db, file, this.hasPrevious, DIFF_SAMPLES));
+  }
+
+  /** Time the extract waited for the fingerprint writer to catch up (backpressure), in ms. */
+  get writerWaitMs(): number {
+    return this.writer?.waitedMs ?? this.finishedWaitMs;
   }
 
   /** The file has all its keys: the writer diffs it while the next file is read. */
