@@ -79,7 +79,7 @@ export class CsvFileWriter {
     return this.rowCount;
   }
 
-  /** Adds a data row; every BATCH_ROWS rows the batch is hashed and handed to the file stream. */
+  /** Adds a data row (encoded at once: the caller may reuse `values`); every BATCH_ROWS rows the batch is hashed and handed to the file stream. */
   add(values: readonly string[]): void {
     if (this.failed) throw this.failed;
     this.rowCount++;

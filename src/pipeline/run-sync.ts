@@ -16,7 +16,7 @@ import { getSourceDriver } from '../sources/registry.js';
 import type { EntityRequest, Row, RowBatch, SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import { DeliveryError, type DeliveredFile, type DeliveryContext, type DeliveryReceipt, type StagedFile, type StagingDelivery } from '../destinations/types.js';
-import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan } from './plan.js';
+import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan, type ReferencePlan } from './plan.js';
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
 import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
@@ -381,6 +381,11 @@ async function writeFile(
   const width = file.columns.length;
   const keyIndexes = file.keyIndexes;
   const keyLabel = file.def.key.join('+');
+  /** The current row's output values (the writer encodes them at once and keeps no reference). */
+  const values = new Array<string>(width).fill('');
+  const volatile = file.volatileColumns;
+  /** The values as fingerprinted (volatile columns blank). */
+  const hashed = new Array<string>(width).fill('');
   /** Columns whose transform rejected the current row's value, ascending (the first `rejected` entries). */
   const transformRejected = new Int32Array(width);
   /** The current row's fingerprint (fast-hash.ts), overwritten per row. */
@@ -398,13 +403,21 @@ async function writeFile(
     sink.add({ severity, file: name, row: rowNumber, column, value, rule, message, origin: batch?.origin(batchIndex) });
   };
 
+  const checkReference = (ref: ReferencePlan, key: string): void => {
+    if (ref.targetFile === name) {
+      // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
+      if (!fp.hasKeyIn(name, key)) fp.deferReference(name, rowNumber, ref.column, key, ref.targetFile, ref.severity, batch?.origin(batchIndex));
+    } else if (!fp.hasKeyIn(ref.targetFile, key)) {
+      report(ref.severity, ref.column, key, 'reference', `${key} is not a ${ref.targetFile} record in this delivery.`);
+    }
+  };
+
   /** map → validate → fingerprint → write, for one source row (after filters and row expansion). */
   const mapRow = (entity: EntityPlan, get: FieldGetter): void => {
     const sample = (rowsChecked++ & 7) === 0;
     if (sample) rowsSampled++;
     rowNumber = outRow + 1;
     rowErrors = 0;
-    const values = new Array<string>(width);
     let rejected = 0;
     for (let i = 0; i < width; i++) {
       values[i] = entity.columns[i]!(get, issues);
@@ -436,15 +449,10 @@ async function writeFile(
     for (const ref of file.references) {
       const value = values[ref.columnIndex]!;
       if (!value) continue;
-      const parts = ref.separator ? value.split(ref.separator) : [value];
-      for (const part of parts) {
-        if (!part) continue;
-        if (ref.targetFile === name) {
-          // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
-          if (!fp.hasKeyIn(name, part)) fp.deferReference(name, rowNumber, ref.column, part, ref.targetFile, ref.severity, batch?.origin(batchIndex));
-        } else if (!fp.hasKeyIn(ref.targetFile, part)) {
-          report(ref.severity, ref.column, part, 'reference', `${part} is not a ${ref.targetFile} record in this delivery.`);
-        }
+      if (ref.separator && value.includes(ref.separator)) {
+        for (const part of value.split(ref.separator)) if (part) checkReference(ref, part);
+      } else {
+        checkReference(ref, value);
       }
     }
     for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
@@ -454,7 +462,14 @@ async function writeFile(
       return;
     }
     const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
-    hashValues96Into(file.volatileColumns.length ? values.map((v, i) => (file.volatileColumns.includes(i) ? '' : v)) : values, rowHash, 0);
+    if (volatile.length) {
+      // Columns filled from the run's clock are left out of the fingerprint.
+      for (let i = 0; i < width; i++) hashed[i] = values[i]!;
+      for (const i of volatile) hashed[i] = '';
+      hashValues96Into(hashed, rowHash, 0);
+    } else {
+      hashValues96Into(values, rowHash, 0);
+    }
     if (key && !fp.addKey(name, key, rowHash)) {
       report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
       if (skipBadRows) {
