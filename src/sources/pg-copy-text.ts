@@ -65,6 +65,9 @@ export class CopyTextParser {
     const width = columns.length;
     let start = 0;
     const end = text.length;
+    // The next backslash (NULL or an escape) at or after the current field: one scan for the text, not one per field.
+    let backslash = text.indexOf('\\');
+    if (backslash === -1) backslash = end;
     while (start < end) {
       const lineEnd = text.indexOf('\n', start);
       this.rowNumber++;
@@ -76,9 +79,13 @@ export class CopyTextParser {
         if (k < width - 1 ? !inLine : inLine) throw this.shape(text.slice(start, lineEnd).split('\t').length);
         const fieldEnd = k < width - 1 ? tab : lineEnd;
         let value: string | null = text.slice(fieldStart, fieldEnd);
-        if (value.length === 2 && value === '\\N') value = null;
-        else {
-          if (value.indexOf('\\') !== -1) value = unescapeCopyText(value);
+        if (backslash < fieldEnd) {
+          if (fieldEnd - fieldStart === 2 && value === '\\N') value = null;
+          else value = unescapeCopyText(value);
+          backslash = text.indexOf('\\', fieldEnd);
+          if (backslash === -1) backslash = end;
+        }
+        if (value !== null) {
           const convert = converters[k];
           if (convert) value = convert(value);
         }
