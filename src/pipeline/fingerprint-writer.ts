@@ -19,6 +19,7 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import type * as WorkerThreads from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { FileDiff } from '../shared/run.js';
+import { createHashers } from './fast-hash.js';
 
 /** Keys per message to the worker. */
 const KEYS_PER_BATCH = 2048;
@@ -29,7 +30,6 @@ const KEYS_PER_BATCH = 2048;
 const MAX_IN_FLIGHT = 128;
 /** A wait this long without progress means the worker is stuck: the run fails rather than hang. */
 const STALL_MS = 120_000;
-const HASH_BYTES = 12;
 
 /** Shared words: [0] messages handled, [1] 1 once the worker failed or closed. */
 const HANDLED = 0;
@@ -71,8 +71,19 @@ export function diffFile(db: BetterSqlite3.Database, file: string, hasPrevious: 
 }
 
 type ToWorker =
-  /** Keys concatenated in `text` (one string copies faster than an array of them), `lengths[i]` code units each. */
-  | { readonly kind: 'keys'; readonly file: string; readonly text: string; readonly lengths: Uint32Array; readonly hashes: Uint8Array }
+  /**
+   * Keys concatenated in `keys` (one string copies faster than an array of them), `keyLengths[i]` code
+   * units each; with each key its row's values joined by U+001F in `rows` (`rowLengths[i]`), which
+   * the worker fingerprints (hashValues96 of the joined values is the hash of the values).
+   */
+  | {
+      readonly kind: 'keys';
+      readonly file: string;
+      readonly keys: string;
+      readonly keyLengths: Uint32Array;
+      readonly rows: string;
+      readonly rowLengths: Uint32Array;
+    }
   | { readonly kind: 'refs'; readonly rows: readonly unknown[] }
   | { readonly kind: 'diff'; readonly file: string; readonly samples: number }
   | { readonly kind: 'finish' }
@@ -90,13 +101,15 @@ interface WorkerStart {
   readonly replies: MessagePort;
 }
 
-/** The worker thread (see the module comment: self-contained, started from its source text). */
-function writerThread(): void {
+/**
+ * The worker thread (see the module comment: started from its source text). Everything it uses
+ * arrives as an argument or through require(): a reference to an imported binding would not
+ * survive being run from source (the test runner renames imports).
+ */
+function writerThread(hashers: ReturnType<typeof createHashers>, diff: typeof diffFile): void {
   /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd worker is a CommonJS script */
   const { parentPort, workerData } = require('node:worker_threads') as typeof WorkerThreads;
   const start = workerData as WorkerStart;
-  const Database = require(start.sqlite) as typeof BetterSqlite3;
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const state = new Int32Array(start.shared);
   const done = (stopped: boolean): void => {
     if (stopped) Atomics.store(state, 1, 1);
@@ -105,6 +118,8 @@ function writerThread(): void {
   };
   let db: BetterSqlite3.Database | undefined;
   try {
+    const Database = require(start.sqlite) as typeof BetterSqlite3;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     db = new Database(start.path);
     db.pragma('journal_mode = OFF');
     db.pragma('synchronous = OFF');
@@ -123,14 +138,21 @@ function writerThread(): void {
     try {
       switch (message.kind) {
         case 'keys': {
-          const keys: string[] = new Array<string>(message.lengths.length);
-          for (let i = 0, at = 0; i < keys.length; i++) keys[i] = message.text.slice(at, (at += message.lengths[i]!));
-          insertKeys.run(message.file, Buffer.from(message.hashes.buffer, message.hashes.byteOffset, message.hashes.byteLength), JSON.stringify(keys));
+          const count = message.keyLengths.length;
+          const keys: string[] = new Array<string>(count);
+          const hashes = Buffer.allocUnsafe(count * 12);
+          const one = [''];
+          for (let i = 0, k = 0, r = 0; i < count; i++) {
+            keys[i] = message.keys.slice(k, (k += message.keyLengths[i]!));
+            one[0] = message.rows.slice(r, (r += message.rowLengths[i]!));
+            hashers.hashValues96Into(one, hashes, i * 12);
+          }
+          insertKeys.run(message.file, hashes, JSON.stringify(keys));
           done(false);
           return;
         }
         case 'diff':
-          start.replies.postMessage({ diff: diffFile(database, message.file, start.previousPath !== undefined, message.samples) } satisfies FromWorker);
+          start.replies.postMessage({ diff: diff(database, message.file, start.previousPath !== undefined, message.samples) } satisfies FromWorker);
           done(false);
           return;
         case 'refs':
@@ -165,10 +187,11 @@ export class FingerprintWriter {
   private posted = 0;
   private stopped = false;
   private file = '';
-  private keyText = '';
+  private keys = '';
+  private rows = '';
   private keyCount = 0;
-  private lengths = new Uint32Array(KEYS_PER_BATCH);
-  private hashes: Buffer = Buffer.allocUnsafeSlow(KEYS_PER_BATCH * HASH_BYTES);
+  private keyLengths = new Uint32Array(KEYS_PER_BATCH);
+  private rowLengths = new Uint32Array(KEYS_PER_BATCH);
   private refs: unknown[] = [];
   private readonly diffs = new Map<string, FileDiff>();
   private failure: string | undefined;
@@ -185,21 +208,22 @@ export class FingerprintWriter {
     const channel = new MessageChannel();
     this.replies = channel.port1;
     const start: WorkerStart = { sqlite: createRequire(import.meta.url).resolve('better-sqlite3'), path, previousPath, shared, replies: channel.port2 };
-    this.worker = new Worker(`${diffFile.toString()}\n(${writerThread.toString()})()`, { eval: true, workerData: start, transferList: [channel.port2] });
+    this.worker = new Worker(`(${writerThread.toString()})((${createHashers.toString()})(), ${diffFile.toString()})`, { eval: true, workerData: start, transferList: [channel.port2] });
     // Errors come back through `replies` at the next wait; an uncaught one must not end the agent.
     this.worker.on('error', () => undefined);
     this.worker.unref();
   }
 
-  /** Queues a key of `file` with its row hash (12 bytes at `hash`). */
-  addKey(file: string, key: string, hash: Buffer): void {
+  /** Queues a key of `file` with its row's values joined by U+001F (fingerprinted by the worker). */
+  addKey(file: string, key: string, row: string): void {
     if (file !== this.file) {
       this.flushKeys();
       this.file = file;
     }
-    hash.copy(this.hashes, this.keyCount * HASH_BYTES, 0, HASH_BYTES);
-    this.lengths[this.keyCount++] = key.length;
-    this.keyText += key;
+    this.keyLengths[this.keyCount] = key.length;
+    this.rowLengths[this.keyCount++] = row.length;
+    this.keys += key;
+    this.rows += row;
     if (this.keyCount === KEYS_PER_BATCH) this.flushKeys();
   }
 
@@ -241,13 +265,14 @@ export class FingerprintWriter {
 
   private flushKeys(): void {
     if (!this.keyCount) return;
-    const hashes = this.hashes.subarray(0, this.keyCount * HASH_BYTES);
-    const lengths = this.lengths.subarray(0, this.keyCount);
-    this.post({ kind: 'keys', file: this.file, text: this.keyText, lengths, hashes }, [hashes.buffer as ArrayBuffer, lengths.buffer as ArrayBuffer]);
-    this.keyText = '';
+    const keyLengths = this.keyLengths.subarray(0, this.keyCount);
+    const rowLengths = this.rowLengths.subarray(0, this.keyCount);
+    this.post({ kind: 'keys', file: this.file, keys: this.keys, keyLengths, rows: this.rows, rowLengths }, [keyLengths.buffer as ArrayBuffer, rowLengths.buffer as ArrayBuffer]);
+    this.keys = '';
+    this.rows = '';
     this.keyCount = 0;
-    this.lengths = new Uint32Array(KEYS_PER_BATCH);
-    this.hashes = Buffer.allocUnsafeSlow(KEYS_PER_BATCH * HASH_BYTES);
+    this.keyLengths = new Uint32Array(KEYS_PER_BATCH);
+    this.rowLengths = new Uint32Array(KEYS_PER_BATCH);
   }
 
   private flushRefs(): void {

@@ -23,6 +23,9 @@ export function hashRow(values: readonly string[]): Buffer {
  */
 export const FINGERPRINT_VERSION = 2;
 
+/** hashValues96 separates values with U+001F: the hash of the values joined by it is the hash of the values. */
+const ROW_VALUE_SEPARATOR = '\u001f';
+
 /** Keys of each kind (added, removed, changed) shown per file in a diff. */
 const DIFF_SAMPLES = 5;
 
@@ -82,8 +85,8 @@ export class FingerprintDb {
     this.writer = new FingerprintWriter(path, this.hasPrevious ? previousPath : undefined);
   }
 
-  /** False when the key was already present in this file (a duplicate). */
-  addKey(file: string, key: string, rowHash: Buffer): boolean {
+  /** Records a key of `file` with its row's values (fingerprinted by the writer thread); false when the key was already there (a duplicate). */
+  addKey(file: string, key: string, row: readonly string[]): boolean {
     let filter = this.filters.get(file);
     if (!filter) {
       if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
@@ -93,7 +96,7 @@ export class FingerprintDb {
       this.duplicates.push({ file, key });
       return false;
     }
-    this.extracting().addKey(file, key, rowHash);
+    this.extracting().addKey(file, key, row.join(ROW_VALUE_SEPARATOR));
     return true;
   }
 

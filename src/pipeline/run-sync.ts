@@ -388,7 +388,7 @@ async function writeFile(
   const hashed = new Array<string>(width).fill('');
   /** Columns whose transform rejected the current row's value, ascending (the first `rejected` entries). */
   const transformRejected = new Int32Array(width);
-  /** The current row's fingerprint (fast-hash.ts), overwritten per row. */
+  /** The current row's fingerprint (fast-hash.ts), for delta runs' comparison with the last delivery; overwritten per row. */
   const rowHash = Buffer.alloc(12);
   let outRow = 0;
   let skipped = 0;
@@ -462,15 +462,14 @@ async function writeFile(
       return;
     }
     const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
+    // Columns filled from the run's clock are left out of the fingerprint.
+    let fingerprinted: readonly string[] = values;
     if (volatile.length) {
-      // Columns filled from the run's clock are left out of the fingerprint.
       for (let i = 0; i < width; i++) hashed[i] = values[i]!;
       for (const i of volatile) hashed[i] = '';
-      hashValues96Into(hashed, rowHash, 0);
-    } else {
-      hashValues96Into(values, rowHash, 0);
+      fingerprinted = hashed;
     }
-    if (key && !fp.addKey(name, key, rowHash)) {
+    if (key && !fp.addKey(name, key, fingerprinted)) {
       report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
       if (skipBadRows) {
         skipped++;
@@ -479,6 +478,7 @@ async function writeFile(
     }
     if (sample) sampledKeys += performance.now() - t0;
     if (delta) {
+      hashValues96Into(fingerprinted, rowHash, 0);
       const previous = fp.previous(name, key);
       if (previous && previous.equals(rowHash)) return;
     }

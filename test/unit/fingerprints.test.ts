@@ -74,9 +74,9 @@ describe('FingerprintDb', () => {
   it('detects duplicates and resolves references from the filters, then writes every key (worker thread)', () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
-    for (let i = 0; i < 10_000; i++) expect(fp.addKey('users.csv', `u${i}`, hashRow([`u${i}`]))).toBe(true);
-    expect(fp.addKey('users.csv', 'u500', hashRow(['other']))).toBe(false);
-    expect(fp.addKey('classes.csv', 'u500', hashRow(['u500']))).toBe(true); // keys are per file
+    for (let i = 0; i < 10_000; i++) expect(fp.addKey('users.csv', `u${i}`, [`u${i}`])).toBe(true);
+    expect(fp.addKey('users.csv', 'u500', ['other'])).toBe(false);
+    expect(fp.addKey('classes.csv', 'u500', ['u500', 'b,c', '', 'Zoë 東京'])).toBe(true); // keys are per file
     expect(fp.hasKeyIn('users.csv', 'u9999')).toBe(true);
     expect(fp.hasKeyIn('users.csv', 'u10000')).toBe(false);
     expect(fp.hasKeyIn('orgs.csv', 'u1')).toBe(false);
@@ -91,13 +91,15 @@ describe('FingerprintDb', () => {
     fp.close();
     const written = new Database(join(dir, 'a.db'), { readonly: true });
     expect(written.prepare("SELECT row_hash FROM keys WHERE file = 'users.csv' AND key = 'u77'").pluck().get()).toEqual(hashRow(['u77']));
+    // the writer thread fingerprints rows exactly as hashRow does, separators and empty values included
+    expect(written.prepare("SELECT row_hash FROM keys WHERE file = 'classes.csv' AND key = 'u500'").pluck().get()).toEqual(hashRow(['u500', 'b,c', '', 'Zoë 東京']));
     written.close();
   });
 
   it('fails the extract when a reported duplicate is not in the written keys (a 64-bit hash collision)', () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
-    fp.addKey('users.csv', 'u1', hashRow(['u1']));
+    fp.addKey('users.csv', 'u1', ['u1']);
     // What the filter would report if "u2" had u1's 64-bit hash in this run:
     (fp as unknown as { duplicates: { file: string; key: string }[] }).duplicates.push({ file: 'users.csv', key: 'u2' });
     expect(() => fp.finishWrites()).toThrow(FingerprintCollision);
@@ -107,9 +109,9 @@ describe('FingerprintDb', () => {
   it("reports the worker's failure (here: a key written twice behind the filter's back) with the file named", () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
-    const writer = (fp as unknown as { writer: { addKey(file: string, key: string, hash: Buffer): void } }).writer;
-    writer.addKey('users.csv', 'u1', hashRow(['u1']));
-    writer.addKey('users.csv', 'u1', hashRow(['u1']));
+    const writer = (fp as unknown as { writer: { addKey(file: string, key: string, row: string): void } }).writer;
+    writer.addKey('users.csv', 'u1', 'u1');
+    writer.addKey('users.csv', 'u1', 'u1');
     expect(() => fp.finishWrites()).toThrow(/Writing the run's fingerprints to .*a\.db failed: UNIQUE constraint failed/);
     fp.close();
   });
@@ -129,7 +131,7 @@ describe('FingerprintDb', () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
     for (let i = 0; i < 700; i++) fp.deferReference('users.csv', i + 1, 'agentSourcedIds', `g${i}`, 'users.csv', 'error', `students row ${i + 1}`);
-    for (let i = 0; i < 700; i += 2) fp.addKey('users.csv', `g${i}`, hashRow([`g${i}`]));
+    for (let i = 0; i < 700; i += 2) fp.addKey('users.csv', `g${i}`, [`g${i}`]);
     fp.finishWrites();
     const unresolved = [...fp.unresolvedReferences()];
     expect(unresolved).toHaveLength(350);
@@ -142,13 +144,13 @@ describe('FingerprintDb', () => {
     const dir = tempDir();
     const prevPath = join(dir, 'prev.db');
     const first = new FingerprintDb(join(dir, 'run1.db'), undefined);
-    for (let i = 0; i < 600; i++) first.addKey('users.csv', `u${i}`, hashRow([`u${i}`, 'v1']));
+    for (let i = 0; i < 600; i++) first.addKey('users.csv', `u${i}`, [`u${i}`, 'v1']);
     first.finishWrites();
     first.promoteTo(prevPath);
 
     const second = new FingerprintDb(join(dir, 'run2.db'), prevPath);
     expect(second.hasPrevious).toBe(true);
-    for (let i = 10; i < 620; i++) second.addKey('users.csv', `u${i}`, hashRow([`u${i}`, i < 15 ? 'v2' : 'v1']));
+    for (let i = 10; i < 620; i++) second.addKey('users.csv', `u${i}`, [`u${i}`, i < 15 ? 'v2' : 'v1']);
     expect(second.previous('users.csv', 'u12')).toEqual(hashRow(['u12', 'v1']));
     expect(second.previous('users.csv', 'u610')).toBeUndefined();
     second.finishWrites();
@@ -161,7 +163,7 @@ describe('FingerprintDb', () => {
 
     // The same diff, computed by the writer thread as the file completes.
     const third = new FingerprintDb(join(dir, 'run3.db'), prevPath);
-    for (let i = 10; i < 620; i++) third.addKey('users.csv', `u${i}`, hashRow([`u${i}`, i < 15 ? 'v2' : 'v1']));
+    for (let i = 10; i < 620; i++) third.addKey('users.csv', `u${i}`, [`u${i}`, i < 15 ? 'v2' : 'v1']);
     third.fileComplete('users.csv');
     third.finishWrites();
     expect((third as unknown as { diffs: Map<string, unknown> }).diffs.get('users.csv')).toEqual(d);
@@ -178,7 +180,7 @@ describe('FingerprintDb', () => {
     old.close();
     const fp = new FingerprintDb(join(dir, 'run.db'), prevPath);
     expect(fp.hasPrevious).toBe(false);
-    fp.addKey('users.csv', 'u1', hashRow(['u1']));
+    fp.addKey('users.csv', 'u1', ['u1']);
     fp.finishWrites();
     expect(fp.diff(['users.csv'])[0]).toMatchObject({ previous: 0, current: 1, added: 1 });
     fp.close();
