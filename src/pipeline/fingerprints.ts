@@ -60,6 +60,10 @@ export class FingerprintDb {
   private finishedWaitMs = 0;
   /** Per-file diffs the writer computed (finishWrites collects them). */
   private diffs = new Map<string, FileDiff>();
+  /** Keys per file at the last delivery (its fingerprints' file_keys table), to size the filters. */
+  private expectedKeys = new Map<string, number>();
+  /** Keys per file in this run, recorded for the next one. */
+  private readonly keyCounts = new Map<string, number>();
   /** Keys the filters called duplicates, confirmed against the written file in finishWrites. */
   private readonly duplicates: { file: string; key: string }[] = [];
   /** This run's salt for the filters' key hashes (a collision is not met twice). */
@@ -82,6 +86,7 @@ export class FingerprintDb {
     db.pragma(`user_version = ${FINGERPRINT_VERSION}`);
     db.close();
     this.hasPrevious = Boolean(previousPath && existsSync(previousPath) && fingerprintVersion(previousPath) === FINGERPRINT_VERSION);
+    if (this.hasPrevious) this.expectedKeys = keyCounts(previousPath!);
     this.writer = new FingerprintWriter(path, this.hasPrevious ? previousPath : undefined);
   }
 
@@ -90,7 +95,7 @@ export class FingerprintDb {
     let filter = this.filters.get(file);
     if (!filter) {
       if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
-      this.filters.set(file, (filter = new KeyFilter({ salt: this.salt })));
+      this.filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.expectedKeys.get(file) })));
     }
     if (!filter.add(key)) {
       this.duplicates.push({ file, key });
@@ -109,6 +114,8 @@ export class FingerprintDb {
 
   /** Frees the in-memory key filter of a finished file no later file refers to. */
   releaseFilter(file: string): void {
+    const filter = this.filters.get(file);
+    if (filter) this.keyCounts.set(file, filter.size);
     this.filters.delete(file);
     this.released.add(file);
   }
@@ -155,6 +162,11 @@ export class FingerprintDb {
     this.diffs = writer.finish();
     this.closeScratch();
     const db = this.open();
+    // Each file's size, so the next run sizes its key filters at once (keyCounts()).
+    for (const [file, filter] of this.filters) this.keyCounts.set(file, filter.size);
+    db.exec('CREATE TABLE file_keys (file TEXT PRIMARY KEY, keys INTEGER NOT NULL)');
+    const insertCount = db.prepare('INSERT INTO file_keys (file, keys) VALUES (?, ?)');
+    for (const [file, keys] of this.keyCounts) insertCount.run(file, keys);
     const holds = db.prepare('SELECT 1 FROM keys WHERE file = ? AND key = ?').pluck();
     const collision = this.duplicates.find((d) => holds.get(d.file, d.key) === undefined);
     if (collision) {
@@ -245,6 +257,21 @@ export class FingerprintDb {
     if (this.consistencyDb?.open) this.consistencyDb.close();
     this.consistencyDb = undefined;
     rmSync(this.consistencyPath, { force: true });
+  }
+}
+
+/** The previous delivery's keys per file (empty for a file written before file_keys existed). */
+function keyCounts(path: string): Map<string, number> {
+  try {
+    const db = new Database(path, { readonly: true });
+    try {
+      const rows = db.prepare('SELECT file, keys FROM file_keys').all() as { file: string; keys: number }[];
+      return new Map(rows.map((r) => [r.file, r.keys]));
+    } finally {
+      db.close();
+    }
+  } catch {
+    return new Map();
   }
 }
 

@@ -26,10 +26,17 @@ export class KeyFilter {
   private count = 0;
   private readonly salt: number;
 
-  constructor(options: { readonly salt?: number } = {}) {
+  /**
+   * `expectedKeys` (the file's size at the last delivery) sizes the table at once: no growth by
+   * doubling on the way, which briefly holds the old table and the new one.
+   */
+  constructor(options: { readonly salt?: number; readonly expectedKeys?: number } = {}) {
     this.salt = options.salt ?? 0;
-    this.slots = new Uint32Array(INITIAL_SLOTS * 2);
-    this.mask = INITIAL_SLOTS - 1;
+    let slots = INITIAL_SLOTS;
+    // Room for 10 % more keys than expected before the load limit.
+    while (slots * MAX_LOAD < (options.expectedKeys ?? 0) * 1.1) slots *= 2;
+    this.slots = new Uint32Array(slots * 2);
+    this.mask = slots - 1;
   }
 
   get size(): number {

@@ -171,6 +171,22 @@ describe('FingerprintDb', () => {
     third.close();
   });
 
+  it("sizes a file's key filter from its size at the last delivery (no doubling on the way)", () => {
+    const dir = tempDir();
+    const prevPath = join(dir, 'prev.db');
+    const first = new FingerprintDb(join(dir, 'run1.db'), undefined);
+    for (let i = 0; i < 50_000; i++) first.addKey('enrollments.csv', `e${i}`, [`e${i}`]);
+    first.finishWrites();
+    first.promoteTo(prevPath);
+    const second = new FingerprintDb(join(dir, 'run2.db'), prevPath);
+    second.addKey('enrollments.csv', 'e1', ['e1']);
+    const slots = (f: FingerprintDb, file: string): number => (f as unknown as { filters: Map<string, { slots: Uint32Array }> }).filters.get(file)!.slots.length / 2;
+    expect(slots(second, 'enrollments.csv')).toBeGreaterThanOrEqual((50_000 * 1.1) / 0.75);
+    second.addKey('users.csv', 'u1', ['u1']); // a file the last delivery did not have starts small
+    expect(slots(second, 'users.csv')).toBe(4096);
+    second.close();
+  });
+
   it('ignores a previous file written with another row hash (treated as a first delivery)', () => {
     const dir = tempDir();
     const prevPath = join(dir, 'old.db');
