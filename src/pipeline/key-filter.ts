@@ -33,8 +33,8 @@ export class KeyFilter {
   constructor(options: { readonly salt?: number; readonly expectedKeys?: number } = {}) {
     this.salt = options.salt ?? 0;
     let slots = INITIAL_SLOTS;
-    // Room for 10 % more keys than expected before the load limit.
-    while (slots * MAX_LOAD < (options.expectedKeys ?? 0) * 1.1) slots *= 2;
+    // Exactly as large as growing to the expected size would make it (a file that grew more grows on).
+    while (slots * MAX_LOAD < (options.expectedKeys ?? 0)) slots *= 2;
     this.slots = new Uint32Array(slots * 2);
     this.mask = slots - 1;
   }
