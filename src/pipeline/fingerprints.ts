@@ -1,20 +1,15 @@
 /**
- * Row fingerprints (key + hash of the row), never the rows themselves: the run's scratch database
- * checks key uniqueness and references without holding a district in memory, and — once the
- * delivery succeeds — becomes the destination's "last good delivery" for the next run's diff.
+ * Row fingerprints (key + hash of the row), never the rows themselves: 8 bytes per key in memory
+ * for uniqueness and references, and the run's scratch database (written by a worker thread) for
+ * the diff — which, once the delivery succeeds, becomes the destination's "last good delivery".
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileDiff } from '../shared/run.js';
-import { hashValues96 } from './fast-hash.js';
 import { KeyFilter } from './key-filter.js';
 import { diffFile, FingerprintWriter } from './fingerprint-writer.js';
-
-export function hashRow(values: readonly string[]): Buffer {
-  return hashValues96(values);
-}
 
 /**
  * `PRAGMA user_version` of a fingerprint file. 2: row hashes are hashValues96 (fast-hash.ts).
