@@ -389,8 +389,11 @@ function openStaging(settingsIn: SftpSettings, secrets: Secrets, context: Delive
   /** publish or discard ran: the temporaries are placed or gone. */
   let settled = false;
 
+  /** A staging upload failed: the files not staged yet wait for publish (one failed connection, not one per file). */
+  let gaveUp = false;
+
   const stageOne = async (file: StagedFile): Promise<void> => {
-    if (closed || context.signal?.aborted) return;
+    if (closed || gaveUp || context.signal?.aborted) return;
     try {
       const [plan] = planDelivery(state.settings, [file], context.now);
       await checkLocal(file);
@@ -402,8 +405,9 @@ function openStaging(settingsIn: SftpSettings, secrets: Secrets, context: Delive
       state.log('info', `Uploaded ${file.name} (${formatBytes(file.bytes)}) to the temporary ${temp} in ${formatMs(Date.now() - started)}; it is put in place once the run passes its checks.`);
     } catch (err) {
       if (closed) return;
+      gaveUp = true;
       const error = toDeliveryError(err, state.needles, []);
-      state.log('warn', `${file.name} could not be uploaded while reading (${error.message}); it is uploaded at delivery instead.`);
+      state.log('warn', `${file.name} could not be uploaded while reading (${error.message}); it and the files after it are uploaded at delivery instead.`);
       if (state.session?.broken) {
         await state.session.close();
         state.session = undefined;

@@ -80,6 +80,30 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
     expect(driver.openStaging!({ ...settings, atomicRename: false }, { password: server.password }, context)).toBeUndefined();
   });
 
+  it('stops staging after a failed upload (one connection attempt, not one per file) and uploads the rest at publish', async () => {
+    const driver = getDestinationDriver('sftp');
+    const files = ['a.csv', 'b.csv'].map((name, i) => {
+      const localPath = join(home, name);
+      writeFileSync(localPath, `id\n${i}\n`);
+      return { name, localPath, bytes: 5, sha256: '', order: i };
+    });
+    const lines: string[] = [];
+    const context = { now: new Date(), destinationName: DESTINATION, log: (_level: string, message: string) => lines.push(message) };
+    const settings = { host: server.host, port: server.port, username: server.user, remoteDir: 'Upload', trustedFingerprint: server.hostKeyFingerprint, retries: 0 };
+    const staging = driver.openStaging!(settings, { password: server.password }, context)!;
+    await server.stop();
+    try {
+      for (const f of files) await staging.stage(f);
+    } finally {
+      await server.restart();
+    }
+    expect(lines.filter((l) => /could not be uploaded while reading/.test(l))).toHaveLength(1);
+    const receipt = await staging.publish(files);
+    expect(receipt.files.map((f) => f.remotePath)).toEqual(['Upload/a.csv', 'Upload/b.csv']);
+    expect(onServer().filter((n) => /^\.?[ab]\.csv/.test(n))).toEqual(['a.csv', 'b.csv']);
+    for (const f of ['a.csv', 'b.csv']) rmSync(join(server.uploadDir, f));
+  });
+
   it('uploads each file to a temporary name while later files are read, and puts them in place after the checks', async () => {
     const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
     expect(result.status, result.message).toBe('success');
