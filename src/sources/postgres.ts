@@ -43,6 +43,7 @@ const CONVERTERS: Readonly<Record<number, ColumnConverter>> = {
   [BOOL_OID]: (v) => (v === 't' ? 'true' : v === 'f' ? 'false' : v),
   [BYTEA_OID]: (v) => (v.startsWith('\\x') ? v.slice(2) : v),
 };
+/** The same conversion for pg's own row parsing (connection check, introspection). */
 const TEXT_TYPES = {
   getTypeParser(oid: number): (value: string) => string {
     return CONVERTERS[oid] ?? ((v) => v);
