@@ -494,6 +494,30 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     expect(view.config.mapping['orgs.csv']?.schools?.identifier?.const).toBe('KB-1');
   });
 
+  it('deletes a source only after the confirmation dialog says so', async () => {
+    await open('Sources');
+    await page.getByRole('link', { name: 'Add source' }).click();
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('scratch-sis');
+    await page.getByRole('combobox', { name: 'Type', exact: true }).selectOption('sqlite');
+    await page.getByRole('textbox', { name: 'Path', exact: true }).fill(sisPath);
+    await page.getByRole('button', { name: 'Save source' }).click();
+    await expect.poll(() => page.url()).toContain('#/sources/scratch-sis');
+
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = await visible(page.getByRole('dialog', { name: 'Delete source scratch-sis?' }));
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    await visible(page.getByRole('link', { name: /scratch-sis/ }));
+
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await visible(dialog.getByText(/Destinations that read from it stop working/));
+    await screenshot(page, '29-delete-source-confirm');
+    await dialog.getByRole('button', { name: 'Delete source' }).click();
+    await visible(page.getByText('Source scratch-sis deleted.'));
+    await expect.poll(() => page.getByRole('link', { name: /scratch-sis/ }).count()).toBe(0);
+    await expect.poll(() => page.url()).not.toContain('scratch-sis');
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors()).toEqual([]);
   });

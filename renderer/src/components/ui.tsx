@@ -1,5 +1,5 @@
 /** Small building blocks shared by the screens: page header, notices, badges, tabs, confirm dialog. */
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { RunStatus } from '../../../src/shared/run.js';
 
 export function PageHeader(props: { readonly title: string; readonly intro?: ReactNode; readonly actions?: ReactNode }): ReactNode {
@@ -162,6 +162,38 @@ export function ConfirmDialog(props: {
         </div>
       </div>
     </dialog>
+  );
+}
+
+/** The Delete button of an editor: asks first, in a dialog naming what goes and what follows from it. */
+export function DeleteButton(props: {
+  /** "source", "destination". */
+  readonly what: string;
+  readonly name: string;
+  /** What deleting it means, shown in the dialog. */
+  readonly children: ReactNode;
+  readonly onConfirm: () => void;
+}): ReactNode {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="btn danger" onClick={() => setOpen(true)}>
+        Delete
+      </button>
+      <ConfirmDialog
+        open={open}
+        title={`Delete ${props.what} ${props.name}?`}
+        confirmLabel={`Delete ${props.what}`}
+        danger
+        onCancel={() => setOpen(false)}
+        onConfirm={() => {
+          setOpen(false);
+          props.onConfirm();
+        }}
+      >
+        {props.children}
+      </ConfirmDialog>
+    </>
   );
 }
 

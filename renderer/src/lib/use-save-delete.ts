@@ -1,6 +1,6 @@
 /**
  * Save and delete for an editor of a named configuration item (a source, a destination): the
- * pending and error state, the confirmation flag, the toasts and where to go afterwards.
+ * pending and error state, the toasts and where to go afterwards (the confirmation is DeleteButton's).
  */
 import { useState } from 'react';
 import { errorMessage } from './errors.js';
@@ -25,7 +25,6 @@ export function useSaveDelete<Saved extends { readonly config: { readonly name: 
   const toasts = useToasts();
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [confirmDelete, setConfirmDelete] = useState(false);
 
   const save = async (): Promise<void> => {
     setSaving(true);
@@ -44,7 +43,6 @@ export function useSaveDelete<Saved extends { readonly config: { readonly name: 
   };
 
   const remove = async (): Promise<void> => {
-    setConfirmDelete(false);
     const name = options.currentName;
     if (name === undefined) return;
     try {
@@ -57,5 +55,5 @@ export function useSaveDelete<Saved extends { readonly config: { readonly name: 
     }
   };
 
-  return { saving, error, confirmDelete, setConfirmDelete, save, remove };
+  return { saving, error, save, remove };
 }

@@ -17,7 +17,7 @@ import type {
 } from '../api/types.js';
 import { CheckField, NumberField, SelectField, TextField } from '../components/fields.js';
 import { SettingsForm } from '../components/settings-form.js';
-import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { DeleteButton, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { href } from '../lib/router.js';
@@ -138,7 +138,7 @@ function DestinationEditor(props: EditorProps): ReactNode {
   const isNew = !props.view;
   const patch = (p: Partial<DestinationConfig>): void => setConfig((c) => ({ ...c, ...p }));
 
-  const { saving, error, confirmDelete, setConfirmDelete, save, remove } = useSaveDelete({
+  const { saving, error, save, remove } = useSaveDelete({
     kind: 'Destination',
     screen: 'destinations',
     currentName: props.view?.config.name,
@@ -206,23 +206,13 @@ function DestinationEditor(props: EditorProps): ReactNode {
                 Site IDs
               </a>
               <span className="spacer" />
-              <button type="button" className="btn danger" onClick={() => setConfirmDelete(true)}>
-                Delete
-              </button>
+              <DeleteButton what="destination" name={props.view?.config.name ?? ''} onConfirm={() => void remove()}>
+                <p>Its mapping, site IDs and schedule are deleted. Run history is kept.</p>
+              </DeleteButton>
             </>
           )}
         </div>
       </form>
-      <ConfirmDialog
-        open={confirmDelete}
-        title={`Delete destination ${props.view?.config.name ?? ''}?`}
-        confirmLabel="Delete destination"
-        danger
-        onCancel={() => setConfirmDelete(false)}
-        onConfirm={() => void remove()}
-      >
-        <p>Its mapping, site IDs and schedule are deleted. Run history is kept.</p>
-      </ConfirmDialog>
     </Panel>
   );
 }

@@ -9,7 +9,7 @@ import type { CheckResultView, ConnectionTypeInfo, SampleView, SourceConfig, Sou
 import { DataGrid, gridColumns, textColumns } from '../components/data-grid.js';
 import { SelectField, TextAreaField, TextField } from '../components/fields.js';
 import { SettingsForm } from '../components/settings-form.js';
-import { ConfirmDialog, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { DeleteButton, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { href } from '../lib/router.js';
@@ -112,7 +112,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
       setChecking(false);
     }
   };
-  const { saving, error, confirmDelete, setConfirmDelete, save, remove } = useSaveDelete({
+  const { saving, error, save, remove } = useSaveDelete({
     kind: 'Source',
     screen: 'sources',
     currentName: props.view?.config.name,
@@ -211,23 +211,13 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
           {!isNew && (
             <>
               <span className="spacer" />
-              <button type="button" className="btn danger" onClick={() => setConfirmDelete(true)}>
-                Delete
-              </button>
+              <DeleteButton what="source" name={props.view?.config.name ?? ''} onConfirm={() => void remove()}>
+                <p>Destinations that read from it stop working until they get another source.</p>
+              </DeleteButton>
             </>
           )}
         </div>
       </form>
-      <ConfirmDialog
-        open={confirmDelete}
-        title={`Delete source ${props.view?.config.name ?? ''}?`}
-        confirmLabel="Delete source"
-        danger
-        onCancel={() => setConfirmDelete(false)}
-        onConfirm={() => void remove()}
-      >
-        <p>Destinations that read from it stop working until they get another source.</p>
-      </ConfirmDialog>
     </Panel>
   );
 }
