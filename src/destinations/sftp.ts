@@ -364,8 +364,9 @@ async function deliver(settingsIn: SftpSettings, secrets: Secrets, files: readon
   try {
     state = newRunState(settingsIn, secrets, context);
   } catch (err) {
-    const error = toDeliveryError(err, secretNeedles(secrets), []);
-    context.log('error', redactSecrets(error.message, secretNeedles(secrets)));
+    const needles = secretNeedles(secrets);
+    const error = toDeliveryError(err, needles, []);
+    context.log('error', redactSecrets(error.message, needles));
     throw error;
   }
   try {

@@ -52,7 +52,6 @@ export class FingerprintDb {
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
   private readonly released = new Set<string>();
-  private finishedWaitMs = 0;
   /** Per-file diffs the writer computed (finishWrites collects them). */
   private diffs = new Map<string, FileDiff>();
   /** Keys per file at the last delivery (its fingerprints' file_keys table), to size the filters. */
@@ -153,7 +152,6 @@ export class FingerprintDb {
   finishWrites(): void {
     const writer = this.extracting();
     this.writer = undefined;
-    this.finishedWaitMs = writer.waitedMs;
     this.diffs = writer.finish();
     this.closeScratch();
     const db = this.open();
@@ -187,9 +185,9 @@ export class FingerprintDb {
     return files.map((file) => this.diffs.get(file) ?? diffFile(db, file, this.hasPrevious, DIFF_SAMPLES));
   }
 
-  /** Time the extract waited for the fingerprint writer to catch up (backpressure), in ms. */
+  /** Time the extract has waited so far for the fingerprint writer to catch up (backpressure), in ms. */
   get writerWaitMs(): number {
-    return this.writer?.waitedMs ?? this.finishedWaitMs;
+    return this.writer?.waitedMs ?? 0;
   }
 
   /** The file has all its keys: the writer diffs it while the next file is read. */

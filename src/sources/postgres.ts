@@ -174,7 +174,7 @@ async function* copyQuery(
       parser.push(chunk, rows);
       if (!rows.length) continue;
       for (let at = 0; at < rows.length; at += settings.batchSize) {
-        yield batchOf(rows.length <= settings.batchSize ? rows : rows.slice(at, at + settings.batchSize), entity, first + at);
+        yield numberedBatch(rows.length <= settings.batchSize ? rows : rows.slice(at, at + settings.batchSize), entity, first + at);
       }
       first += rows.length;
       rows = [];
@@ -192,7 +192,8 @@ async function* copyQuery(
   }
 }
 
-function batchOf(rows: readonly Row[], entity: string, firstRow: number): RowBatch {
+/** Rows of one read with their origins, numbered from `firstRow` ("students row 14"). */
+function numberedBatch(rows: readonly Row[], entity: string, firstRow: number): RowBatch {
   return { rows, origin: (i) => `${entity} row ${firstRow + i}` };
 }
 
