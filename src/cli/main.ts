@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, relative } from 'node:path';
 import type { AgentContext } from '../agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
 import { configJsonSchema, exportConfig, importConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
@@ -24,6 +25,12 @@ import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type Cli
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
 const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands];
+
+/** How to run this command again as the user did: the installed `rostersync`, or `node bin/rostersync.js` from a checkout. */
+function invokedAs(): string {
+  const script = process.argv[1] ?? '';
+  return basename(script) === 'rostersync' ? 'rostersync' : `node ${relative(process.cwd(), script) || script}`;
+}
 
 export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void = (c) => (process.exitCode = c)): Command {
   const program = new Command('rostersync')
@@ -48,7 +55,9 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const demo = await setupDemo(ctx, { students });
           if (!opts.json) io.err(`Demo district: ${demo.schools} schools, ${students} students in ${demo.sisPath}`);
           const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli', onEvent: progress(opts) });
-          print(opts, result, () => `${formatRunResult(result)}\nOutbox: ${demo.outbox}\nHistory: rostersync history --home ${ctx.layout.home}`);
+          const self = invokedAs();
+          const home = opts.home ?? ctx.layout.home;
+          print(opts, result, () => `${formatRunResult(result)}\nOutbox: ${demo.outbox}\nHistory: ${self} history --home ${home}\nConsole: ${self} ui --home ${home}   (opens the admin GUI in a browser)`);
           return exitFor(result);
         }),
       ),
