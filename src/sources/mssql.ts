@@ -181,7 +181,7 @@ async function connectPool(settings: MssqlSettings, secrets: Secrets): Promise<s
 async function* streamQuery(pool: sql.ConnectionPool, settings: MssqlSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
   const text = requireQuery(request, NAME);
   const entity = String(request.entity);
-  assertReadOnlySelect(text, 'mssql');
+  assertReadOnlySelect(text, 'mssql', entity);
   checkAborted(options?.signal);
   const mssql = await loadMssql();
   const tx = new mssql.Transaction(pool);
@@ -230,12 +230,12 @@ class MssqlSession implements SourceSession {
   }
 
   async preflight(requests: readonly EntityRequest[]): Promise<void> {
-    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'mssql');
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'mssql', String(request.entity));
   }
 
   async *read(request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
     // refuse a bad query before connecting
-    assertReadOnlySelect(requireQuery(request, NAME), 'mssql');
+    assertReadOnlySelect(requireQuery(request, NAME), 'mssql', String(request.entity));
     yield* streamQuery(await this.getPool(), this.settings, this.secrets, request, options);
   }
 

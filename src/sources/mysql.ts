@@ -139,7 +139,7 @@ async function beginReadOnly(conn: PoolConnection, settings: MysqlSettings): Pro
 async function* streamQuery(pool: Pool, settings: MysqlSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
   const sql = requireQuery(request, NAME);
   const entity = String(request.entity);
-  assertReadOnlySelect(sql, 'mysql');
+  assertReadOnlySelect(sql, 'mysql', entity);
   checkAborted(options?.signal);
   let conn: PoolConnection;
   try {
@@ -206,7 +206,7 @@ class MysqlSession implements SourceSession {
 
   /** Every query must be set and read-only before the first row of any entity is read. */
   async preflight(requests: readonly EntityRequest[]): Promise<void> {
-    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'mysql');
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'mysql', String(request.entity));
   }
 
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {

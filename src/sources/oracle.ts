@@ -173,7 +173,7 @@ async function prepare(conn: Connection, settings: OracleSettings): Promise<void
 async function* streamQuery(pool: Pool, settings: OracleSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
   const text = requireQuery(request, NAME).replace(/;\s*$/, '');
   const entity = String(request.entity);
-  assertReadOnlySelect(text, 'oracle');
+  assertReadOnlySelect(text, 'oracle', entity);
   checkAborted(options?.signal);
   let conn: Connection;
   try {
@@ -214,7 +214,7 @@ class OracleSession implements SourceSession {
   ) {}
 
   async preflight(requests: readonly EntityRequest[]): Promise<void> {
-    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME).replace(/;\s*$/, ''), 'oracle');
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME).replace(/;\s*$/, ''), 'oracle', String(request.entity));
   }
 
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {

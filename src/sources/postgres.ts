@@ -60,7 +60,8 @@ export function postgresClientConfig(settings: PostgresSettings, secrets: Secret
     ssl: settings.ssl === 'disable' ? false : { rejectUnauthorized: settings.ssl === 'verify' },
     connectionTimeoutMillis: settings.connectTimeoutSeconds * 1000,
     application_name: 'RosterSync',
-    options: '-c default_transaction_read_only=on -c TimeZone=UTC',
+    // standard_conforming_strings pinned: the SQL guard lexes '…' exactly as the server will (no backslash escapes).
+    options: '-c default_transaction_read_only=on -c standard_conforming_strings=on -c TimeZone=UTC',
     types: TEXT_TYPES,
   };
 }
@@ -147,7 +148,7 @@ async function* copyQuery(
 ): AsyncGenerator<RowBatch> {
   const sql = requireQuery(request, NAME);
   const entity = String(request.entity);
-  assertReadOnlySelect(sql, 'postgres');
+  assertReadOnlySelect(sql, 'postgres', entity);
   checkAborted(options?.signal);
   const body = withoutTrailingSemicolon(sql, 'postgres');
   let client: pg.PoolClient;
@@ -210,7 +211,7 @@ class PostgresSession implements SourceSession {
 
   /** Every query must be set and read-only before the first row of any entity is read. */
   async preflight(requests: readonly EntityRequest[]): Promise<void> {
-    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'postgres');
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'postgres', String(request.entity));
   }
 
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {

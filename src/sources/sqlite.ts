@@ -107,12 +107,12 @@ class SqliteSession implements SourceSession {
 
   /** Every query must be set and read-only before the first row of any entity is read. */
   async preflight(requests: readonly EntityRequest[]): Promise<void> {
-    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'sqlite');
+    for (const request of requests) assertReadOnlySelect(requireQuery(request, NAME), 'sqlite', String(request.entity));
   }
 
   async *read(request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
     const sql = requireQuery(request, NAME);
-    assertReadOnlySelect(sql, 'sqlite');
+    assertReadOnlySelect(sql, 'sqlite', String(request.entity));
     checkAborted(options?.signal);
     const db = openReadOnly(this.settings);
     this.handles.add(db);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertReadOnlySelect, type SqlDialect } from '../../src/sources/sql-guard.js';
+import { assertReadOnlySelect, ReadOnlyQueryError, type SqlDialect } from '../../src/sources/sql-guard.js';
+import { ENGINE_RULES, tokenize, UnterminatedSqlError } from '../../src/sources/sql-tokenizer.js';
 import { SourceError } from '../../src/sources/types.js';
 
 function refusal(sql: string, dialect: SqlDialect = 'any'): SourceError {
@@ -100,5 +101,145 @@ describe('assertReadOnlySelect', () => {
   it('handles nested comments as PostgreSQL and SQL Server do', () => {
     expect(() => assertReadOnlySelect('SELECT 1 /* a /* b */ ; DROP */', 'postgres')).not.toThrow();
     refusal('SELECT 1 /* a /* b */ ; DROP */', 'sqlite');
+  });
+});
+
+describe('side effects hidden by quoting, case, comments and dialect lexing', () => {
+  it.each([
+    ['postgres', `SELECT * FROM "dblink"('host=127.0.0.1 dbname=sis', 'INSERT INTO t VALUES (1) RETURNING id::text') AS t(student_id text)`, /"dblink" at line 1:15/],
+    ['postgres', `SELECT * FROM public."DBLINK_EXEC"('conn', 'DELETE FROM t')`, /DBLINK_EXEC.*side effects/],
+    ['postgres', 'SELECT * FROM U&"\\0064blink"(\'c\', \'q\') AS t(x text)', /dblink.*side effects/],
+    ['postgres', `SELECT * FROM U&"!0064blink" UESCAPE '!'('c', 'q') AS t(x text)`, /dblink/],
+    ['postgres', "SELECT pg_catalog.pg_read_file('/etc/passwd')", /pg_read_file/],
+    ['postgres', "SELECT \"pg_read_binary_file\"('/etc/hostname')", /pg_read_binary_file/],
+    ['postgres', "SELECT pg_ls_dir('.')", /pg_ls_dir/],
+    ['postgres', "SELECT lo_import('/etc/passwd')", /lo_import/],
+    ['postgres', "SELECT lo_export(1, '/tmp/x')", /lo_export/],
+    ['postgres', "SELECT query_to_xml('select 1', true, false, '')", /runs SQL given as text/],
+    ['postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity', /pg_terminate_backend/],
+    ['postgres', 'SELECT pg_advisory_lock(1)', /locks/],
+    ['postgres', "SELECT set_config('search_path', 'x', false)", /set_config/],
+    ['postgres', "SELECT setval('s', 1)", /sequence/],
+    ['postgres', 'SELECT 1into t FROM s', /SELECT … INTO/],
+    ['postgres', 'SELECT * FROM t FOR NO KEY UPDATE', /FOR UPDATE/],
+    ['postgres', 'SELECT * FROM t FOR KEY SHARE', /FOR SHARE/],
+    ['postgres', "COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'", /starts with COPY/],
+    ['postgres', "SELECT 1 /* outer /* inner */ still comment */ ; SELECT pg_sleep(0)", /more than one statement/],
+    ['mysql', "SELECT student_id FROM students /*M! INTO OUTFILE 'x.txt' */", /INTO.*executable comment/],
+    ['mysql', "SELECT 1 /*M! , LOAD_FILE('/etc/hostname') */", /LOAD_FILE.*executable comment/],
+    ['mysql', "SELECT 1 /*M!100000 , LOAD_FILE('/etc/hostname') */", /LOAD_FILE/],
+    ['mysql', "SELECT 1 /*!50000 INTO DUMPFILE '/tmp/x' */", /INTO/],
+    ['mysql', "SELECT 1 /*! INTO @x */", /INTO/],
+    ['mysql', "SELECT `load_file`('/etc/hostname')", /load_file/],
+    ['mysql', "SELECT \"LOAD_FILE\"('/etc/hostname')", /LOAD_FILE/],
+    ['mysql', 'SELECT GET_LOCK(\'x\', 1)', /locks/],
+    ['mysql', "SELECT sys_exec('id')", /runs a program/],
+    ['mysql', 'SELECT NEXT VALUE FOR s', /NEXT VALUE FOR/],
+    ['mysql', "SELECT 1 # comment\n; DROP TABLE t", /more than one statement/],
+    ['mysql', 'SELECT * FROM t LOCK IN SHARE MODE', /LOCK/],
+    ['mssql', "SELECT * FROM OPENROWSET('SQLNCLI', 'Server=x;', 'SELECT 1')", /OPENROWSET/],
+    ['mssql', "SELECT * FROM [OPENQUERY](srv, 'SELECT 1')", /OPENQUERY/],
+    ['mssql', "SELECT * FROM OPENDATASOURCE('SQLNCLI', 'x').db.dbo.t", /OPENDATASOURCE/],
+    ['mssql', "SELECT [xp_cmdshell]('dir')", /xp_cmdshell/],
+    ['mssql', 'SELECT * INTO #copy FROM dbo.Students', /SELECT … INTO/],
+    ['mssql', 'SELECT * FROM dbo.Students WITH (UPDLOCK)', /locking table hint/],
+    ['oracle', "SELECT UTL_HTTP.REQUEST('http://x') FROM dual", /UTL_HTTP/],
+    ['oracle', "SELECT utl_file.fopen('D', 'f', 'w') FROM dual", /utl_file/],
+    ['oracle', 'SELECT "DBMS_PIPE".send_message(\'x\') FROM dual', /DBMS_PIPE/],
+    ['oracle', 'SELECT s.NEXTVAL FROM dual', /sequence/],
+    ['sqlite', "SELECT load_extension('/tmp/evil.so')", /load_extension/],
+    ['sqlite', "SELECT writefile('/tmp/x', 'data')", /writefile/],
+    ['sqlite', "ATTACH DATABASE '/tmp/x.db' AS x", /starts with ATTACH/],
+    ['sqlite', "SELECT 1 FROM t WHERE x = 1 AND [attach] = 1 UNION SELECT readfile('/etc/passwd')", /readfile/],
+  ] as const)('%s refuses %s', (dialect, sql, message) => {
+    expect(refusal(sql, dialect).message).toMatch(message);
+    // The engine-neutral check refuses it too.
+    refusal(sql);
+  });
+
+  it('names the statement, the token and its line:column', () => {
+    const error = refusal(`SELECT s.id\n  FROM students s\n  WHERE "lo_unlink"(s.oid) = 1`, 'postgres');
+    expect(error).toBeInstanceOf(ReadOnlyQueryError);
+    expect(error.message).toMatch(/"lo_unlink" at line 3:9/);
+    expect((error as ReadOnlyQueryError).token).toMatchObject({ line: 3, column: 9, value: 'lo_unlink', kind: 'identifier' });
+    try {
+      assertReadOnlySelect('SELECT 1 FROM t FOR UPDATE', 'postgres', 'students');
+    } catch (err) {
+      expect((err as Error).message).toMatch(/^The query for students contains FOR UPDATE \(row locks\) \("UPDATE" at line 1:21\)/);
+    }
+  });
+
+  it('reads MySQL text under both sql_modes (backslash escapes on and off)', () => {
+    // With NO_BACKSLASH_ESCAPES the string ends at the backslash and the rest is code.
+    refusal("SELECT 'a\\' , load_file('/etc/hostname') -- '", 'mysql');
+    // With ANSI_QUOTES "…" is a name.
+    refusal('SELECT "a\\" , load_file(\'/etc/hostname\') -- "', 'mysql');
+  });
+
+  it('treats a MySQL executable comment as code only on MySQL/MariaDB', () => {
+    expect(() => assertReadOnlySelect("SELECT 1 /*M! INTO OUTFILE 'x' */", 'postgres')).not.toThrow();
+    refusal("SELECT 1 /*M! INTO OUTFILE 'x' */", 'mysql');
+    refusal('SELECT 1 /*!', 'mysql');
+  });
+
+  it.each([
+    ['postgres', "SELECT dob::date, 'dblink' AS note, $q$ pg_read_file('x') $q$ AS txt FROM students -- lo_import('x')"],
+    ['postgres', 'SELECT lo_grade, sp_ed, "xp_points" FROM students'],
+    ['mysql', "SELECT student_id /* INTO OUTFILE 'x' */ FROM students # LOAD_FILE('x')"],
+    ['mysql', "SELECT /*+ MAX_EXECUTION_TIME(1000) */ student_id, 'it''s' FROM students"],
+    ['mssql', 'SELECT [Into Date], sp_code FROM dbo.Students WITH (NOLOCK) FOR XML PATH(\'\')'],
+    ['oracle', "SELECT q'{dbms_pipe}' AS x FROM dual"],
+  ] as const)('%s accepts names and text that only look hostile: %s', (dialect, sql) => {
+    expect(() => assertReadOnlySelect(sql, dialect)).not.toThrow();
+  });
+});
+
+describe('tokenize', () => {
+  it('gives each token its line and column, and decodes quoted names', () => {
+    const tokens = tokenize('SELECT\n  "a""b", [c]]d], `e`, U&"\\0066"\n FROM t', ENGINE_RULES.sqlite[0]!);
+    expect(tokens.map((t) => [t.kind, t.value, t.line, t.column])).toEqual([
+      ['word', 'SELECT', 1, 1],
+      ['identifier', 'a"b', 2, 3],
+      ['symbol', ',', 2, 9],
+      ['identifier', 'c]d', 2, 11],
+      ['symbol', ',', 2, 17],
+      ['identifier', 'e', 2, 19],
+      ['symbol', ',', 2, 22],
+      ['word', 'U', 2, 24],
+      ['symbol', '&', 2, 25],
+      ['identifier', '\\0066', 2, 26],
+      ['word', 'FROM', 3, 2],
+      ['word', 'T', 3, 7],
+    ]);
+    expect(tokenize('SELECT U&"\\0066\\+00006F" FROM t', ENGINE_RULES.postgres[0]!)[1]).toMatchObject({ kind: 'identifier', value: 'fo' });
+  });
+
+  it('reads dollar quotes, E-strings and nested comments as PostgreSQL does', () => {
+    const tokens = tokenize("SELECT $a$ x $b$ $a$, E'\\'', /* /* */ */ $1", ENGINE_RULES.postgres[0]!);
+    expect(tokens.map((t) => [t.kind, t.value])).toEqual([
+      ['word', 'SELECT'],
+      ['string', ' x $b$ '],
+      ['symbol', ','],
+      ['string', "'"],
+      ['symbol', ','],
+      ['parameter', '$1'],
+    ]);
+  });
+
+  it('marks tokens from MySQL executable comments', () => {
+    const tokens = tokenize('SELECT 1 /*M!100000 , 2 */ , 3', ENGINE_RULES.mysql[0]!);
+    expect(tokens.map((t) => [t.value, t.executableComment])).toEqual([
+      ['SELECT', false],
+      ['1', false],
+      [',', true],
+      ['2', true],
+      [',', false],
+      ['3', false],
+    ]);
+  });
+
+  it('refuses what it cannot read to the end, naming where it starts', () => {
+    expect(() => tokenize("SELECT\n  $x$ abc", ENGINE_RULES.postgres[0]!)).toThrow(UnterminatedSqlError);
+    expect(() => tokenize("SELECT\n  $x$ abc", ENGINE_RULES.postgres[0]!)).toThrow(/dollar-quoted string starting at line 2:3/);
   });
 });
