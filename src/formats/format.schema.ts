@@ -133,6 +133,10 @@ const optionEffectSchema = z
   })
   .strict();
 
+const deltaDeletionsSchema = z
+  .object({ statusColumn: z.string().min(1), status: z.string().min(1), modifiedColumn: z.string().min(1) })
+  .strict();
+
 const formatShape = z
   .object({
     id: z.string().max(64).regex(FORMAT_ID, 'lower-case letters, digits, dot, dash or underscore, e.g. "my-vendor-v2"'),
@@ -152,6 +156,7 @@ const formatShape = z
     options: z.array(optionSchema).optional(),
     optionEffects: z.array(optionEffectSchema).optional(),
     supportsDelta: z.boolean().optional(),
+    deltaDeletions: deltaDeletionsSchema.optional(),
     requiresRowFilter: z.boolean().optional(),
   })
   .strict();

@@ -4,7 +4,11 @@
  *
  * Bulk (syncMode full): status and dateLastModified blank, every referenced record in the set.
  * Delta (syncMode delta): only added and changed records, each with status `active` and
- * dateLastModified the run's start time (ISO 8601 UTC); the manifest says `delta` for the files sent.
+ * dateLastModified the run's start time (ISO 8601 UTC), and a `tobedeleted` row (sourcedId, status,
+ * dateLastModified; the rest blank) per record delivered last time and gone now; the manifest says
+ * `delta` for the files sent and `absent` for the others (a file without changes is not sent).
+ * status and dateLastModified are not part of a record's fingerprint: a destination switched from
+ * bulk to delta sends its real changes only.
  */
 import type { ColumnDef, ColumnMapping, Entity, FormatDef } from '../shared/format.js';
 import type { TransformStep } from '../shared/transform.js';
@@ -73,6 +77,7 @@ export const oneRoster11: FormatDef = {
     { option: 'syncMode', equals: 'delta', columnMappings: deltaMappings },
   ],
   supportsDelta: true,
+  deltaDeletions: { statusColumn: 'status', status: 'tobedeleted', modifiedColumn: 'dateLastModified' },
   files: [
     {
       name: 'orgs.csv',
@@ -301,8 +306,9 @@ export const oneRoster11: FormatDef = {
           required: false,
           personal: true,
           sensitive: true,
-          rule: { allowed: ['male', 'female', 'other', 'unspecified'] },
-          defaults: { students: from('gender', [{ op: 'gender', style: 'word' }]) },
+          // OneRoster 1.1's sex vocabulary is male/female only (other and unspecified came with 1.2).
+          rule: { allowed: ['male', 'female'] },
+          defaults: { students: from('gender', [{ op: 'gender', style: 'word', binary: true }]) },
         },
         { name: 'americanIndianOrAlaskaNative', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['American Indian or Alaska Native', 'American Indian', 'AI', 'I']) } },
         { name: 'asian', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['Asian', 'A']) } },

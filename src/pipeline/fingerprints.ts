@@ -58,6 +58,8 @@ export class FingerprintDb {
   private expectedKeys = new Map<string, number>();
   /** Keys per file in this run, recorded for the next one. */
   private readonly keyCounts = new Map<string, number>();
+  /** Per file, the removed keys removedKeys() listed (confirmed against the exact diff). */
+  private readonly removedListed = new Map<string, number>();
   /** Keys the filters called duplicates, confirmed against the written file in finishWrites. */
   private readonly duplicates: { file: string; key: string }[] = [];
   /** This run's salt for the filters' key hashes (a collision is not met twice). */
@@ -182,7 +184,17 @@ export class FingerprintDb {
   /** This run's keys against the previous delivery's, per file (most were diffed by the writer as their files completed). */
   diff(files: readonly string[]): FileDiff[] {
     const db = this.written();
-    return files.map((file) => this.diffs.get(file) ?? diffFile(db, file, this.hasPrevious, DIFF_SAMPLES));
+    const diffs = files.map((file) => this.diffs.get(file) ?? diffFile(db, file, this.hasPrevious, DIFF_SAMPLES));
+    for (const d of diffs) {
+      const listed = this.removedListed.get(d.file);
+      if (listed !== undefined && listed !== d.removed) {
+        throw new FingerprintCollision(
+          `${d.file}: ${d.removed} record(s) were removed since the last delivery but only ${listed} were found while writing (another key has the same 64-bit fingerprint in this run). ` +
+            'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
+        );
+      }
+    }
+    return diffs;
   }
 
   /** Time the extract has waited so far for the fingerprint writer to catch up (backpressure), in ms. */
@@ -195,10 +207,40 @@ export class FingerprintDb {
     this.extracting().diffFile(file, DIFF_SAMPLES);
   }
 
-  /** Delta deliveries: records removed from the source stay "delivered" (kept from the last good delivery). */
-  keepRemovedFromPrevious(): void {
+  /**
+   * The keys of `file` at the last good delivery that this run has not written (while `file` is still
+   * being written: its key filter answers, exactly for an absent key). Counted, so that diff() can
+   * confirm the count against the exact one (a 64-bit collision would hide a removed record).
+   */
+  async *removedKeys(file: string): AsyncGenerator<string> {
     if (!this.hasPrevious) return;
-    this.written().exec('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys');
+    if (this.released.has(file)) throw new Error(`Internal: removed keys of ${file} asked for after its keys were released.`);
+    const filter = this.filters.get(file);
+    const db = new Database(this.previousPath!, { readonly: true });
+    let removed = 0;
+    try {
+      for (const key of db.prepare('SELECT key FROM keys WHERE file = ?').pluck().iterate(file) as Iterable<string>) {
+        if (filter?.has(key)) continue;
+        removed++;
+        yield key;
+      }
+      this.removedListed.set(file, removed);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Delta deliveries without deletion rows: records removed from the source stay "delivered" (kept from the last good delivery). */
+  keepRemovedFromPrevious(file: string): void {
+    if (!this.hasPrevious) return;
+    this.written().prepare('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys WHERE file = ?').run(file);
+  }
+
+  /** Records whose rows were left out of this delivery keep what the vendor has: their last delivered fingerprints. */
+  keepFromPrevious(file: string, keys: Iterable<string>): void {
+    if (!this.hasPrevious) return;
+    const keep = this.written().prepare('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys WHERE file = ? AND key = ?');
+    for (const key of keys) keep.run(file, key);
   }
 
   /** Stops writing (a failed run) or closes the finished file; the files stay for the caller to keep or delete. */

@@ -52,8 +52,18 @@ export interface FilePlan {
   readonly references: readonly ReferencePlan[];
   /** Row-level checks (FileDef.rowRules), run after the column checks of each row. */
   readonly rowChecks: readonly RowCheck[];
-  /** Columns filled from the run's clock (`$runStartedAt`): left out of the row fingerprint, so they never count as a change. */
+  /** Columns filled from the run's clock (`$runStartedAt`) or describing the delivery (FormatDef.deltaDeletions): left out of the row fingerprint, so they never count as a change. */
   readonly volatileColumns: readonly number[];
+  /** Delta deliveries of this file send a row per removed record (FormatDef.deltaDeletions): these columns and values. */
+  readonly deletions?: DeletionPlan;
+}
+
+/** A removed record's row: blank but for its key, `status` at `statusIndex` and `modified` at `modifiedIndex`. */
+export interface DeletionPlan {
+  readonly statusIndex: number;
+  readonly status: string;
+  readonly modifiedIndex: number;
+  readonly modified: string;
 }
 
 export interface Plan {
@@ -280,11 +290,25 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
     }
     const rowRules = compileRowRules(def, columns.map((c) => c.def.name), columns.map((c) => c.header));
     rowRules.problems.forEach((p) => findings.push(planFinding(def.name, p.column, 'row-rule', p.message)));
-    files.push({ def, dialect, columns, entities, keyIndexes, references, rowChecks: rowRules.checks, volatileColumns: [...volatile].sort((a, b) => a - b) });
+    // Both columns stay out of the fingerprint in every mode; removed records' rows are written in delta mode only.
+    const deletions = deletionPlan(format, headerIndex, vars);
+    if (deletions) volatile.add(deletions.statusIndex).add(deletions.modifiedIndex);
+    const volatileColumns = [...volatile].sort((a, b) => a - b);
+    files.push({ def, dialect, columns, entities, keyIndexes, references, rowChecks: rowRules.checks, volatileColumns, deletions: destination.syncMode === 'delta' ? deletions : undefined });
   }
 
   const personalColumns = new Map(files.map((f) => [f.def.name, f.columns.filter((c) => c.def.personal).map((c) => c.header)]));
   return { format, files, findings, personalColumns, unmappedSchools };
+}
+
+/** FormatDef.deltaDeletions for one file, when the file holds both columns. */
+function deletionPlan(format: FormatDef, headerIndex: ReadonlyMap<string, number>, vars: RunVariables): DeletionPlan | undefined {
+  const spec = format.deltaDeletions;
+  if (!spec) return undefined;
+  const statusIndex = headerIndex.get(spec.statusColumn);
+  const modifiedIndex = headerIndex.get(spec.modifiedColumn);
+  if (statusIndex === undefined || modifiedIndex === undefined) return undefined;
+  return { statusIndex, status: spec.status, modifiedIndex, modified: vars.$runStartedAt };
 }
 
 function planFinding(file: string, column: string, rule: string, message: string): Finding {

@@ -24,6 +24,7 @@ import { FingerprintDb, fingerprintPath, promoteFingerprintFile } from './finger
 import { hashValues96Into } from './fast-hash.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
+import { writeDeletionRows } from './delta-deletions.js';
 import { rowExpander } from './row-rules.js';
 import { ReadAhead } from './read-ahead.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
@@ -208,6 +209,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath);
     const fp = fingerprints;
     const written: WrittenFile[] = [];
+    /** Per file, keys of rows left out for errors (delta deliveries keep what the vendor has of them). */
+    const withheld = new Map<string, Set<string>>();
     staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log);
     const session: SourceSession = await timed('connect', async () => {
       try {
@@ -231,7 +234,9 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       let firstRead = 0;
       for (const [index, file] of plan.files.entries()) {
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
-        const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock));
+        const withheldKeys = new Set<string>();
+        withheld.set(file.def.name, withheldKeys);
+        const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock, withheldKeys));
         firstRead += file.entities.length;
         fp.fileComplete(file.def.name);
         // Key filters of files no later file refers to are freed (memory stays flat with district size).
@@ -303,7 +308,13 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     }
 
     holdReasons = evaluateGuard(diff, destination.guard, fp.hasPrevious);
-    if (destination.syncMode === 'delta') fp.keepRemovedFromPrevious();
+    if (destination.syncMode === 'delta') {
+      for (const file of plan.files) {
+        // Sent as deleted, a removed record is gone from the vendor; otherwise the vendor keeps it.
+        if (file.deletions) fp.keepFromPrevious(file.def.name, withheld.get(file.def.name) ?? []);
+        else fp.keepRemovedFromPrevious(file.def.name);
+      }
+    }
 
     if (dryRun) {
       fp.close();
@@ -366,6 +377,7 @@ async function writeFile(
   dir: string,
   log: RunLog,
   clock: ValidationClock,
+  withheld: Set<string>,
 ): Promise<WrittenFile> {
   const name = file.def.name;
   let rowsChecked = 0;
@@ -457,11 +469,12 @@ async function writeFile(
     }
     for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
 
+    const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
     if (rowErrors > 0 && skipBadRows) {
       skipped++;
+      if (file.deletions && key) withheld.add(key);
       return;
     }
-    const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
     // Columns filled from the run's clock are left out of the fingerprint.
     let fingerprinted: readonly string[] = values;
     if (volatile.length) {
@@ -513,6 +526,8 @@ async function writeFile(
       log('info', 'source', `${name}: read ${read} ${entity.entity} rows.`);
     }
     if (skipped) log('warn', 'validate', `${name}: ${skipped} row(s) with errors left out.`);
+    const deleted = await writeDeletionRows(file, fp, writer, withheld);
+    if (deleted) log('info', 'write', `${name}: ${deleted} record(s) removed since the last delivery sent as ${file.deletions!.status}.`);
     if (rowsSampled) {
       clock.checks += (sampledChecks * rowsChecked) / rowsSampled;
       clock.keys += (sampledKeys * rowsChecked) / rowsSampled;

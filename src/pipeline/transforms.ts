@@ -87,7 +87,7 @@ function compileStep(step: TransformStep): CompiledTransform {
     case 'grade':
       return compileGrade(step.style);
     case 'gender':
-      return compileGender(step.style);
+      return compileGender(step.style, step.binary === true);
     case 'bool':
       return compileBool(step.style);
     case 'date':
@@ -354,7 +354,7 @@ const GENDER_ALIASES: ReadonlyMap<string, Sex> = new Map<string, Sex>([
 ]);
 const GENDER_WORD: Readonly<Record<Sex, string>> = { M: 'male', F: 'female', X: 'other' };
 
-function compileGender(style: 'letter' | 'word'): CompiledTransform {
+function compileGender(style: 'letter' | 'word', binary: boolean): CompiledTransform {
   return (v, _ctx, issues) => {
     if (isBlank(v)) return v;
     const sex = GENDER_ALIASES.get(v.trim().toUpperCase().replace(/[\s_-]+/g, ''));
@@ -366,6 +366,15 @@ function compileGender(style: 'letter' | 'word'): CompiledTransform {
         message: `gender "${v.trim()}" is not recognised; expected M, F, X, male, female, other or non-binary`,
       });
       return v;
+    }
+    if (binary && sex === 'X') {
+      issues.push({
+        rule: 'gender',
+        severity: 'warning',
+        value: v,
+        message: `gender "${v.trim()}" has no value in this format (only ${style === 'letter' ? 'M and F' : 'male and female'}); sent blank`,
+      });
+      return '';
     }
     return style === 'letter' ? sex : GENDER_WORD[sex];
   };

@@ -30,7 +30,7 @@ export const transformStepSchema: z.ZodType<TransformStep> = z.lazy(() =>
     bare('blank'),
     z.object({ op: z.literal('map'), table: z.record(z.string(), z.string()), default: z.string().optional(), caseInsensitive: z.boolean().optional() }).strict(),
     z.object({ op: z.literal('grade'), style: z.enum(['oneroster', 'clever', 'number']) }).strict(),
-    z.object({ op: z.literal('gender'), style: z.enum(['letter', 'word']) }).strict(),
+    z.object({ op: z.literal('gender'), style: z.enum(['letter', 'word']), binary: z.boolean().optional() }).strict(),
     z.object({ op: z.literal('bool'), style: z.enum(['yn', 'truefalse', '10']) }).strict(),
     z.object({ op: z.literal('date'), format: z.enum(['iso', 'm/d/yyyy', 'MM/DD/YYYY', 'yyyymmdd']) }).strict(),
     z.object({ op: z.literal('phone'), style: z.enum(['e164', 'national', 'digits']), region: z.string().length(2).optional() }).strict(),

@@ -176,6 +176,14 @@ export interface FormatDef {
   }[];
   /** Whether additions-and-changes-only deliveries are meaningful for this vendor (the plan refuses `syncMode: delta` otherwise). */
   readonly supportsDelta?: boolean;
+  /**
+   * How a delta delivery tells the vendor a record is gone (OneRoster's `tobedeleted`): in every file
+   * holding both columns, a record delivered last time and absent now is sent as a row carrying only
+   * its key, `statusColumn` = `status` and `modifiedColumn` = the run's start. Both columns describe the
+   * delivery, not the record: they are left out of the row fingerprint, so switching a destination
+   * between full and delta is no change. Without it, a delta delivery never mentions removed records.
+   */
+  readonly deltaDeletions?: { readonly statusColumn: string; readonly status: string; readonly modifiedColumn: string };
   /** The vendor counts every row (licences): a destination must narrow the rows with `rowFilters`. */
   readonly requiresRowFilter?: boolean;
 }

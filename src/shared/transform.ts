@@ -11,8 +11,11 @@ export type TransformStep =
   | { readonly op: 'map'; readonly table: Readonly<Record<string, string>>; readonly default?: string; readonly caseInsensitive?: boolean }
   /** Grade levels written any way a SIS writes them → OneRoster codes (`KG`, `01`) or Clever words (`Kindergarten`, `1`). */
   | { readonly op: 'grade'; readonly style: 'oneroster' | 'clever' | 'number' }
-  /** Gender/sex words → `M`/`F`/`X` (style `letter`) or `male`/`female`/`other` (style `word`). */
-  | { readonly op: 'gender'; readonly style: 'letter' | 'word' }
+  /**
+   * Gender/sex words → `M`/`F`/`X` (style `letter`) or `male`/`female`/`other` (style `word`). `binary`:
+   * the vendor's vocabulary has only male and female (OneRoster 1.1): any other gender is sent blank, with a warning.
+   */
+  | { readonly op: 'gender'; readonly style: 'letter' | 'word'; readonly binary?: boolean }
   /** Truthy/falsy words (Y, yes, 1, true, x) → `Y`/`N` or `true`/`false`. */
   | { readonly op: 'bool'; readonly style: 'yn' | 'truefalse' | '10' }
   /** Reformat a date (parsed from ISO, US m/d/yyyy or SQL datetime). */

@@ -2,9 +2,10 @@
  * Preview and diff on the demo district, and additions-and-changes (delta) deliveries:
  * - `rostersync preview DEST --json` after adding, removing and editing students shows exactly
  *   those keys as added/removed/changed, delivers nothing and keeps the last good delivery;
- * - sync mode delta writes only added and changed rows, keeps removed records in the destination's
- *   fingerprints (nothing is deleted at the vendor), and OneRoster delta files carry status and
- *   dateLastModified with a `delta` manifest.
+ * - sync mode delta writes only added and changed rows; a format without a way to say "deleted"
+ *   keeps removed records in the destination's fingerprints (nothing is deleted at the vendor), while
+ *   OneRoster delta files carry status and dateLastModified, a `tobedeleted` row per removed record
+ *   and a `delta` manifest.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -139,9 +140,11 @@ describe('sync mode delta', () => {
     const users = rows('oneroster-delta', 'users.csv');
     expect(users.map((u) => u.sourcedId).sort()).toEqual(expect.arrayContaining(['000200', '009001', '009002']));
     expect(users.find((u) => u.sourcedId === '000200')).toMatchObject({ status: 'active', dateLastModified: '2026-09-02T02:00:00Z', familyName: 'Renamed-Édith' });
-    // Every record in a delta file is one the vendor does not have in this form yet.
+    // Every record in a delta file is one the vendor does not have in this form yet, or one it must delete.
     const usersDiff = run.diff.find((d) => d.file === 'users.csv')!;
-    expect(users).toHaveLength(usersDiff.added + usersDiff.changed);
+    expect(users).toHaveLength(usersDiff.added + usersDiff.changed + usersDiff.removed);
+    expect(usersDiff.removed).toBeGreaterThan(0);
+    expect(users.filter((u) => u.status === 'tobedeleted').map((u) => u.sourcedId).sort()).toEqual([...usersDiff.sampleRemoved].sort());
     const manifest = Object.fromEntries((rows('oneroster-delta', 'manifest.csv') as { propertyName: string; value: string }[]).map((r) => [r.propertyName, r.value]));
     expect(manifest['file.users']).toBe('delta');
     expect(manifest['file.resources']).toBe('absent');

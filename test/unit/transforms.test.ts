@@ -315,6 +315,15 @@ describe('gender', () => {
   it('blank passes through', () => {
     expect(clean('', [{ op: 'gender', style: 'letter' }])).toBe('');
   });
+
+  it('binary (OneRoster 1.1): male and female pass, another gender is sent blank with a warning', () => {
+    expect(clean('F', [{ op: 'gender', style: 'word', binary: true }])).toBe('female');
+    expect(clean('m', [{ op: 'gender', style: 'word', binary: true }])).toBe('male');
+    const r = run('Non-binary', [{ op: 'gender', style: 'word', binary: true }]);
+    expect(r.value).toBe('');
+    expect(r.issues).toEqual([expect.objectContaining({ rule: 'gender', severity: 'warning', value: 'Non-binary' })]);
+    expect(r.issues[0].message).toMatch(/only male and female/);
+  });
 });
 
 describe('bool', () => {
