@@ -13,7 +13,7 @@ import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
-import type { EntityRequest, Row, RowBatch, SourceSession } from '../sources/types.js';
+import { SourceDataError, type EntityRequest, type Row, type RowBatch, type SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import { DeliveryError, type DeliveredFile, type DeliveryContext, type DeliveryReceipt, type StagedFile, type StagingDelivery } from '../destinations/types.js';
 import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan, type ReferencePlan } from './plan.js';
@@ -67,8 +67,20 @@ class FindingSink {
   add(f: Finding): void {
     if (f.severity === 'error') this.errors++;
     else this.warnings++;
-    if (this.kept.length < FINDINGS_KEPT) this.kept.push(f);
+    if (this.kept.length < FINDINGS_KEPT) this.kept.push(f.value.length > FINDING_VALUE_KEPT ? { ...f, value: clipValue(f.value) } : f);
   }
+}
+
+/** Characters of a value a finding keeps: enough to recognise it, never a giant field copied into the store. */
+const FINDING_VALUE_KEPT = 200;
+
+function clipValue(value: string): string {
+  return `${value.slice(0, FINDING_VALUE_KEPT)}… (${value.length.toLocaleString('en-US')} characters)`;
+}
+
+function sourceDataFinding(file: string, error: SourceDataError): Finding {
+  const { origin, column, value, rule } = error.where;
+  return { severity: 'error', file, row: 0, column: column ?? '', value: value ?? '', rule, message: error.message, origin };
 }
 
 class RunFailure extends Error {
@@ -536,6 +548,8 @@ async function writeFile(
   } catch (err) {
     await writer.abort();
     if (err instanceof RunFailure) throw err;
+    // Bad bytes or a giant field in the SIS data: a finding at its place besides the failed run.
+    if (err instanceof SourceDataError) sink.add(sourceDataFinding(name, err));
     throw new RunFailure(`${name}: ${(err as Error).message}`, 'source');
   }
 }

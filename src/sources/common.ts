@@ -6,7 +6,31 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { z } from 'zod';
 import { describeZodError } from '../shared/config.schema.js';
 import type { ColumnInfo, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
-import { SourceError } from './types.js';
+import { SourceDataError, SourceError } from './types.js';
+
+/**
+ * Longest value (characters) a source passes on by default. Roster values are names, IDs, emails
+ * and short lists; a field this long is a broken export or a hostile one, and holding it (and its
+ * copies through the pipeline) is what would exhaust memory.
+ */
+export const DEFAULT_MAX_FIELD_LENGTH = 65_536;
+/** The highest `maxFieldLength` a source may be set to. */
+export const MAX_FIELD_LENGTH_CEILING = 1_000_000;
+
+const grouped = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The finding for a value over `maxFieldLength`. `length` is the value's length in characters, or
+ * `{ moreThanBytes }` when reading stopped at a byte limit before the value ended.
+ */
+export function fieldTooLong(origin: string, column: string, length: number | { readonly moreThanBytes: number }, limit: number): SourceDataError {
+  const size = typeof length === 'number' ? `${grouped(length)} characters long` : `longer than ${grouped(length.moreThanBytes)} bytes (reading stopped there)`;
+  return new SourceDataError(
+    `${origin}, column ${column}: the value is ${size}; the limit is ${grouped(limit)} characters (the source's maxFieldLength). ` +
+      'A value this long is not roster data: check the SIS data (in an export, look for an unclosed quote), or raise maxFieldLength.',
+    { origin, column, value: typeof length === 'number' ? `${grouped(length)} characters` : size, rule: 'field-length' },
+  );
+}
 
 /** Every SIS value becomes text: numbers keep their digits, dates their ISO form, bytes become hex; NULL stays null. */
 export function toText(value: unknown): string | null {

@@ -43,7 +43,7 @@ function requireFile(request: EntityRequest): string {
 
 function readerFor(file: string, settings: FolderSettings, expected: readonly string[], signal?: AbortSignal): AsyncGenerator<SourcedRow> {
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.xlsx' || ext === '.xlsm') return readXlsx(file, settings.sheet, expected, signal);
+  if (ext === '.xlsx' || ext === '.xlsm') return readXlsx(file, settings.sheet, expected, signal, settings.maxFieldLength);
   if (ext === '.xls') {
     throw new SourceError(`${path.basename(file)} is an old Excel 97–2003 workbook. Have the SIS export .xlsx or CSV instead.`, 'bad-file');
   }

@@ -118,3 +118,29 @@ export class SourceError extends Error {
     this.name = 'SourceError';
   }
 }
+
+/** Where in the SIS data a SourceDataError was found, for the run's finding. */
+export interface SourceDataLocation {
+  /** "students.csv line 14" or "students row 14"; the file name alone for a file-wide problem. */
+  readonly origin: string;
+  /** The SIS column (field) when the problem is in one value. */
+  readonly column?: string;
+  /** The offending value, or a short description of it (never a giant field in full). */
+  readonly value?: string;
+  /** The finding's rule: `encoding`, `field-length`. */
+  readonly rule: string;
+}
+
+/**
+ * A problem in the SIS data itself (bytes that are not the file's encoding, a field over the
+ * length limit): the read stops, and the run records a finding at `where` besides failing.
+ */
+export class SourceDataError extends SourceError {
+  constructor(
+    message: string,
+    readonly where: SourceDataLocation,
+  ) {
+    super(message, 'bad-file');
+    this.name = 'SourceDataError';
+  }
+}

@@ -12,7 +12,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveProcessed, folderDriver, watchExportFolder, type ReadySet } from '../../src/sources/export-folder.js';
 import { getSourceDriver } from '../../src/sources/registry.js';
 import type { EntityRequest, Row, SourcedRow } from '../../src/sources/types.js';
-import { SourceError } from '../../src/sources/types.js';
+import { SourceDataError, SourceError } from '../../src/sources/types.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-folder-'));
 let dir: string;
@@ -62,16 +62,48 @@ describe('export folder: encodings and delimiters', () => {
     expect(got.map((r) => r.origin)).toEqual(['students.csv line 2', 'students.csv line 3']);
   });
 
-  it('detects Windows-1252 even when the first accent is far into the file', async () => {
+  it('refuses a Windows-1252 file read as auto, naming the line and offset, and says to set windows-1252', async () => {
     const filler = Array.from({ length: 5000 }, (_, i) => `${String(i).padStart(5, '0')}|Ann|Lee`).join('\r\n');
     const text = `student_id|first_name|last_name\r\n${filler}\r\n99999|Zoë|Dupré-Müller\r\n`;
-    fs.writeFileSync(path.join(dir, 'students.txt'), iconv.encode(text, 'win1252'));
-    expect(fs.statSync(path.join(dir, 'students.txt')).size).toBeGreaterThan(64 * 1024);
-    const got = await readAll({ entity: 'students', file: 'students.txt' });
-    expect(got).toHaveLength(5001);
-    expect(got[0].row.student_id).toBe('00000');
+    const bytes = iconv.encode(text, 'win1252');
+    fs.writeFileSync(path.join(dir, 'students.txt'), bytes);
+    expect(bytes.length).toBeGreaterThan(64 * 1024);
+    const error = await refusal(readAll({ entity: 'students', file: 'students.txt' }));
+    expect(error).toBeInstanceOf(SourceDataError);
+    const offset = bytes.indexOf(0xeb);
+    expect(error.message).toContain(`students.txt line 5002, byte offset ${offset}: byte 0xEB is not valid UTF-8`);
+    expect(error.message).toContain('2 more invalid sequences follow');
+    expect(error.message).toContain("set this source's encoding to windows-1252");
+    expect((error as SourceDataError).where).toEqual({ origin: 'students.txt line 5002', rule: 'encoding', value: '0xEB' });
+    // The same file with the encoding set reads every name right.
+    const got = await readAll({ entity: 'students', file: 'students.txt' }, base({ encoding: 'windows-1252' }));
     expect(got[5000].row).toEqual({ student_id: '99999', first_name: 'Zoë', last_name: 'Dupré-Müller' });
-    expect(got[5000].origin).toBe('students.txt line 5002');
+  });
+
+  it('refuses a UTF-8 export with one stray Windows-1252 byte instead of garbling every name', async () => {
+    const good = Buffer.from('student_id,first_name,last_name\n001,Ana,Rodríguez\n002,José,Núñez\n', 'utf8');
+    const bytes = Buffer.concat([good, Buffer.from('003,Ren'), Buffer.from([0xe9]), Buffer.from(',Lee\n004,Zoë,Rodríguez\n')]);
+    fs.writeFileSync(path.join(dir, 'students.csv'), bytes);
+    const error = await refusal(readAll({ entity: 'students', file: 'students.csv' }));
+    expect(error.message).toContain(`students.csv line 4, byte offset ${good.length + 7}: byte 0xE9 is not valid UTF-8 ("003,Ren\uFFFD,Lee"`);
+    expect(error.message).toContain('would be "é" in Windows-1252');
+    expect(error.message).toContain('The rest of the file is UTF-8 (6 accented or non-Latin characters read correctly)');
+    expect(error.message).not.toContain('more invalid');
+    expect(error.message).not.toMatch(/RodrÃ/);
+  });
+
+  it('refuses a value over maxFieldLength with file, line, column, length and limit', async () => {
+    fs.writeFileSync(path.join(dir, 'students.csv'), `student_id,first_name,notes\n1,Ann,short\n2,Bo,"${'x'.repeat(70_000)}"\n`);
+    const error = await refusal(readAll({ entity: 'students', file: 'students.csv' }));
+    expect(error.message).toMatch(/^students\.csv line 3, column notes: the value is 70,000 characters long; the limit is 65,536 characters \(the source's maxFieldLength\)/);
+    expect((error as SourceDataError).where).toEqual({ origin: 'students.csv line 3', column: 'notes', value: '70,000 characters', rule: 'field-length' });
+  });
+
+  it('stops building a giant record at the parser limit instead of holding it', async () => {
+    const file = path.join(dir, 'students.csv');
+    fs.writeFileSync(file, `student_id,first_name\n1,Ann\n2,"${'\u202E'.repeat(1_000_000)}"\n`);
+    const error = await refusal(readAll({ entity: 'students', file: 'students.csv' }, base({ maxFieldLength: 1000 })));
+    expect(error.message).toMatch(/^students\.csv line 3, column first_name: the value is longer than 1,048,576 bytes \(reading stopped there\); the limit is 1,000 characters/);
   });
 
   it('reads Windows-1252 when configured', async () => {

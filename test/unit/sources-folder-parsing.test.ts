@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { detectDelimiter } from '../../src/sources/folder/delimited.js';
-import { detectEncoding, isValidUtf8 } from '../../src/sources/folder/encoding.js';
+import { detectEncoding, Utf8Scanner } from '../../src/sources/folder/encoding.js';
 import { matchHeaders, normaliseHeader } from '../../src/sources/folder/headers.js';
 import { archiveStamp } from '../../src/sources/folder/archive.js';
 import { globToRegExp } from '../../src/sources/folder/readiness.js';
@@ -48,17 +48,43 @@ describe('detectEncoding', () => {
     ['utf-16be BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(text, 'utf16be')]), 'utf-16be', true],
     ['utf-16le', iconv.encode(text, 'utf16le'), 'utf-16le', false],
     ['utf-16be', iconv.encode(text, 'utf16be'), 'utf-16be', false],
-    ['windows-1252', iconv.encode(text, 'win1252'), 'windows-1252', false],
+    // Without a BOM anything that is not UTF-16 is read as strict UTF-8: Windows-1252 is never guessed.
+    ['windows-1252 bytes', iconv.encode(text, 'win1252'), 'utf-8', false],
   ])('%s', (_label, bytes, encoding, bom) => {
     expect(detectEncoding(bytes)).toEqual({ encoding, bom });
   });
   it('lets the configured encoding win', () => {
     expect(detectEncoding(Buffer.from(text), 'windows-1252').encoding).toBe('windows-1252');
   });
-  it('accepts a UTF-8 sequence cut at the end of the sample, rejects invalid bytes', () => {
-    const zoe = Buffer.from('Zoë', 'utf8');
-    expect(isValidUtf8(zoe.subarray(0, zoe.length - 1))).toBe(true);
-    expect(isValidUtf8(Buffer.from([0x5a, 0xeb, 0x20]))).toBe(false);
+});
+
+describe('Utf8Scanner', () => {
+  const scan = (...chunks: Buffer[]) => {
+    const scanner = new Utf8Scanner();
+    for (const c of chunks) scanner.push(c);
+    return scanner.end();
+  };
+
+  it('accepts a character split between chunks and counts it as valid', () => {
+    const zoe = Buffer.from('Zoë\nJosé', 'utf8');
+    expect(scan(zoe.subarray(0, 3), zoe.subarray(3))).toEqual({ invalid: 0, validMultiByte: 2, faults: [] });
+  });
+
+  it('names line and byte offset of each bad sequence (LF, CRLF and lone CR line ends)', () => {
+    const bytes = Buffer.concat([Buffer.from('a\r\nb\rc\n'), Buffer.from([0x52, 0xe9, 0x7a]), Buffer.from('\nx'), Buffer.from([0xc3])]);
+    const report = scan(bytes.subarray(0, 5), bytes.subarray(5));
+    expect(report.invalid).toBe(2);
+    expect(report.faults).toEqual([
+      { offset: 8, line: 4, bytes: [0xe9] },
+      { offset: 12, line: 5, bytes: [0xc3] },
+    ]);
+  });
+
+  it('is strict: overlong forms, surrogates and code points above U+10FFFF are faults', () => {
+    for (const bad of [[0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff]]) {
+      expect(scan(Buffer.from(bad)).invalid, bad.join(' ')).toBeGreaterThan(0);
+    }
+    expect(scan(Buffer.from('€𝄞', 'utf8'))).toMatchObject({ invalid: 0, validMultiByte: 2 });
   });
 });
 

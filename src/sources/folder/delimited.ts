@@ -8,7 +8,8 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { Row, SourcedRow } from '../types.js';
 import { SourceError } from '../types.js';
-import { detectEncoding, iconvName, isValidUtf8, type ConcreteEncoding } from './encoding.js';
+import { fieldTooLong } from '../common.js';
+import { describeInvalidUtf8, detectEncoding, iconvName, InvalidUtf8Error, StrictUtf8Decoder, type ConcreteEncoding } from './encoding.js';
 import { matchHeaders } from './headers.js';
 import type { FolderSettings } from './settings.js';
 
@@ -30,28 +31,6 @@ async function readHead(file: string, bytes = HEAD_BYTES): Promise<Buffer> {
   } finally {
     await handle.close();
   }
-}
-
-/** Streams the whole file to see whether it is valid UTF-8 (an accent on line 50,000 counts too). */
-async function wholeFileIsUtf8(file: string): Promise<boolean> {
-  let carry = Buffer.alloc(0);
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 256 * 1024 })) {
-    const bytes = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
-    // keep an incomplete trailing sequence (≤ 3 bytes) for the next chunk
-    let cut = bytes.length;
-    for (let k = bytes.length - 1; k >= Math.max(0, bytes.length - 3); k--) {
-      const b = bytes[k];
-      if ((b & 0xc0) === 0x80) continue;
-      if (b >= 0xc0) {
-        const need = b >= 0xf0 ? 3 : b >= 0xe0 ? 2 : 1;
-        if (k + need >= bytes.length) cut = k;
-      }
-      break;
-    }
-    if (!isValidUtf8(bytes.subarray(0, cut))) return false;
-    carry = Buffer.from(bytes.subarray(cut));
-  }
-  return carry.length === 0 || isValidUtf8(carry);
 }
 
 /** Counts each candidate delimiter in the header line (outside quotes) and picks the most frequent. */
@@ -76,10 +55,8 @@ export function detectDelimiter(headerLine: string, fileName = ''): string {
 /** Encoding and delimiter of a text export file, detected unless configured. */
 export async function sniffDelimited(file: string, settings: Pick<FolderSettings, 'encoding' | 'delimiter'>): Promise<DelimitedFormat> {
   const head = await readHead(file);
-  const detected = detectEncoding(head, settings.encoding);
-  const bom = detected.bom;
-  let encoding = detected.encoding;
-  if (settings.encoding === 'auto' && encoding === 'utf-8' && !bom && !(await wholeFileIsUtf8(file))) encoding = 'windows-1252';
+  const { encoding, bom } = detectEncoding(head, settings.encoding);
+  // Only the header line is needed here: decoded leniently; the rows are decoded strictly by readDelimited.
   const text = iconv.decode(head, iconvName(encoding)).replace(/^\uFEFF/, '');
   const firstLine = text.split(/\r\n|\r|\n/, 1)[0] ?? '';
   const delimiter = settings.delimiter === 'auto' ? detectDelimiter(firstLine, file) : settings.delimiter;
@@ -97,20 +74,47 @@ function describeDelimiter(d: string): string {
 }
 
 /**
+ * A CSV record may hold this many times the field limit (in UTF-8 bytes) before csv-parse stops
+ * building it: the parser never holds more than this of one giant record, whatever the file holds.
+ */
+const RECORD_FIELDS_ALLOWED = 16;
+const BYTES_PER_CHARACTER = 4;
+
+/** The limit csv-parse enforces on one record while it reads it (bytes). */
+function recordByteLimit(maxFieldLength: number): number {
+  return Math.max(1024 * 1024, maxFieldLength * BYTES_PER_CHARACTER * RECORD_FIELDS_ALLOWED);
+}
+
+function decoderFor(encoding: ConcreteEncoding): NodeJS.ReadWriteStream {
+  // UTF-8 is decoded strictly (a bad byte stops the read); the other encodings decode every byte.
+  return encoding === 'utf-8' ? new StrictUtf8Decoder() : iconv.decodeStream(iconvName(encoding), { stripBOM: true });
+}
+
+/**
  * Streams rows of a delimited file as text Rows keyed by matched header names.
  * Blank lines are skipped; a row with more non-empty fields than the header, or fewer fields, is a `bad-file` error with its line.
+ * UTF-8 bytes that are not UTF-8, and a value longer than `maxFieldLength`, stop the read with a SourceDataError naming the line.
  */
 export async function* readDelimited(
   file: string,
-  settings: Pick<FolderSettings, 'encoding' | 'delimiter'>,
+  settings: Pick<FolderSettings, 'encoding' | 'delimiter' | 'maxFieldLength'>,
   expected: readonly string[],
   signal?: AbortSignal,
 ): AsyncGenerator<SourcedRow> {
   const name = path.basename(file);
   const format = await sniffDelimited(file, settings);
+  const maxFieldLength = settings.maxFieldLength;
   const input = fs.createReadStream(file, { highWaterMark: 64 * 1024 });
-  const decoder = iconv.decodeStream(iconvName(format.encoding), { stripBOM: true });
-  const parser = parse({ delimiter: format.delimiter, raw: true, relax_column_count: true, relax_quotes: true, bom: true, skip_empty_lines: false });
+  const decoder = decoderFor(format.encoding);
+  const parser = parse({
+    delimiter: format.delimiter,
+    raw: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    bom: true,
+    skip_empty_lines: false,
+    max_record_size: recordByteLimit(maxFieldLength),
+  });
   input.on('error', (e) => parser.destroy(e));
   decoder.on('error', (e: Error) => parser.destroy(e));
   input.pipe(decoder).pipe(parser);
@@ -127,6 +131,9 @@ export async function* readDelimited(
       line += Math.max(1, countLineBreaks(chunk.raw));
       const record = chunk.record;
       if (record.length === 1 && record[0].trim() === '') continue; // blank line
+      for (let k = 0; k < record.length; k++) {
+        if (record[k].length > maxFieldLength) throw fieldTooLong(`${name} line ${startLine}`, header?.[k] ?? `${k + 1} of the header`, record[k].length, maxFieldLength);
+      }
       if (!header) {
         // a trailing delimiter on the header line makes an empty last column: drop it
         const rawHeader = [...record];
@@ -160,7 +167,14 @@ export async function* readDelimited(
     }
   } catch (error) {
     if (error instanceof SourceError) throw error;
-    const lines = (error as { lines?: number }).lines;
+    if (error instanceof InvalidUtf8Error) throw await describeInvalidUtf8(file, name);
+    const csvError = error as { code?: string; lines?: number; column?: number | string | null };
+    if (csvError.code === 'CSV_MAX_RECORD_SIZE') {
+      // The record starting at `line` outgrew the parser's limit: it stopped there, so only a lower bound of the length is known.
+      const index = typeof csvError.column === 'number' ? csvError.column : 0;
+      throw fieldTooLong(`${name} line ${line}`, header?.[index] ?? `${index + 1} of the header`, { moreThanBytes: recordByteLimit(maxFieldLength) }, maxFieldLength);
+    }
+    const lines = csvError.lines;
     throw new SourceError(`${name}${lines ? ` line ${lines}` : ''}: ${(error as Error).message}`, 'bad-file');
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -170,7 +184,7 @@ export async function* readDelimited(
 }
 
 /** Header names (matched) of a delimited file without reading the rest. */
-export async function readDelimitedHeader(file: string, settings: Pick<FolderSettings, 'encoding' | 'delimiter'>, expected: readonly string[]): Promise<string[]> {
+export async function readDelimitedHeader(file: string, settings: Pick<FolderSettings, 'encoding' | 'delimiter' | 'maxFieldLength'>, expected: readonly string[]): Promise<string[]> {
   const iterator = readDelimited(file, settings, expected);
   try {
     const first = await iterator.next();

@@ -3,6 +3,7 @@
  * when a set counts as complete and what happens to processed files.
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_FIELD_LENGTH, MAX_FIELD_LENGTH_CEILING } from '../common.js';
 
 export const FILE_ENCODINGS = ['auto', 'utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
 export type FileEncoding = (typeof FILE_ENCODINGS)[number];
@@ -11,8 +12,14 @@ export const folderSettingsSchema = z
   .object({
     /** The export folder: a local path or a UNC path (\\server\share\exports). */
     path: z.string().min(1, 'the export folder is required'),
-    /** Character encoding of text files; `auto` detects BOMs, UTF-16 and falls back to Windows-1252 for non-UTF-8 bytes. */
+    /**
+     * Character encoding of text files. `auto`: a BOM decides, UTF-16 is recognised by its zero bytes,
+     * anything else must be valid UTF-8 — bytes that are not are a finding, never silently read as
+     * Windows-1252. Set `windows-1252` for a SIS that writes ANSI files.
+     */
     encoding: z.enum(FILE_ENCODINGS).default('auto'),
+    /** Longest value (characters) a field may hold; a longer one stops the read with a finding, so one giant field cannot exhaust memory. */
+    maxFieldLength: z.number().int().min(1).max(MAX_FIELD_LENGTH_CEILING).default(DEFAULT_MAX_FIELD_LENGTH),
     /** Field delimiter of text files; `auto` picks the most frequent of , tab | ; in the header line. */
     delimiter: z.enum(['auto', ',', '\t', '|', ';']).default('auto'),
     /** A file is complete when its size and modification time have not changed for this long. */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type ExcelJS from 'exceljs';
-import { formatDate } from '../common.js';
+import { DEFAULT_MAX_FIELD_LENGTH, fieldTooLong, formatDate } from '../common.js';
 import type { Row, SourcedRow } from '../types.js';
 import { SourceError } from '../types.js';
 import { matchHeaders } from './headers.js';
@@ -33,7 +33,13 @@ export function cellText(value: unknown, numFmt?: string): string {
 }
 
 /** Streams the rows of the chosen worksheet (by name, or the first one) as text Rows keyed by matched headers. */
-export async function* readXlsx(file: string, sheet: string, expected: readonly string[], signal?: AbortSignal): AsyncGenerator<SourcedRow> {
+export async function* readXlsx(
+  file: string,
+  sheet: string,
+  expected: readonly string[],
+  signal?: AbortSignal,
+  maxFieldLength = DEFAULT_MAX_FIELD_LENGTH,
+): AsyncGenerator<SourcedRow> {
   const name = path.basename(file);
   // exceljs takes ~0.3 s to load: only when an export folder holds a workbook.
   const { default: excel } = await import('exceljs');
@@ -63,6 +69,8 @@ export async function* readXlsx(file: string, sheet: string, expected: readonly 
           values.push(cellText(cell.value, cell.numFmt));
         }
         if (values.every((v) => v.trim() === '')) continue;
+        const long = values.findIndex((v) => v.length > maxFieldLength);
+        if (long !== -1) throw fieldTooLong(`${name} row ${row.number}`, header?.[long] ?? `${long + 1} of the header`, values[long]!.length, maxFieldLength);
         if (!header) {
           while (values.length > 1 && values[values.length - 1].trim() === '') values.pop();
           header = matchHeaders(values, expected);
