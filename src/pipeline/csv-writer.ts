@@ -16,6 +16,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Dialect } from '../shared/format.js';
+import { formulaTrigger, neutraliseFormula } from './hostile-values.js';
 
 export interface WrittenFile {
   readonly name: string;
@@ -27,6 +28,14 @@ export interface WrittenFile {
 
 /** Rows stringified, hashed and handed to the file stream at once. */
 const BATCH_ROWS = 512;
+
+export interface CsvWriterOptions {
+  /**
+   * Prefix data values a spreadsheet would run as a formula with `'` (hostile-values.ts). Done here,
+   * at write time, after every transform, so no trim step can remove the neutraliser again.
+   */
+  readonly neutraliseFormulas?: boolean;
+}
 
 export class CsvFileWriter {
   private readonly out: WriteStream;
@@ -46,13 +55,16 @@ export class CsvFileWriter {
   private readonly needsQuoting: RegExp | undefined;
   private readonly delimiter: string;
   private readonly eol: string;
+  private readonly neutraliseFormulas: boolean;
 
   constructor(
     readonly name: string,
     readonly path: string,
     header: readonly string[],
     dialect: Dialect,
+    options: CsvWriterOptions = {},
   ) {
+    this.neutraliseFormulas = options.neutraliseFormulas ?? false;
     this.partialPath = `${path}.partial`;
     this.out = createWriteStream(this.partialPath);
     this.out.on('error', (err: Error) => {
@@ -83,7 +95,7 @@ export class CsvFileWriter {
   add(values: readonly string[]): void {
     if (this.failed) throw this.failed;
     this.rowCount++;
-    this.encode(values);
+    this.encode(this.neutraliseFormulas && values.some((v) => formulaTrigger(v) !== undefined) ? values.map(neutraliseFormula) : values);
     if (this.pendingRows >= BATCH_ROWS) this.flush();
   }
 

@@ -229,7 +229,7 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         def: c,
         header: applyHeaderCase(c.name, format.headerCase),
         required,
-        check: compileColumnCheck(c, dialect, { required }),
+        check: compileColumnCheck(c, dialect, { required, neutraliseFormulas: destination.neutraliseFormulas }),
         multiSeparator: c.rule?.multi?.separator,
       };
     });

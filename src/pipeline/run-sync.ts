@@ -397,7 +397,7 @@ async function writeFile(
   let sampledChecks = 0;
   let sampledKeys = 0;
   let t0 = 0;
-  const writer = new CsvFileWriter(name, join(dir, name), file.columns.map((c) => c.header), file.dialect);
+  const writer = new CsvFileWriter(name, join(dir, name), file.columns.map((c) => c.header), file.dialect, { neutraliseFormulas: destination.neutraliseFormulas });
   const skipBadRows = destination.onValidationError === 'skip-rows';
   const delta = destination.syncMode === 'delta';
   const issues: TransformIssue[] = [];

@@ -8,6 +8,7 @@
 import type { ColumnDef, ColumnRule, Dialect } from '../shared/format.js';
 import { assertNever } from '../shared/transform.js';
 import { isCalendarDate, isExactIsoDate } from './transforms.js';
+import { checkHostileValue } from './hostile-values.js';
 
 export interface ValueProblem {
   readonly rule: string;
@@ -24,12 +25,15 @@ const REQUIRED: ValueProblem = { rule: 'required', severity: 'error', message: '
 
 /**
  * Build the check for one column. `opts.required` overrides `column.required` (a destination option can
- * make a column optional, e.g. passwords when students sign in with Google).
+ * make a column optional, e.g. passwords when students sign in with Google). Every column of every
+ * format is also checked for hostile values (hostile-values.ts); `opts.neutraliseFormulas` says the
+ * destination writes formula-like values neutralised, which their warning then says.
  */
-export function compileColumnCheck(column: ColumnDef, dialect: Dialect, opts?: { required?: boolean }): ColumnCheck {
+export function compileColumnCheck(column: ColumnDef, dialect: Dialect, opts?: { required?: boolean; neutraliseFormulas?: boolean }): ColumnCheck {
   const required = opts?.required ?? column.required;
   const rule = column.rule;
-  const checks: ((value: string, problems: ValueProblem[]) => void)[] = [];
+  const neutralised = opts?.neutraliseFormulas ?? false;
+  const checks: ((value: string, problems: ValueProblem[]) => void)[] = [(value, problems) => checkHostileValue(value, problems, neutralised)];
 
   if (dialect.quoting === 'never') checks.push(compileNoQuotes(dialect.delimiter));
   if (rule?.maxLength !== undefined) checks.push(compileMaxLength(rule.maxLength));

@@ -176,6 +176,12 @@ export const destinationConfigSchema = z
     keepDeliveredDays: z.number().int().min(0).default(0),
     /** Phone region for numbers written without a country code. */
     phoneRegion: z.string().length(2).default('US'),
+    /**
+     * Write values a spreadsheet would run as a formula (`=…`, `@…`, `+cmd…`) with a leading `'`
+     * (OWASP's CSV-injection neutraliser). Off by default: vendors import the files with programs,
+     * for which the quote would become part of the name; such values are a warning either way.
+     */
+    neutraliseFormulas: z.boolean().default(false),
   })
   .strict();
 export type DestinationConfig = z.infer<typeof destinationConfigSchema>;

@@ -98,3 +98,25 @@ describe('CsvFileWriter', () => {
     expect(existsSync(join(dir, 't.csv.partial'))).toBe(false);
   });
 });
+
+describe('neutraliseFormulas', () => {
+  const dialect: Dialect = { delimiter: ',', quoting: 'auto', lineEnding: '\n', bom: false, header: true };
+
+  it('writes formula-like data values with a leading quote, after every transform, and leaves the header and numbers alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-csv-'));
+    dirs.push(dir);
+    const w = new CsvFileWriter('t.csv', join(dir, 't.csv'), ['=name', 'phone'], dialect, { neutraliseFormulas: true });
+    w.add(['=HYPERLINK("http://x.example","go")', '+1 555 010 0199']);
+    w.add(['\t@SUM(A1)', '-5']);
+    w.add(['Ann', '+cmd|calc']);
+    const done = await w.finish();
+    expect(readFileSync(done.path, 'utf8')).toBe(
+      '=name,phone\n"\'=HYPERLINK(""http://x.example"",""go"")",+1 555 010 0199\n\'\t@SUM(A1),-5\nAnn,\'+cmd|calc\n',
+    );
+  });
+
+  it('is off by default: values are written as they are', async () => {
+    const { text } = await writeWith(dialect, ['a'], [['=1+2'], ['@x']]);
+    expect(text.toString('utf8')).toBe('a\n=1+2\n@x\n');
+  });
+});

