@@ -3,6 +3,7 @@
  * patterns with date tokens, remote paths, delivery order, retry backoff.
  */
 import { z } from 'zod';
+import { durationSetting } from '../shared/duration.schema.js';
 import type { StagedFile } from './types.js';
 
 export const FILE_NAME_TOKENS = ['name', 'stem', 'ext', 'yyyy', 'MM', 'dd', 'HH', 'mm'] as const;
@@ -52,17 +53,17 @@ export const sftpSettingsSchema = z
      */
     uploadWhileReading: z.boolean().default(true),
     /** TCP connect + SSH handshake + login. */
-    connectTimeoutMs: z.number().int().min(100).default(20_000),
+    connectTimeoutMs: durationSetting('ms', { min: 100, max: 600_000 }, 20_000),
     /** No progress on an upload (or no answer to a request) for this long = timeout. */
-    idleTimeoutMs: z.number().int().min(100).default(60_000),
+    idleTimeoutMs: durationSetting('ms', { min: 100, max: 3_600_000 }, 60_000),
     /** Retries per file after a connection loss or timeout (0 = no retry). */
     retries: z.number().int().min(0).max(50).default(3),
     /** First retry waits this long; every further retry waits twice as long (capped at 60 s). */
-    retryBaseDelayMs: z.number().int().min(0).default(2_000),
+    retryBaseDelayMs: durationSetting('ms', { min: 0, max: 600_000 }, 2_000),
     /** No retry starts later than this after the delivery's first failure. */
-    retryMaxTotalMs: z.number().int().min(0).default(600_000),
+    retryMaxTotalMs: durationSetting('ms', { min: 0, max: 86_400_000 }, 600_000),
     /** SSH keep-alive interval on long uploads (0 = off). */
-    keepaliveIntervalMs: z.number().int().min(0).default(15_000),
+    keepaliveIntervalMs: durationSetting('ms', { min: 0, max: 600_000 }, 15_000),
   })
   .strict();
 

@@ -4,6 +4,7 @@
  * The exported config file carries `version`; migrations in src/store/config-migrations.ts.
  */
 import { z } from 'zod';
+import { durationSetting } from './duration.schema.js';
 import { ENTITIES } from './format.js';
 import type { TransformStep } from './transform.js';
 
@@ -130,7 +131,7 @@ export const scheduleSchema = z
     /** After the machine was off at the scheduled time, run once at start-up. */
     catchUp: z.boolean().default(true),
     /** Vendor cadence limit: at most one upload per this many minutes. */
-    minIntervalMinutes: z.number().int().min(0).default(0),
+    minIntervalMinutes: durationSetting('minutes', { min: 0, max: 10_080 }, 0),
     /** Warn when no successful upload for this many days (0 = off). */
     staleAfterDays: z.number().int().min(0).default(0),
     /** Run when a new complete set arrives in the source's export folder. */
@@ -208,7 +209,7 @@ export const notificationsSchema = z
     onHold: z.boolean().default(true),
     onSuccess: z.boolean().default(false),
     /** At most one mail per destination and status within this many minutes. */
-    rateLimitMinutes: z.number().int().min(0).default(60),
+    rateLimitMinutes: durationSetting('minutes', { min: 0, max: 10_080 }, 60),
     /** PEM file of the certificate authority that signed the SMTP server's certificate (an internal CA); the system CAs otherwise. */
     caFile: z.string().optional(),
   })

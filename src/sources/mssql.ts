@@ -14,6 +14,7 @@ import type sql from 'mssql';
 /** mssql (tedious) takes ~0.25 s to load: only when a SQL Server source connects, not at every start. */
 const loadMssql = async (): Promise<typeof sql> => (await import('mssql')).default;
 import { z } from 'zod';
+import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, errorChain, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -37,8 +38,8 @@ export const mssqlSettingsSchema = z
     trustServerCertificate: z.boolean().default(false),
     /** ApplicationIntent=ReadOnly. */
     readOnlyIntent: z.boolean().default(true),
-    connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
-    queryTimeoutSeconds: z.number().int().min(1).default(600),
+    connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
+    queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
   })
   .strict()
   .refine((s) => s.authentication !== 'windows' || Boolean(s.domain || /[\\@]/.test(s.user)), {

@@ -10,6 +10,7 @@
 import mysql from 'mysql2';
 import type { Pool, PoolConnection, TypeCastField } from 'mysql2';
 import { z } from 'zod';
+import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -22,8 +23,8 @@ export const mysqlSettingsSchema = z
     database: z.string().min(1, 'the database name is required'),
     user: z.string().min(1, 'the login name is required'),
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
-    connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
-    queryTimeoutSeconds: z.number().int().min(1).default(600),
+    connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
+    queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
   })
   .strict();
 export type MysqlSettings = z.infer<typeof mysqlSettingsSchema>;

@@ -10,6 +10,7 @@
 import oracledb from 'oracledb';
 import type { Connection, ConnectionAttributes, Metadata, Pool } from 'oracledb';
 import { z } from 'zod';
+import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -28,8 +29,8 @@ export const oracleSettingsSchema = z
     connectString: z.string().optional(),
     /** Schema (owner) listed by discover; default the login's own schema. */
     schema: z.string().optional(),
-    connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
-    queryTimeoutSeconds: z.number().int().min(1).default(600),
+    connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
+    queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
     fetchArraySize: z.number().int().min(10).max(100_000).default(1000),
   })
   .strict()

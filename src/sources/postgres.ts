@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
+import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
@@ -24,8 +25,8 @@ export const postgresSettingsSchema = z
     user: z.string().min(1, 'the login name is required'),
     /** `disable`: plain; `require`: TLS without certificate check; `verify`: TLS with a trusted certificate. */
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
-    connectTimeoutSeconds: z.number().int().min(1).max(600).default(15),
-    queryTimeoutSeconds: z.number().int().min(1).default(600),
+    connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
+    queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
     /** Most rows handed to the pipeline at once (the server streams COPY data as fast as it is read). */
     batchSize: z.number().int().min(10).max(100_000).default(1000),
     /** Schemas listed by discover (empty = every non-system schema). */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { durationSetting } from '../shared/duration.schema.js';
 import { breathe, checkAborted, parseSettings, queryFailed, quoteIdent, requireQuery, rowFromValues, sampleThroughSession } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -17,9 +18,9 @@ export const sqliteSettingsSchema = z
   .object({
     path: z.string().min(1, 'the path of the SQLite file is required'),
     /** A read is stopped after this many seconds (checked between rows). */
-    queryTimeoutSeconds: z.number().int().min(1).default(600),
+    queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
     /** How long to wait while another program holds a write lock on the file. */
-    busyTimeoutSeconds: z.number().int().min(0).default(10),
+    busyTimeoutSeconds: durationSetting('seconds', { min: 0, max: 3600 }, 10),
   })
   .strict();
 export type SqliteSettings = z.infer<typeof sqliteSettingsSchema>;
