@@ -9,11 +9,13 @@
  * unique; phone numbers normalised to E.164. Names have commas and double quotes rewritten
  * (noQuoteName) rather than failing the night; clone the format to be stricter.
  *
- * Parent columns (includeParents): one parent/guardian per student row — map parent_first_name,
- * parent_last_name, parent_email and parent_phone from the students query (e.g. joined to the primary
- * contact). The vendor also accepts the student row repeated per guardian and a teacher row repeated per
- * school; RosterSync checks references against a file's key, so each student and teacher is listed once
- * (a teacher with the first school; classes place them in the others).
+ * Repeated rows, as the vendor asks: a teacher at several schools gets one teachers.csv row per
+ * school (rowPer over school_codes; a row is teacher_id + school_id). Parent columns (includeParents):
+ * one parent/guardian per students.csv row — map parent_first_name, parent_last_name, parent_email and
+ * parent_phone from the students query; a query joined to every contact returns the student once per
+ * guardian, and each of those rows is delivered (a row is student_id + the parent columns). Classes and
+ * enrollments still name a teacher or student by its ID alone. The rows of one teacher or student must
+ * agree on everything but the repeated columns (FileDef.repeats checks it).
  */
 import type { FormatDef } from '../shared/format.js';
 import { e164, email, first, from, noQuoteName, STUDENT_ROLES, trim } from './common.js';
@@ -51,6 +53,8 @@ export const fiveFileProvisioning: FormatDef = {
       order: 20,
       entities: ['teachers'],
       key: ['teacher_id'],
+      repeats: ['school_id'],
+      rowPer: { teachers: 'school_codes' },
       alwaysPresent: true,
       references: [{ column: 'school_id', file: 'schools.csv', targetColumn: 'school_id' }],
       columns: [
@@ -67,6 +71,7 @@ export const fiveFileProvisioning: FormatDef = {
       order: 30,
       entities: ['students'],
       key: ['student_id'],
+      repeats: ['parent_first_name', 'parent_last_name', 'parent_email', 'parent_phone'],
       alwaysPresent: true,
       references: [{ column: 'school_id', file: 'schools.csv', targetColumn: 'school_id' }],
       columns: [

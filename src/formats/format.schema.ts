@@ -97,6 +97,7 @@ const fileSchema = z
     entities: z.array(entitySchema).min(1, `name the entities whose rows make up the file (${ENTITIES.join(', ')})`),
     columns: z.array(columnSchema).min(1, 'a file needs at least one column'),
     key: z.array(z.string()),
+    repeats: z.array(z.string()).optional(),
     dialect: dialectSchema.optional(),
     alwaysPresent: z.boolean().optional(),
     references: z.array(referenceSchema).optional(),
@@ -225,7 +226,13 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
     file.key.forEach((k, i) => {
       if (!known(k)) issues.push({ path: at('key', i), message: `${k} is not a column of ${file.name} (columns: ${list})` });
     });
+    (file.repeats ?? []).forEach((c, i) => {
+      if (!known(c)) issues.push({ path: at('repeats', i), message: `${c} is not a column of ${file.name} (columns: ${list})` });
+      else if (file.key.includes(c)) issues.push({ path: at('repeats', i), message: `${c} is already part of the key` });
+    });
     (file.references ?? []).forEach((ref, r) => {
+      // A row of repeated records pointing at another row of the same file is checked against row keys, not records: not supported.
+      if (file.repeats?.length && ref.file === file.name) issues.push({ path: at('references', r, 'file'), message: `${file.name} repeats rows per record (repeats), so it cannot refer to itself` });
       if (!known(ref.column)) issues.push({ path: at('references', r, 'column'), message: `${ref.column} is not a column of ${file.name}` });
       const target = columnsOf(ref.file);
       if (!target) issues.push({ path: at('references', r, 'file'), message: `${ref.file} is not a file of this format (files: ${[...files.keys()].join(', ')})` });

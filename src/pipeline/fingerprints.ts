@@ -51,6 +51,8 @@ export class FingerprintDb {
   readonly hasPrevious: boolean;
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
+  /** Files of repeated rows (FileDef.repeats): their record keys, which references name. */
+  private readonly recordFilters = new Map<string, KeyFilter>();
   private readonly released = new Set<string>();
   /** Per-file diffs the writer computed (finishWrites collects them). */
   private diffs = new Map<string, FileDiff>();
@@ -86,26 +88,36 @@ export class FingerprintDb {
     this.writer = new FingerprintWriter(path, this.hasPrevious ? previousPath : undefined);
   }
 
-  /** Records a key of `file` with its row's values (fingerprinted by the writer thread); false when the key was already there (a duplicate). */
-  addKey(file: string, key: string, row: readonly string[]): boolean {
-    let filter = this.filters.get(file);
-    if (!filter) {
-      if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
-      this.filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.expectedKeys.get(file) })));
-    }
+  /**
+   * Records a row key of `file` with its row's values (fingerprinted by the writer thread); false when
+   * the key was already there (a duplicate). `recordKey`: in a file of repeated rows (FileDef.repeats),
+   * the record the row belongs to, which references to the file name (hasKeyIn answers for it).
+   */
+  addKey(file: string, key: string, row: readonly string[], recordKey?: string): boolean {
+    const filter = this.filterFor(file, this.filters);
     if (!filter.add(key)) {
       this.duplicates.push({ file, key });
       return false;
     }
+    if (recordKey !== undefined) this.filterFor(file, this.recordFilters).add(recordKey);
     this.extracting().addKey(file, key, row.join(ROW_VALUE_SEPARATOR));
     return true;
   }
 
-  /** Whether `file` holds `key` so far (exact when false; see key-filter.ts). */
+  /** Whether `file` holds the record `key` so far (exact when false; see key-filter.ts). */
   hasKeyIn(file: string, key: string): boolean {
-    const filter = this.filters.get(file);
+    const filter = this.recordFilters.get(file) ?? this.filters.get(file);
     if (!filter && this.released.has(file)) throw new Error(`Internal: ${file} was looked up after its keys were released.`);
     return filter?.has(key) ?? false;
+  }
+
+  private filterFor(file: string, filters: Map<string, KeyFilter>): KeyFilter {
+    let filter = filters.get(file);
+    if (!filter) {
+      if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
+      filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.expectedKeys.get(file) })));
+    }
+    return filter;
   }
 
   /** Frees the in-memory key filter of a finished file no later file refers to. */
@@ -113,6 +125,7 @@ export class FingerprintDb {
     const filter = this.filters.get(file);
     if (filter) this.keyCounts.set(file, filter.size);
     this.filters.delete(file);
+    this.recordFilters.delete(file);
     this.released.add(file);
   }
 

@@ -48,7 +48,10 @@ export interface FilePlan {
   readonly dialect: Dialect;
   readonly columns: readonly ColumnPlan[];
   readonly entities: readonly EntityPlan[];
+  /** The columns identifying a row: the key, then FileDef.repeats. */
   readonly keyIndexes: readonly number[];
+  /** With FileDef.repeats: the key alone (what references to this file name). */
+  readonly recordKeyIndexes?: readonly number[];
   readonly references: readonly ReferencePlan[];
   /** Row-level checks (FileDef.rowRules), run after the column checks of each row. */
   readonly rowChecks: readonly RowCheck[];
@@ -275,6 +278,8 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
     if (def.key.length && !keyIndexes.length) {
       findings.push(planFinding(def.name, def.key.join('+'), 'key', `every key column (${def.key.join(', ')}) is switched off; at least one is needed to tell records apart.`));
     }
+    // Repeated-row columns an option left out drop out too (no parent columns: one row per student).
+    const repeatIndexes = (def.repeats ?? []).flatMap((c) => (headerIndex.has(c) ? [headerIndex.get(c)!] : []));
     const references: ReferencePlan[] = [];
     for (const ref of def.references ?? []) {
       const i = headerIndex.get(ref.column);
@@ -288,17 +293,28 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         severity: ref.severity ?? 'error',
       });
     }
-    const rowRules = compileRowRules(def, columns.map((c) => c.def.name), columns.map((c) => c.header));
+    const names = columns.map((c) => c.def.name);
+    const rowRules = compileRowRules(repeatIndexes.length ? withRepeatedRowsRule(def, names) : def, names, columns.map((c) => c.header));
     rowRules.problems.forEach((p) => findings.push(planFinding(def.name, p.column, 'row-rule', p.message)));
     // Both columns stay out of the fingerprint in every mode; removed records' rows are written in delta mode only.
     const deletions = deletionPlan(format, headerIndex, vars);
     if (deletions) volatile.add(deletions.statusIndex).add(deletions.modifiedIndex);
     const volatileColumns = [...volatile].sort((a, b) => a - b);
-    files.push({ def, dialect, columns, entities, keyIndexes, references, rowChecks: rowRules.checks, volatileColumns, deletions: destination.syncMode === 'delta' ? deletions : undefined });
+    const rowKey = repeatIndexes.length ? { keyIndexes: [...keyIndexes, ...repeatIndexes], recordKeyIndexes: keyIndexes } : { keyIndexes };
+    files.push({ def, dialect, columns, entities, ...rowKey, references, rowChecks: rowRules.checks, volatileColumns, deletions: destination.syncMode === 'delta' ? deletions : undefined });
   }
 
   const personalColumns = new Map(files.map((f) => [f.def.name, f.columns.filter((c) => c.def.personal).map((c) => c.header)]));
   return { format, files, findings, personalColumns, unmappedSchools };
+}
+
+/** FileDef.repeats: a record's rows agree on every column but the key and the repeated ones. */
+function withRepeatedRowsRule(def: FileDef, names: readonly string[]): FileDef {
+  const varying = new Set([...def.key, ...(def.repeats ?? [])]);
+  const columns = names.filter((n) => !varying.has(n));
+  if (!columns.length) return def;
+  const rule = { kind: 'consistent', key: def.key, columns, message: `a record's rows differ only in ${def.repeats!.join(', ')}` } as const;
+  return { ...def, rowRules: [...(def.rowRules ?? []), rule] };
 }
 
 /** FormatDef.deltaDeletions for one file, when the file holds both columns. */

@@ -404,7 +404,9 @@ async function writeFile(
   const problems: ValueProblem[] = [];
   const width = file.columns.length;
   const keyIndexes = file.keyIndexes;
-  const keyLabel = file.def.key.join('+');
+  const recordKeyIndexes = file.recordKeyIndexes;
+  const keyColumns = keyIndexes.map((i) => file.columns[i]!.def.name);
+  const keyLabel = keyColumns.join('+');
   /** The current row's output values (the writer encodes them at once and keeps no reference). */
   const values = new Array<string>(width).fill('');
   const volatile = file.volatileColumns;
@@ -494,8 +496,9 @@ async function writeFile(
       for (const i of volatile) hashed[i] = '';
       fingerprinted = hashed;
     }
-    if (key && !fp.addKey(name, key, fingerprinted)) {
-      report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${file.def.key.join(' + ')} must be unique; this value appears earlier in ${name}.`);
+    const recordKey = recordKeyIndexes ? (recordKeyIndexes.length === 1 ? values[recordKeyIndexes[0]!]! : recordKeyIndexes.map((i) => values[i]).join('\u001f')) : undefined;
+    if (key && !fp.addKey(name, key, fingerprinted, recordKey)) {
+      report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${keyColumns.join(' + ')} must be unique; this value appears earlier in ${name}.`);
       if (skipBadRows) {
         skipped++;
         return;

@@ -115,8 +115,15 @@ export interface FileDef {
   /** Entities whose rows make up this file, in order (a union: users = students + teachers + guardians). */
   readonly entities: readonly Entity[];
   readonly columns: readonly ColumnDef[];
-  /** Columns that identify a record: unique within the file, used by the diff. */
+  /** Columns that identify a record: unique within the file, used by the diff; references to this file name a record by them. */
   readonly key: readonly string[];
+  /**
+   * Columns on which one record's rows may repeat (a teacher row per school, a student row per
+   * guardian): a row is then identified by `key` + these columns (uniqueness, fingerprint, diff),
+   * while references to this file still name the record by `key` alone. A record's rows must agree
+   * on every other column (checked like a `consistent` row rule).
+   */
+  readonly repeats?: readonly string[];
   readonly dialect?: Partial<Dialect>;
   /** Written even when no rows (header only). */
   readonly alwaysPresent?: boolean;

@@ -22,6 +22,7 @@ import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { getFormat } from '../../src/formats/registry.js';
 import { resolveDialect } from '../../src/shared/format.js';
 import { buildPlan } from '../../src/pipeline/plan.js';
+import { checkOneRosterSet } from '../helpers/oneroster-check.js';
 
 /** Per format: the destination settings of its golden run. */
 const DESTINATIONS: Record<string, Record<string, unknown>> = {
@@ -171,7 +172,22 @@ describe('B: five-file-provisioning (never quoted)', () => {
 
   it('lists student enrollments only, each referring to delivered classes and students', () => {
     expect(records(id, 'enrollments.csv')).toHaveLength(count('SELECT COUNT(*) FROM section_enrollments'));
-    expect(records(id, 'teachers.csv')).toHaveLength(count(`SELECT COUNT(*) FROM staff WHERE staff_type = 'Teacher'`));
+    // One row per teacher and school (the vendor asks for a row per school): teachers at two schools are listed twice.
+    expect(records(id, 'teachers.csv')).toHaveLength(count(`SELECT COUNT(*) FROM staff_schools x JOIN staff s ON s.staff_id = x.staff_id WHERE s.staff_type = 'Teacher'`));
+  });
+
+  it('writes a teacher at two schools once per school, the same teacher otherwise', () => {
+    const twoSchools = sis
+      .prepare(`SELECT x.staff_id FROM staff_schools x JOIN staff s ON s.staff_id = x.staff_id WHERE s.staff_type = 'Teacher' GROUP BY x.staff_id HAVING COUNT(*) = 2 ORDER BY x.staff_id LIMIT 1`)
+      .pluck()
+      .get() as string;
+    const schools = sis.prepare('SELECT sch_code FROM staff_schools WHERE staff_id = ? ORDER BY sch_code').pluck().all(twoSchools) as string[];
+    expect(schools).toHaveLength(2);
+    const rows = records(id, 'teachers.csv').filter((r) => r.teacher_id === twoSchools);
+    expect(rows.map((r) => r.school_id)).toEqual(schools);
+    const { school_id: _first, ...same } = rows[0]!;
+    const { school_id: _second, ...again } = rows[1]!;
+    expect(again).toEqual(same);
   });
 });
 
@@ -295,6 +311,24 @@ describe('F: oneroster-1.1', () => {
     expect(line(id, 'users.csv', 'T00001,')).toBe('T00001,,,true,SITE-003,teacher,nmitchell1,,Noor,Mitchell,C,61174969,noor.mitchell1@lakeviewsd.example.org,,+15414547472,,,');
     expect(line(id, 'users.csv', 'C0004007,')).toBe('C0004007,,,true,SITE-005,parent,maria.nelson.4007@mail.example.net,,María,Nelson,,,maria.nelson.4007@mail.example.net,+15416895491,+15416450133,000601,,');
     expect(line(id, 'demographics.csv', '000569,')).toBe('000569,,,2015-11-24,male,true,false,false,false,false,false,false,,,,');
+  });
+
+  it('writes sex male or female only (OneRoster 1.1): non-binary students are sent blank, each with a warning naming the row', () => {
+    const rows = records(id, 'demographics.csv');
+    const nonBinary = count(`SELECT COUNT(*) FROM students WHERE gender = 'X'`);
+    expect(nonBinary).toBeGreaterThan(0);
+    expect(new Set(rows.map((r) => r.sex))).toEqual(new Set(['male', 'female', '']));
+    expect(rows.filter((r) => r.sex === '')).toHaveLength(nonBinary);
+    const warnings = results.get(id)!.findings.filter((f) => f.file === 'demographics.csv' && f.rule === 'gender');
+    expect(warnings).toHaveLength(nonBinary);
+    for (const w of warnings) {
+      expect(w).toMatchObject({ severity: 'warning', column: 'sex', value: 'X' });
+      expect(rows[w.row - 1]!.sex).toBe('');
+    }
+  });
+
+  it('passes the independent OneRoster 1.1 checker', () => {
+    expect(checkOneRosterSet(outDir(id)).problems).toEqual([]);
   });
 });
 

@@ -77,6 +77,17 @@ describe('custom format mistakes', () => {
     expect(message).toContain('files[0].references[0].file: users.csv is not a file of this format (files: demographics.csv)');
   });
 
+  it('repeated-row columns that do not exist or are key columns, and a file of repeated rows referring to itself', () => {
+    const f = base('five-file-provisioning');
+    const teachers = f.files[1] as { repeats?: string[]; references?: unknown[] };
+    teachers.repeats = ['school_id', 'room', 'teacher_id'];
+    teachers.references = [{ column: 'teacher_id', file: 'teachers.csv', targetColumn: 'teacher_id' }];
+    const message = problems(f);
+    expect(message).toContain('files[1].repeats[1]: room is not a column of teachers.csv');
+    expect(message).toContain('files[1].repeats[2]: teacher_id is already part of the key');
+    expect(message).toContain('files[1].references[0].file: teachers.csv repeats rows per record (repeats), so it cannot refer to itself');
+  });
+
   it('a reference to a column the target file lacks', () => {
     const f = base('clever');
     (f.files[4]!.references as { targetColumn: string }[])[2]!.targetColumn = 'student_id';

@@ -78,6 +78,7 @@ function describeFile(format: FormatDef, file: FileDef): string {
     `    dialect: delimiter "${showChar(d.delimiter)}", quoting ${d.quoting}, line ending ${d.lineEnding === '\r\n' ? 'CRLF' : 'LF'}, ${d.bom ? 'BOM' : 'no BOM'}, ${d.header ? 'header row' : 'no header'}`,
   ];
   if (file.rowFilters?.length) lines.push(`    keeps rows where ${file.rowFilters.map((f) => `${f.field} ∈ {${f.values.filter(Boolean).join(', ')}}`).join(' and ')}`);
+  if (file.repeats?.length) lines.push(`    a record may have several rows, one per ${file.repeats.join(' + ')}`);
   if (file.rowPer) lines.push(`    one row per value of ${Object.entries(file.rowPer).map(([e, f]) => `${e}.${f}`).join(', ')}`);
   for (const rule of file.rowRules ?? []) {
     lines.push(rule.kind === 'anyOf' ? `    each row needs one of ${rule.columns.join(', ')}` : `    one ${rule.key.join(' + ')} = one ${rule.columns.join(', ')}`);
