@@ -137,11 +137,23 @@ export interface StartedRun {
   readonly status: RunStatus;
 }
 
+/** What a SQL source's login may do beyond reading; `canWrite` is the "this login can write" warning. */
+export interface LoginRightsView {
+  readonly canWrite: boolean;
+  /** Each right that lets it write, in words. */
+  readonly reasons: readonly string[];
+  /** The engine's statements that create a login that can only read. */
+  readonly readOnlyLoginSql: string;
+}
+
 export interface CheckResultView {
   readonly ok: boolean;
   readonly message: string;
   readonly latencyMs?: number;
   readonly serverVersion?: string;
+  readonly loginRights?: LoginRightsView;
+  /** The source's requireReadOnlyLogin setting: runs with a writable login are refused. */
+  readonly readOnlyLoginRequired?: boolean;
 }
 
 export interface DestinationCheckView {

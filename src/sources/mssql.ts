@@ -16,8 +16,9 @@ const loadMssql = async (): Promise<typeof sql> => (await import('mssql')).defau
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, errorChain, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { assertReadOnlyLogin, MSSQL_RIGHTS_SQL, mssqlRights, requireReadOnlyLoginSetting, type MssqlRightFacts } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const mssqlSettingsSchema = z
@@ -40,6 +41,7 @@ export const mssqlSettingsSchema = z
     readOnlyIntent: z.boolean().default(true),
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
   .strict()
   .refine((s) => s.authentication !== 'windows' || Boolean(s.domain || /[\\@]/.test(s.user)), {
@@ -179,6 +181,12 @@ async function connectPool(settings: MssqlSettings, secrets: Secrets): Promise<s
   return pool;
 }
 
+/** What the login may do beyond reading: server and database role membership and write permissions. */
+async function inspectLogin(pool: sql.ConnectionPool, settings: MssqlSettings): Promise<LoginRights> {
+  const result = await pool.request().query<MssqlRightFacts>(MSSQL_RIGHTS_SQL);
+  return mssqlRights(result.recordset[0]!, { database: settings.database });
+}
+
 async function* streamQuery(pool: sql.ConnectionPool, settings: MssqlSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
   const text = requireQuery(request, NAME);
   const entity = String(request.entity);
@@ -282,11 +290,14 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
     const pool = await connectPool(settings, secrets);
     try {
       const r = await pool.request().query<{ v: string }>("SELECT CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) + ' ' + CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS v");
+      const loginRights = await inspectLogin(pool, settings);
       return {
         ok: true,
-        message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}.`,
+        message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}${loginRights.canWrite ? ', but this login can write' : ', read-only'}.`,
         latencyMs: Date.now() - started,
         serverVersion: `SQL Server ${r.recordset[0]?.v ?? ''}`.trim(),
+        loginRights,
+        readOnlyLoginRequired: settings.requireReadOnlyLogin,
       };
     } catch (error) {
       throw translateMssqlError(error, settings, secrets);
@@ -313,6 +324,16 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
 
   async open(rawSettings, secrets): Promise<SourceSession> {
     const settings = parseSettings(mssqlSettingsSchema, rawSettings, NAME);
-    return new MssqlSession(settings, secrets, await connectPool(settings, secrets));
+    const pool = await connectPool(settings, secrets);
+    if (settings.requireReadOnlyLogin) {
+      // Refused before anything is read when the login can write.
+      try {
+        assertReadOnlyLogin(settings.user, await inspectLogin(pool, settings));
+      } catch (error) {
+        await pool.close().catch(() => undefined);
+        throw translateMssqlError(error, settings, secrets);
+      }
+    }
+    return new MssqlSession(settings, secrets, pool);
   },
 };

@@ -12,8 +12,9 @@ import type { Pool, PoolConnection, TypeCastField } from 'mysql2';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { assertReadOnlyLogin, mysqlGrantedRoles, mysqlRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const mysqlSettingsSchema = z
@@ -25,6 +26,7 @@ export const mysqlSettingsSchema = z
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
   .strict();
 export type MysqlSettings = z.infer<typeof mysqlSettingsSchema>;
@@ -135,6 +137,22 @@ async function beginReadOnly(conn: PoolConnection, settings: MysqlSettings): Pro
   else await run(conn, 'SET SESSION max_execution_time = ?', [settings.queryTimeoutSeconds * 1000]);
   await run(conn, 'START TRANSACTION READ ONLY');
   return v;
+}
+
+/** What the login may do beyond reading: its `SHOW GRANTS`, and the grants of every role it holds. */
+async function inspectLogin(conn: PoolConnection, settings: MysqlSettings): Promise<LoginRights> {
+  const linesOf = async (sql: string): Promise<string[]> => (await run(conn, sql)).map((row) => String(Object.values(row)[0]));
+  const lines = await linesOf('SHOW GRANTS');
+  const seen = new Set<string>();
+  for (let k = 0; k < lines.length; k++) {
+    for (const role of mysqlGrantedRoles(lines[k]!)) {
+      if (seen.has(role)) continue;
+      seen.add(role);
+      // The role name comes from the server's own SHOW GRANTS output, already quoted by it.
+      lines.push(...(await linesOf(`SHOW GRANTS FOR ${role}`).catch(() => [])));
+    }
+  }
+  return mysqlRights(lines, { database: settings.database });
 }
 
 async function* streamQuery(pool: Pool, settings: MysqlSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
@@ -266,12 +284,14 @@ export const mysqlDriver: SourceDriver<MysqlSettings> = {
   async check(rawSettings, secrets): Promise<CheckResult> {
     const settings = parseSettings(mysqlSettingsSchema, rawSettings, NAME);
     const started = Date.now();
-    const version = await withConnection(settings, secrets, async (_conn, v) => v);
+    const { version, loginRights } = await withConnection(settings, secrets, async (conn, v) => ({ version: v, loginRights: await inspectLogin(conn, settings) }));
     return {
       ok: true,
-      message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}, read-only.`,
+      message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}, ${loginRights.canWrite ? 'in a read-only transaction, but this login can write' : 'read-only'}.`,
       latencyMs: Date.now() - started,
       serverVersion: /mariadb/i.test(version) ? `MariaDB ${version}` : `MySQL ${version}`,
+      loginRights,
+      readOnlyLoginRequired: settings.requireReadOnlyLogin,
     };
   },
 
@@ -292,7 +312,10 @@ export const mysqlDriver: SourceDriver<MysqlSettings> = {
 
   async open(rawSettings, secrets): Promise<SourceSession> {
     const settings = parseSettings(mysqlSettingsSchema, rawSettings, NAME);
-    await withConnection(settings, secrets, async () => undefined);
+    // Prove the connection (and, when required, that the login cannot write) before the run starts reading.
+    await withConnection(settings, secrets, async (conn) => {
+      if (settings.requireReadOnlyLogin) assertReadOnlyLogin(settings.user, await inspectLogin(conn, settings));
+    });
     return new MysqlSession(settings, secrets);
   },
 };

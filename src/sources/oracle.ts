@@ -12,8 +12,9 @@ import type { Connection, ConnectionAttributes, Metadata, Pool } from 'oracledb'
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { assertReadOnlyLogin, ORACLE_RIGHTS_SQL, oracleRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const oracleSettingsSchema = z
@@ -32,6 +33,7 @@ export const oracleSettingsSchema = z
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
     fetchArraySize: z.number().int().min(10).max(100_000).default(1000),
+    requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
   .strict()
   .refine((s) => Boolean(s.connectString || s.serviceName || s.sid), { message: 'give the service name (or the SID, or a full connect string)', path: ['serviceName'] });
@@ -171,6 +173,24 @@ async function prepare(conn: Connection, settings: OracleSettings): Promise<void
   await conn.execute('SET TRANSACTION READ ONLY');
 }
 
+/** What the login may do beyond reading: SESSION_PRIVS (the ANY privileges), roles, object grants, own tables. */
+async function inspectLogin(conn: Connection, settings: OracleSettings): Promise<LoginRights> {
+  const rows = async <T>(sql: string): Promise<T[]> => (await conn.execute<T>(sql, [], { outFormat: oracledb.OUT_FORMAT_OBJECT })).rows ?? [];
+  const privileges = await rows<{ PRIVILEGE: string }>(ORACLE_RIGHTS_SQL.privileges);
+  const roles = await rows<{ ROLE: string }>(ORACLE_RIGHTS_SQL.roles);
+  const grants = await rows<{ OBJECT: string; PRIVILEGE: string }>(ORACLE_RIGHTS_SQL.objectGrants);
+  const [own] = await rows<{ N: number | string }>(ORACLE_RIGHTS_SQL.ownTables);
+  return oracleRights(
+    {
+      sessionPrivileges: privileges.map((r) => r.PRIVILEGE),
+      roles: roles.map((r) => r.ROLE),
+      objectGrants: grants.map((r) => ({ object: r.OBJECT, privilege: r.PRIVILEGE })),
+      ownTables: Number(own?.N ?? 0),
+    },
+    { schemas: settings.schema ? [settings.schema.toUpperCase()] : undefined },
+  );
+}
+
 async function* streamQuery(pool: Pool, settings: OracleSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
   const text = requireQuery(request, NAME).replace(/;\s*$/, '');
   const entity = String(request.entity);
@@ -271,12 +291,17 @@ export const oracleDriver: SourceDriver<OracleSettings> = {
   async check(rawSettings, secrets): Promise<CheckResult> {
     const settings = parseSettings(oracleSettingsSchema, rawSettings, NAME);
     const started = Date.now();
-    const version = await withConnection(settings, secrets, async (conn) => conn.oracleServerVersionString ?? '');
+    const { version, loginRights } = await withConnection(settings, secrets, async (conn) => ({
+      version: conn.oracleServerVersionString ?? '',
+      loginRights: await inspectLogin(conn, settings),
+    }));
     return {
       ok: true,
-      message: `Connected to ${where(settings)} as ${settings.user}, read-only.`,
+      message: `Connected to ${where(settings)} as ${settings.user}, ${loginRights.canWrite ? 'in a read-only transaction, but this login can write' : 'read-only'}.`,
       latencyMs: Date.now() - started,
       serverVersion: `Oracle ${version}`.trim(),
+      loginRights,
+      readOnlyLoginRequired: settings.requireReadOnlyLogin,
     };
   },
 
@@ -301,7 +326,10 @@ export const oracleDriver: SourceDriver<OracleSettings> = {
 
   async open(rawSettings, secrets): Promise<SourceSession> {
     const settings = parseSettings(oracleSettingsSchema, rawSettings, NAME);
-    await withConnection(settings, secrets, async () => undefined);
+    // Prove the connection (and, when required, that the login cannot write) before the run starts reading.
+    await withConnection(settings, secrets, async (conn) => {
+      if (settings.requireReadOnlyLogin) assertReadOnlyLogin(settings.user, await inspectLogin(conn, settings));
+    });
     return new OracleSession(await createPool(settings, secrets), settings, secrets);
   },
 };

@@ -13,8 +13,9 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
+import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
-import type { CheckResult, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const postgresSettingsSchema = z
@@ -31,6 +32,7 @@ export const postgresSettingsSchema = z
     batchSize: z.number().int().min(10).max(100_000).default(1000),
     /** Schemas listed by discover (empty = every non-system schema). */
     schemas: z.array(z.string()).default([]),
+    requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
   .strict();
 export type PostgresSettings = z.infer<typeof postgresSettingsSchema>;
@@ -133,6 +135,19 @@ async function connect(settings: PostgresSettings, secrets: Secrets): Promise<pg
 async function beginReadOnly(client: pg.ClientBase, settings: PostgresSettings): Promise<void> {
   await client.query('BEGIN TRANSACTION READ ONLY');
   await client.query("SELECT set_config('statement_timeout', $1, true)", [String(settings.queryTimeoutSeconds * 1000)]);
+}
+
+/** What the login may do beyond reading (superuser, table privileges, server-file roles, dblink…), read in a read-only transaction. */
+async function inspectLogin(client: pg.ClientBase, settings: PostgresSettings): Promise<LoginRights> {
+  await beginReadOnly(client, settings);
+  try {
+    const role = await client.query<Record<string, string | null>>(POSTGRES_RIGHTS_SQL.role);
+    const tables = await client.query<{ table_name: string; privilege: string }>(POSTGRES_RIGHTS_SQL.tables);
+    const facts = postgresRoleFacts(role.rows[0] ?? {}, tables.rows.map((r) => ({ table: r.table_name, privilege: r.privilege })));
+    return postgresRights(facts, { database: settings.database, schemas: settings.schemas });
+  } finally {
+    await client.query('ROLLBACK');
+  }
 }
 
 /**
@@ -271,11 +286,14 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
       const r = await client.query<{ v: string; ro: string }>("SELECT version() AS v, current_setting('transaction_read_only') AS ro");
       await client.query('ROLLBACK');
       const version = r.rows[0]?.v ?? '';
+      const loginRights = await inspectLogin(client, settings);
       return {
         ok: true,
-        message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}, read-only.`,
+        message: `Connected to database "${settings.database}" on ${where(settings)} as ${settings.user}, ${loginRights.canWrite ? 'in a read-only transaction, but this login can write' : 'read-only'}.`,
         latencyMs: Date.now() - started,
         serverVersion: version.split(' on ')[0],
+        loginRights,
+        readOnlyLoginRequired: settings.requireReadOnlyLogin,
       };
     } catch (error) {
       throw translatePostgresError(error, settings, secrets);
@@ -302,9 +320,15 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
 
   async open(rawSettings, secrets): Promise<SourceSession> {
     const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
-    // Prove the connection now, so a wrong password fails before the run starts reading.
+    // Prove the connection (and, when required, that the login cannot write) before the run starts reading.
     const client = await connect(settings, secrets);
-    await client.end().catch(() => undefined);
+    try {
+      if (settings.requireReadOnlyLogin) assertReadOnlyLogin(settings.user, await inspectLogin(client, settings));
+    } catch (error) {
+      throw translatePostgresError(error, settings, secrets);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
     return new PostgresSession(settings, secrets);
   },
 };

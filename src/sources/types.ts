@@ -37,11 +37,24 @@ export interface TableInfo {
   readonly columns: readonly ColumnInfo[];
 }
 
+/** What a source's login may do beyond reading (login-rights.ts). */
+export interface LoginRights {
+  readonly canWrite: boolean;
+  /** Each right that lets it write, in words ("INSERT on 3 tables (public.students, …)"). */
+  readonly reasons: readonly string[];
+  /** The engine's statements that create a login that can only read. */
+  readonly readOnlyLoginSql: string;
+}
+
 export interface CheckResult {
   readonly ok: boolean;
   readonly message: string;
   readonly latencyMs?: number;
   readonly serverVersion?: string;
+  /** SQL sources: what the login may do; `canWrite` is the "this login can write" warning. */
+  readonly loginRights?: LoginRights;
+  /** The source's requireReadOnlyLogin setting: a run with a writable login will be refused. */
+  readonly readOnlyLoginRequired?: boolean;
 }
 
 export interface SampleResult {
@@ -112,6 +125,7 @@ export class SourceError extends Error {
       | 'query-failed'
       | 'missing-file'
       | 'bad-file'
+      | 'writable-login'
       | 'config',
   ) {
     super(message);

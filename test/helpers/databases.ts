@@ -20,12 +20,25 @@ const MYSQL_START = 'start-stop-daemon --start --oknodo --background --exec /usr
 export interface TestDatabase {
   readonly engine: 'postgres' | 'mysql';
   readonly name: string;
-  /** Driver settings for RosterSync's source driver (no password needed: the test servers trust local logins). */
+  /**
+   * Driver settings for RosterSync's source driver (no password needed: the test servers trust local logins).
+   * They use the servers' administrator, a login that can write, so `requireReadOnlyLogin` is off here;
+   * the tests of that wall create their own read-only and writable logins (see createLogin).
+   */
   readonly settings: Record<string, unknown>;
   /** Runs SQL as the administrator inside the test database (set-up and verification only). */
   exec(sql: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /**
+   * A new login for this database: `read-only` may only SELECT every table (created so far), `writable`
+   * may also INSERT, UPDATE and DELETE. Driver settings (requireReadOnlyLogin left to its default) and
+   * secrets; the login is dropped with the database.
+   */
+  createLogin(kind: LoginKind): Promise<{ readonly user: string; readonly settings: Record<string, unknown>; readonly secrets: Record<string, string> }>;
   drop(): Promise<void>;
 }
+
+export type LoginKind = 'read-only' | 'writable';
+const LOGIN_PASSWORD = 'Login-Pa55-word';
 
 function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -50,14 +63,24 @@ export async function createPostgresDatabase(prefix = 'rs_test'): Promise<TestDa
   }
   const db = new pg.Client({ host: PG_HOST, port: PG_PORT, user: PG_ADMIN_USER, database: name });
   await db.connect();
+  const logins: string[] = [];
   return {
     engine: 'postgres',
     name,
-    settings: { host: PG_HOST, port: PG_PORT, user: PG_ADMIN_USER, database: name },
+    settings: { host: PG_HOST, port: PG_PORT, user: PG_ADMIN_USER, database: name, requireReadOnlyLogin: false },
     async exec(sql, params) {
       const result = await db.query(sql, params ? [...params] : undefined);
       const last = Array.isArray(result) ? result[result.length - 1] : result;
       return (last?.rows ?? []) as Record<string, unknown>[];
+    },
+    async createLogin(kind) {
+      const user = uniqueName(kind === 'read-only' ? 'rs_reader' : 'rs_writer');
+      logins.push(user);
+      await db.query(`CREATE ROLE "${user}" LOGIN PASSWORD '${LOGIN_PASSWORD}'`);
+      await db.query(`GRANT CONNECT ON DATABASE "${name}" TO "${user}"`);
+      await db.query(`GRANT USAGE ON SCHEMA public TO "${user}"`);
+      await db.query(`GRANT ${kind === 'read-only' ? 'SELECT' : 'SELECT, INSERT, UPDATE, DELETE'} ON ALL TABLES IN SCHEMA public TO "${user}"`);
+      return { user, settings: { host: PG_HOST, port: PG_PORT, user, database: name }, secrets: { password: LOGIN_PASSWORD } };
     },
     async drop() {
       await db.end().catch(() => undefined);
@@ -65,6 +88,8 @@ export async function createPostgresDatabase(prefix = 'rs_test'): Promise<TestDa
       await cleanup.connect();
       try {
         await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        // A role's grants lived in the dropped database (and its CONNECT right with it): now it can go.
+        for (const user of logins) await cleanup.query(`DROP ROLE IF EXISTS "${user}"`);
       } finally {
         await cleanup.end();
       }
@@ -98,10 +123,11 @@ export async function createMysqlDatabase(prefix = 'rs_test'): Promise<TestDatab
     multipleStatements: true,
     dateStrings: true,
   });
+  const logins: string[] = [];
   return {
     engine: 'mysql',
     name,
-    settings: { host: MYSQL_HOST, port: MYSQL_PORT, user: MYSQL_ADMIN_USER, database: name },
+    settings: { host: MYSQL_HOST, port: MYSQL_PORT, user: MYSQL_ADMIN_USER, database: name, requireReadOnlyLogin: false },
     async exec(sql, params) {
       const [result] = await db.query(sql, params ? [...params] : undefined);
       if (!Array.isArray(result)) return [];
@@ -111,10 +137,18 @@ export async function createMysqlDatabase(prefix = 'rs_test'): Promise<TestDatab
       const selects = items.filter((r) => Array.isArray(r)) as Record<string, unknown>[][];
       return selects[selects.length - 1] ?? [];
     },
+    async createLogin(kind) {
+      const user = uniqueName(kind === 'read-only' ? 'rs_reader' : 'rs_writer');
+      logins.push(user);
+      await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY '${LOGIN_PASSWORD}'`);
+      await db.query(`GRANT ${kind === 'read-only' ? 'SELECT' : 'SELECT, INSERT, UPDATE, DELETE'} ON \`${name}\`.* TO '${user}'@'%'`);
+      return { user, settings: { host: MYSQL_HOST, port: MYSQL_PORT, user, database: name }, secrets: { password: LOGIN_PASSWORD } };
+    },
     async drop() {
       await db.end().catch(() => undefined);
       const cleanup = await mysql.createConnection({ host: MYSQL_HOST, port: MYSQL_PORT, user: MYSQL_ADMIN_USER, password: '' });
       try {
+        for (const user of logins) await cleanup.query(`DROP USER IF EXISTS '${user}'@'%'`);
         await cleanup.query(`DROP DATABASE IF EXISTS \`${name}\``);
       } finally {
         await cleanup.end();

@@ -30,6 +30,28 @@ export const ENTITY_LABELS: Readonly<Record<Entity, string>> = {
   roster: 'Roster (student in class)',
 };
 
+/** The second read-only wall: the login itself can write. Says why, what a run does, and the statements for a read-only login. */
+function WritableLoginNotice(props: { readonly check: CheckResultView }): ReactNode {
+  const { loginRights, readOnlyLoginRequired } = props.check;
+  if (!loginRights) return null;
+  return (
+    <Notice kind="error" title="This login can write to the SIS" testId="source-login-writable">
+      <ul>
+        {loginRights.reasons.map((reason) => (
+          <li key={reason}>{reason}</li>
+        ))}
+      </ul>
+      <p>
+        {readOnlyLoginRequired
+          ? 'Runs from this source are refused until it uses a read-only login (Require a read-only login is on).'
+          : 'Runs still read with this login, because Require a read-only login is off for this source.'}{' '}
+        Ask the database administrator to create a read-only login:
+      </p>
+      <pre className="sql-block">{loginRights.readOnlyLoginSql}</pre>
+    </Notice>
+  );
+}
+
 export function SourcesScreen(props: { readonly name?: string }): ReactNode {
   const api = useApi();
   const sources = useLoad(() => api.listSources({}), [api]);
@@ -179,6 +201,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                     {check.serverVersion ? ` (${check.serverVersion})` : ''}
                   </Notice>
                 )}
+                {check?.loginRights?.canWrite && <WritableLoginNotice check={check} />}
               </div>
             )}
             {tab === 'queries' && (

@@ -10,6 +10,7 @@ import { destinationSecretOwner, loadSecrets, saveSecrets, sourceSecretOwner, ty
 import { getSourceDriver } from '../../sources/registry.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import { formatSourceCheck, sourceCheckExitCode, useColor } from '../source-check-output.js';
 
 /** A configured source with its driver and unsealed secrets, or a usage error naming what exists. */
 function resolveSource(ctx: AgentContext, name: string) {
@@ -64,8 +65,8 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
         withAgent(globals(cmd), async (ctx) => {
           const { source: s, driver, secrets } = resolveSource(ctx, name);
           const result = await driver.check(s.settings, secrets());
-          print(globals(cmd), result, () => `${result.ok ? 'OK' : 'FAILED'}: ${result.message}${result.latencyMs !== undefined ? ` (${result.latencyMs} ms)` : ''}`);
-          return result.ok ? 0 : 1;
+          print(globals(cmd), result, () => formatSourceCheck(result, useColor(process.stdout)));
+          return sourceCheckExitCode(result);
         }),
       ),
     );
