@@ -137,7 +137,7 @@ JOIN sections s ON s.section_id = t.section_id`,
   tf.first_name AS teacher_first_name, tf.last_name AS teacher_last_name, s.section_id AS class_id,
   ${concat('c.course_name', "' - '", 's.section_number')} AS class_name, s.course_id AS course_id, st.stu_id AS student_id,
   st.first_name AS student_first_name, st.last_name AS student_last_name, st.email AS student_email,
-  st.grade_level AS student_grade
+  st.grade_level AS student_grade, st.active AS student_enabled
 FROM section_enrollments e
 JOIN sections s ON s.section_id = e.section_id
 JOIN schools sc ON sc.sch_code = s.sch_code

@@ -2,14 +2,18 @@
  * G. Clever SFTP: schools.csv, students.csv, teachers.csv, sections.csv and enrollments.csv with
  * Clever's headers (School_id, Student_id, Last_name, First_name…). Clever reads headers by name
  * (column order is free) and wants active records only: inactive students and teachers are left out
- * (FileDef.rowFilters on `enabled`), and enrollments list students (teachers come with sections).
+ * with everything that references them (their enrollments; an inactive teacher's sections and their
+ * enrollments) — FormatDef.inactive — so the reference checks never trip over a record Clever must not
+ * get. Enrollments list students (teachers come with sections).
+ * Home_language takes Clever's language words (CLEVER_LANGUAGES); a SIS language they do not cover is
+ * an error naming the value, never sent raw.
  * Grades are Clever words (Kindergarten, PreKindergarten, 1…12); DOB MM/DD/YYYY; Gender M/F/X;
  * Race A/B/I/M/P/W; flags Y/N. Upload at most once an hour (set the destination's schedule
  * minIntervalMinutes to 60). Double quotes only where a value needs them (auto quoting).
  * A teacher at several schools is listed with the first school.
  */
 import type { FormatDef } from '../shared/format.js';
-import { ACTIVE_VALUES, e164, email, first, from, STUDENT_ROLES, trim } from './common.js';
+import { dropInactive, e164, email, first, from, LANGUAGE_CODES, STUDENT_ROLES, trim } from './common.js';
 import type { TransformStep } from '../shared/transform.js';
 
 export const CLEVER_GRADES = [
@@ -21,9 +25,36 @@ export const CLEVER_SUBJECTS = [
   'technology and engineering', 'PE and health', 'arts and music', 'other',
 ];
 
+/**
+ * Clever's Home_language values. Source: Amplify's help article "Clever Enrollment: Demographics data"
+ * quoting Clever's students.csv spec (English … Portuguese, read there); the rest of the list (Punjabi …
+ * Vietnamese) is recalled from Clever's SFTP specification, where the article's copy was cut off — check
+ * it against Clever's current spec before relying on the tail.
+ */
+export const CLEVER_LANGUAGES = [
+  'English', 'Albanian', 'Amharic', 'Arabic', 'Bengali', 'Bosnian', 'Burmese', 'Cantonese', 'Chinese', 'Dutch', 'Farsi', 'French', 'German',
+  'Hebrew', 'Hindi', 'Hmong', 'Ilocano', 'Japanese', 'Javanese', 'Karen', 'Khmer', 'Korean', 'Laotian', 'Latvian', 'Malay', 'Mandarin',
+  'Nepali', 'Oromo', 'Polish', 'Portuguese', 'Punjabi', 'Romanian', 'Russian', 'Samoan', 'Serbian', 'Somali', 'Spanish', 'Swahili',
+  'Tagalog', 'Tamil', 'Telugu', 'Thai', 'Tigrinya', 'Turkish', 'Ukrainian', 'Urdu', 'Vietnamese',
+];
+
+/** SIS language names, other spellings and ISO 639 codes → Clever's words. */
+const cleverLanguage: Readonly<Record<string, string>> = (() => {
+  const table: Record<string, string> = Object.fromEntries(CLEVER_LANGUAGES.map((l) => [l.toLowerCase(), l]));
+  Object.assign(table, {
+    'chinese (mandarin)': 'Mandarin', 'mandarin chinese': 'Mandarin', 'chinese (cantonese)': 'Cantonese', 'cantonese chinese': 'Cantonese',
+    persian: 'Farsi', lao: 'Laotian', filipino: 'Tagalog', 'spanish; castilian': 'Spanish', panjabi: 'Punjabi', 'serbo-croatian': 'Serbian',
+  });
+  // A SIS that stores ISO codes (es, vi, hmn): through the same names.
+  const byCode = new Map<string, string>();
+  for (const [name, code] of Object.entries(LANGUAGE_CODES)) if (table[name] !== undefined && !byCode.has(code)) byCode.set(code, table[name]);
+  byCode.set('zh', 'Chinese');
+  for (const [code, word] of byCode) table[code] ??= word;
+  return table;
+})();
+
 const grade: TransformStep[] = [...first, { op: 'grade', style: 'clever' }];
 const yn: TransformStep[] = [{ op: 'bool', style: 'yn' }];
-const active = [{ field: 'enabled', values: ACTIVE_VALUES }];
 
 const subject: TransformStep[] = [
   { op: 'trim' },
@@ -32,6 +63,8 @@ const subject: TransformStep[] = [
     caseInsensitive: true,
     default: 'other',
     table: {
+      // A class without a subject stays without one (the default is for subjects Clever has no word for).
+      '': '',
       'english language arts': 'english/language arts', english: 'english/language arts', ela: 'english/language arts', reading: 'english/language arts',
       mathematics: 'math', math: 'math',
       science: 'science',
@@ -53,6 +86,7 @@ export const clever: FormatDef = {
     'Clever SFTP upload: schools.csv, students.csv, teachers.csv, sections.csv, enrollments.csv with Clever headers, active records only, Clever grade words, at most one upload an hour.',
   dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\n', bom: false, header: true },
   supportsDelta: false,
+  inactive: dropInactive('active records only: inactive students and teachers are not sent, nor their enrollments and sections'),
   files: [
     {
       name: 'schools.csv',
@@ -81,7 +115,6 @@ export const clever: FormatDef = {
       entities: ['students'],
       key: ['Student_id'],
       alwaysPresent: true,
-      rowFilters: active,
       references: [{ column: 'School_id', file: 'schools.csv', targetColumn: 'School_id' }],
       columns: [
         { name: 'School_id', required: true, defaults: { students: from('school_codes', first) } },
@@ -96,7 +129,14 @@ export const clever: FormatDef = {
         { name: 'DOB', required: false, personal: true, sensitive: true, rule: { pattern: '\\d{2}/\\d{2}/\\d{4}', patternLabel: 'a date as MM/DD/YYYY' }, defaults: { students: from('birth_date', [{ op: 'date', format: 'MM/DD/YYYY' }]) } },
         { name: 'Race', required: false, personal: true, sensitive: true, rule: { allowed: ['A', 'B', 'I', 'M', 'P', 'W'] }, defaults: { students: from('race', [{ op: 'trim' }, { op: 'upper' }]) } },
         { name: 'Hispanic_Latino', required: false, personal: true, sensitive: true, rule: { allowed: ['Y', 'N'] }, defaults: { students: from('hispanic', yn) } },
-        { name: 'Home_language', required: false, personal: true, sensitive: true, defaults: { students: from('language', trim) } },
+        {
+          name: 'Home_language',
+          required: false,
+          personal: true,
+          sensitive: true,
+          rule: { allowed: CLEVER_LANGUAGES },
+          defaults: { students: from('language', [{ op: 'trim' }, { op: 'map', caseInsensitive: true, table: cleverLanguage }]) },
+        },
         { name: 'Ell_status', required: false, personal: true, sensitive: true, rule: { allowed: ['Y', 'N'] }, defaults: { students: from('english_learner', yn) } },
         { name: 'IEP_status', required: false, personal: true, sensitive: true, rule: { allowed: ['Y', 'N'] }, defaults: { students: from('special_ed', yn) } },
         { name: 'Student_email', required: false, personal: true, rule: { kind: 'email' }, defaults: { students: from('email', email) } },
@@ -110,7 +150,6 @@ export const clever: FormatDef = {
       entities: ['teachers'],
       key: ['Teacher_id'],
       alwaysPresent: true,
-      rowFilters: active,
       references: [{ column: 'School_id', file: 'schools.csv', targetColumn: 'School_id' }],
       columns: [
         { name: 'School_id', required: true, defaults: { teachers: from('school_codes', first) } },

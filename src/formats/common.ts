@@ -3,7 +3,7 @@
  * transform chains most vendors want (trimmed names, lower-cased emails, E.164 phones, site IDs).
  * Everything here is plain data; a format file stays a readable table of columns.
  */
-import type { ColumnMapping, Entity } from '../shared/format.js';
+import type { ColumnMapping, Entity, InactiveRule } from '../shared/format.js';
 import type { TransformStep } from '../shared/transform.js';
 
 export const from = (field: string, transforms?: readonly TransformStep[]): ColumnMapping => (transforms ? { from: field, transforms } : { from: field });
@@ -27,11 +27,14 @@ export const sites = (join: string): readonly TransformStep[] => [{ op: 'multi',
 export const list = (join: string, max?: number): readonly TransformStep[] => [{ op: 'multi', split: ';', join, ...(max !== undefined ? { max } : {}) }];
 
 /**
- * For vendors that forbid quoted fields: a comma becomes a space and a double quote an apostrophe,
- * so "García, Jr." is sent as "García Jr." and Robert "Bobby" as Robert 'Bobby' instead of failing.
+ * For vendors that forbid quoted fields, in every free-text column (names, school and class names): a
+ * comma becomes a space, a double quote an apostrophe and a line break a space, so "García, Jr." is sent
+ * as "García Jr.", Robert "Bobby" as Robert 'Bobby' and "Homeroom, Pre-K" as "Homeroom Pre-K" instead of
+ * failing the night. IDs are not rewritten (a changed ID would point at another record): they are reported.
  */
-export const noQuoteName: readonly TransformStep[] = [
+export const noQuoteText: readonly TransformStep[] = [
   { op: 'trim' },
+  { op: 'replace', pattern: '\\s*[\\r\\n]+\\s*', with: ' ' },
   { op: 'replace', pattern: '\\s*,\\s*', with: ' ' },
   { op: 'replace', pattern: '"', with: "'" },
 ];
@@ -42,8 +45,19 @@ export const STUDENT_ROLES = ['student', 'Student', 'STUDENT'];
 /** Active records only: how SIS write "active" (and blank, which most SIS mean as active). */
 export const ACTIVE_VALUES = ['', 'Y', 'y', 'Yes', 'yes', 'YES', '1', 'true', 'True', 'TRUE', 'T', 'A', 'Active', 'active'];
 
+/**
+ * The rule for vendors without a status column: inactive students and staff (source field `enabled`) are
+ * left out, and every row that references them with them.
+ */
+export const dropInactive = (how: string): InactiveRule => ({
+  rule: 'drop',
+  fields: { students: 'enabled', teachers: 'enabled' },
+  activeValues: ACTIVE_VALUES,
+  how,
+});
+
 /** Language names a SIS stores → ISO 639-1 codes (ISO 639-2/3 where no two-letter code exists). */
-export const LANGUAGE_CODES: Readonly<Record<string, string>> = {
+const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
   english: 'en',
   spanish: 'es',
   'spanish; castilian': 'es',
@@ -92,3 +106,16 @@ export const LANGUAGE_CODES: Readonly<Record<string, string>> = {
   chuukese: 'chk',
   'american sign language': 'ase',
 };
+
+/** Language names and the codes themselves (a SIS that already stores `es` or `hmn`) → ISO 639 codes. */
+export const LANGUAGE_CODES: Readonly<Record<string, string>> = {
+  ...LANGUAGE_NAMES,
+  ...Object.fromEntries(Object.values(LANGUAGE_NAMES).map((code) => [code, code])),
+};
+
+/** Relationship words a SIS stores that all mean "a parent" (OneRoster's role parent). */
+export const PARENT_WORDS = ['mother', 'father', 'parent', 'stepmother', 'stepfather', 'step-mother', 'step-father'];
+/** Relationship words for other relatives (OneRoster's role relative). */
+export const RELATIVE_WORDS = ['relative', 'grandparent', 'grandmother', 'grandfather', 'aunt', 'uncle', 'sibling', 'brother', 'sister', 'cousin'];
+/** Relationship words for a guardian who is not a parent. */
+export const GUARDIAN_WORDS = ['guardian', 'legal guardian', 'foster parent', 'foster mother', 'foster father', 'caregiver'];

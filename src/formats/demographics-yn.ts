@@ -7,10 +7,13 @@
  * listing them in the destination's disabledColumns, e.g.
  *   disabledColumns: [{ file: demographics.csv, column: homeless }, { file: demographics.csv, column: foster }]
  * A switched-off column is left out of the file. Gender values other than M/F (e.g. X) are sent blank,
- * because the vendor accepts only M or F.
+ * because the vendor accepts only M or F. Race and ethnicity are "any string": one-letter race codes
+ * are written out, other values are sent as they are.
+ *
+ * Inactive records: the file has no status column, so inactive students are not sent.
  */
 import type { ColumnDef, FormatDef } from '../shared/format.js';
-import { email, from, trim } from './common.js';
+import { dropInactive, email, from, trim } from './common.js';
 
 const FILE = 'demographics.csv';
 
@@ -41,6 +44,7 @@ export const demographicsYn: FormatDef = {
     'demographics.csv: SSID (10-digit state ID) and/or email to match each student, gender M/F, ethnicity, race, and english_learner, migrant, gifted_learner, special_ed, sed, homeless, foster as Y/N. Each demographic column can be switched off per destination (disabledColumns).',
   dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
   supportsDelta: true,
+  inactive: dropInactive('no status column: inactive students are not sent'),
   files: [
     {
       name: FILE,
@@ -65,7 +69,7 @@ export const demographicsYn: FormatDef = {
           personal: true,
           sensitive: true,
           rule: { allowed: ['M', 'F'] },
-          defaults: { students: from('gender', [{ op: 'gender', style: 'letter' }, { op: 'map', table: { X: '' } }]) },
+          defaults: { students: from('gender', [{ op: 'gender', style: 'letter' }, { op: 'map', table: { M: 'M', F: 'F', X: '' } }]) },
         },
         { name: 'ethnicity', required: false, personal: true, sensitive: true, defaults: { students: from('ethnicity', trim) } },
         {
@@ -74,7 +78,7 @@ export const demographicsYn: FormatDef = {
           personal: true,
           sensitive: true,
           description: 'One-letter SIS race codes are written out.',
-          defaults: { students: from('race', [{ op: 'trim' }, { op: 'map', table: RACE_WORDS, caseInsensitive: true }]) },
+          defaults: { students: from('race', [{ op: 'trim' }, { op: 'map', table: RACE_WORDS, caseInsensitive: true, unknown: 'keep' }]) },
         },
         yn('english_learner', 'english_learner', 'English learner.'),
         yn('migrant', 'migrant', 'Migrant.'),

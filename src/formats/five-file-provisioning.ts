@@ -6,8 +6,15 @@
  * a comma, a quote or a line break is an error, never silently quoted); all five files in every
  * upload, header-only when empty (alwaysPresent); a full snapshot every time (no delta); school_name
  * at most 60 characters (longer is a warning: the vendor truncates); IDs are text, case-sensitive and
- * unique; phone numbers normalised to E.164. Names have commas and double quotes rewritten
- * (noQuoteName) rather than failing the night; clone the format to be stricter.
+ * unique; phone numbers normalised to E.164. Every free-text column (names, school_name, class_name)
+ * has commas, double quotes and line breaks rewritten (noQuoteText: "Homeroom, Pre-K" → "Homeroom Pre-K")
+ * rather than failing the night; IDs and emails are never rewritten, a comma there is reported.
+ *
+ * Inactive records: the vendor's files have no status column, so inactive students and teachers are left
+ * out with everything that references them (their enrollments; an inactive teacher's classes and theirs).
+ * The seed's column tables (images) did not survive: the columns are the vendor's published template
+ * headers as recalled in shared/formats.md B (school_id, teacher_id, student_id, class_id, names, email,
+ * phone, parent_*), a guess to check against the template files on the vendor's dashboard.
  *
  * Repeated rows, as the vendor asks: a teacher at several schools gets one teachers.csv row per
  * school (rowPer over school_codes; a row is teacher_id + school_id). Parent columns (includeParents):
@@ -18,7 +25,7 @@
  * agree on everything but the repeated columns (FileDef.repeats checks it).
  */
 import type { FormatDef } from '../shared/format.js';
-import { e164, email, first, from, noQuoteName, STUDENT_ROLES, trim } from './common.js';
+import { dropInactive, e164, email, first, from, noQuoteText, STUDENT_ROLES, trim } from './common.js';
 
 export const fiveFileProvisioning: FormatDef = {
   id: 'five-file-provisioning',
@@ -28,6 +35,7 @@ export const fiveFileProvisioning: FormatDef = {
     'schools.csv, teachers.csv, students.csv (optionally with parent columns), classes.csv and enrollments.csv, every file in every upload (header only when empty), no quotation marks in any field, full snapshot each time, phones normalised.',
   dialect: { delimiter: ',', quoting: 'never', lineEnding: '\r\n', bom: false, header: true },
   supportsDelta: false,
+  inactive: dropInactive('no status column: inactive students and teachers are not sent, nor their enrollments and classes'),
   options: [{ id: 'includeParents', label: 'students.csv with parent columns', description: 'One row per student and parent; map the parent_* fields in the students query.', type: 'boolean', default: false }],
   optionEffects: [
     {
@@ -45,7 +53,7 @@ export const fiveFileProvisioning: FormatDef = {
       alwaysPresent: true,
       columns: [
         { name: 'school_id', required: true, description: 'Unique across the district; any letters and digits.', defaults: { schools: from('school_code', trim) } },
-        { name: 'school_name', required: true, rule: { maxLength: 60 }, defaults: { schools: from('name', trim) } },
+        { name: 'school_name', required: true, rule: { maxLength: 60 }, defaults: { schools: from('name', noQuoteText) } },
       ],
     },
     {
@@ -60,8 +68,8 @@ export const fiveFileProvisioning: FormatDef = {
       columns: [
         { name: 'school_id', required: true, defaults: { teachers: from('school_codes', first) } },
         { name: 'teacher_id', required: true, defaults: { teachers: from('teacher_id', trim) } },
-        { name: 'first_name', required: true, personal: true, defaults: { teachers: from('first_name', noQuoteName) } },
-        { name: 'last_name', required: true, personal: true, defaults: { teachers: from('last_name', noQuoteName) } },
+        { name: 'first_name', required: true, personal: true, defaults: { teachers: from('first_name', noQuoteText) } },
+        { name: 'last_name', required: true, personal: true, defaults: { teachers: from('last_name', noQuoteText) } },
         { name: 'email', required: true, personal: true, description: 'Every teacher needs a valid email address.', rule: { kind: 'email' }, defaults: { teachers: from('email', email) } },
         { name: 'phone', required: false, personal: true, defaults: { teachers: from('phone', e164) } },
       ],
@@ -77,12 +85,12 @@ export const fiveFileProvisioning: FormatDef = {
       columns: [
         { name: 'school_id', required: true, defaults: { students: from('school_codes', first) } },
         { name: 'student_id', required: true, defaults: { students: from('student_id', trim) } },
-        { name: 'first_name', required: true, personal: true, defaults: { students: from('first_name', noQuoteName) } },
-        { name: 'last_name', required: true, personal: true, defaults: { students: from('last_name', noQuoteName) } },
+        { name: 'first_name', required: true, personal: true, defaults: { students: from('first_name', noQuoteText) } },
+        { name: 'last_name', required: true, personal: true, defaults: { students: from('last_name', noQuoteText) } },
         { name: 'email', required: false, personal: true, rule: { kind: 'email' }, defaults: { students: from('email', email) } },
         { name: 'phone', required: false, personal: true, description: 'Mobile first, else home phone.', defaults: { students: from('sms|phone', e164) } },
-        { name: 'parent_first_name', required: false, personal: true, defaults: { students: from('parent_first_name', noQuoteName) } },
-        { name: 'parent_last_name', required: false, personal: true, defaults: { students: from('parent_last_name', noQuoteName) } },
+        { name: 'parent_first_name', required: false, personal: true, defaults: { students: from('parent_first_name', noQuoteText) } },
+        { name: 'parent_last_name', required: false, personal: true, defaults: { students: from('parent_last_name', noQuoteText) } },
         { name: 'parent_email', required: false, personal: true, rule: { kind: 'email' }, defaults: { students: from('parent_email', email) } },
         { name: 'parent_phone', required: false, personal: true, defaults: { students: from('parent_phone', e164) } },
       ],
@@ -100,7 +108,7 @@ export const fiveFileProvisioning: FormatDef = {
       columns: [
         { name: 'school_id', required: true, defaults: { classes: from('school_code', trim) } },
         { name: 'class_id', required: true, defaults: { classes: from('class_id', trim) } },
-        { name: 'class_name', required: true, defaults: { classes: from('title', trim) } },
+        { name: 'class_name', required: true, defaults: { classes: from('title', noQuoteText) } },
         { name: 'teacher_id', required: true, description: 'The class owner (lead teacher).', defaults: { classes: from('teacher_id', trim) } },
       ],
     },

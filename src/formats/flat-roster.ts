@@ -13,9 +13,12 @@
  * name, teacher and school; the same teacher_email the same teacher; the same student_email the
  * same student; the same school_id the same school (row rules `consistent`). The key is class +
  * student email: a student appears once per class.
+ *
+ * Inactive records: the file has no status column (and every row is a licence), so rows of inactive
+ * students (roster field student_enabled) are not sent.
  */
 import type { FormatDef } from '../shared/format.js';
-import { email, from, trim } from './common.js';
+import { ACTIVE_VALUES, email, from, trim } from './common.js';
 
 export const flatRoster: FormatDef = {
   id: 'flat-roster',
@@ -26,6 +29,7 @@ export const flatRoster: FormatDef = {
   dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
   supportsDelta: false,
   requiresRowFilter: true,
+  inactive: { rule: 'drop', fields: { roster: 'student_enabled' }, activeValues: ACTIVE_VALUES, how: 'no status column: rows of inactive students are not sent' },
   files: [
     {
       name: 'roster.csv',

@@ -125,6 +125,7 @@ const optionEffectSchema = z
   .object({
     option: z.string().min(1),
     equals: z.union([z.boolean(), z.string()]),
+    and: z.array(z.object({ option: z.string().min(1), equals: z.union([z.boolean(), z.string()]) }).strict()).optional(),
     omitFiles: z.array(z.string()).optional(),
     omitColumns: z.array(fileColumn).optional(),
     optionalColumns: z.array(fileColumn).optional(),
@@ -136,6 +137,15 @@ const optionEffectSchema = z
 
 const deltaDeletionsSchema = z
   .object({ statusColumn: z.string().min(1), status: z.string().min(1), modifiedColumn: z.string().min(1) })
+  .strict();
+
+const inactiveSchema = z
+  .object({
+    rule: z.enum(['mark', 'drop']),
+    fields: z.partialRecord(entitySchema, z.string().min(1)),
+    activeValues: z.array(z.string()).min(1, 'list the values meaning active, e.g. Y, 1, true, Active'),
+    how: z.string().min(1),
+  })
   .strict();
 
 const formatShape = z
@@ -159,6 +169,7 @@ const formatShape = z
     supportsDelta: z.boolean().optional(),
     deltaDeletions: deltaDeletionsSchema.optional(),
     requiresRowFilter: z.boolean().optional(),
+    inactive: inactiveSchema.optional(),
   })
   .strict();
 
@@ -276,6 +287,11 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
         issues.push({ path: at('equals'), message: `${effect.option} is a ${option.type} option; compare it with ${option.type === 'boolean' ? 'true or false' : 'a text value'}` });
       }
     }
+    (effect.and ?? []).forEach((condition, i) => {
+      if (condition.option !== 'syncMode' && !options.has(condition.option)) {
+        issues.push({ path: at('and', i, 'option'), message: `${condition.option} is not one of the format's options (${[...options.keys(), 'syncMode'].join(', ')})` });
+      }
+    });
     (effect.omitFiles ?? []).forEach((name, i) => {
       if (!files.has(name)) issues.push({ path: at('omitFiles', i), message: `${name} is not a file of this format` });
     });

@@ -7,10 +7,18 @@
  * an error, see the `\n`-free pattern on free-text columns).
  *
  * roles.csv has one row per user and school (FileDef.rowPer over `school_codes`).
+ *
+ * username is the user's sign-in name (UPN), which SDS needs with a domain: the email when there is one,
+ * else the SIS username with `@` + the destination's option usernameDomain; a username that still has no
+ * domain is an error naming the row (SDS would reject it).
+ *
+ * Inactive records: v2.1 files have no status column (SDS deactivates users missing from the upload), so
+ * inactive students and teachers are left out, with their roles and enrollments.
  */
 import type { FormatDef } from '../shared/format.js';
 import { ONEROSTER_GRADES } from './oneroster-1.1.js';
-import { e164, email, first, from, list, trim } from './common.js';
+import { dropInactive, e164, email, first, from, list, trim } from './common.js';
+import type { TransformStep } from '../shared/transform.js';
 
 export const SDS_ROLES = [
   'principal', 'chair', 'professor', 'researcher', 'adjunct', 'affiliate', 'occupationalTherapist', 'physicalTherapist', 'speechTherapist',
@@ -19,6 +27,9 @@ export const SDS_ROLES = [
 ];
 export const SDS_ORG_TYPES = ['school', 'department', 'district', 'local', 'state', 'national'];
 export const SDS_SESSION_TYPES = ['gradingPeriod', 'semester', 'schoolYear', 'term'];
+
+/** The sign-in name, lower case, with the district's domain added where the SIS has none. */
+const upn: readonly TransformStep[] = [...email, { op: 'domain', option: 'usernameDomain' }];
 
 /** Free text without line breaks (SDS refuses them). */
 const oneLine = { pattern: '[^\\r\\n]*', patternLabel: 'text on one line (no line breaks)' };
@@ -31,6 +42,16 @@ export const microsoftSds21: FormatDef = {
     'SDS v2.1: orgs.csv, users.csv, roles.csv (required), classes.csv, enrollments.csv and academicSessions.csv; bulk only; the same set of files in every upload.',
   dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
   supportsDelta: false,
+  inactive: dropInactive('no status column (SDS deactivates users missing from the upload): inactive students and teachers are not sent, nor their roles and enrollments'),
+  options: [
+    {
+      id: 'usernameDomain',
+      label: 'Sign-in domain for usernames',
+      description: 'Added to a username without a domain (pbaker000107 → pbaker000107@district.org). SDS rejects usernames without one.',
+      type: 'string',
+      default: '',
+    },
+  ],
   files: [
     {
       name: 'orgs.csv',
@@ -77,7 +98,14 @@ export const microsoftSds21: FormatDef = {
       alwaysPresent: true,
       columns: [
         { name: 'sourcedId', required: true, defaults: { students: from('student_id', trim), teachers: from('teacher_id', trim) } },
-        { name: 'username', required: true, personal: true, description: 'The sign-in name (UPN).', defaults: { students: from('email|username|student_id', email), teachers: from('email|username|teacher_id', email) } },
+        {
+          name: 'username',
+          required: true,
+          personal: true,
+          description: 'The sign-in name (UPN): the email, or the SIS username with the usernameDomain option added.',
+          rule: { pattern: '[^@\\s]+@[^@\\s]+\\.[^@\\s]+', patternLabel: 'a sign-in name with a domain, such as name@district.org (set the format option usernameDomain to add one)' },
+          defaults: { students: from('email|username|student_id', upn), teachers: from('email|username|teacher_id', upn) },
+        },
         { name: 'familyName', required: true, personal: true, rule: oneLine, defaults: { students: from('last_name', trim), teachers: from('last_name', trim) } },
         { name: 'givenName', required: true, personal: true, rule: oneLine, defaults: { students: from('first_name', trim), teachers: from('first_name', trim) } },
         { name: 'password', required: false, personal: true, sensitive: true },

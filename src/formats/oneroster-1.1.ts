@@ -11,7 +11,8 @@
  * bulk to delta sends its real changes only.
  */
 import type { ColumnDef, ColumnMapping, Entity, FormatDef } from '../shared/format.js';
-import type { TransformStep } from '../shared/transform.js';
+import type { RaceCategory, TransformStep } from '../shared/transform.js';
+import { ACTIVE_VALUES, GUARDIAN_WORDS, PARENT_WORDS, RELATIVE_WORDS } from './common.js';
 
 export const ONEROSTER_GRADES = ['IT', 'PR', 'PK', 'TK', 'KG', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', 'PS', 'UG', 'Other'];
 export const ONEROSTER_ROLES = ['administrator', 'aide', 'guardian', 'parent', 'proctor', 'relative', 'student', 'teacher'];
@@ -54,10 +55,15 @@ const deltaMappings = DELTA_FILES.flatMap(({ file, entities }) => [
   { file, column: 'status', mapping: Object.fromEntries(entities.map((e) => [e, constant('active')])) },
   { file, column: 'dateLastModified', mapping: Object.fromEntries(entities.map((e) => [e, from('$runStartedAt')])) },
 ]);
-const race = (values: string[]): ColumnMapping => ({
-  from: 'race',
-  transforms: [{ op: 'when', in: values, then: 'true', else: 'false' }],
-});
+/** One race flag; a race value no rule recognises is reported and sent blank, never a quiet `false` (transforms.ts). */
+const race = (category: RaceCategory): ColumnMapping => ({ from: 'race', transforms: [{ op: 'race', category }] });
+
+/** SIS relationship words → OneRoster roles; a blank or unknown relationship is a guardian (unknown ones reported). */
+const relationshipRoles: Readonly<Record<string, string>> = Object.fromEntries([
+  ...PARENT_WORDS.map((w) => [w, 'parent']),
+  ...RELATIVE_WORDS.map((w) => [w, 'relative']),
+  ...GUARDIAN_WORDS.map((w) => [w, 'guardian']),
+]);
 
 export const oneRoster11: FormatDef = {
   id: 'oneroster-1.1',
@@ -78,6 +84,13 @@ export const oneRoster11: FormatDef = {
   ],
   supportsDelta: true,
   deltaDeletions: { statusColumn: 'status', status: 'tobedeleted', modifiedColumn: 'dateLastModified' },
+  // Inactive students and staff are sent, marked enabledUser=false (users.csv); removals since the last delivery are delta's tobedeleted.
+  inactive: {
+    rule: 'mark',
+    fields: { students: 'enabled', teachers: 'enabled' },
+    activeValues: ACTIVE_VALUES,
+    how: 'sent with enabledUser=false in users.csv',
+  },
   files: [
     {
       name: 'orgs.csv',
@@ -186,18 +199,7 @@ export const oneRoster11: FormatDef = {
           defaults: {
             students: constant('student'),
             teachers: from('role', [{ op: 'default', value: 'teacher' }, { op: 'lower' }]),
-            guardians: from('relationship', [
-              {
-                op: 'map',
-                caseInsensitive: true,
-                table: {
-                  mother: 'parent', father: 'parent', parent: 'parent', stepmother: 'parent', stepfather: 'parent', guardian: 'guardian',
-                  relative: 'relative', grandparent: 'relative', grandmother: 'relative', grandfather: 'relative', aunt: 'relative', uncle: 'relative',
-                  sibling: 'relative', brother: 'relative', sister: 'relative',
-                },
-                default: 'guardian',
-              },
-            ]),
+            guardians: from('relationship', [{ op: 'map', caseInsensitive: true, table: relationshipRoles, default: 'guardian' }]),
           },
         },
         {
@@ -310,12 +312,12 @@ export const oneRoster11: FormatDef = {
           rule: { allowed: ['male', 'female'] },
           defaults: { students: from('gender', [{ op: 'gender', style: 'word', binary: true }]) },
         },
-        { name: 'americanIndianOrAlaskaNative', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['American Indian or Alaska Native', 'American Indian', 'AI', 'I']) } },
-        { name: 'asian', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['Asian', 'A']) } },
-        { name: 'blackOrAfricanAmerican', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['Black or African American', 'Black', 'African American', 'B']) } },
-        { name: 'nativeHawaiianOrOtherPacificIslander', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['Native Hawaiian or Other Pacific Islander', 'Pacific Islander', 'P']) } },
-        { name: 'white', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['White', 'W']) } },
-        { name: 'demographicRaceTwoOrMoreRaces', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race(['Two or More Races', 'Multiracial', 'Two or more', 'M']) } },
+        { name: 'americanIndianOrAlaskaNative', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race('americanIndianOrAlaskaNative') } },
+        { name: 'asian', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race('asian') } },
+        { name: 'blackOrAfricanAmerican', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race('blackOrAfricanAmerican') } },
+        { name: 'nativeHawaiianOrOtherPacificIslander', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race('nativeHawaiianOrOtherPacificIslander') } },
+        { name: 'white', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race('white') } },
+        { name: 'demographicRaceTwoOrMoreRaces', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: race('twoOrMore') } },
         { name: 'hispanicOrLatinoEthnicity', required: false, personal: true, sensitive: true, rule: { kind: 'boolean' }, defaults: { students: from('hispanic', trueFalse) } },
         { name: 'countryOfBirthCode', required: false, personal: true, sensitive: true },
         { name: 'stateOfBirthAbbreviation', required: false, personal: true, sensitive: true },

@@ -9,16 +9,26 @@
  * - School IDs must exist on the vendor side before users are uploaded: they come from the site map.
  * - Enrollments point at users and classes in the same batch; files are delivered users → classes →
  *   enrollments.
+ * - Relationships: the vendor's roles are parent or guardian (no "relative"): mothers, fathers and
+ *   step-parents are parents; every other relative, and a blank relationship, a guardian; a relationship
+ *   the table does not know is sent as guardian with a warning.
+ * - Inactive records: the files have no status column, so inactive students and teachers are left out,
+ *   with their enrollments (this is the seed's vendor, ClassTag).
  */
 import type { FormatDef } from '../shared/format.js';
 import { ONEROSTER_GRADES } from './oneroster-1.1.js';
-import { constant, e164, email, forEntities, from, LANGUAGE_CODES, sites, trim } from './common.js';
+import { constant, dropInactive, e164, email, forEntities, from, GUARDIAN_WORDS, LANGUAGE_CODES, PARENT_WORDS, RELATIVE_WORDS, sites, trim } from './common.js';
 import type { TransformStep } from '../shared/transform.js';
 
 const people = ['students', 'teachers', 'guardians'] as const;
 const grades: TransformStep[] = [{ op: 'multi', split: ';', join: ',', each: [{ op: 'grade', style: 'oneroster' }] }];
 
 export const USER_ROLES = ['student', 'parent', 'guardian', 'teacher', 'administrator'];
+
+const relationshipRoles: Readonly<Record<string, string>> = Object.fromEntries([
+  ...PARENT_WORDS.map((w) => [w, 'parent']),
+  ...[...RELATIVE_WORDS, ...GUARDIAN_WORDS].map((w) => [w, 'guardian']),
+]);
 
 export const oneRosterUsersClassesEnrollments: FormatDef = {
   id: 'oneroster-users-classes-enrollments',
@@ -28,6 +38,7 @@ export const oneRosterUsersClassesEnrollments: FormatDef = {
     'users.csv (students, parents/guardians, teachers; several schools comma-separated in one cell; up to 6 guardians per student; grade codes; ISO 639 language codes, blank = English), classes.csv and enrollments.csv. School IDs come from the site map and must exist at the vendor first.',
   dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
   supportsDelta: false,
+  inactive: dropInactive('no status column: inactive students and teachers are not sent, nor their enrollments'),
   files: [
     {
       name: 'users.csv',
@@ -52,7 +63,7 @@ export const oneRosterUsersClassesEnrollments: FormatDef = {
             students: constant('student'),
             teachers: from('role', [{ op: 'default', value: 'teacher' }, { op: 'lower' }]),
             guardians: from('relationship', [
-              { op: 'map', caseInsensitive: true, table: { mother: 'parent', father: 'parent', parent: 'parent', stepmother: 'parent', stepfather: 'parent' }, default: 'guardian' },
+              { op: 'map', caseInsensitive: true, table: relationshipRoles, default: 'guardian' },
             ]),
           },
         },

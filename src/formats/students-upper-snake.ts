@@ -1,18 +1,26 @@
 /**
  * A. The nightly `students.csv` with UPPER_SNAKE headers (seed 000), pushed into the account's
  * `Upload` folder, with the vendor's set-up questions as destination options:
- *   - googleSso: students sign in with Google → PASSWORD is not required;
- *   - overwriteEmails / overwritePasswords: whether EMAIL / PASSWORD are sent at all;
+ *   - googleSso: students sign in with Google → PASSWORD is not required. Without Google sign-in the
+ *     vendor needs a password for every student: PASSWORD is always sent and required, and a source
+ *     without a password field (nor birth-date passwords) stops the run before anything is written;
+ *   - overwriteEmails / overwritePasswords: whether EMAIL is sent; whether PASSWORD is sent when students
+ *     sign in with Google (without Google it is always sent);
  *   - passwordsAreDates: the password is the birth date written m/d/yyyy (3/7/2012, no leading zeros);
  *   - wipeAndReload: the vendor deletes students missing from the file → every delivery must be a
  *     full snapshot (syncMode full); without it, additions-and-changes deliveries are allowed;
  *   - includeParents: the newer `parents.csv` (one row per parent and student).
  * SITE_ID comes from the destination's site-ID map (import/export it as CSV or Excel).
- * The vendor's own column table is an image that did not survive: the columns below are the
- * documented examples plus the ones its options name; clone the format to add, drop or reorder columns.
+ * The vendor's own column table is an image that did not survive: the columns below are a guess — the
+ * documented examples (STUDENT_ID, FIRST_NAME) plus the ones its set-up questions name (EMAIL, PASSWORD,
+ * site IDs) and a grade, the minimum any student roster needs (source: seed 000 and shared/formats.md A);
+ * clone the format to add, drop or reorder columns.
+ *
+ * Inactive records: the file has no status column and the vendor wipes and reloads from it, so inactive
+ * students are left out, and their parents.csv rows with them.
  */
 import type { FormatDef } from '../shared/format.js';
-import { email, firstSite, first, from, trim } from './common.js';
+import { dropInactive, email, firstSite, first, from, trim } from './common.js';
 
 const FILE = 'students.csv';
 const PARENTS = 'parents.csv';
@@ -26,6 +34,7 @@ export const studentsUpperSnake: FormatDef = {
   headerCase: 'upper-snake',
   dialect: { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
   supportsDelta: true,
+  inactive: dropInactive('no status column: inactive students are not sent, nor their parents.csv rows'),
   options: [
     { id: 'googleSso', label: 'Students sign in with Google', description: 'The password column is not required.', type: 'boolean', default: true },
     { id: 'wipeAndReload', label: 'Wipe and reload students nightly', description: 'The vendor deletes students missing from the file: every delivery must be a full snapshot.', type: 'boolean', default: true },
@@ -37,10 +46,11 @@ export const studentsUpperSnake: FormatDef = {
   optionEffects: [
     { option: 'googleSso', equals: true, optionalColumns: [{ file: FILE, column: 'PASSWORD' }] },
     {
+      // Only with Google sign-in may PASSWORD be left out: without it the vendor needs every password.
       option: 'overwritePasswords',
       equals: false,
+      and: [{ option: 'googleSso', equals: true }],
       omitColumns: [{ file: FILE, column: 'PASSWORD' }],
-      optionalColumns: [{ file: FILE, column: 'PASSWORD' }],
     },
     { option: 'overwriteEmails', equals: false, omitColumns: [{ file: FILE, column: 'EMAIL' }] },
     {

@@ -12,6 +12,8 @@ import type { EntityRequest } from '../sources/types.js';
 import { compileTransforms, type TransformContext, type TransformIssue } from './transforms.js';
 import { compileColumnCheck, type ValueProblem } from './value-rules.js';
 import { compileRowRules, type RowCheck } from './row-rules.js';
+import { sourceFieldsOf, type FieldNeed } from './source-fields.js';
+import { compileInactiveTest, type InactiveTest } from './inactive.js';
 
 /** Reads a field of the current source row; case-insensitive; null when absent. */
 export type FieldGetter = (name: string) => string | null;
@@ -33,6 +35,10 @@ export interface EntityPlan {
   readonly filters: readonly { field: string; values: ReadonlySet<string> }[];
   /** One output row per value of this multi-valued source field (FileDef.rowPer). */
   readonly rowPer?: string;
+  /** The format's inactive rule for this entity's rows (FormatDef.inactive). */
+  readonly inactive?: InactiveTest;
+  /** Columns that read source fields, checked against the first row read (source-fields.ts). */
+  readonly fieldNeeds: readonly FieldNeed[];
 }
 
 export interface ReferencePlan {
@@ -176,6 +182,10 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
   const ctx: Omit<TransformContext, 'field'> & { vars: RunVariables } = {
     vars,
     phoneRegion: destination.phoneRegion,
+    option: (id) => {
+      const value = optionValue(format, destination, id);
+      return value === undefined ? undefined : String(value);
+    },
     site: (code) => {
       const hit = sites.get(code);
       if (hit) return hit;
@@ -191,7 +201,8 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
   const extraTransforms = new Map<string, readonly TransformStep[]>();
   const optionMappings = new Map<string, Partial<Record<Entity, ColumnMapping>>>();
   for (const effect of format.optionEffects ?? []) {
-    if (optionValue(format, destination, effect.option) !== effect.equals) continue;
+    const conditions = [{ option: effect.option, equals: effect.equals }, ...(effect.and ?? [])];
+    if (conditions.some((c) => optionValue(format, destination, c.option) !== c.equals)) continue;
     effect.omitFiles?.forEach((f) => omitFiles.add(f));
     effect.omitColumns?.forEach((c) => omitColumns.add(`${c.file}/${c.column}`));
     effect.optionalColumns?.forEach((c) => optionalColumns.add(`${c.file}/${c.column}`));
@@ -204,6 +215,7 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
     }
   }
   for (const c of destination.disabledColumns) omitColumns.add(`${c.file}/${c.column}`);
+  const notCollected = new Set(destination.notCollected.map((c) => `${c.file}/${c.column}`));
   if (destination.syncMode === 'delta' && !format.supportsDelta) {
     findings.push(planFinding('', '', 'sync-mode', `${format.displayName} takes full snapshots only; set syncMode to "full".`));
   }
@@ -251,8 +263,12 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         }
         continue;
       }
+      const fieldNeeds: FieldNeed[] = [];
       const compiled = columnDefs.map((c, index) => {
-        const mapping = overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity];
+        // A column the district does not collect is sent blank on purpose (and not reported as missing).
+        const mapping = notCollected.has(`${def.name}/${c.name}`)
+          ? undefined
+          : (overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity]);
         if (mapping?.from?.includes('$runStartedAt')) volatile.add(index);
         const required = c.required && !optionalColumns.has(`${def.name}/${c.name}`);
         if (!mapping && required) {
@@ -260,12 +276,17 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         }
         const extra = extraTransforms.get(`${def.name}/${c.name}`);
         const effective: ColumnMapping | undefined = extra ? { ...(mapping ?? {}), transforms: [...(mapping?.transforms ?? []), ...extra] } : mapping;
-        return compileMapping(effective, ctx);
+        const column = compileMapping(effective, ctx);
+        const fields = sourceFieldsOf(effective);
+        if (fields.length) fieldNeeds.push({ column: columns[index]!.header, fields, required, whenMissing: column(() => null, []) });
+        return column;
       });
       const filters = [...(def.rowFilters ?? []), ...destination.rowFilters]
         .filter((f) => !f.entities || f.entities.includes(entity))
         .map((f) => ({ field: f.field, values: new Set(f.values) }));
-      entities.push({ entity, request: { entity, query: query.query, file: query.file }, columns: compiled, filters, rowPer: def.rowPer?.[entity] });
+      const inactive = compileInactiveTest(format.inactive, entity);
+      if (inactive) fieldNeeds.push({ column: inactive.field, fields: [inactive.field], required: false, whenMissing: '', activeFlag: true });
+      entities.push({ entity, request: { entity, query: query.query, file: query.file }, columns: compiled, filters, rowPer: def.rowPer?.[entity], inactive, fieldNeeds });
     }
 
     const headerIndex = new Map(columnDefs.map((c, i) => [c.name, i]));

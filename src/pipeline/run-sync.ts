@@ -27,6 +27,9 @@ import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { writeDeletionRows } from './delta-deletions.js';
 import { rowExpander } from './row-rules.js';
 import { ReadAhead } from './read-ahead.js';
+import { RepeatedFindings } from './finding-repeats.js';
+import { InactiveRecords } from './inactive.js';
+import { blocks, missingFields } from './source-fields.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 
@@ -64,10 +67,16 @@ class FindingSink {
   errors = 0;
   warnings = 0;
   readonly kept: Finding[] = [];
+  private readonly repeats = new RepeatedFindings();
   add(f: Finding): void {
     if (f.severity === 'error') this.errors++;
     else this.warnings++;
+    if (!this.repeats.admit(f)) return;
     if (this.kept.length < FINDINGS_KEPT) this.kept.push(f.value.length > FINDING_VALUE_KEPT ? { ...f, value: clipValue(f.value) } : f);
+  }
+  /** Adds one summary per value repeated on many rows (count and sample origins); call once, at the end. */
+  summarizeRepeats(): void {
+    this.kept.push(...this.repeats.summaries());
   }
 }
 
@@ -107,7 +116,7 @@ class DeliveryFailure extends RunFailure {
  * result set, one file's header), so the columns are learnt from the first row and each requested
  * name is resolved once: nothing is allocated per row on this hot path.
  */
-function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
+function fieldAccess(): { get: FieldGetter; has(name: string): boolean; set(row: Row): void } {
   let current: Row = {};
   let columns: Map<string, string> | undefined;
   const resolved = new Map<string, string | null>();
@@ -115,6 +124,9 @@ function fieldAccess(): { get: FieldGetter; set(row: Row): void } {
     set(row) {
       current = row;
       columns ??= new Map(Object.keys(row).map((n) => [n.trim().toLowerCase(), n]));
+    },
+    has(name) {
+      return columns?.has(name.trim().toLowerCase()) ?? false;
     },
     get(name) {
       let key = resolved.get(name);
@@ -185,6 +197,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
   let fingerprints: FingerprintDb | undefined;
   let staging: StagingDelivery | undefined;
   const finish = (status: RunStatus, message: string): RunResult => {
+    sink.summarizeRepeats();
     store.addFindings(runId, sink.kept);
     store.setRunFiles(runId, fileRecords);
     // data rows: a zip counts the rows of the files inside it; the manifest is not data
@@ -211,6 +224,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     const format = resolveFormat(destination.format, store.listCustomFormats());
     const plan = buildPlan({ format, destination, source, siteMap: store.getSiteMap(destination.name), now: now() });
     plan.findings.forEach((f) => sink.add(f));
+    if (format.inactive) log('info', 'plan', `Inactive records (${format.inactive.rule}): ${format.inactive.how}.`);
     if (sink.errors > 0) {
       throw new RunFailure(`The mapping is incomplete: ${plan.findings[0]!.file} ${plan.findings[0]!.message}`, 'plan');
     }
@@ -232,6 +246,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       }
     });
     const clock: ValidationClock = { checks: 0, keys: 0 };
+    const inactive = new InactiveRecords(format, new Set(plan.files.flatMap((f) => f.references.map((r) => r.targetFile))));
     const requests = plan.files.flatMap((f) => f.entities.map((e) => e.request));
     const reads = new ReadAhead(session, requests, options.signal);
     try {
@@ -248,7 +263,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
         const withheldKeys = new Set<string>();
         withheld.set(file.def.name, withheldKeys);
-        const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock, withheldKeys));
+        const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock, withheldKeys, inactive));
+        for (const line of inactive.lines(file.def.name)) log('info', 'inactive', line);
         firstRead += file.entities.length;
         fp.fileComplete(file.def.name);
         // Key filters of files no later file refers to are freed (memory stays flat with district size).
@@ -390,6 +406,7 @@ async function writeFile(
   log: RunLog,
   clock: ValidationClock,
   withheld: Set<string>,
+  inactive: InactiveRecords,
 ): Promise<WrittenFile> {
   const name = file.def.name;
   let rowsChecked = 0;
@@ -429,6 +446,16 @@ async function writeFile(
     sink.add({ severity, file: name, row: rowNumber, column, value, rule, message, origin: batch?.origin(batchIndex) });
   };
 
+  /** Columns whose source fields the query or export file does not have (source-fields.ts): warned once, or the run stops. */
+  const reportMissingFields = (entity: EntityPlan, has: (field: string) => boolean): void => {
+    const missing = missingFields(entity.fieldNeeds, has, { entity: entity.entity, file: name });
+    const required = missing.filter((m) => blocks(m.need));
+    if (required.length) throw new RunFailure(`${name}: ${required.map((m) => m.message).join('; ')}.`, 'plan');
+    for (const m of missing) {
+      sink.add({ severity: 'warning', file: name, row: 0, column: m.need.column, value: '', rule: 'missing-source-field', message: m.message, origin: `${entity.entity} rows` });
+    }
+  };
+
   const checkReference = (ref: ReferencePlan, key: string): void => {
     if (ref.targetFile === name) {
       // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
@@ -438,12 +465,51 @@ async function writeFile(
     }
   };
 
+  const keyOf = (row: readonly string[]): string => (keyIndexes.length === 1 ? row[keyIndexes[0]!]! : keyIndexes.map((i) => row[i]).join('\u001f'));
+  const scratchIssues: TransformIssue[] = [];
+  /**
+   * The inactive rule's cascade: a row whose reference points at a record dropped as inactive is dropped
+   * too (its issues already reported for it are moot: nothing of it is delivered); in a multi-valued
+   * reference only the dropped parts go, and the row only when none is left.
+   */
+  const dependsOnDropped = (): boolean => {
+    for (const ref of file.references) {
+      if (!inactive.anyDropped(ref.targetFile)) continue;
+      const value = values[ref.columnIndex]!;
+      if (!value) continue;
+      if (ref.separator && value.includes(ref.separator)) {
+        const parts = value.split(ref.separator);
+        const kept = parts.filter((p) => !inactive.isDropped(ref.targetFile, p));
+        if (kept.length === parts.length) continue;
+        if (kept.length) {
+          values[ref.columnIndex] = kept.join(ref.separator);
+          continue;
+        }
+      } else if (!inactive.isDropped(ref.targetFile, value)) {
+        continue;
+      }
+      inactive.dependant(name, keyOf(values), ref.targetFile);
+      return true;
+    }
+    return false;
+  };
+
   /** map → validate → fingerprint → write, for one source row (after filters and row expansion). */
   const mapRow = (entity: EntityPlan, get: FieldGetter): void => {
     const sample = (rowsChecked++ & 7) === 0;
     if (sample) rowsSampled++;
     rowNumber = outRow + 1;
     rowErrors = 0;
+    if (entity.inactive?.isInactive(get)) {
+      if (entity.inactive.rule === 'drop') {
+        // Left out whole: its values are not checked (nothing about it is delivered).
+        for (const i of keyIndexes) values[i] = entity.columns[i]!(get, scratchIssues);
+        scratchIssues.length = 0;
+        inactive.inactive(name, entity.entity, keyOf(values), 'drop');
+        return;
+      }
+      inactive.inactive(name, entity.entity, '', 'mark');
+    }
     let rejected = 0;
     for (let i = 0; i < width; i++) {
       values[i] = entity.columns[i]!(get, issues);
@@ -455,6 +521,7 @@ async function writeFile(
         issues.length = 0;
       }
     }
+    if (dependsOnDropped()) return;
     if (sample) t0 = performance.now();
     for (let i = 0, r = 0; i < width; i++) {
       // A value its transform already rejected (unknown grade, unmapped school) is reported once, not again by the column rules.
@@ -483,7 +550,7 @@ async function writeFile(
     }
     for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
 
-    const key = keyIndexes.length === 1 ? values[keyIndexes[0]!]! : keyIndexes.map((i) => values[i]).join('\u001f');
+    const key = keyOf(values);
     if (rowErrors > 0 && skipBadRows) {
       skipped++;
       if (file.deletions && key) withheld.add(key);
@@ -523,6 +590,10 @@ async function writeFile(
       for await (const sourced of reads.read(firstRead + entityIndex)) {
         batch = sourced;
         const rows = sourced.rows;
+        if (read === 0 && rows.length) {
+          access.set(rows[0]!);
+          reportMissingFields(entity, access.has);
+        }
         read += rows.length;
         for (batchIndex = 0; batchIndex < rows.length; batchIndex++) {
           if (expand) {

@@ -8,12 +8,15 @@
  *
  * Blank input ('' or whitespace only) passes through most steps: required-ness is checked by
  * value-rules, not here. The exceptions are `default`, `when`, `bool` (blank is false), `map`
- * (only when the table has an explicit '' entry) and `blank`.
+ * (its `default`, or the table's explicit '' entry) and `blank`.
+ *
+ * No silent defaults: a value a table or vocabulary (map, grade, gender, yes/no, race) does not know is
+ * always reported, whatever is then sent.
  */
 import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CountryCode } from 'libphonenumber-js';
 import { assertNever } from '../shared/transform.js';
-import type { TransformStep } from '../shared/transform.js';
+import type { RaceCategory, TransformStep } from '../shared/transform.js';
 
 export interface TransformContext {
   /** The whole source row (case-insensitive field lookup is the caller's job: pass a getter). */
@@ -22,6 +25,8 @@ export interface TransformContext {
   readonly site: (schoolCode: string) => { siteId: string; label: string } | undefined;
   /** Default region for phone numbers without a country code, e.g. 'US'. */
   readonly phoneRegion: string;
+  /** The destination's value of a format option (for `domain`); undefined when not set. */
+  readonly option?: (id: string) => string | undefined;
 }
 
 export interface TransformIssue {
@@ -39,20 +44,28 @@ export type CompiledTransform = (value: string, ctx: TransformContext, issues: T
 
 const identity: CompiledTransform = (value) => value;
 
-/** Compile a chain of steps once; the result is safe to call for millions of values. */
+/**
+ * Compile a chain of steps once; the result is safe to call for millions of values. A step that rejects
+ * the value (an error issue) ends the chain: later steps would only report the same value again.
+ */
 export function compileTransforms(steps: readonly TransformStep[]): CompiledTransform {
   const fns = steps.map(compileStep);
   if (fns.length === 0) return identity;
   if (fns.length === 1) return fns[0];
-  if (fns.length === 2) {
-    const [a, b] = fns;
-    return (value, ctx, issues) => b(a(value, ctx, issues), ctx, issues);
-  }
   return (value, ctx, issues) => {
     let v = value;
-    for (let i = 0; i < fns.length; i++) v = fns[i](v, ctx, issues);
+    for (let i = 0; i < fns.length; i++) {
+      const before = issues.length;
+      v = fns[i](v, ctx, issues);
+      if (issues.length > before && rejected(issues, before)) return v;
+    }
     return v;
   };
+}
+
+function rejected(issues: readonly TransformIssue[], from: number): boolean {
+  for (let i = from; i < issues.length; i++) if (issues[i].severity === 'error') return true;
+  return false;
 }
 
 const compiledCache = new WeakMap<readonly TransformStep[], CompiledTransform>();
@@ -83,13 +96,15 @@ function compileStep(step: TransformStep): CompiledTransform {
     case 'title':
       return (v) => titleCase(v);
     case 'map':
-      return compileMap(step.table, step.default, step.caseInsensitive === true);
+      return compileMap(step.table, step.default, step.caseInsensitive === true, step.unknown === 'keep');
     case 'grade':
       return compileGrade(step.style);
     case 'gender':
       return compileGender(step.style, step.binary === true);
     case 'bool':
       return compileBool(step.style);
+    case 'race':
+      return compileRace(step.category);
     case 'date':
       return compileDate(step.format);
     case 'phone':
@@ -114,6 +129,15 @@ function compileStep(step: TransformStep): CompiledTransform {
       };
     case 'multi':
       return compileMulti(step.split, step.join, step.max, step.each);
+    case 'domain': {
+      const option = step.option;
+      return (v, ctx) => {
+        const name = v.trim();
+        if (name === '' || name.includes('@')) return v;
+        const domain = ctx.option?.(option)?.trim().replace(/^@/, '');
+        return domain ? `${name}@${domain}` : v;
+      };
+    }
     case 'default': {
       const fallback = step.value;
       return (v) => (isBlank(v) ? fallback : v);
@@ -206,6 +230,7 @@ function compileMap(
   table: Readonly<Record<string, string>>,
   fallback: string | undefined,
   caseInsensitive: boolean,
+  keepUnknown: boolean,
 ): CompiledTransform {
   const lookup = new Map<string, string>();
   for (const [key, mapped] of Object.entries(table)) {
@@ -213,14 +238,25 @@ function compileMap(
     if (!lookup.has(k)) lookup.set(k, mapped);
   }
   const hasBlankEntry = lookup.has('');
-  return (v) => {
+  const keys = Object.keys(table).filter((k) => k.trim() !== '');
+  const known = keys.length > MAP_KEYS_LISTED ? `${keys.slice(0, MAP_KEYS_LISTED).join(', ')}, … (${keys.length} in all)` : keys.join(', ');
+  return (v, _ctx, issues) => {
     const t = v.trim();
-    if (t === '' && !hasBlankEntry) return v;
+    // A declared fallback stands in for a blank value too (a blank relationship is still a guardian).
+    if (t === '' && !hasBlankEntry) return fallback ?? v;
     const hit = lookup.get(caseInsensitive ? t.toLowerCase() : t);
     if (hit !== undefined) return hit;
-    return fallback ?? v;
+    if (keepUnknown) return v;
+    if (fallback !== undefined) {
+      issues.push({ rule: 'map', severity: 'warning', value: v, message: `"${t}" is not in the value map (${known}); sent "${fallback}"` });
+      return fallback;
+    }
+    issues.push({ rule: 'map', severity: 'error', value: v, message: `"${t}" is not in the value map; expected one of ${known}` });
+    return v;
   };
 }
+
+const MAP_KEYS_LISTED = 12;
 
 // ---------------------------------------------------------------------------------------------
 // grade
@@ -396,6 +432,53 @@ function compileBool(style: 'yn' | 'truefalse' | '10'): CompiledTransform {
       message: `"${v.trim()}" is not a yes/no value; expected Y, N, yes, no, true, false, 1, 0, x or blank`,
     });
     return v;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// race
+
+/** Compact spellings (upper case, letters and digits only) of race codes and category names → category. */
+const RACE_ALIASES: ReadonlyMap<string, RaceCategory> = (() => {
+  const m = new Map<string, RaceCategory>();
+  const add = (category: RaceCategory, ...names: string[]) => names.forEach((n) => m.set(n, category));
+  add('americanIndianOrAlaskaNative', 'I', 'AI', 'AIAN', 'AMERICANINDIAN', 'AMERICANINDIANORALASKANATIVE', 'AMERICANINDIANALASKANATIVE', 'ALASKANATIVE', 'NATIVEAMERICAN');
+  add('asian', 'A', 'ASIAN');
+  add('blackOrAfricanAmerican', 'B', 'BLACK', 'AFRICANAMERICAN', 'BLACKORAFRICANAMERICAN', 'BLACKAFRICANAMERICAN');
+  add(
+    'nativeHawaiianOrOtherPacificIslander',
+    'P', 'PI', 'NHPI', 'PACIFICISLANDER', 'NATIVEHAWAIIAN', 'NATIVEHAWAIIANOROTHERPACIFICISLANDER', 'NATIVEHAWAIIANPACIFICISLANDER', 'HAWAIIANORPACIFICISLANDER',
+  );
+  add('white', 'W', 'WHITE', 'CAUCASIAN');
+  add('twoOrMore', 'M', 'MULTI', 'MULTIPLE', 'MULTIRACIAL', 'TWOORMORE', 'TWOORMORERACES');
+  return m;
+})();
+
+const RACE_EXPECTED = 'expected a race code (W, B, A, I, P, M) or a federal category name such as White, Asian or Two or More Races; several races separated by ";"';
+
+/** The categories a SIS race value names, or undefined when a part is not a known race. */
+export function parseRace(raw: string): Set<RaceCategory> | undefined {
+  const found = new Set<RaceCategory>();
+  for (const part of raw.split(';')) {
+    const compact = part.toUpperCase().replace(/[^A-Z0-9]+/g, '');
+    if (compact === '') continue;
+    const category = RACE_ALIASES.get(compact);
+    if (category === undefined) return undefined;
+    found.add(category);
+  }
+  return found;
+}
+
+function compileRace(category: RaceCategory): CompiledTransform {
+  return (v, _ctx, issues) => {
+    if (isBlank(v)) return '';
+    const races = parseRace(v);
+    if (races === undefined) {
+      issues.push({ rule: 'race', severity: 'error', value: v, message: `race "${v.trim()}" is not recognised; sent blank; ${RACE_EXPECTED}` });
+      return '';
+    }
+    const named = category === 'twoOrMore' ? races.has('twoOrMore') || races.size > 1 : races.has(category);
+    return named ? 'true' : 'false';
   };
 }
 

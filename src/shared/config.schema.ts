@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { durationSetting } from './duration.schema.js';
 import { ENTITIES } from './format.js';
-import type { TransformStep } from './transform.js';
+import { RACE_CATEGORIES, type TransformStep } from './transform.js';
 
 export const CONFIG_VERSION = 1;
 
@@ -29,7 +29,11 @@ export const transformStepSchema: z.ZodType<TransformStep> = z.lazy(() =>
     bare('siteId'),
     bare('siteLabel'),
     bare('blank'),
-    z.object({ op: z.literal('map'), table: z.record(z.string(), z.string()), default: z.string().optional(), caseInsensitive: z.boolean().optional() }).strict(),
+    z
+      .object({ op: z.literal('map'), table: z.record(z.string(), z.string()), default: z.string().optional(), caseInsensitive: z.boolean().optional(), unknown: z.literal('keep').optional() })
+      .strict(),
+    z.object({ op: z.literal('race'), category: z.enum(RACE_CATEGORIES) }).strict(),
+    z.object({ op: z.literal('domain'), option: z.string().min(1) }).strict(),
     z.object({ op: z.literal('grade'), style: z.enum(['oneroster', 'clever', 'number']) }).strict(),
     z.object({ op: z.literal('gender'), style: z.enum(['letter', 'word']), binary: z.boolean().optional() }).strict(),
     z.object({ op: z.literal('bool'), style: z.enum(['yn', 'truefalse', '10']) }).strict(),
@@ -166,6 +170,8 @@ export const destinationConfigSchema = z
       .default({}),
     /** Columns the district switched off (sensitive fields): sent blank. */
     disabledColumns: z.array(z.object({ file: z.string(), column: z.string() })).default([]),
+    /** Columns the district does not collect: sent blank, without the "no source column" warning. */
+    notCollected: z.array(z.object({ file: z.string(), column: z.string() })).default([]),
     rowFilters: z.array(rowFilterSchema).default([]),
     /** What to do with school codes missing from the site map. */
     unmappedSchool: z.enum(['error', 'use-sis-code']).default('error'),

@@ -22,7 +22,7 @@ export const CANONICAL_FIELDS: Readonly<Record<Entity, readonly string[]>> = {
   enrollments: ['enrollment_id', 'class_id', 'user_id', 'role', 'school_code', 'primary', 'begin_date', 'end_date'],
   roster: [
     'school_code', 'school_name', 'teacher_id', 'teacher_email', 'teacher_first_name', 'teacher_last_name', 'class_id', 'class_name', 'course_id',
-    'student_id', 'student_first_name', 'student_last_name', 'student_email', 'student_grade',
+    'student_id', 'student_first_name', 'student_last_name', 'student_email', 'student_grade', 'student_enabled',
   ],
 };
 

@@ -140,6 +140,22 @@ export interface FileDef {
   readonly rowRules?: readonly RowRule[];
 }
 
+/**
+ * How a format treats inactive records — one rule per format, stated in its file and shown in the preview:
+ * - `mark`: the vendor's files carry a status (OneRoster's enabledUser=false): inactive records are sent, marked;
+ * - `drop`: the vendor has no status column (inactive = absent): inactive records are left out, and so is every
+ *   row that references one (enrollments, guardian links, flat-roster rows), rather than failing the reference checks.
+ */
+export interface InactiveRule {
+  readonly rule: 'mark' | 'drop';
+  /** Per entity, the source field that says whether a record is active (e.g. students: enabled). */
+  readonly fields: Partial<Record<Entity, string>>;
+  /** Values of that field meaning active (compared trimmed and case-insensitively); blank counts as active. */
+  readonly activeValues: readonly string[];
+  /** In words, for the preview: "enabledUser=false in users.csv" or "no status column: inactive students are not sent". */
+  readonly how: string;
+}
+
 export interface FormatOption {
   readonly id: string;
   readonly label: string;
@@ -174,6 +190,8 @@ export interface FormatDef {
   readonly optionEffects?: readonly {
     readonly option: string;
     readonly equals: boolean | string;
+    /** Further conditions that must all hold too (e.g. no Google sign-in AND passwords not overwritten). */
+    readonly and?: readonly { readonly option: string; readonly equals: boolean | string }[];
     readonly omitFiles?: readonly string[];
     readonly omitColumns?: readonly { file: string; column: string }[];
     readonly optionalColumns?: readonly { file: string; column: string }[];
@@ -193,6 +211,8 @@ export interface FormatDef {
   readonly deltaDeletions?: { readonly statusColumn: string; readonly status: string; readonly modifiedColumn: string };
   /** The vendor counts every row (licences): a destination must narrow the rows with `rowFilters`. */
   readonly requiresRowFilter?: boolean;
+  /** What happens to inactive students (and staff): marked or dropped with their dependants. */
+  readonly inactive?: InactiveRule;
 }
 
 export function resolveDialect(format: FormatDef, file: FileDef): Dialect {

@@ -51,7 +51,9 @@ async function run(source: string, format: string, mode: 'block' | 'skip-rows', 
     { schoolCode: '005', siteId: 'S5', label: 'Cedar' },
   ]);
   const result = await runSync(ctx, name, { trigger: 'manual' });
-  return { ...result, out };
+  // These tiny SIS tables leave out most optional fields on purpose; the "no source column" warnings
+  // that earns are tested in formats-values.test.ts, not here.
+  return { ...result, findings: without(result.findings, 'missing-source-field'), out };
 }
 
 const read = (dir: string, file: string): string => readFileSync(join(dir, file), 'utf8');
@@ -117,10 +119,6 @@ describe('five-file provisioning: duplicates, orphans, blanks, malformed emails,
       message: '64 characters; the vendor truncates after 60', origin: 'schools row 2',
     },
     {
-      severity: 'error', file: 'schools.csv', row: 3, column: 'school_name', value: 'Lincoln, East Elementary', rule: 'no-quotes',
-      message: 'contains a comma; this vendor forbids quoted fields, so the value must not contain the delimiter, quotes or line breaks', origin: 'schools row 3',
-    },
-    {
       severity: 'error', file: 'teachers.csv', row: 2, column: 'email', value: 'bo@@school.org', rule: 'email',
       message: '"bo@@school.org" is not valid; expected an email address such as name@school.org', origin: 'teachers row 2',
     },
@@ -133,10 +131,6 @@ describe('five-file provisioning: duplicates, orphans, blanks, malformed emails,
       severity: 'error', file: 'students.csv', row: 3, column: 'student_id', value: '000101', rule: 'unique',
       message: 'student_id must be unique; this value appears earlier in students.csv.', origin: 'students row 3',
     },
-    {
-      severity: 'error', file: 'classes.csv', row: 2, column: 'class_name', value: 'Art "Studio"', rule: 'no-quotes',
-      message: 'contains a double quote; this vendor forbids quoted fields, so the value must not contain the delimiter, quotes or line breaks', origin: 'classes row 2',
-    },
     { severity: 'error', file: 'classes.csv', row: 2, column: 'teacher_id', value: 'T9', rule: 'reference', message: 'T9 is not a teachers.csv record in this delivery.', origin: 'classes row 2' },
     { severity: 'error', file: 'enrollments.csv', row: 2, column: 'class_id', value: 'C404', rule: 'reference', message: 'C404 is not a classes.csv record in this delivery.', origin: 'enrollments row 2' },
     { severity: 'error', file: 'enrollments.csv', row: 3, column: 'student_id', value: '999999', rule: 'reference', message: '999999 is not a students.csv record in this delivery.', origin: 'enrollments row 3' },
@@ -145,21 +139,22 @@ describe('five-file provisioning: duplicates, orphans, blanks, malformed emails,
   it('blocks the run, reports every problem where it is, and delivers nothing', async () => {
     const result = await run(source, 'five-file-provisioning', 'block');
     expect(result.status).toBe('failed');
-    expect(result.message).toMatch(/^9 validation error\(s\); nothing was delivered\. First: schools\.csv row 3 school_name "Lincoln, East Elementary": contains a comma/);
+    expect(result.message).toMatch(/^7 validation error\(s\); nothing was delivered\. First: teachers\.csv row 2 email "bo@@school\.org"/);
     expect(without(result.findings, 'phone')).toEqual(expected);
     // A 7-digit local phone is kept as digits and reported as a warning, not an error.
     expect(result.findings.filter((f) => f.rule === 'phone')).toEqual([expect.objectContaining({ severity: 'warning', file: 'students.csv', row: 4, column: 'phone', value: '555-0199' })]);
     expect(existsSync(result.out)).toBe(false);
-    expect(ctx.store.getRunDetail(result.runId)!.findings).toHaveLength(result.findings.length);
+    expect(without(ctx.store.getRunDetail(result.runId)!.findings, 'missing-source-field')).toHaveLength(result.findings.length);
   });
 
   it('with skip-rows leaves exactly the bad rows out, reports them, and delivers the rest', async () => {
     const result = await run(source, 'five-file-provisioning', 'skip-rows');
     expect(result.status).toBe('partial');
-    expect(result.errors).toBe(9);
+    expect(result.errors).toBe(7);
     // The same problems, found at the same SIS rows; nothing else refers to the rows left out, so nothing cascades.
     expect(without(result.findings, 'phone').map((f) => [f.file, f.origin, f.column, f.value, f.rule])).toEqual(expected.map((f) => [f.file, f.origin, f.column, f.value, f.rule]));
-    expect(read(result.out, 'schools.csv')).toBe('school_id,school_name\r\n003,Lincoln Elementary\r\n005,Cedar Ridge Middle School for the Performing and the Visual Arts\r\n');
+    // Free text never fails the night in this no-quotes format: the comma in a school name is rewritten like a name's.
+    expect(read(result.out, 'schools.csv')).toBe('school_id,school_name\r\n003,Lincoln Elementary\r\n005,Cedar Ridge Middle School for the Performing and the Visual Arts\r\n009,Lincoln East Elementary\r\n');
     expect(read(result.out, 'teachers.csv')).toBe('school_id,teacher_id,first_name,last_name,email,phone\r\n003,T1,Ann,Lee,ann.lee@school.org,+15035550100\r\n');
     expect(read(result.out, 'students.csv')).toBe(
       "school_id,student_id,first_name,last_name,email,phone\r\n003,000101,Zoë,O'Brien,zoe@students.org,\r\n005,000103,Ida,Moss,,5550199\r\n",

@@ -33,7 +33,8 @@ const DESTINATIONS: Record<string, Record<string, unknown>> = {
   'flat-roster': { rowFilters: [{ field: 'school_code', values: ['007'] }], onValidationError: 'skip-rows' },
   'oneroster-1.1': {},
   clever: {},
-  'microsoft-sds-2.1': {},
+  // 104 demo students have no email: their SIS usernames get the district's sign-in domain (SDS rejects names without one).
+  'microsoft-sds-2.1': { formatOptions: { usernameDomain: 'students.lakeviewsd.example.org' } },
 };
 
 let ctx: AgentContext;
@@ -73,6 +74,10 @@ beforeAll(async () => {
 });
 
 describe('every built-in format on the demo district', () => {
+  it.each(Object.keys(DESTINATIONS))('%s: every SIS value is recognised (no value-map, race, grade, yes/no or language findings on the demo)', (id) => {
+    expect(results.get(id)!.findings.filter((f) => ['map', 'race', 'grade', 'bool', 'missing-source-field'].includes(f.rule))).toEqual([]);
+  });
+
   it.each(Object.keys(DESTINATIONS))('%s: delivers its files with the format’s headers, dialect bytes and minimal quoting', (id) => {
     const result = results.get(id)!;
     expect(result.status, result.message).toBe(id === 'flat-roster' ? 'partial' : 'success');
@@ -351,6 +356,12 @@ describe('G: clever', () => {
     expect(text(id, 'schools.csv').split('\n')[1]).toBe('003,Lincoln Elementary School,003,41000001,PreKindergarten,5,emily.muller76@lakeviewsd.example.org,3497 River Rd,Beaverton,OR,97254,+15038296569');
   });
 
+  it('maps home languages to Clever’s words: "Chinese (Mandarin)" → Mandarin, never the raw SIS value', () => {
+    const mandarin = sis.prepare(`SELECT stu_id FROM students WHERE lang = 'Chinese (Mandarin)' ORDER BY stu_id LIMIT 1`).pluck().get() as string;
+    expect(records(id, 'students.csv').find((r) => r.Student_id === mandarin)!.Home_language).toBe('Mandarin');
+    expect(new Set(records(id, 'students.csv').map((r) => r.Home_language))).toEqual(new Set(['English', 'Spanish', 'Vietnamese', 'Russian', 'Somali', 'Arabic', 'Mandarin', 'Ukrainian']));
+  });
+
   it('sends active records only and student enrollments only', () => {
     expect(records(id, 'students.csv')).toHaveLength(count(`SELECT COUNT(*) FROM students WHERE active IN ('Y', '1', 'true')`));
     expect(records(id, 'enrollments.csv')).toHaveLength(count('SELECT COUNT(*) FROM section_enrollments'));
@@ -374,5 +385,10 @@ describe('G: microsoft-sds-2.1', () => {
     expect(linesStarting(id, 'roles.csv', `${twoSchools[0]},`)).toHaveLength(2);
     expect(line(id, 'roles.csv', '000194,')).toBe('000194,003,student,,KG,,,');
     expect(line(id, 'users.csv', '000757,')).toBe('000757,mgarcia000757@students.lakeviewsd.example.org,"García, Jr.",María José,,,mgarcia000757@students.lakeviewsd.example.org,+13604400559,');
+  });
+
+  it('gives a username without a domain the configured sign-in domain (SIS 000107 has no email, network ID pbaker000107)', () => {
+    expect(records(id, 'users.csv').find((u) => u.sourcedId === '000107')!.username).toBe('pbaker000107@students.lakeviewsd.example.org');
+    for (const u of records(id, 'users.csv')) expect(u.username).toMatch(/^[^@\s]+@[^@\s]+\.[^@\s]+$/);
   });
 });

@@ -49,6 +49,14 @@ describe('A: students-upper-snake options', () => {
     });
   });
 
+  it('without Google sign-in PASSWORD is always sent and required, whatever overwritePasswords says (seed 000)', () => {
+    for (const overwritePasswords of [true, false]) {
+      const p = plan('students-upper-snake', { formatOptions: { googleSso: false, overwritePasswords } });
+      expect(headers(p, 'students.csv')).toContain('PASSWORD');
+      expect(p.files[0]!.columns.find((c) => c.header === 'PASSWORD')!.required).toBe(true);
+    }
+  });
+
   it('overwritePasswords sends PASSWORD: required without Google sign-in, optional with it', () => {
     const required = plan('students-upper-snake', { formatOptions: { googleSso: false, overwritePasswords: true } });
     const column = required.files[0]!.columns.find((c) => c.header === 'PASSWORD')!;
@@ -104,14 +112,45 @@ describe('sync modes, row filters and switched-off columns', () => {
     expect(filtered.files[0]!.entities[0]!.filters.map((f) => [f.field, [...f.values]])).toEqual([['course_id', ['007-MATH09']]]);
   });
 
-  it('format-level row filters come before the destination’s: Clever keeps active students and student enrollments', () => {
+  it('format-level row filters come before the destination’s: Clever keeps student enrollments; inactive students follow the format’s drop rule', () => {
     const p = plan('clever', { rowFilters: [{ field: 'school_code', values: ['007'], entities: ['enrollments'] }] });
     const students = p.files.find((f) => f.def.name === 'students.csv')!.entities[0]!;
-    expect(students.filters.map((f) => f.field)).toEqual(['enabled']);
-    expect(students.filters[0]!.values.has('N')).toBe(false);
-    expect(students.filters[0]!.values.has('1')).toBe(true);
+    expect(students.filters).toEqual([]);
+    expect(students.inactive).toMatchObject({ rule: 'drop', field: 'enabled' });
+    expect(students.inactive!.isInactive(row({ enabled: 'N' }))).toBe(true);
+    expect(students.inactive!.isInactive(row({ enabled: 'Inactive' }))).toBe(true);
+    for (const active of ['1', 'Y', 'true', 'Active', '', ' y ']) expect(students.inactive!.isInactive(row({ enabled: active }))).toBe(false);
     const enrollments = p.files.find((f) => f.def.name === 'enrollments.csv')!.entities[0]!;
     expect(enrollments.filters.map((f) => f.field)).toEqual(['role', 'school_code']);
+    expect(enrollments.inactive).toBeUndefined();
+  });
+
+  it('every built-in format states its inactive rule: OneRoster 1.1 marks, the formats without a status column drop', () => {
+    const rules = Object.fromEntries(
+      ['oneroster-1.1', 'students-upper-snake', 'five-file-provisioning', 'demographics-yn', 'oneroster-users-classes-enrollments', 'flat-roster', 'clever', 'microsoft-sds-2.1'].map((id) => [
+        id,
+        getFormat(id).inactive?.rule,
+      ]),
+    );
+    expect(rules).toEqual({
+      'oneroster-1.1': 'mark',
+      'students-upper-snake': 'drop',
+      'five-file-provisioning': 'drop',
+      'demographics-yn': 'drop',
+      'oneroster-users-classes-enrollments': 'drop',
+      'flat-roster': 'drop',
+      clever: 'drop',
+      'microsoft-sds-2.1': 'drop',
+    });
+  });
+
+  it('notCollected sends a column blank and drops it from the missing-source-field checks', () => {
+    const p = plan('oneroster-1.1', { notCollected: [{ file: 'demographics.csv', column: 'hispanicOrLatinoEthnicity' }] });
+    const demographics = p.files.find((f) => f.def.name === 'demographics.csv')!;
+    expect(mapRow(p, 'demographics.csv', 'students', { hispanic: 'Y' }).hispanicOrLatinoEthnicity).toBe('');
+    expect(demographics.entities[0]!.fieldNeeds.map((n) => n.column)).not.toContain('hispanicOrLatinoEthnicity');
+    const collected = plan('oneroster-1.1').files.find((f) => f.def.name === 'demographics.csv')!.entities[0]!;
+    expect(collected.fieldNeeds.find((n) => n.column === 'hispanicOrLatinoEthnicity')).toEqual({ column: 'hispanicOrLatinoEthnicity', fields: ['hispanic'], required: false, whenMissing: 'false' });
   });
 
   it('demographics columns are switched off per destination; SSID and email together cannot be', () => {

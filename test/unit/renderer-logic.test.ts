@@ -101,11 +101,13 @@ describe('transforms in words', () => {
       default: { op: 'default', value: 'x' }, prefix: { op: 'prefix', value: 'p' }, suffix: { op: 'suffix', value: 's' },
       digits: { op: 'digits', pad: 10 }, truncate: { op: 'truncate', max: 60 }, replace: { op: 'replace', pattern: 'a', with: 'b' },
       when: { op: 'when', field: 'race', in: ['W'], then: 'true', else: 'false' }, blank: { op: 'blank' },
+      race: { op: 'race', category: 'white' }, domain: { op: 'domain', option: 'usernameDomain' },
     } as const;
     expect(Object.keys(samples).sort()).toEqual([...TRANSFORM_OPS].sort());
     for (const step of Object.values(samples)) expect(describeStep(step)).not.toBe('');
     expect(describeStep(samples.date)).toBe('date → m/d/yyyy');
     expect(describeStep(samples.multi)).toBe('list “;” → “,” (max 6)');
+    expect(describeStep(samples.domain)).toBe('add @domain (option usernameDomain)');
   });
   it('describes a whole mapping', () => {
     expect(describeMapping({ from: 'school_code', transforms: [{ op: 'trim' }, { op: 'siteId' }] })).toBe('school_code → trim → school → site ID');

@@ -78,6 +78,8 @@ describe('compileTransforms / applyTransforms', () => {
       grade: { op: 'grade', style: 'oneroster' },
       gender: { op: 'gender', style: 'letter' },
       bool: { op: 'bool', style: 'yn' },
+      race: { op: 'race', category: 'white' },
+      domain: { op: 'domain', option: 'usernameDomain' },
       date: { op: 'date', format: 'iso' },
       phone: { op: 'phone', style: 'e164' },
       siteId: { op: 'siteId' },
@@ -148,19 +150,33 @@ describe('trim, upper, lower, title', () => {
 describe('map', () => {
   const gradeTable = { K: 'KG', '0': 'KG', '-1': 'PK' };
 
-  it('looks values up in the table and keeps unmatched values without a default', () => {
+  it('looks values up in the table', () => {
     expect(clean('K', [{ op: 'map', table: gradeTable }])).toBe('KG');
     expect(clean('0', [{ op: 'map', table: gradeTable }])).toBe('KG');
     expect(clean('-1', [{ op: 'map', table: gradeTable }])).toBe('PK');
-    expect(clean('5', [{ op: 'map', table: gradeTable }])).toBe('5');
   });
 
-  it('uses the default for unmatched values', () => {
-    expect(clean('5', [{ op: 'map', table: gradeTable, default: 'Other' }])).toBe('Other');
+  it('an unknown value without a default is an error naming the value and the known keys, and is kept', () => {
+    const r = run('5', [{ op: 'map', table: gradeTable }]);
+    expect(r.value).toBe('5');
+    expect(r.issues).toEqual([{ rule: 'map', severity: 'error', value: '5', message: '"5" is not in the value map; expected one of 0, K, -1' }]);
+  });
+
+  it('an unknown value with a default is sent as the default, with a warning (never a quiet default)', () => {
+    const r = run('White, Non-Hispanic', [{ op: 'map', table: { White: 'true' }, default: 'false' }]);
+    expect(r.value).toBe('false');
+    expect(r.issues).toEqual([
+      { rule: 'map', severity: 'warning', value: 'White, Non-Hispanic', message: '"White, Non-Hispanic" is not in the value map (White); sent "false"' },
+    ]);
+  });
+
+  it("unknown: 'keep' passes unknown values on silently (free-text columns whose table only spells out codes)", () => {
+    expect(clean('Hmong', [{ op: 'map', table: { W: 'White' }, unknown: 'keep' }])).toBe('Hmong');
+    expect(clean('W', [{ op: 'map', table: { W: 'White' }, unknown: 'keep' }])).toBe('White');
   });
 
   it('is case-sensitive unless asked otherwise', () => {
-    expect(clean('k', [{ op: 'map', table: gradeTable }])).toBe('k');
+    expect(run('k', [{ op: 'map', table: gradeTable }]).issues).toHaveLength(1);
     expect(clean('k', [{ op: 'map', table: gradeTable, caseInsensitive: true }])).toBe('KG');
     expect(clean('Hispanic', [{ op: 'map', table: { HISPANIC: 'Y' }, caseInsensitive: true, default: 'N' }])).toBe('Y');
   });
@@ -169,14 +185,70 @@ describe('map', () => {
     expect(clean('K ', [{ op: 'map', table: gradeTable }])).toBe('KG');
   });
 
-  it('passes blanks through unless the table has an explicit blank entry', () => {
-    expect(clean('', [{ op: 'map', table: gradeTable, default: 'Other' }])).toBe('');
-    expect(clean('', [{ op: 'map', table: { '': 'en' } }])).toBe('en');
+  it('a declared default applies to blank values too (a blank relationship is still a guardian)', () => {
+    const relationship: TransformStep[] = [{ op: 'map', caseInsensitive: true, table: { mother: 'parent', father: 'parent' }, default: 'guardian' }];
+    expect(clean('', relationship)).toBe('guardian');
+    expect(clean('   ', relationship)).toBe('guardian');
+    expect(clean('Mother', relationship)).toBe('parent');
+  });
+
+  it("an explicit '' entry wins over the default for blanks; without either a blank stays blank", () => {
+    expect(clean('', [{ op: 'map', table: { '': 'en' }, default: 'other' }])).toBe('en');
+    expect(clean('', [{ op: 'map', table: { '': '' }, default: 'other' }])).toBe('');
+    expect(clean('', [{ op: 'map', table: gradeTable }])).toBe('');
   });
 
   it('does not match inherited object keys', () => {
-    expect(clean('constructor', [{ op: 'map', table: gradeTable }])).toBe('constructor');
-    expect(clean('toString', [{ op: 'map', table: gradeTable, default: '?' }])).toBe('?');
+    expect(run('constructor', [{ op: 'map', table: gradeTable }]).issues).toEqual([expect.objectContaining({ rule: 'map', severity: 'error', value: 'constructor' })]);
+    expect(run('toString', [{ op: 'map', table: gradeTable, default: '?' }]).value).toBe('?');
+  });
+});
+
+describe('race', () => {
+  const flag = (category: 'white' | 'asian' | 'twoOrMore'): TransformStep[] => [{ op: 'race', category }];
+
+  it('codes and federal category names → true/false for the column\'s category', () => {
+    expect(clean('W', flag('white'))).toBe('true');
+    expect(clean('Caucasian', flag('white'))).toBe('true');
+    expect(clean('White', flag('asian'))).toBe('false');
+    expect(clean('Black or African American', flag('white'))).toBe('false');
+    expect(clean('Native Hawaiian or Other Pacific Islander', [{ op: 'race', category: 'nativeHawaiianOrOtherPacificIslander' }])).toBe('true');
+  });
+
+  it('several races: each named category is true, and so is two-or-more', () => {
+    expect(clean('W;A', flag('white'))).toBe('true');
+    expect(clean('W;A', flag('asian'))).toBe('true');
+    expect(clean('W;A', flag('twoOrMore'))).toBe('true');
+    expect(clean('Multiracial', flag('twoOrMore'))).toBe('true');
+    expect(clean('W', flag('twoOrMore'))).toBe('false');
+  });
+
+  it('a race value no rule recognises is an error and sent blank, not false', () => {
+    const r = run('White, Non-Hispanic', flag('white'));
+    expect(r.value).toBe('');
+    expect(r.issues).toEqual([expect.objectContaining({ rule: 'race', severity: 'error', value: 'White, Non-Hispanic' })]);
+    expect(r.issues[0]!.message).toMatch(/^race "White, Non-Hispanic" is not recognised; sent blank/);
+  });
+
+  it('a blank race stays blank (unknown, not false)', () => {
+    expect(clean('', flag('white'))).toBe('');
+  });
+});
+
+describe('domain', () => {
+  const withDomain = (domain: string | undefined): TransformContext => ({ ...makeCtx(), option: (id) => (id === 'usernameDomain' ? domain : undefined) });
+  const step: TransformStep[] = [{ op: 'domain', option: 'usernameDomain' }];
+
+  it('adds @domain to a name without one, from the destination option', () => {
+    expect(clean('pbaker000107', step, withDomain('lakeviewsd.org'))).toBe('pbaker000107@lakeviewsd.org');
+    expect(clean('pbaker000107', step, withDomain('@lakeviewsd.org'))).toBe('pbaker000107@lakeviewsd.org');
+  });
+
+  it('keeps a name that has a domain, a blank, and every name when the option is empty', () => {
+    expect(clean('p@school.org', step, withDomain('lakeviewsd.org'))).toBe('p@school.org');
+    expect(clean('', step, withDomain('lakeviewsd.org'))).toBe('');
+    expect(clean('pbaker000107', step, withDomain(''))).toBe('pbaker000107');
+    expect(clean('pbaker000107', step)).toBe('pbaker000107');
   });
 });
 

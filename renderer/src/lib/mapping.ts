@@ -149,6 +149,10 @@ export function describeStep(step: TransformStep): string {
       return step.style === 'letter' ? 'gender → M/F/X' : 'gender → word';
     case 'bool':
       return step.style === 'truefalse' ? 'yes/no → true/false' : step.style === 'yn' ? 'yes/no → Y/N' : 'yes/no → 1/0';
+    case 'race':
+      return `race → ${step.category} true/false`;
+    case 'domain':
+      return `add @domain (option ${step.option})`;
     case 'date':
       return `date → ${step.format === 'iso' ? 'YYYY-MM-DD' : step.format}`;
     case 'phone':

@@ -106,6 +106,7 @@ function blankDestination(source: string, format: string): DestinationConfig {
     settings: {},
     mapping: {},
     disabledColumns: [],
+    notCollected: [],
     rowFilters: [],
     unmappedSchool: 'error',
     onValidationError: 'block',
