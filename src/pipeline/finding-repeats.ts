@@ -6,8 +6,13 @@
  */
 import type { Finding } from '../shared/run.js';
 
-/** Rules whose findings are about a value, not about a row: repeats of one value are aggregated. */
-const VALUE_RULES: ReadonlySet<string> = new Set(['map', 'race', 'grade', 'gender', 'bool']);
+/**
+ * Rules whose findings are about a value, not about a row: repeats of one value are aggregated. A gender
+ * word nobody recognises is about the value too; a known gender the format has no word for (sent blank,
+ * OneRoster 1.1) is about a student, and each stays named.
+ */
+const VALUE_RULES: ReadonlySet<string> = new Set(['map', 'race', 'grade', 'bool']);
+const aggregated = (f: Finding): boolean => VALUE_RULES.has(f.rule) || (f.rule === 'gender' && f.severity === 'error');
 
 /** Rows listed individually per value before the rest are only counted. */
 export const SAMPLES_PER_VALUE = 3;
@@ -23,7 +28,7 @@ export class RepeatedFindings {
 
   /** Whether to keep `f` as its own finding (false: it is only counted into its value's summary). */
   admit(f: Finding): boolean {
-    if (!VALUE_RULES.has(f.rule)) return true;
+    if (!aggregated(f)) return true;
     const key = `${f.file}\u001f${f.column}\u001f${f.rule}\u001f${f.severity}\u001f${f.value}`;
     const repeat = this.repeats.get(key);
     if (!repeat) {
