@@ -12,6 +12,7 @@
  */
 import { closeAgent, openAgent, type AgentContext } from './context.js';
 import { pruneHistory } from './history-report.js';
+import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
 import { Scheduler, type SlotOutcome } from '../scheduler/scheduler.js';
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
@@ -75,8 +76,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   }
   log('info', `RosterSync agent starting (pid ${process.pid}, data folder ${ctx.layout.home}).`);
 
-  for (const id of ctx.store.failInterruptedRuns()) log('warn', `Run ${id} was interrupted (its process stopped before it finished); recorded as failed.`);
+  const interrupted = ctx.store.failInterruptedRuns();
+  for (const id of interrupted) log('warn', `Run ${id} was interrupted (its process stopped before it finished); recorded as failed.`);
   for (const { holder, why } of releaseStaleLocks(ctx.store)) log('warn', `Released the stale lock of ${holder.destination} (pid ${holder.pid}): ${why}.`);
+  await recoverInterruptedPublishes(ctx, interrupted, log);
 
   const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome });
   scheduler.start();

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { AgentContext } from './context.js';
 import type { AuditEntry } from '../store/store.js';
+import type { AuditDelivery } from '../shared/audit.js';
+
+export type { AuditDelivery } from '../shared/audit.js';
 import type { RunDetail } from '../shared/run.js';
 
 export const REPORT_FORMATS = ['json', 'csv'] as const;
@@ -111,17 +114,6 @@ export function pruneHistory(ctx: AgentContext, olderThanDays: number, now = new
   return { cutoff, runs, folders };
 }
 
-export interface AuditDelivery {
-  readonly runId: number;
-  readonly destination: string;
-  readonly destinationType: string;
-  readonly deliveredAt: string;
-  readonly files: readonly { name: string; records: number; remotePath: string | null; sha256: string; personalColumns: readonly string[] }[];
-  readonly records: number;
-  /** Union of the personal-data columns sent in this delivery (names, never values). */
-  readonly personalColumns: readonly string[];
-}
-
 /** Audit ledger entries grouped into deliveries (one per run), oldest first. */
 export function auditDeliveries(entries: readonly AuditEntry[]): AuditDelivery[] {
   const byRun = new Map<number, AuditEntry[]>();
@@ -129,14 +121,18 @@ export function auditDeliveries(entries: readonly AuditEntry[]): AuditDelivery[]
   return [...byRun.values()].map((group) => {
     const first = group[0]!;
     const csvs = group.filter((e) => e.file !== 'manifest.csv');
+    // A zip's columns are already named `file:column`.
+    const qualified = (e: AuditEntry, column: string): string => (column.includes(':') ? column : `${e.file}:${column}`);
     return {
       runId: first.runId,
       destination: first.destination,
       destinationType: first.destinationType,
-      deliveredAt: first.deliveredAt,
-      files: group.map((e) => ({ name: e.file, records: e.records, remotePath: e.remotePath, sha256: e.sha256, personalColumns: e.personalColumns })),
+      deliveredAt: group.reduce((latest, e) => (e.deliveredAt > latest ? e.deliveredAt : latest), first.deliveredAt),
+      status: group.some((e) => e.status === 'publishing') ? 'publishing' : group.some((e) => e.status === 'rolled-back') ? 'rolled-back' : 'complete',
+      note: group.find((e) => e.note)?.note ?? null,
+      files: group.map((e) => ({ name: e.file, records: e.records, remotePath: e.remotePath, sha256: e.sha256, personalColumns: e.personalColumns, columnCounts: e.columnCounts })),
       records: csvs.reduce((n, e) => n + e.records, 0),
-      personalColumns: [...new Set(group.flatMap((e) => e.personalColumns.map((c) => (c.includes(':') ? c : `${e.file}:${c}`))))],
+      personalColumns: [...new Set(group.flatMap((e) => e.personalColumns.map((c) => qualified(e, c))))],
     };
   });
 }

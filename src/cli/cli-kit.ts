@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { closeAgent, openAgent, type AgentContext } from '../agent/context.js';
 import type { RunResult } from '../pipeline/run-sync.js';
+import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
 
 export class UsageError extends Error {}
 
@@ -27,7 +28,7 @@ export const consoleIo: CliIo = {
 export async function withAgent(opts: GlobalOptions, work: (ctx: AgentContext) => Promise<number> | number): Promise<number> {
   const ctx = openAgent(opts.home);
   try {
-    ctx.store.failInterruptedRuns();
+    await recoverInterruptedPublishes(ctx, ctx.store.failInterruptedRuns(), (level, message) => consoleIo.err(`${level === 'info' ? '' : `${level}: `}${message}`));
     return await work(ctx);
   } finally {
     closeAgent(ctx);

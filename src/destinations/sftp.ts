@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { stat as localStat } from 'node:fs/promises';
 import { DeliveryError } from './types.js';
-import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, StagedFile, StagingDelivery } from './types.js';
+import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from './types.js';
 import type { Secrets } from '../sources/types.js';
 import {
   SFTP_SECRET_FIELDS,
@@ -32,6 +32,7 @@ import {
 import type { SftpSettings } from './sftp-settings.js';
 import { SftpFailure, redactSecrets, secretNeedles, toDeliveryError } from './sftp-errors.js';
 import { SftpSession, probeHostKeyWith, resolveAuth, where } from './sftp-session.js';
+import { publishOrder, recoverPlan, runPlan, type PublishOps } from './publish-plan.js';
 import type { SftpAuth } from './sftp-session.js';
 import { normalizeFingerprint } from './sftp-host-key.js';
 import type { HostKeyInfo } from './sftp-host-key.js';
@@ -238,44 +239,84 @@ async function uploadToTemp(state: RunState, session: SftpSession, plan: Planned
 }
 
 /**
- * Puts one file in place: its temporary (uploaded now, or staged earlier and still complete on the
- * server) renamed over the final name — or, without atomicRename, uploaded straight to the final name.
+ * A complete temporary of the file on the server: the one staged earlier when it is still whole,
+ * else a fresh upload.
  */
-async function uploadOne(state: RunState, session: SftpSession, plan: PlannedFile, staged: Map<string, string>): Promise<void> {
-  const { file, remotePath } = plan;
-  if (!state.settings.atomicRename) {
-    try {
-      await session.upload(file.localPath, remotePath, `uploading ${file.name}`, progressLogger(state, file));
-      await verifyRemote(session, remotePath, plan);
-    } catch (err) {
-      // A direct upload that broke off leaves a truncated file under the final name: remove it when we still can.
-      if (!session.broken) {
-        const s = await session.stat(remotePath).catch(() => undefined);
-        if (s && s.size !== file.bytes) await session.removeQuietly(remotePath);
-      }
-      throw err;
-    }
-    return;
-  }
-
-  let temp = staged.get(file.name);
+async function ensureTemp(state: RunState, session: SftpSession, plan: PlannedFile, staged: Map<string, string>): Promise<string> {
+  const { file } = plan;
+  const earlier = staged.get(file.name);
   staged.delete(file.name);
-  if (temp !== undefined) {
-    const s = await session.stat(temp).catch(() => undefined);
-    if (s?.size !== file.bytes) {
-      await session.removeQuietly(temp);
-      state.pendingTemps.delete(temp);
-      temp = undefined;
-    }
+  if (earlier !== undefined) {
+    const s = await session.stat(earlier).catch(() => undefined);
+    if (s?.size === file.bytes) return earlier;
+    await session.removeQuietly(earlier);
+    state.pendingTemps.delete(earlier);
   }
-  temp ??= await uploadToTemp(state, session, plan);
+  return uploadToTemp(state, session, plan);
+}
+
+/** Without atomicRename: the file straight to its final name (a broken-off upload is removed when the connection still allows). */
+async function uploadDirect(state: RunState, session: SftpSession, plan: PlannedFile): Promise<void> {
+  const { file, remotePath } = plan;
   try {
-    await replaceRemote(session, temp, remotePath);
-    state.pendingTemps.delete(temp);
+    await session.upload(file.localPath, remotePath, `uploading ${file.name}`, progressLogger(state, file));
+    await verifyRemote(session, remotePath, plan);
   } catch (err) {
-    if (await session.removeQuietly(temp)) state.pendingTemps.delete(temp);
+    if (!session.broken) {
+      const s = await session.stat(remotePath).catch(() => undefined);
+      if (s && s.size !== file.bytes) await session.removeQuietly(remotePath);
+    }
     throw err;
   }
+}
+
+/**
+ * Runs `work` on a connected session, reconnecting and retrying with backoff on connection loss and
+ * timeouts (bounded by `retries` and `retryMaxTotalMs`); other failures are thrown at once.
+ */
+async function withRetries<T>(state: RunState, planned: readonly PlannedFile[], label: string, work: (session: SftpSession, attempt: number) => Promise<T>): Promise<{ value: T; attempts: number }> {
+  const { settings, context, log } = state;
+  let attempts = 0;
+  let firstFailureAt: number | undefined;
+  for (;;) {
+    attempts += 1;
+    try {
+      const session = await ensureSession(state, context.destinationName, planned);
+      return { value: await work(session, attempts), attempts };
+    } catch (err) {
+      const failure = err instanceof SftpFailure ? err : new SftpFailure(`${label} failed: ${err instanceof Error ? err.message : String(err)}`, 'io', false);
+      if (state.session?.broken) {
+        await state.session.close();
+        state.session = undefined;
+      }
+      firstFailureAt ??= Date.now();
+      const delayMs = backoffDelay(attempts, settings.retryBaseDelayMs);
+      const retry =
+        failure.retryable &&
+        !context.signal?.aborted &&
+        mayRetry({ attemptsSoFar: attempts, retries: settings.retries, sinceFirstFailureMs: Date.now() - firstFailureAt, delayMs, retryMaxTotalMs: settings.retryMaxTotalMs });
+      if (!retry) {
+        const tail = failure.retryable && attempts > 1 ? ` Gave up after ${attempts} attempts.` : '';
+        throw new SftpFailure(`${failure.message}${tail}`, failure.code, failure.retryable);
+      }
+      log('warn', `${label}: ${failure.message} Retry ${attempts} of ${settings.retries} in ${formatMs(delayMs)}.`);
+      await sleep(delayMs, context.signal);
+    }
+  }
+}
+
+/** The publish plan's file operations on the server, each retried over a new connection when one drops. */
+function remoteOps(state: RunState, planned: readonly PlannedFile[]): PublishOps {
+  const retried = async <T>(label: string, work: (session: SftpSession) => Promise<T>): Promise<T> => (await withRetries(state, planned, label, work)).value;
+  const byName = new Map(planned.map((p) => [p.file.name, p]));
+  return {
+    holds: (path, step) => retried(`checking ${step.name}`, async (s) => (await s.stat(path))?.size === step.bytes),
+    exists: (path) => retried(`checking ${path}`, async (s) => (await s.stat(path)) !== undefined),
+    // A rename the server did just before the connection dropped leaves no temporary to rename again.
+    replace: (from, to) => retried(`renaming into ${to}`, async (s) => void ((await s.stat(from)) && (await replaceRemote(s, from, to)))),
+    remove: (path) => retried(`removing ${path}`, async (s) => void ((await s.stat(path)) && (await s.remove(path)))),
+    put: byName.size ? (step) => retried(`uploading ${step.name}`, (s) => uploadDirect(state, s, byName.get(step.name)!)) : undefined,
+  };
 }
 
 async function checkLocal(file: StagedFile): Promise<void> {
@@ -305,57 +346,78 @@ function newRunState(settingsIn: SftpSettings, secrets: Secrets, context: Delive
   };
 }
 
-/** Every file in place, in delivery order, each with bounded retries; `staged` holds temporaries uploaded earlier. */
+/** The files of the previous set in this folder that the new set does not have, and still on the server. */
+async function staleOf(state: RunState, ops: PublishOps, planned: readonly PlannedFile[]): Promise<string[]> {
+  const dir = normalizeRemoteDir(state.settings.remoteDir);
+  const finals = new Set(planned.map((p) => p.remotePath));
+  const stale: string[] = [];
+  for (const path of state.context.previousSet ?? []) {
+    if (finals.has(path) || remoteJoin(dir, path.slice(path.lastIndexOf('/') + 1)) !== path) continue;
+    if (await ops.exists(path)) stale.push(path);
+  }
+  return stale;
+}
+
+/**
+ * Publishes the set in two phases: every file to a complete, size-checked temporary (staged ones
+ * reused), then — journaled first — the plan of publish-plan.ts: previous marker withdrawn, data
+ * renamed, stale files removed, marker last. A failure before the journal removes the temporaries
+ * (nothing was published); after it they stay for the caller's roll forward or back.
+ */
 async function deliverPlanned(state: RunState, files: readonly StagedFile[], staged: Map<string, string>): Promise<DeliveryReceipt> {
   const { settings, context, log } = state;
-  const delivered: DeliveredFile[] = [];
+  let journaled = false;
   try {
     const planned = planDelivery(settings, files, context.now);
-    let firstFailureAt: number | undefined;
+    const started = Date.now();
+    const temps = new Map<string, string>();
+    const attempts = new Map<string, number>();
     for (const plan of planned) {
       await checkLocal(plan.file);
-      const started = Date.now();
-      let attempts = 0;
-      for (;;) {
-        attempts += 1;
-        try {
-          const session = await ensureSession(state, context.destinationName, planned);
-          if (attempts === 1) log('info', `${staged.has(plan.file.name) ? 'Placing' : 'Uploading'} ${plan.file.name} (${formatBytes(plan.file.bytes)}) to ${session.where} as ${plan.remotePath}`);
-          await uploadOne(state, session, plan, staged);
-          const durationMs = Date.now() - started;
-          delivered.push({ name: plan.file.name, remotePath: plan.remotePath, bytes: plan.file.bytes, durationMs, attempts });
-          log('info', `Delivered ${plan.remotePath} (${formatBytes(plan.file.bytes)}) in ${formatMs(durationMs)}${attempts > 1 ? ` after ${attempts} attempts` : ''}`);
-          break;
-        } catch (err) {
-          const failure = err instanceof SftpFailure ? err : new SftpFailure(`Upload of ${plan.file.name} failed: ${err instanceof Error ? err.message : String(err)}`, 'io', false);
-          if (state.session?.broken) {
-            await state.session.close();
-            state.session = undefined;
-          }
-          firstFailureAt ??= Date.now();
-          const delayMs = backoffDelay(attempts, settings.retryBaseDelayMs);
-          const retry =
-            failure.retryable &&
-            !context.signal?.aborted &&
-            mayRetry({ attemptsSoFar: attempts, retries: settings.retries, sinceFirstFailureMs: Date.now() - firstFailureAt, delayMs, retryMaxTotalMs: settings.retryMaxTotalMs });
-          if (!retry) {
-            const tail = failure.retryable && attempts > 1 ? ` Gave up after ${attempts} attempts.` : '';
-            throw new SftpFailure(`${failure.message}${tail}`, failure.code, failure.retryable);
-          }
-          log('warn', `${plan.file.name}: ${failure.message} Retry ${attempts} of ${settings.retries} in ${formatMs(delayMs)}.`);
-          await sleep(delayMs, context.signal);
-        }
-      }
+      if (!settings.atomicRename) continue;
+      const reused = staged.has(plan.file.name);
+      const placed = await withRetries(state, planned, plan.file.name, async (session, attempt) => {
+        if (attempt === 1) log('info', `${reused ? 'Placing' : 'Uploading'} ${plan.file.name} (${formatBytes(plan.file.bytes)}) to ${session.where} for ${plan.remotePath}`);
+        return ensureTemp(state, session, plan, staged);
+      });
+      temps.set(plan.file.name, placed.value);
+      attempts.set(plan.file.name, placed.attempts);
     }
+    const ops = remoteOps(state, planned);
+    const order = publishOrder(planned.map((p) => p.file));
+    const step = (file: StagedFile): PublishStep => {
+      const final = planned.find((p) => p.file === file)!.remotePath;
+      return { name: file.name, temp: temps.get(file.name) ?? final, final, bytes: file.bytes, sha256: file.sha256 };
+    };
+    const markers = order.markers.map(step);
+    const withdraw: string[] = [];
+    for (const m of markers) if (await ops.exists(m.final)) withdraw.push(m.final);
+    const plan: PublishPlan = { withdraw, data: order.data.map(step), stale: await staleOf(state, ops, planned), markers };
+    context.journal?.publishing(plan);
+    journaled = true;
+    for (const temp of temps.values()) state.pendingTemps.delete(temp);
+    await runPlan(ops, plan);
+    const durationMs = Date.now() - started;
+    const delivered: DeliveredFile[] = [...order.data, ...order.markers].map((file) => ({
+      name: file.name,
+      remotePath: step(file).final,
+      bytes: file.bytes,
+      durationMs,
+      attempts: attempts.get(file.name) ?? 1,
+    }));
+    for (const f of delivered) log('info', `Delivered ${f.remotePath} (${formatBytes(f.bytes)})`);
+    for (const path of plan.stale) log('info', `Removed ${path}: the previous set had it, this one does not.`);
     const total = delivered.reduce((sum, f) => sum + f.bytes, 0);
     return {
       files: delivered,
-      message: `Delivered ${delivered.length} file${delivered.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${where(settings)} ${describeRemoteDir(settings.remoteDir)}.`,
+      message: `Delivered ${delivered.length} file${delivered.length === 1 ? '' : 's'} (${formatBytes(total)}) to ${where(settings)} ${describeRemoteDir(settings.remoteDir)} in ${formatMs(durationMs)}${plan.stale.length ? `; removed ${plan.stale.length} file(s) of the previous set` : ''}.`,
     };
   } catch (err) {
-    const error = toDeliveryError(err, state.needles, delivered);
-    log('error', error.message);
-    throw error;
+    // Nothing was published: the temporaries go (a cancelled run leaves them to the next run's sweep).
+    if (!journaled && !context.signal?.aborted) await removeTemps(state);
+    const error = toDeliveryError(err, state.needles, []);
+    log('error', journaled ? `Publishing stopped part-way: ${error.message}` : error.message);
+    throw journaled ? new DeliveryError(`Publishing stopped part-way: ${error.message}`, error.code) : error;
   }
 }
 
@@ -472,6 +534,18 @@ async function removeTemps(state: RunState): Promise<void> {
   }
 }
 
+/** A publish whose process died: finished or undone on the server (publish-plan.ts), over one connection with the usual retries. */
+async function recover(settingsIn: SftpSettings, secrets: Secrets, plan: PublishPlan, context: DeliveryContext): Promise<RecoveryResult> {
+  const state = newRunState(settingsIn, secrets, context);
+  try {
+    return await recoverPlan(remoteOps(state, []), plan);
+  } catch (err) {
+    throw toDeliveryError(err, state.needles, []);
+  } finally {
+    if (state.session) await state.session.close();
+  }
+}
+
 async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCheckOptions = {}): Promise<DestinationCheck> {
   const needles = secretNeedles(secrets);
   let seen: HostKeyInfo | undefined;
@@ -550,6 +624,7 @@ export const sftpDestination: DestinationDriver<SftpSettings> = {
   check,
   deliver,
   openStaging,
+  recover,
   hostKey: {
     probe: (settings) => probeHostKey(settings),
     pin: (settings, fingerprint) => ({ ...settings, trustedFingerprint: normalizeFingerprint(fingerprint) }),

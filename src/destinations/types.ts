@@ -13,6 +13,11 @@ export interface StagedFile {
   readonly sha256: string;
   /** Delivery order, lower first. */
   readonly order: number;
+  /**
+   * The file that tells a reader the set is complete (OneRoster's manifest.csv, a trigger file): it is
+   * put in place after every data file, and the previous one is withdrawn before the first data file moves.
+   */
+  readonly marker?: boolean;
 }
 
 export interface DeliveredFile {
@@ -38,6 +43,54 @@ export interface DeliveryContext {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   /** Persist destination state the driver learns (e.g. the host-key fingerprint seen). */
   remember?(key: string, value: string): void;
+  /**
+   * Final paths of the set delivered last time (as the receipts named them). Those the new set does
+   * not have are removed before its marker appears, so the destination holds exactly the new set.
+   */
+  readonly previousSet?: readonly string[];
+  /** The publishing journal (src/pipeline/publish-journal.ts): what the driver is about to do, recorded first. */
+  readonly journal?: PublishJournal;
+}
+
+/**
+ * One file's move into place: `temp` (complete and verified) renamed over `final`. `temp === final`
+ * for a driver that uploads straight to the final name (SFTP without atomicRename).
+ */
+export interface PublishStep {
+  readonly name: string;
+  readonly temp: string;
+  readonly final: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Everything a publish changes under final names, in the order it changes it: `withdraw` (the previous
+ * marker) removed, the data steps renamed, `stale` removed, the marker steps renamed. Journaled before
+ * the first change, so a killed process can be rolled forward or back at the next start.
+ */
+export interface PublishPlan {
+  readonly withdraw: readonly string[];
+  readonly data: readonly PublishStep[];
+  readonly stale: readonly string[];
+  readonly markers: readonly PublishStep[];
+  /** A local staging folder to delete once the plan has run or been rolled back (folder destination). */
+  readonly workDir?: string;
+}
+
+export interface PublishJournal {
+  /** Temporaries are about to be created in `workDir` (swept at the next start if the process dies now). */
+  staging(workDir: string): void;
+  /** Every temporary is complete and verified; nothing has changed under a final name yet. */
+  publishing(plan: PublishPlan): void;
+}
+
+export type RecoveryOutcome = 'rolled-forward' | 'rolled-back';
+
+export interface RecoveryResult {
+  readonly outcome: RecoveryOutcome;
+  /** What was done, for the run's history and the audit ledger. */
+  readonly message: string;
 }
 
 export interface DestinationCheck {
@@ -73,6 +126,12 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
    * `publish`.
    */
   openStaging?(settings: Settings, secrets: Secrets, context: DeliveryContext): StagingDelivery | undefined;
+  /**
+   * Finishes or undoes a publish whose process died (its journaled plan): rolled forward when every
+   * temporary is still there and complete, else rolled back (temporaries and the new set's placed
+   * files removed). Rejects when the destination cannot be reached; the journal then stays open.
+   */
+  recover(settings: Settings, secrets: Secrets, plan: PublishPlan, context: DeliveryContext): Promise<RecoveryResult>;
 }
 
 /** A delivery in two steps: files go to temporary names during the run, and into place once the run may deliver. */

@@ -24,6 +24,8 @@ export interface WrittenFile {
   readonly rows: number;
   readonly bytes: number;
   readonly sha256: string;
+  /** Per counted column (the personal-data ones): how many rows held a non-blank value in it. */
+  readonly filled: Readonly<Record<string, number>>;
 }
 
 /** Rows stringified, hashed and handed to the file stream at once. */
@@ -35,6 +37,8 @@ export interface CsvWriterOptions {
    * at write time, after every transform, so no trim step can remove the neutraliser again.
    */
   readonly neutraliseFormulas?: boolean;
+  /** Columns whose non-blank values are counted (the audit ledger lists only personal columns that held a value). */
+  readonly counted?: readonly string[];
 }
 
 export class CsvFileWriter {
@@ -56,15 +60,20 @@ export class CsvFileWriter {
   private readonly delimiter: string;
   private readonly eol: string;
   private readonly neutraliseFormulas: boolean;
+  /** Positions of the counted columns, and their non-blank values so far. */
+  private readonly countedAt: readonly number[];
+  private readonly filledCounts: Uint32Array;
 
   constructor(
     readonly name: string,
     readonly path: string,
-    header: readonly string[],
+    private readonly header: readonly string[],
     dialect: Dialect,
     options: CsvWriterOptions = {},
   ) {
     this.neutraliseFormulas = options.neutraliseFormulas ?? false;
+    this.countedAt = (options.counted ?? []).map((c) => header.indexOf(c)).filter((i) => i >= 0);
+    this.filledCounts = new Uint32Array(this.countedAt.length);
     this.partialPath = `${path}.partial`;
     this.out = createWriteStream(this.partialPath);
     this.out.on('error', (err: Error) => {
@@ -95,6 +104,7 @@ export class CsvFileWriter {
   add(values: readonly string[]): void {
     if (this.failed) throw this.failed;
     this.rowCount++;
+    for (let i = 0; i < this.countedAt.length; i++) if (values[this.countedAt[i]!]!.trim() !== '') this.filledCounts[i]!++;
     this.encode(this.neutraliseFormulas && values.some((v) => formulaTrigger(v) !== undefined) ? values.map(neutraliseFormula) : values);
     if (this.pendingRows >= BATCH_ROWS) this.flush();
   }
@@ -113,7 +123,9 @@ export class CsvFileWriter {
     await closed;
     if (this.failed) throw this.failed;
     renameSync(this.partialPath, this.path);
-    return { name: this.name, path: this.path, rows: this.rowCount, bytes: this.bytes, sha256: this.hash.digest('hex') };
+    const filled: Record<string, number> = {};
+    this.countedAt.forEach((at, i) => (filled[this.header[at]!] = this.filledCounts[i]!));
+    return { name: this.name, path: this.path, rows: this.rowCount, bytes: this.bytes, sha256: this.hash.digest('hex'), filled };
   }
 
   /** Abandons the file: the partial is removed and nothing appears under the final name. */

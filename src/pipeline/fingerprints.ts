@@ -341,3 +341,21 @@ export function promoteFingerprintFile(path: string, target: string): void {
   mkdirSync(dirname(target), { recursive: true });
   renameSync(path, target);
 }
+
+/**
+ * The files of a destination's last good delivery that hold a record keyed `key` — alone, or as one
+ * part of a composite key (parts joined by U+001F). A scan of the key column: for an admin's
+ * data-privacy question, not for the hot path. Empty when there is no fingerprint file.
+ */
+export function filesHoldingKey(path: string, key: string): string[] {
+  if (!existsSync(path)) return [];
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(`SELECT DISTINCT file FROM keys WHERE key = ?1 OR instr(char(31) || key || char(31), char(31) || ?1 || char(31)) > 0 ORDER BY file`)
+      .pluck()
+      .all(key) as string[];
+  } finally {
+    db.close();
+  }
+}

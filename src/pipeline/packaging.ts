@@ -33,6 +33,7 @@ export function writeOneRosterManifest(dir: string, written: readonly WrittenFil
     rows: rows.length - 1,
     bytes: Buffer.byteLength(text),
     sha256: createHash('sha256').update(text).digest('hex'),
+    filled: {},
   };
 }
 
@@ -57,5 +58,7 @@ export async function zipFiles(dir: string, zipName: string, files: readonly Wri
     throw err;
   }
   renameSync(`${path}.partial`, path);
-  return { name: zipName, path, rows: files.filter((f) => f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0), bytes, sha256: hash.digest('hex') };
+  // The ledger of a zip names its inner files' columns as `file:column`.
+  const filled = Object.fromEntries(files.flatMap((f) => Object.entries(f.filled).map(([column, n]) => [`${f.name}:${column}`, n])));
+  return { name: zipName, path, rows: files.filter((f) => f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0), bytes, sha256: hash.digest('hex'), filled };
 }

@@ -15,7 +15,7 @@ import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
 import { SourceDataError, type EntityRequest, type Row, type RowBatch, type SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
-import { DeliveryError, type DeliveredFile, type DeliveryContext, type DeliveryReceipt, type StagedFile, type StagingDelivery } from '../destinations/types.js';
+import type { DeliveryContext, DeliveryReceipt, StagedFile, StagingDelivery } from '../destinations/types.js';
 import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan, type ReferencePlan } from './plan.js';
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
@@ -32,6 +32,7 @@ import { InactiveRecords } from './inactive.js';
 import { blocks, missingFields } from './source-fields.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
 import { notifyRunFinished } from '../notify/notifier.js';
+import { DeliveryJournal, previousSetOf, recoverDestination } from './publish-journal.js';
 
 export interface RunOptions {
   readonly trigger: RunTrigger;
@@ -98,16 +99,6 @@ class RunFailure extends Error {
     readonly stage: string,
   ) {
     super(message);
-  }
-}
-
-/** A delivery that stopped part-way: the files that did arrive are recorded (history and audit ledger). */
-class DeliveryFailure extends RunFailure {
-  constructor(
-    message: string,
-    readonly delivered: readonly DeliveredFile[],
-  ) {
-    super(message, 'deliver');
   }
 }
 
@@ -201,7 +192,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     store.addFindings(runId, sink.kept);
     store.setRunFiles(runId, fileRecords);
     // data rows: a zip counts the rows of the files inside it; the manifest is not data
-    const rows = fileRecords.filter((f) => f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0);
+    const rows = fileRecords.filter((f) => f.name !== MANIFEST).reduce((n, f) => n + f.rows, 0);
     store.updateRun(runId, {
       status,
       endedAt: now().toISOString(),
@@ -219,6 +210,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
 
   try {
     log('info', 'plan', `${dryRun ? 'Preview' : 'Run'} of ${destination.name} started (${options.trigger}).`);
+    // A publish of this destination that a dead process left half-done is settled before anything new is written.
+    await recoverDestination(ctx, destination.name, (level, message) => log(level, 'recover', message));
     const source = store.getSource(destination.source);
     if (!source) throw new RunFailure(`Destination ${destination.name} reads source "${destination.source}", which does not exist.`, 'plan');
     const format = resolveFormat(destination.format, store.listCustomFormats());
@@ -237,7 +230,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     const written: WrittenFile[] = [];
     /** Per file, keys of rows left out for errors (delta deliveries keep what the vendor has of them). */
     const withheld = new Map<string, Set<string>>();
-    staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log);
+    const journal = new DeliveryJournal(ctx, runId, destination, join(runDir, 'fingerprints.db'));
+    staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log, journal);
     const session: SourceSession = await timed('connect', async () => {
       try {
         return await driver.open(source.settings, loadSecrets(ctx, sourceSecretOwner(source.name), driver.secretFields));
@@ -281,7 +275,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
         written.push(result);
         // Uploaded to a temporary name while the next files are read; put in place only at delivery.
         void staging?.stage({ name: result.name, localPath: result.path, bytes: result.bytes, sha256: result.sha256, order: file.def.order });
-        fileRecords.push({ name: result.name, rows: result.rows, bytes: result.bytes, sha256: result.sha256, personalColumns: plan.personalColumns.get(file.def.name) ?? [] });
+        fileRecords.push(fileRecordOf(result));
         log('info', 'write', `${file.def.name}: ${result.rows} rows, ${result.bytes} bytes.`);
       }
     } finally {
@@ -320,7 +314,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     });
 
     const staged = await timed('package', () => packageFiles(plan, destination, written, filesDir));
-    fileRecords = staged.map((f) => ({ name: f.name, rows: f.rows, bytes: f.bytes, sha256: f.sha256, personalColumns: personalFor(plan, f, written) }));
+    fileRecords = staged.map(fileRecordOf);
 
     diff = await timed('diff', () => fp.diff(plan.files.map((f) => f.def.name)));
     for (const d of diff) {
@@ -360,9 +354,10 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     }
 
     // ---- deliver → record -------------------------------------------------------------
-    const receipt = await timed('deliver', () => deliverStaged(ctx, destination, staged, options, log, staging));
+    journal.expect(fileRecords, sink.errors > 0 ? 'partial' : 'success');
+    const receipt = await timed('deliver', () => deliverStaged(ctx, destination, staged, options, log, journal, staging));
     await timed('record', () => {
-      recordDelivery(ctx, destination, runId, staged, receipt, fileRecords);
+      journal.published();
       fileRecords = mergeReceipt(fileRecords, receipt);
       fp.promoteTo(previousPath);
       fingerprints = undefined;
@@ -379,7 +374,6 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     // Nothing of a failed run stays on the server under a temporary name (a delivery that failed part-way cleaned up already).
     await staging?.discard();
     rmSync(join(runDir, 'fingerprints.db'), { force: true });
-    if (err instanceof DeliveryFailure) fileRecords = recordPartialDelivery(ctx, destination, runId, err, fileRecords, filesDir, log);
     const stage = err instanceof RunFailure ? err.stage : 'run';
     const message = err instanceof Error ? err.message : String(err);
     log('error', stage, message);
@@ -414,7 +408,8 @@ async function writeFile(
   let sampledChecks = 0;
   let sampledKeys = 0;
   let t0 = 0;
-  const writer = new CsvFileWriter(name, join(dir, name), file.columns.map((c) => c.header), file.dialect, { neutraliseFormulas: destination.neutraliseFormulas });
+  const personal = file.columns.filter((c) => c.def.personal).map((c) => c.header);
+  const writer = new CsvFileWriter(name, join(dir, name), file.columns.map((c) => c.header), file.dialect, { neutraliseFormulas: destination.neutraliseFormulas, counted: personal });
   const skipBadRows = destination.onValidationError === 'skip-rows';
   const delta = destination.syncMode === 'delta';
   const issues: TransformIssue[] = [];
@@ -640,10 +635,14 @@ function reportUnmappedSchools(plan: Plan, destination: DestinationConfig, log: 
 
 interface StagedWritten extends WrittenFile {
   readonly order: number;
+  readonly marker?: boolean;
 }
 
+/** OneRoster's manifest tells a reader the set is complete: it is published last (destinations/types.ts StagedFile.marker). */
+const MANIFEST = 'manifest.csv';
+
 function stagedOf(records: readonly RunFileRecord[], dir: string): StagedWritten[] {
-  return records.map((r, i) => ({ name: r.name, path: join(dir, r.name), rows: r.rows, bytes: r.bytes, sha256: r.sha256, order: i }));
+  return records.map((r, i) => ({ name: r.name, path: join(dir, r.name), rows: r.rows, bytes: r.bytes, sha256: r.sha256, order: i, marker: r.name === MANIFEST, filled: r.personalCounts ?? {} }));
 }
 
 async function packageFiles(plan: Plan, destination: DestinationConfig, written: readonly WrittenFile[], dir: string): Promise<StagedWritten[]> {
@@ -653,7 +652,7 @@ async function packageFiles(plan: Plan, destination: DestinationConfig, written:
   if (packaging?.oneRosterManifest) {
     const systemName = String(destination.formatOptions.systemName ?? plan.format.options?.find((o) => o.id === 'systemName')?.default ?? 'RosterSync');
     const manifest = writeOneRosterManifest(dir, written, systemName, destination.syncMode === 'delta' ? 'delta' : 'bulk');
-    files = [{ ...manifest, order: 0 }, ...files];
+    files = [{ ...manifest, order: 0, marker: manifest.name === MANIFEST }, ...files];
   }
   if (zipWanted(plan, destination) && packaging?.zip) {
     const zip = await zipFiles(dir, packaging.zip, files);
@@ -670,19 +669,21 @@ function zipWanted(plan: Plan, destination: DestinationConfig): boolean {
   return zipOption ? (destination.formatOptions.zip ?? zipOption.default) === true : true;
 }
 
-function personalFor(plan: Plan, file: WrittenFile, written: readonly WrittenFile[]): string[] {
-  if (plan.personalColumns.has(file.name)) return [...plan.personalColumns.get(file.name)!];
-  if (file.name.endsWith('.zip')) return written.flatMap((w) => (plan.personalColumns.get(w.name) ?? []).map((c) => `${w.name}:${c}`));
-  return [];
+/** A generated file's record: its personal-data columns are those that held a value in at least one row (the ledger never overstates what went out). */
+function fileRecordOf(file: WrittenFile): RunFileRecord {
+  const personalCounts = Object.fromEntries(Object.entries(file.filled).filter(([, n]) => n > 0));
+  return { name: file.name, rows: file.rows, bytes: file.bytes, sha256: file.sha256, personalColumns: Object.keys(personalCounts), personalCounts };
 }
 
-function deliveryContext(ctx: AgentContext, destination: DestinationConfig, options: Omit<RunOptions, 'trigger'>, log: RunLog): DeliveryContext {
+function deliveryContext(ctx: AgentContext, destination: DestinationConfig, options: Omit<RunOptions, 'trigger'>, log: RunLog, journal: DeliveryJournal): DeliveryContext {
   return {
     destinationName: destination.name,
     signal: options.signal,
     now: options.now?.() ?? new Date(),
     log: (level, message) => log(level, 'deliver', message),
     remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value),
+    previousSet: previousSetOf(ctx, destination.name),
+    journal,
   };
 }
 
@@ -691,11 +692,11 @@ function deliveryContext(ctx: AgentContext, destination: DestinationConfig, opti
  * delivered as written (a zip is built only at the end). A destination that cannot stage (its
  * settings are wrong) is left to report that at delivery.
  */
-function openStaging(ctx: AgentContext, destination: DestinationConfig, plan: Plan, options: RunOptions, log: RunLog): StagingDelivery | undefined {
+function openStaging(ctx: AgentContext, destination: DestinationConfig, plan: Plan, options: RunOptions, log: RunLog, journal: DeliveryJournal): StagingDelivery | undefined {
   const driver = getDestinationDriver(destination.type);
   if (!driver.openStaging || zipWanted(plan, destination)) return undefined;
   try {
-    return driver.openStaging(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), deliveryContext(ctx, destination, options, log));
+    return driver.openStaging(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), deliveryContext(ctx, destination, options, log, journal));
   } catch {
     return undefined;
   }
@@ -707,16 +708,21 @@ async function deliverStaged(
   staged: readonly StagedWritten[],
   options: RunOptions,
   log: RunLog,
+  journal: DeliveryJournal,
   staging?: StagingDelivery,
 ): Promise<DeliveryReceipt> {
   const driver = getDestinationDriver(destination.type);
-  const files: StagedFile[] = staged.map((f) => ({ name: f.name, localPath: f.path, bytes: f.bytes, sha256: f.sha256, order: f.order }));
+  const files: StagedFile[] = staged.map((f) => ({ name: f.name, localPath: f.path, bytes: f.bytes, sha256: f.sha256, order: f.order, marker: f.marker }));
   log('info', 'deliver', `Delivering ${files.length} file(s) to ${destination.name} (${driver.displayName}).`);
   try {
     if (staging) return await staging.publish(files);
-    return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, deliveryContext(ctx, destination, options, log));
+    return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, deliveryContext(ctx, destination, options, log, journal));
   } catch (err) {
-    throw new DeliveryFailure(`Delivery to ${destination.name} failed: ${(err as Error).message}`, err instanceof DeliveryError ? err.delivered : []);
+    // Renames that stopped part-way are finished (or undone) now, while the files are at hand.
+    const settled = await journal.settleFailure((level, message) => log(level, 'recover', message));
+    if (settled?.outcome === 'rolled-forward') return journal.receipt(settled.message);
+    const after = settled ? ` ${settled.message}` : journal.isOpen ? ' The publish could not be settled: the next start or run finishes or undoes it, and until then no complete set is visible.' : '';
+    throw new RunFailure(`Delivery to ${destination.name} failed: ${(err as Error).message}${after}`, 'deliver');
   }
 }
 
@@ -725,51 +731,6 @@ function mergeReceipt(records: readonly RunFileRecord[], receipt: DeliveryReceip
     const d = receipt.files.find((f) => f.name === r.name);
     return d ? { ...r, remotePath: d.remotePath, deliveredBytes: d.bytes, durationMs: d.durationMs, attempts: d.attempts } : r;
   });
-}
-
-function recordDelivery(
-  ctx: AgentContext,
-  destination: DestinationConfig,
-  runId: number,
-  staged: readonly StagedWritten[],
-  receipt: DeliveryReceipt,
-  records: readonly RunFileRecord[],
-): void {
-  const deliveredAt = new Date().toISOString();
-  const delivered = new Set(receipt.files.map((f) => f.name));
-  ctx.store.addAuditEntries(
-    staged.filter((f) => delivered.has(f.name)).map((f) => ({
-      runId,
-      destination: destination.name,
-      destinationType: destination.type,
-      deliveredAt,
-      file: f.name,
-      remotePath: receipt.files.find((r) => r.name === f.name)?.remotePath ?? null,
-      records: f.rows,
-      sha256: f.sha256,
-      personalColumns: records.find((r) => r.name === f.name)?.personalColumns ?? [],
-    })),
-  );
-}
-
-/**
- * A delivery that stopped part-way: the files that did arrive go to the run's file list and the audit
- * ledger (personal data left the building), and the log says which. Returns the updated file records.
- */
-function recordPartialDelivery(
-  ctx: AgentContext,
-  destination: DestinationConfig,
-  runId: number,
-  failure: DeliveryFailure,
-  records: readonly RunFileRecord[],
-  filesDir: string,
-  log: RunLog,
-): RunFileRecord[] {
-  if (!failure.delivered.length) return [...records];
-  const partial: DeliveryReceipt = { files: failure.delivered, message: '' };
-  recordDelivery(ctx, destination, runId, stagedOf(records, filesDir), partial, records);
-  log('warn', 'deliver', `Delivered before the failure: ${failure.delivered.map((f) => f.remotePath).join(', ')}.`);
-  return mergeReceipt(records, partial);
 }
 
 /** After a delivery: the source lets go of what it read (an export folder archives its files). Never fails the run. */
@@ -846,11 +807,13 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
   store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
   log('info', 'approve', `Approved by an administrator; delivering the held files.`);
   try {
-    const receipt = await deliverStaged(ctx, destination, staged, { ...options, trigger: 'approval' }, log);
-    const records = mergeReceipt(run.files, receipt);
-    recordDelivery(ctx, destination, runId, staged, receipt, records);
-    store.setRunFiles(runId, records);
     const fpFile = join(runDir, 'fingerprints.db');
+    const journal = new DeliveryJournal(ctx, runId, destination, fpFile);
+    journal.expect(run.files, 'success');
+    const receipt = await deliverStaged(ctx, destination, staged, { ...options, trigger: 'approval' }, log, journal);
+    journal.published();
+    const records = mergeReceipt(run.files, receipt);
+    store.setRunFiles(runId, records);
     if (existsSync(fpFile)) promoteFingerprintFile(fpFile, fingerprintPath(ctx.layout.fingerprintsDir, destination.name));
     cleanupAfterDelivery(ctx, destination, runDir);
     const source = store.getSource(destination.source);
@@ -863,7 +826,6 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     log('info', 'record', message);
     return { runId, destination: destination.name, status: 'success', message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   } catch (err) {
-    if (err instanceof DeliveryFailure) store.setRunFiles(runId, recordPartialDelivery(ctx, destination, runId, err, run.files, join(runDir, 'files'), log));
     const message = `Approved, but delivery failed: ${(err as Error).message} The held files stay in ${join(runDir, 'files')}; approve again to retry.`;
     store.updateRun(runId, { status: 'held', message });
     log('error', 'deliver', message);

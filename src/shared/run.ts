@@ -42,7 +42,10 @@ export interface RunFileRecord {
   readonly deliveredBytes?: number | null;
   readonly durationMs?: number | null;
   readonly attempts?: number | null;
+  /** Personal-data columns that held a value in at least one row of the file. */
   readonly personalColumns: readonly string[];
+  /** Per personal column in `personalColumns`: how many rows held a value in it. */
+  readonly personalCounts?: Readonly<Record<string, number>>;
 }
 
 export interface RunEvent {

@@ -68,8 +68,18 @@ export interface AuditEntry {
   readonly remotePath: string | null;
   readonly records: number;
   readonly sha256: string;
+  /** Personal-data columns that held a value in at least one delivered row. */
   readonly personalColumns: readonly string[];
+  /** Per personal column: how many delivered rows held a value in it. */
+  readonly columnCounts: Readonly<Record<string, number>>;
+  /** `publishing` from before the first file became visible until the publish ended; a killed publish leaves it so until the next start settles it. */
+  readonly status: AuditStatus;
+  /** How a publish interrupted by a stopped process was settled, when it was. */
+  readonly note: string | null;
 }
+
+export const AUDIT_STATUSES = ['publishing', 'complete', 'rolled-back'] as const;
+export type AuditStatus = (typeof AUDIT_STATUSES)[number];
 
 const now = (): string => new Date().toISOString();
 
@@ -369,11 +379,11 @@ export class Store {
 
   setRunFiles(runId: number, files: readonly RunFileRecord[]): void {
     const upsert = this.db.prepare(
-      `INSERT INTO run_files (run_id, name, rows, bytes, sha256, remote_path, delivered_bytes, duration_ms, attempts, personal_columns)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO run_files (run_id, name, rows, bytes, sha256, remote_path, delivered_bytes, duration_ms, attempts, personal_columns, personal_counts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(run_id, name) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, sha256 = excluded.sha256,
          remote_path = excluded.remote_path, delivered_bytes = excluded.delivered_bytes, duration_ms = excluded.duration_ms,
-         attempts = excluded.attempts, personal_columns = excluded.personal_columns`,
+         attempts = excluded.attempts, personal_columns = excluded.personal_columns, personal_counts = excluded.personal_counts`,
     );
     this.db.transaction(() => {
       for (const f of files)
@@ -388,6 +398,7 @@ export class Store {
           f.durationMs ?? null,
           f.attempts ?? null,
           JSON.stringify(f.personalColumns),
+          JSON.stringify(f.personalCounts ?? {}),
         );
     })();
   }
@@ -411,6 +422,7 @@ export class Store {
         duration_ms: number | null;
         attempts: number | null;
         personal_columns: string;
+        personal_counts: string;
       }[]
     ).map(
       (f): RunFileRecord => ({
@@ -423,6 +435,7 @@ export class Store {
         durationMs: f.duration_ms,
         attempts: f.attempts,
         personalColumns: JSON.parse(f.personal_columns) as string[],
+        personalCounts: JSON.parse(f.personal_counts) as Record<string, number>,
       }),
     );
     const findings = (
@@ -508,15 +521,22 @@ export class Store {
   }
 
   // ---- audit ledger -------------------------------------------------------------------
-  addAuditEntries(entries: readonly Omit<AuditEntry, 'id'>[]): void {
+  addAuditEntries(entries: readonly Omit<AuditEntry, 'id' | 'note'>[]): void {
     const insert = this.db.prepare(
-      `INSERT INTO audit_ledger (run_id, destination, destination_type, delivered_at, file, remote_path, records, sha256, personal_columns)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO audit_ledger (run_id, destination, destination_type, delivered_at, file, remote_path, records, sha256, personal_columns, column_counts, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const e of entries)
-        insert.run(e.runId, e.destination, e.destinationType, e.deliveredAt, e.file, e.remotePath, e.records, e.sha256, JSON.stringify(e.personalColumns));
+        insert.run(e.runId, e.destination, e.destinationType, e.deliveredAt, e.file, e.remotePath, e.records, e.sha256, JSON.stringify(e.personalColumns), JSON.stringify(e.columnCounts), e.status);
     })();
+  }
+
+  /** Settles a run's `publishing` ledger entries (the publish ended, or a later start rolled it forward or back). */
+  settleAudit(runId: number, status: Exclude<AuditStatus, 'publishing'>, at: string, note: string | null = null): number {
+    return this.db
+      .prepare(`UPDATE audit_ledger SET status = ?, delivered_at = ?, note = ? WHERE run_id = ? AND status = 'publishing'`)
+      .run(status, at, note, runId).changes;
   }
 
   listAudit(filter: { since?: string; destination?: string } = {}): AuditEntry[] {
@@ -543,6 +563,9 @@ export class Store {
       records: number;
       sha256: string;
       personal_columns: string;
+      column_counts: string;
+      status: AuditStatus;
+      note: string | null;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -555,6 +578,9 @@ export class Store {
       records: r.records,
       sha256: r.sha256,
       personalColumns: JSON.parse(r.personal_columns) as string[],
+      columnCounts: JSON.parse(r.column_counts) as Record<string, number>,
+      status: r.status,
+      note: r.note,
     }));
   }
 }

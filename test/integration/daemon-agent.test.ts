@@ -176,7 +176,7 @@ describe('the daemon in this process', () => {
     const oldId = ctx.store.createRun(DEMO_DESTINATION, 'schedule', false);
     ctx.store.updateRun(oldId, { status: 'success', endedAt: '2024-01-01T02:05:00.000Z' });
     ctx.store.db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run('2024-01-01T02:00:00.000Z', oldId);
-    ctx.store.addAuditEntries([{ runId: oldId, destination: DEMO_DESTINATION, destinationType: 'folder', deliveredAt: '2024-01-01T02:05:00.000Z', file: 'users.csv', remotePath: null, records: 1, sha256: 'x'.repeat(64), personalColumns: ['givenName'] }]);
+    ctx.store.addAuditEntries([{ runId: oldId, destination: DEMO_DESTINATION, destinationType: 'folder', deliveredAt: '2024-01-01T02:05:00.000Z', file: 'users.csv', remotePath: null, records: 1, sha256: 'x'.repeat(64), personalColumns: ['givenName'], columnCounts: { givenName: 1 }, status: 'complete' }]);
 
     // an export-folder source and a destination that runs when its set arrives
     const drop = join(home, 'sis-drop');

@@ -117,6 +117,10 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
     }
     // the manifest is written at the end: uploaded at delivery
     expect(log.some((e) => /Uploading manifest\.csv/.test(e.message))).toBe(true);
+    // data files are put in place first, the manifest last (a reader never sees a manifest over a half-replaced set)
+    const placed = log.filter((e) => /^Delivered Upload\//.test(e.message)).map((e) => e.message.split(' ')[1]);
+    expect(placed.at(-1)).toBe('Upload/manifest.csv');
+    expect(placed).toHaveLength(names.length);
   });
 
   it('deletes the temporaries of a run the safety guard holds; the delivered files stay as they were', async () => {

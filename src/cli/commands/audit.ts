@@ -1,12 +1,15 @@
 /**
  * Records an auditor asks for:
  *   rostersync audit [--since DATE] [--destination NAME] [--json]   every delivery from the audit ledger
+ *   rostersync audit who STUDENT_ID [--json]                        which destinations received that student's records, when, which columns
  *   rostersync history export RUN_ID [--format json|csv] [FILE]      one run's full report
  *   rostersync history prune --older-than DAYS                       delete old run records (not the ledger)
  */
 import type { Command } from 'commander';
 import { writeTextAtomic } from '../../agent/config-file.js';
-import { auditDeliveries, buildRunReport, formatRunReport, pruneHistory, REPORT_FORMATS, type AuditDelivery, type ReportFormat } from '../../agent/history-report.js';
+import { auditDeliveries, buildRunReport, formatRunReport, pruneHistory, REPORT_FORMATS, type ReportFormat } from '../../agent/history-report.js';
+import { whoReceived } from '../../agent/audit-who.js';
+import type { AuditDelivery, AuditDeliveryStatus, StudentReceipt } from '../../shared/audit.js';
 import { parseRunId, UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
@@ -22,27 +25,47 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
+const STATUS_LABEL: Record<AuditDeliveryStatus, string> = {
+  complete: '',
+  publishing: '  INCOMPLETE: the process stopped while publishing; not settled yet',
+  'rolled-back': '  ROLLED BACK: publishing stopped part-way and was undone',
+};
+
+const when = (iso: string): string => iso.replace('T', ' ').slice(0, 19);
+
 export function formatAudit(deliveries: readonly AuditDelivery[]): string {
   if (!deliveries.length) return 'No deliveries recorded.';
   const lines: string[] = [];
   for (const d of deliveries) {
-    lines.push(`${d.deliveredAt.replace('T', ' ').slice(0, 19)}  ${d.destination} (${d.destinationType})  run ${d.runId}  ${d.records} records`);
+    lines.push(`${when(d.deliveredAt)}  ${d.destination} (${d.destinationType})  run ${d.runId}  ${d.records} records${STATUS_LABEL[d.status]}`);
     lines.push(
       table([
-        ['  file', 'records', 'delivered to', 'personal-data columns'],
-        ...d.files.map((f) => [`  ${f.name}`, String(f.records), f.remotePath ?? '—', f.personalColumns.join(', ') || '—']),
+        ['  file', 'records', 'delivered to', 'personal-data columns with a value (rows)'],
+        ...d.files.map((f) => [`  ${f.name}`, String(f.records), f.remotePath ?? '—', f.personalColumns.map((c) => (f.columnCounts[c] === undefined ? c : `${c} (${f.columnCounts[c]})`)).join(', ') || '—']),
       ]),
     );
+    if (d.note) lines.push(`  ${d.note}`);
     lines.push('');
   }
   lines.push(`${deliveries.length} deliver${deliveries.length === 1 ? 'y' : 'ies'}.`);
   return lines.join('\n');
 }
 
+export function formatWho(studentId: string, receipts: readonly StudentReceipt[]): string {
+  if (!receipts.length) return `No destination's last delivery holds a record with the key "${studentId}".`;
+  const lines = receipts.map(
+    (r) =>
+      `${r.destination} (${r.destinationType})  ${r.file}  run ${r.runId}  ${when(r.deliveredAt)}  ${r.remotePath ?? '—'}\n` +
+      `  personal-data columns with a value in that file: ${r.personalColumns.join(', ') || '—'}\n` +
+      `  ${r.file} went to ${r.destination} ${r.earlierDeliveries} time(s) before, first on ${when(r.firstDeliveredAt)} (which of those held this student is not recorded)`,
+  );
+  return [...lines, '', `The last delivery to ${receipts.length === 1 ? 'this destination' : 'these destinations'} held records keyed "${studentId}". Answered from the fingerprints and the audit ledger; no copy of the rows is kept.`].join('\n');
+}
+
 export function registerAuditCommands(program: Command, kit: CliKit): void {
   const { action, globals, print, io } = kit;
 
-  program
+  const audit = program
     .command('audit')
     .description('every delivery: destination, when, files, record counts and the personal-data columns sent (names, not values)')
     .option('--since <date>', 'only deliveries on or after this date (YYYY-MM-DD)')
@@ -53,6 +76,20 @@ export function registerAuditCommands(program: Command, kit: CliKit): void {
           const o = cmd.opts<{ since?: string; destination?: string }>();
           const deliveries = auditDeliveries(ctx.store.listAudit({ since: parseSince(o.since), destination: o.destination }));
           print(globals(cmd), deliveries, () => formatAudit(deliveries));
+          return 0;
+        }),
+      ),
+    );
+  audit
+    .command('who')
+    .description("for a data-privacy request: which destinations received records keyed STUDENT_ID in their last delivery, when, and which personal-data columns")
+    .argument('<studentId>')
+    .action(
+      action((cmd, studentId: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          if (!studentId.trim()) throw new UsageError('audit who takes a student ID.');
+          const receipts = whoReceived(ctx, studentId.trim());
+          print(globals(cmd), receipts, () => formatWho(studentId.trim(), receipts));
           return 0;
         }),
       ),

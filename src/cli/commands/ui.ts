@@ -12,6 +12,7 @@ import { closeAgent, openAgent } from '../../agent/context.js';
 import { readApiInfo, defaultStaticDir } from '../../api/agent-info.js';
 import { readApiKey } from '../../api/api-key.js';
 import { startApiServer } from '../../api/server.js';
+import { recoverInterruptedPublishes } from '../../pipeline/publish-journal.js';
 import { UsageError, untilStopSignal, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 function parsePort(text: string): number {
@@ -44,7 +45,7 @@ export async function serveUi(kit: CliKit, opts: GlobalOptions, ui: UiOptions, u
         return 0;
       }
     }
-    ctx.store.failInterruptedRuns();
+    await recoverInterruptedPublishes(ctx, ctx.store.failInterruptedRuns(), (level, message) => kit.io.err(message));
     const server = await startApiServer(ctx, { port: ui.port ?? 0, host: '127.0.0.1', staticDir: ui.renderer ?? defaultStaticDir() });
     try {
       kit.print(opts, { url: server.url, loginUrl: server.loginUrl, port: server.port, pid: process.pid, started: true }, () =>

@@ -130,6 +130,30 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description:
+      'publish journal (a set\'s plan recorded before its first rename, for roll forward/back after a crash); audit ledger entries get a status (publishing → complete | rolled-back), per-column counts of non-blank personal values, and a note',
+    sql: `
+      CREATE TABLE publish_journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id INTEGER NOT NULL,
+        destination TEXT NOT NULL,
+        state TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        resume TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        closed_at TEXT,
+        note TEXT
+      );
+      CREATE INDEX publish_journal_by_state ON publish_journal (state, destination);
+      ALTER TABLE audit_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+      ALTER TABLE audit_ledger ADD COLUMN column_counts TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE audit_ledger ADD COLUMN note TEXT;
+      CREATE INDEX audit_by_run ON audit_ledger (run_id);
+      ALTER TABLE run_files ADD COLUMN personal_counts TEXT NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
