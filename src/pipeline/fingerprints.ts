@@ -352,9 +352,9 @@ export function filesHoldingKey(path: string, key: string): string[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     return db
-      .prepare(`SELECT DISTINCT file FROM keys WHERE key = ?1 OR instr(char(31) || key || char(31), char(31) || ?1 || char(31)) > 0 ORDER BY file`)
+      .prepare(`SELECT DISTINCT file FROM keys WHERE key = @key OR instr(char(31) || key || char(31), char(31) || @key || char(31)) > 0 ORDER BY file`)
       .pluck()
-      .all(key) as string[];
+      .all({ key }) as string[];
   } finally {
     db.close();
   }

@@ -58,6 +58,21 @@ describe('store migrations', () => {
     db.close();
   });
 
+  it('version 3 adds the publish journal and honest-ledger columns; existing ledger entries read as complete', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 2));
+    db.prepare(
+      `INSERT INTO audit_ledger (run_id, destination, destination_type, delivered_at, file, remote_path, records, sha256, personal_columns)
+       VALUES (1, 'd', 'folder', '2025-01-01T00:00:00.000Z', 'users.csv', NULL, 3, 'x', '["givenName"]')`,
+    ).run();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 3));
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare(`SELECT name FROM pragma_table_info('publish_journal')`).pluck().all()).toEqual(['id', 'run_id', 'destination', 'state', 'plan', 'resume', 'opened_at', 'closed_at', 'note']);
+    expect(db.prepare('SELECT status, column_counts, note FROM audit_ledger').get()).toEqual({ status: 'complete', column_counts: '{}', note: null });
+    expect(db.prepare(`SELECT name FROM pragma_table_info('run_files') WHERE name = 'personal_counts'`).pluck().get()).toBe('personal_counts');
+    db.close();
+  });
+
   it('marks runs of a process that died as failed (interrupted)', () => {
     const store = new Store(tempDb());
     const id = store.createRun('d', 'schedule', false);
