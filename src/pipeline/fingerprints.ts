@@ -202,7 +202,7 @@ export class FingerprintDb {
       const listed = this.removedListed.get(d.file);
       if (listed !== undefined && listed !== d.removed) {
         throw new FingerprintCollision(
-          `${d.file}: ${d.removed} record(s) were removed since the last delivery but only ${listed} were found while writing (another key has the same 64-bit fingerprint in this run). ` +
+          `${d.file}: ${d.removed} record(s) were removed since the last delivery, but ${listed} were found while writing (another key has the same 64-bit fingerprint in this run). ` +
             'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
         );
       }

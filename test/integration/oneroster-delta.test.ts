@@ -223,3 +223,52 @@ describe.each(ENGINES)('OneRoster 1.1 bulk, then delta, from %s', (engine) => {
     expect(fs.readdirSync(quiet.dir)).toEqual(['manifest.csv']);
   });
 });
+
+describe('OneRoster 1.1 delta with rows left out for errors (skip-rows)', () => {
+  let ctx: AgentContext;
+  let sis: string;
+  const runs: (RunResult & { dir: string })[] = [];
+  const exec = (statement: string): void => {
+    const db = new Database(sis);
+    try {
+      db.exec(statement);
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    sis = path.join(tempDir('rs-delta-skip-sis-'), 'sis.db');
+    createDemoDatabase(sis, { students: 60, seed: SEED });
+    ctx = openAgent(tempDir('rs-delta-skip-'));
+    ctx.store.saveSource(sourceConfigSchema.parse({ name: 'sis', type: 'sqlite', settings: { path: sis }, entities: Object.fromEntries(ENTITIES.map((e) => [e, { query: demoQueries('sqlite')[e] }])) }));
+    ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'vendor', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: ctx.layout.outbox }, onValidationError: 'skip-rows' }));
+    ctx.store.replaceSiteMap('vendor', ['003', '005', '007'].map((code) => ({ schoolCode: code, siteId: `SITE-${code}`, label: code })));
+    runs.push(await deliver(ctx, 'vendor', 'delta', BULK_AT));
+    // 000101's grade becomes unreadable (its row is left out); 000102 leaves the district.
+    const read = new Database(sis, { readonly: true });
+    const grade = read.prepare(`SELECT grade_level FROM students WHERE stu_id = '000101'`).pluck().get() as string;
+    read.close();
+    exec(`UPDATE students SET grade_level = 'Z9' WHERE stu_id = '000101'`);
+    for (const table of ['student_contacts', 'section_enrollments', 'students']) exec(`DELETE FROM ${table} WHERE stu_id = '000102'`);
+    runs.push(await deliver(ctx, 'vendor', 'delta', DELTA_AT));
+    exec(`UPDATE students SET grade_level = '${grade}' WHERE stu_id = '000101'`);
+    runs.push(await deliver(ctx, 'vendor', 'delta', QUIET_AT));
+  }, 60_000);
+  afterAll(() => closeAgent(ctx));
+
+  it('deletes the removed student but not the one whose row was left out, and keeps what the vendor has of it', () => {
+    const [, withError, fixed] = runs;
+    expect(withError!.status, withError!.message).toBe('partial');
+    expect(withError!.findings).toContainEqual(expect.objectContaining({ severity: 'error', file: 'users.csv', column: 'grades', value: 'Z9' }));
+    const deleted = csv(withError!.dir, 'users.csv').filter((u) => u.status === 'tobedeleted').map((u) => u.sourcedId);
+    expect(deleted).toContain('000102');
+    expect(deleted).not.toContain('000101');
+    expect(csv(withError!.dir, 'demographics.csv').filter((d) => d.status === 'tobedeleted').map((d) => d.sourcedId)).toEqual(['000102']);
+    // 000101's grade was put back as it was delivered: the record is unchanged against its kept fingerprint, so nothing about it is sent.
+    expect(fixed!.status, fixed!.message).toBe('success');
+    const users = fs.existsSync(path.join(fixed!.dir, 'users.csv')) ? csv(fixed!.dir, 'users.csv') : [];
+    expect(users.map((u) => u.sourcedId)).not.toContain('000101');
+    expect(fixed!.diff.find((d) => d.file === 'users.csv')).toMatchObject({ removed: 0 });
+  });
+});
