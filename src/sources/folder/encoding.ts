@@ -243,7 +243,8 @@ export async function describeInvalidUtf8(file: string, name: string): Promise<S
   }
   const bytes = first.bytes.map(hex).join(' ');
   const more = report.faults.slice(1).map((f) => `line ${f.line} (byte offset ${f.offset})`);
-  const others = report.invalid > 1 ? ` ${report.invalid - 1} more invalid sequence${report.invalid === 2 ? '' : 's'} follow${report.invalid === 2 ? 's' : ''}${more.length ? `, first at ${more.join(', ')}` : ''}.` : '';
+  const rest = report.invalid - 1;
+  const others = rest > 0 ? ` ${rest} more invalid sequence${rest === 1 ? ' follows' : 's follow'}: ${more.join(', ')}${rest > more.length ? ', …' : ''}.` : '';
   const context = await contextAround(file, first.offset);
   const advice =
     report.validMultiByte === 0
