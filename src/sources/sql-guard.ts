@@ -114,7 +114,8 @@ function offence(tokens: readonly SqlToken[], k: number): { label: string; quote
     const name = token.value.toLowerCase();
     const called = isSymbol(tokens[k + 1], '(');
     const rule = SIDE_EFFECT_NAMES.find((r) => r.pattern.test(name) && (called || !r.callOnly));
-    if (rule) return { label: `${token.value} — a function with side effects: it ${rule.why}`, quoteHint: false };
+    // As written for a bare word; as the server resolves it for a quoted name (U&"\0064blink" → dblink).
+    if (rule) return { label: `${token.kind === 'word' ? token.text : token.value} — a function with side effects: it ${rule.why}`, quoteHint: false };
   }
   return undefined;
 }
