@@ -184,6 +184,20 @@ describe('F: OneRoster bulk vs delta', () => {
       expect(mapRow(delta, file, entity, {}), file).toMatchObject({ status: 'active', dateLastModified: '2026-09-01T02:00:00Z' });
     }
   });
+
+  it('keeps status and dateLastModified out of the fingerprint in both modes, and plans tobedeleted rows in delta only', () => {
+    const bulk = plan('oneroster-1.1', {}, now);
+    const delta = plan('oneroster-1.1', { syncMode: 'delta' }, now);
+    for (const p of [bulk, delta]) {
+      for (const file of p.files) {
+        const volatile = file.volatileColumns.map((i) => file.columns[i]!.header);
+        expect(volatile, file.def.name).toEqual(['status', 'dateLastModified']);
+      }
+    }
+    expect(bulk.files.every((f) => f.deletions === undefined)).toBe(true);
+    const users = delta.files.find((f) => f.def.name === 'users.csv')!;
+    expect(users.deletions).toEqual({ statusIndex: 1, status: 'tobedeleted', modifiedIndex: 2, modified: '2026-09-01T02:00:00Z' });
+  });
 });
 
 describe('D: users', () => {
