@@ -13,7 +13,7 @@
 import { closeAgent, openAgent, type AgentContext } from './context.js';
 import { pruneHistory } from './history-report.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
-import { Scheduler, type SlotOutcome } from '../scheduler/scheduler.js';
+import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/scheduler.js';
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
 import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher } from '../sources/export-folder.js';
@@ -81,7 +81,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   for (const { holder, why } of releaseStaleLocks(ctx.store)) log('warn', `Released the stale lock of ${holder.destination} (pid ${holder.pid}): ${why}.`);
   await recoverInterruptedPublishes(ctx, interrupted, log);
 
-  const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome });
+  const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome, watchEveryMs: WATCH_INTERVAL_MS });
   scheduler.start();
 
   // ---- export-folder watchers ----------------------------------------------------------

@@ -19,12 +19,13 @@ import { registerNotifyCommands } from './commands/notify.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerServiceCommands } from './commands/service.js';
+import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
 import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands];
 
 /** How to run this command again as the user did: the installed `rostersync`, or `node bin/rostersync.js` from a checkout. */
 function invokedAs(): string {

@@ -2,9 +2,12 @@
  * What a notification mail says: pure functions from a run record to a subject and a plain-text
  * body — destination, status, counts, the difference from the last good delivery, the first
  * findings and the exact command to act. Finding values are left out (they can be personal data;
- * the row, column, rule and message say where to look).
+ * the row, column, rule and message say where to look), and so are values quoted or spelled out
+ * inside message text (maskValues): no phone number, birth date or e-mail address of a student
+ * reaches a mailbox or a chat channel.
  */
 import type { RunDetail, RunStatus } from '../shared/run.js';
+import { describeDuration, type Incident, type IncidentAlert } from './incidents.js';
 
 export interface MailContent {
   readonly subject: string;
@@ -37,20 +40,51 @@ const oneLine = (text: string, max = 120): string => {
 
 const bytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
 
+const HIDDEN = '[value hidden]';
+/** A run of 7 or more digits, possibly split by spaces, dots, dashes or brackets: a phone number, an ID, a date of birth. */
+const DIGIT_RUN = /\+?\(?\d(?:[\d\s()./-]*\d){6,}/g;
+/** A quoted value that holds a digit or an @ (findings quote the value they speak of). */
+const QUOTED_VALUE = /"[^"\n]*[\d@][^"\n]*"/g;
+const EMAIL = /[^\s"'<>@]+@[^\s"'<>@]+\.[A-Za-z]{2,}/g;
+/** The agent's own timestamps in messages (run times, the last delivery) are not personal: they stay. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/;
+
+/**
+ * Hides personal values inside free text (a run's message, a finding's message): every value the
+ * run's findings name, quoted values with digits or an @, e-mail addresses, and runs of 7+ digits.
+ */
+export function maskValues(text: string, knownValues: readonly string[] = []): string {
+  let out = text;
+  for (const v of knownValues) if (v.trim().length >= 4) out = out.split(v).join(HIDDEN);
+  return out
+    .replace(QUOTED_VALUE, `"${HIDDEN}"`)
+    .replace(EMAIL, HIDDEN)
+    .replace(DIGIT_RUN, (run) => (ISO_TIME.test(run.trim()) ? run : HIDDEN));
+}
+
+const findingValues = (run: RunDetail): string[] => [...new Set(run.findings.map((f) => f.value).filter((v): v is string => !!v))];
+
 export function runMailSubject(run: RunDetail): string {
   return `[RosterSync] ${run.destination}: ${STATUS_WORDS[run.status]} (run ${run.id})`;
 }
 
 export function composeRunMail(run: RunDetail, context: ComposeContext): MailContent {
-  const cmd = (c: string): string => `rostersync ${c}${context.homeArg}`;
   const lines: string[] = [
     `Destination: ${run.destination}`,
     `Status:      ${STATUS_WORDS[run.status]}`,
     `Run:         ${run.id} (${run.trigger}), started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}`,
     `Agent:       ${context.host}`,
     '',
-    run.message ?? '',
+    maskValues(run.message ?? '', findingValues(run)),
   ];
+  lines.push(...runSummaryLines(run, context));
+  lines.push('', 'What to do:', ...whatToDo(run, context));
+  return { subject: runMailSubject(run), text: `${lines.join('\n')}\n` };
+}
+
+/** Files, difference, hold reasons and the first findings of a run (values masked). */
+function runSummaryLines(run: RunDetail, context: ComposeContext): string[] {
+  const lines: string[] = [];
   if (run.files.length) {
     lines.push('', 'Files:');
     for (const f of run.files) lines.push(`  ${f.name}: ${f.rows} rows, ${bytes(f.bytes)}${f.remotePath ? ` → ${f.remotePath}` : ''}`);
@@ -63,9 +97,15 @@ export function composeRunMail(run: RunDetail, context: ComposeContext): MailCon
   if (run.errors || run.warnings) {
     const shown = run.findings.slice(0, context.findings ?? 10);
     lines.push('', `Findings: ${run.errors} error(s), ${run.warnings} warning(s).${shown.length ? ` First ${shown.length}:` : ''}`);
-    for (const f of shown) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row}, ${f.column} [${f.rule}]: ${oneLine(f.message, 200)}`);
+    const known = findingValues(run);
+    for (const f of shown) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row}, ${f.column} [${f.rule}]: ${oneLine(maskValues(f.message, known), 200)}`);
   }
-  lines.push('', 'What to do:');
+  return lines;
+}
+
+function whatToDo(run: RunDetail, context: ComposeContext): string[] {
+  const cmd = (c: string): string => `rostersync ${c}${context.homeArg}`;
+  const lines: string[] = [];
   switch (run.status) {
     case 'held':
       lines.push(
@@ -91,32 +131,59 @@ export function composeRunMail(run: RunDetail, context: ComposeContext): MailCon
       throw new Error(`Unexpected run status ${String(never)}`);
     }
   }
-  return { subject: runMailSubject(run), text: `${lines.join('\n')}\n` };
+  return lines;
 }
 
 export interface StaleInfo {
   readonly destination: string;
-  readonly days: number;
-  readonly lastUpload: string | null;
-  readonly limitDays: number;
+  /** Whole hours since the last successful delivery (or since the destination was set up). */
+  readonly hours: number;
+  readonly lastDelivery: string | null;
+  readonly limitHours: number;
 }
 
-export function composeStaleMail(info: StaleInfo, context: ComposeContext): MailContent {
-  const since = info.lastUpload ? `The last upload was on ${info.lastUpload.slice(0, 10)} (${info.days} days ago).` : `Nothing has been uploaded since the schedule started ${info.days} days ago.`;
-  return {
-    subject: `[RosterSync] ${info.destination}: no upload for ${info.days} days`,
-    text: [
-      `Destination: ${info.destination}`,
-      `Agent:       ${context.host}`,
-      '',
-      `${since} The limit set for this destination is ${info.limitDays} days; some vendors remove rosters that are not refreshed.`,
-      '',
-      'What to do:',
-      `  Recent runs: ${`rostersync history --destination ${info.destination}${context.homeArg}`}`,
-      `  Run now:     ${`rostersync run ${info.destination}${context.homeArg}`}`,
-      '',
-    ].join('\n'),
-  };
+/** One line saying how long a destination has gone without a delivery (alerts, the dashboard, run events). */
+export function describeStale(info: StaleInfo): string {
+  return info.lastDelivery
+    ? `No successful delivery to ${info.destination} for ${info.hours} hours (last ${info.lastDelivery}); the limit is ${info.limitHours} hours.`
+    : `No successful delivery to ${info.destination} in the ${info.hours} hours since it was set up; the limit is ${info.limitHours} hours.`;
+}
+
+const ALERT_WORDS: Record<IncidentAlert, string> = { opened: 'incident opened', reminder: 'still not delivering', recovered: 'recovered' };
+
+/**
+ * An incident alert: opened (with the failed run, when a run opened it), reminder (still failing
+ * or stale since …), recovered (delivered again, after how long). `run` is the run that caused the
+ * alert, absent for staleness found between runs.
+ */
+export function composeIncidentMail(alert: IncidentAlert, incident: Incident, run: RunDetail | undefined, destination: string, context: ComposeContext, now: Date): MailContent {
+  const cmd = (c: string): string => `rostersync ${c}${context.homeArg}`;
+  const since = describeDuration(incident.openedAt, now);
+  const why = incident.cause === 'stale' ? 'not delivering (stale)' : 'failing';
+  const subject =
+    alert === 'recovered'
+      ? `[RosterSync] ${destination}: recovered after ${since}${run ? ` (run ${run.id})` : ''}`
+      : alert === 'opened'
+        ? `[RosterSync] ${destination}: ${incident.cause === 'stale' ? 'no delivery for too long' : 'FAILED'} — incident opened${run ? ` (run ${run.id})` : ''}`
+        : `[RosterSync] ${destination}: still ${why} after ${since}${incident.failures ? ` (${incident.failures} failed runs)` : ''}`;
+  const lines: string[] = [
+    `Destination: ${destination}`,
+    `Incident:    ${ALERT_WORDS[alert]} — ${why} since ${incident.openedAt}${incident.failures ? `, ${incident.failures} failed run(s)` : ''}`,
+    `Agent:       ${context.host}`,
+  ];
+  if (run) lines.push(`Run:         ${run.id} (${run.trigger}), ${STATUS_WORDS[run.status]}, started ${run.startedAt}${run.endedAt ? `, ended ${run.endedAt}` : ''}`);
+  lines.push('');
+  if (alert === 'recovered') {
+    lines.push(`Delivered again after ${since}. The last problem was: ${maskValues(incident.lastMessage)}`);
+    if (run) lines.push('', maskValues(run.message ?? '', findingValues(run)), ...runSummaryLines(run, context));
+    lines.push('', 'Nothing to do. Recent runs: ' + cmd(`history --destination ${destination}`));
+  } else {
+    lines.push(run ? maskValues(run.message ?? '', findingValues(run)) : maskValues(incident.lastMessage));
+    if (run) lines.push(...runSummaryLines(run, context), '', 'What to do:', ...whatToDo(run, context));
+    else lines.push('', 'What to do:', `  Recent runs: ${cmd(`history --destination ${destination}`)}`, `  Run now:     ${cmd(`run ${destination}`)}`);
+    lines.push('', alert === 'opened' ? 'You will be reminded while this lasts, and told when it recovers.' : 'You will be told when it recovers.');
+  }
+  return { subject, text: `${lines.join('\n')}\n` };
 }
 
 export function composeTestMail(context: ComposeContext, at: Date): MailContent {

@@ -1,11 +1,14 @@
 /**
  * Who is told what, and how often. Called once after every finished run (from runSync and
- * approveHeldRun in src/pipeline/run-sync.ts, so the agent, the CLI and the API all notify), and
- * by the scheduler when a destination has gone stale.
+ * approveHeldRun in src/pipeline/run-sync.ts, so runs started by the schedule, the CLI and the GUI
+ * all notify), and by the scheduler's watch when a destination has gone stale.
  *
- * Rate limit: at most one mail per destination and status within `rateLimitMinutes` (a broken
- * night of hourly runs sends one mail). A mail that cannot be sent never changes the run's
- * outcome: the SMTP error is recorded as a run event.
+ * Failures and staleness are incidents (incidents.ts): the first failure opens one and alerts,
+ * later failures remind only after `reminderMinutes`, the next delivery closes it with a recovery
+ * alert. Held, partial and successful runs are mailed per their settings, at most one per
+ * destination and status within `rateLimitMinutes`. Alerts go to every active channel (channels.ts:
+ * e-mail, webhook); one a channel could not take is retried by the agent. Nothing here ever changes
+ * a run's outcome: what happened is recorded as a run event.
  */
 import { hostname } from 'node:os';
 import type { AgentContext } from '../agent/context.js';
@@ -13,21 +16,24 @@ import { loadSecrets } from '../agent/context.js';
 import { defaultHome } from '../agent/home.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { RunStatus } from '../shared/run.js';
-import { composeRunMail, composeStaleMail, composeTestMail, type ComposeContext, type MailContent, type StaleInfo } from './compose.js';
+import { composeIncidentMail, composeRunMail, composeTestMail, describeStale, type ComposeContext, type StaleInfo } from './compose.js';
+import { deliverAlert, type Alert, type ChannelOutcome } from './channels.js';
+import { incidentSchema, nextIncident, type Incident, type IncidentAlert, type IncidentEvent, type IncidentStep } from './incidents.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, sendMail, type MailReceipt } from './mailer.js';
 
-export type NotifyKind = 'failed' | 'partial' | 'held' | 'success' | 'stale';
+export type NotifyKind = 'failed' | 'partial' | 'held' | 'success';
 
 export interface NotifyOutcome {
   readonly sent: boolean;
-  /** Why nothing was sent, or to whom it went. */
+  /** Why nothing was sent, or where it went. */
   readonly detail: string;
 }
 
 const RATE_KEY = (kind: NotifyKind): string => `notify.lastSent.${kind}`;
+const INCIDENT_KEY = 'incident';
 
 /** Which setting decides whether a run with this status is mailed (undefined: never mailed). */
-export function kindForStatus(status: RunStatus): Exclude<NotifyKind, 'stale'> | undefined {
+export function kindForStatus(status: RunStatus): NotifyKind | undefined {
   switch (status) {
     case 'failed':
       return 'failed';
@@ -52,7 +58,6 @@ export function wants(config: NotificationsConfig, kind: NotifyKind): boolean {
   switch (kind) {
     case 'failed':
     case 'partial':
-    case 'stale':
       return config.onFailure;
     case 'held':
       return config.onHold;
@@ -65,83 +70,128 @@ export function wants(config: NotificationsConfig, kind: NotifyKind): boolean {
   }
 }
 
+/** The destination's open incident (failing or stale), if any. */
+export function getIncident(ctx: AgentContext, destination: string): Incident | undefined {
+  const raw = ctx.store.getDestinationState(destination, INCIDENT_KEY);
+  if (!raw) return undefined;
+  const parsed = incidentSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function advanceIncident(ctx: AgentContext, destination: string, event: IncidentEvent, config: NotificationsConfig): IncidentStep {
+  const step = nextIncident(getIncident(ctx, destination), event, config.reminderMinutes);
+  if (step.incident) ctx.store.setDestinationState(destination, INCIDENT_KEY, JSON.stringify(step.incident));
+  else ctx.store.deleteDestinationState(destination, INCIDENT_KEY);
+  return step;
+}
+
 function composeContext(ctx: AgentContext): ComposeContext {
   const home = ctx.layout.home;
   return { host: hostname(), homeArg: home === defaultHome() ? '' : ` --home ${/\s/.test(home) ? JSON.stringify(home) : home}` };
 }
 
-function password(ctx: AgentContext): string | undefined {
-  return loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD])[SMTP_PASSWORD_FIELD];
-}
-
 /**
- * The rate-limit gate: true (and the send time remembered) when a mail of this kind for this
- * destination may go now. Stale reminders go at most daily whatever the rate limit.
+ * The rate-limit gate for held, partial and successful runs: true (and the send time remembered)
+ * when a mail of this kind for this destination may go now.
  */
 function claimSlot(ctx: AgentContext, config: NotificationsConfig, destination: string, kind: NotifyKind, now: Date): { ok: true } | { ok: false; last: string } {
-  const minutes = kind === 'stale' ? Math.max(config.rateLimitMinutes, 24 * 60) : config.rateLimitMinutes;
   const last = ctx.store.getDestinationState(destination, RATE_KEY(kind));
-  if (last && minutes > 0 && now.getTime() - new Date(last).getTime() < minutes * 60_000) return { ok: false, last };
+  if (last && config.rateLimitMinutes > 0 && now.getTime() - new Date(last).getTime() < config.rateLimitMinutes * 60_000) return { ok: false, last };
   ctx.store.setDestinationState(destination, RATE_KEY(kind), now.toISOString());
   return { ok: true };
 }
 
-function unclaim(ctx: AgentContext, destination: string, kind: NotifyKind, previous: string | undefined): void {
-  if (previous) ctx.store.setDestinationState(destination, RATE_KEY(kind), previous);
-  else ctx.store.db.prepare('DELETE FROM destination_state WHERE destination = ? AND key = ?').run(destination, RATE_KEY(kind));
+/** What the channels did with an alert; `complete` is false when a channel failed (the alert waits for a retry there). */
+function describeOutcomes(outcomes: readonly ChannelOutcome[]): NotifyOutcome & { readonly complete: boolean } {
+  if (!outcomes.length) return { sent: false, complete: false, detail: 'Notification not sent: no channel is set up (an SMTP server or a webhook).' };
+  const sent = outcomes.some((o) => o.ok);
+  return { sent, complete: outcomes.every((o) => o.ok), detail: `Notification ${sent ? 'sent' : 'not sent'}: ${outcomes.map((o) => o.detail).join('; ')}.` };
 }
 
-async function gatedSend(ctx: AgentContext, destination: string, kind: NotifyKind, content: () => MailContent, now: Date): Promise<NotifyOutcome> {
-  const config = ctx.store.getNotifications();
-  if (!config.enabled) return { sent: false, detail: 'notifications are off' };
-  if (!wants(config, kind)) return { sent: false, detail: `notifications for ${kind} runs are off` };
-  const previous = ctx.store.getDestinationState(destination, RATE_KEY(kind));
-  const slot = claimSlot(ctx, config, destination, kind, now);
+/** What to send about a finished run, or why nothing is sent (`note`: worth a run event, not just a setting that is off). */
+type RunAlert = { readonly send: Alert } | { readonly skip: string; readonly note?: boolean };
+
+function alertForRun(ctx: AgentContext, config: NotificationsConfig, step: IncidentStep, runId: number, now: Date): RunAlert {
+  const run = ctx.store.getRunDetail(runId, 20)!;
+  const base = { destination: run.destination, runId, status: run.status };
+  if (step.alert) {
+    if (!config.onFailure) return { skip: 'notifications for failures are off' };
+    const incident = step.incident ?? step.closed!;
+    return { send: { ...base, event: `incident.${step.alert}`, content: composeIncidentMail(step.alert, incident, run, run.destination, composeContext(ctx), now) } };
+  }
+  if (run.status === 'failed' && step.incident) {
+    return {
+      skip: `Notification not sent: ${run.destination} has been failing since ${step.incident.openedAt} (${step.incident.failures} failed runs; the incident was alerted at ${step.incident.lastAlertAt}; reminders every ${config.reminderMinutes} minute(s)).`,
+      note: true,
+    };
+  }
+  const kind = kindForStatus(run.status);
+  if (!kind) return { skip: `${run.status} runs are not mailed` };
+  if (!wants(config, kind)) return { skip: `notifications for ${kind} runs are off` };
+  const slot = claimSlot(ctx, config, run.destination, kind, now);
   if (!slot.ok) {
-    return { sent: false, detail: `Notification not sent: one about ${kind} runs of ${destination} went out at ${slot.last} (at most one every ${config.rateLimitMinutes} minute(s)).` };
+    return { skip: `Notification not sent: one about ${kind} runs of ${run.destination} went out at ${slot.last} (at most one every ${config.rateLimitMinutes} minute(s)).`, note: true };
   }
-  try {
-    const receipt: MailReceipt = await sendMail(config, password(ctx), content());
-    return { sent: true, detail: `Notification sent to ${receipt.accepted.join(', ')}${receipt.rejected.length ? ` (refused: ${receipt.rejected.join(', ')})` : ''}.` };
-  } catch (err) {
-    // not sent: the next failure may try again
-    unclaim(ctx, destination, kind, previous);
-    throw err;
-  }
+  return { send: { ...base, event: `run.${run.status}`, content: composeRunMail(run, composeContext(ctx)) } };
 }
 
 /**
- * Mails about a finished run when the settings ask for it. Never throws: the outcome (sent,
- * suppressed, or the SMTP error) is recorded as an event of the run.
+ * Advances the destination's incident and sends what the settings ask for. Never throws: the
+ * outcome (sent, suppressed, or a channel's error) is recorded as an event of the run.
  */
 export async function notifyRunFinished(ctx: AgentContext, runId: number, options: { dryRun?: boolean; now?: Date } = {}): Promise<NotifyOutcome> {
-  try {
-    if (options.dryRun) return { sent: false, detail: 'previews are not mailed' };
-    const run = ctx.store.getRunDetail(runId, 20);
-    if (!run) return { sent: false, detail: `run ${runId} not found` };
-    const kind = kindForStatus(run.status);
-    if (!kind) return { sent: false, detail: `${run.status} runs are not mailed` };
-    const outcome = await gatedSend(ctx, run.destination, kind, () => composeRunMail(run, composeContext(ctx)), options.now ?? new Date());
-    if (outcome.sent || outcome.detail.startsWith('Notification not sent')) ctx.store.addRunEvent(runId, 'info', 'notify', outcome.detail);
-    return outcome;
-  } catch (err) {
-    const detail = `Notification could not be sent: ${(err as Error).message}`;
+  const record = (level: 'info' | 'warn', detail: string): void => {
     try {
-      ctx.store.addRunEvent(runId, 'warn', 'notify', detail);
+      ctx.store.addRunEvent(runId, level, 'notify', detail);
     } catch {
       // the store is gone (agent shutting down): nothing more to record
     }
+  };
+  try {
+    if (options.dryRun) return { sent: false, detail: 'previews are not mailed' };
+    const now = options.now ?? new Date();
+    const run = ctx.store.getRun(runId);
+    if (!run) return { sent: false, detail: `run ${runId} not found` };
+    const config = ctx.store.getNotifications();
+    // the incident is kept whatever the notification settings: the dashboard and `status` show it
+    const step = advanceIncident(ctx, run.destination, { type: 'run', status: run.status, runId, message: run.message ?? '', at: now }, config);
+    if (step.alert === 'opened') record('warn', `Incident opened: ${run.destination} is failing.`);
+    if (step.alert === 'recovered') record('info', `Incident closed: ${run.destination} delivered again (it was ${step.closed!.cause} since ${step.closed!.openedAt}).`);
+    if (!config.enabled) return { sent: false, detail: 'notifications are off' };
+    const alert = alertForRun(ctx, config, step, runId, now);
+    if ('skip' in alert) {
+      if (alert.note) record('info', alert.skip);
+      return { sent: false, detail: alert.skip };
+    }
+    const { complete, ...outcome } = describeOutcomes(await deliverAlert(ctx, alert.send, now));
+    record(complete ? 'info' : 'warn', outcome.detail);
+    return outcome;
+  } catch (err) {
+    const detail = `Notification could not be sent: ${(err as Error).message}`;
+    record('warn', detail);
     return { sent: false, detail };
   }
 }
 
-/** Mails that a destination has had no upload for too long (rate-limited to one a day). Throws on SMTP errors. */
-export async function notifyStale(ctx: AgentContext, info: StaleInfo, now = new Date()): Promise<NotifyOutcome> {
-  return gatedSend(ctx, info.destination, 'stale', () => composeStaleMail(info, composeContext(ctx)), now);
+/**
+ * Staleness found by the agent's watch: opens the destination's incident or reminds when due
+ * (`alert` says which; none while an alert about it is recent). Sends per the settings.
+ */
+export async function notifyStale(ctx: AgentContext, info: StaleInfo, now = new Date()): Promise<NotifyOutcome & { readonly alert?: IncidentAlert }> {
+  const config = ctx.store.getNotifications();
+  const step = advanceIncident(ctx, info.destination, { type: 'stale', message: describeStale(info), at: now }, config);
+  if (!step.alert) return { sent: false, detail: `Notification not sent: the incident of ${info.destination} was alerted at ${step.incident?.lastAlertAt}.` };
+  const { alert } = step;
+  if (!config.enabled) return { alert, sent: false, detail: 'notifications are off' };
+  if (!config.onFailure) return { alert, sent: false, detail: 'notifications for failures are off' };
+  const content = composeIncidentMail(alert, step.incident!, undefined, info.destination, composeContext(ctx), now);
+  const { complete: _complete, ...outcome } = describeOutcomes(await deliverAlert(ctx, { event: `incident.${alert}`, destination: info.destination, content }, now));
+  return { alert, ...outcome };
 }
 
 /** `rostersync notify test`: one mail to the configured recipients (or `to`), ignoring on/off and rate limits. */
 export async function sendTestMail(ctx: AgentContext, options: { to?: readonly string[]; now?: Date } = {}): Promise<MailReceipt> {
   const config = ctx.store.getNotifications();
-  return sendMail(config, password(ctx), composeTestMail(composeContext(ctx), options.now ?? new Date()), { to: options.to });
+  const password = loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD])[SMTP_PASSWORD_FIELD];
+  return sendMail(config, password, composeTestMail(composeContext(ctx), options.now ?? new Date()), { to: options.to });
 }

@@ -9,8 +9,10 @@
  * When slots went by while the agent was off or the machine asleep, they are handled ONCE —
  * one `catch-up` run (or, with catchUp off, one skipped record saying what was missed).
  *
- * Staleness: after each slot, a destination with staleAfterDays and no upload for that long gets
- * a warning on the run record and a (daily, rate-limited) notification.
+ * The watch: every few minutes (and after each slot) every enabled destination — scheduled or
+ * run on arrival — with a staleness limit and no delivery for that long opens (or reminds of) an
+ * incident (src/notify/incidents.ts); alerts a notification channel could not take are retried,
+ * and a channel that keeps failing is logged.
  */
 import { z } from 'zod';
 import type { AgentContext } from '../agent/context.js';
@@ -18,6 +20,9 @@ import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunTrigger } from '../shared/run.js';
 import { runSync, type RunResult } from '../pipeline/run-sync.js';
 import { notifyStale } from '../notify/notifier.js';
+import { describeStale } from '../notify/compose.js';
+import { channelHealth, retryPendingAlerts } from '../notify/channels.js';
+import { staleLimitHours } from '../shared/config.schema.js';
 import { DestinationBusyError } from './lock.js';
 import { SystemClock, type Clock, type Timer } from './clock.js';
 import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, scheduleProblems, slotsBetween } from './schedule.js';
@@ -51,6 +56,8 @@ export interface SchedulerOptions {
   readonly lateAfterMs?: number;
   /** Every slot's outcome (the daemon logs them; tests read them). */
   readonly onOutcome?: (outcome: SlotOutcome) => void;
+  /** How often the watch runs once started (staleness, alert retries); the daemon uses WATCH_INTERVAL_MS. 0 (default): only when called. */
+  readonly watchEveryMs?: number;
 }
 
 interface Entry {
@@ -62,7 +69,9 @@ interface Entry {
   problems: string[];
 }
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** How often the watch looks at staleness and at alerts waiting for a channel. */
+export const WATCH_INTERVAL_MS = 5 * 60_000;
 
 export class Scheduler {
   private readonly clock: Clock;
@@ -72,6 +81,9 @@ export class Scheduler {
   private readonly abort = new AbortController();
   private started = false;
   private stopped = false;
+  private watchTimer?: Timer;
+  /** The last channel error the watch logged, per channel (so a broken channel is logged once per new error, not every round). */
+  private readonly loggedChannelErrors = new Map<string, string>();
 
   constructor(
     private readonly ctx: AgentContext,
@@ -94,6 +106,7 @@ export class Scheduler {
     if (this.started) throw new Error('The scheduler is already started.');
     this.started = true;
     this.sync(true);
+    this.armWatch();
   }
 
   /** Re-reads the destinations (after a configuration change): new ones armed, removed ones dropped, changed ones re-armed. */
@@ -110,6 +123,7 @@ export class Scheduler {
   /** Stops the timers, aborts runs in progress (recorded failed by runSync) and waits for them. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watchTimer?.cancel();
     for (const e of this.entries.values()) e.timer?.cancel();
     this.abort.abort(new Error('agent shutting down'));
     await this.idle();
@@ -162,7 +176,41 @@ export class Scheduler {
     return this.track(this.attempt(config, trigger, null));
   }
 
+  /**
+   * One round of the watch: staleness of every enabled destination, then the alerts waiting for a
+   * notification channel whose retry time has come. Runs every WATCH_INTERVAL_MS; public for tests.
+   */
+  async watch(): Promise<void> {
+    for (const d of this.ctx.store.listDestinations().filter((x) => x.enabled)) {
+      if (this.stopped) return;
+      await this.checkStale(d, undefined);
+    }
+    const report = await retryPendingAlerts(this.ctx, this.clock.now());
+    if (report.sent) this.log('info', `Notifications: ${report.sent} alert(s) that had failed were sent on retry.`);
+    for (const g of report.gaveUp) this.log('error', `Notifications: gave up on ${g}.`);
+    for (const h of channelHealth(this.ctx)) {
+      if (h.failing && h.lastError && this.loggedChannelErrors.get(h.channel) !== h.lastError) {
+        this.log('error', `Notifications: the ${h.channel} channel is failing since ${h.lastErrorAt}: ${h.lastError} (${h.waiting} alert(s) waiting to be retried).`);
+        this.loggedChannelErrors.set(h.channel, h.lastError);
+      } else if (!h.failing && this.loggedChannelErrors.delete(h.channel)) {
+        this.log('info', `Notifications: the ${h.channel} channel works again.`);
+      }
+    }
+  }
+
   // ---- internals -----------------------------------------------------------------------
+
+  private armWatch(): void {
+    const every = this.options.watchEveryMs ?? 0;
+    if (this.stopped || every <= 0) return;
+    this.watchTimer = this.clock.setTimer(new Date(this.clock.now().getTime() + every), () =>
+      this.track(
+        this.watch()
+          .catch((err: unknown) => this.log('error', `Watch: ${(err as Error).message}`))
+          .finally(() => this.armWatch()),
+      ),
+    );
+  }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
     this.options.log?.(level, message);
@@ -338,26 +386,25 @@ export class Scheduler {
   }
 
   private async checkStale(config: DestinationConfig, runId: number | undefined): Promise<void> {
-    const limitDays = config.schedule.staleAfterDays;
-    if (!limitDays) return;
+    const limitHours = staleLimitHours(config.schedule);
+    if (!limitHours) return;
     const name = config.name;
     const now = this.clock.now();
+    // arrival-driven and manual destinations count from when the agent first watched them
+    if (!this.ctx.store.getDestinationState(name, SINCE_KEY)) this.ctx.store.setDestinationState(name, SINCE_KEY, now.toISOString());
     const last = this.lastUploadAt(name);
-    const since = this.ctx.store.getDestinationState(name, SINCE_KEY);
-    const baseline = last ?? (since ? new Date(since) : null);
-    if (!baseline) return;
-    const days = Math.floor((now.getTime() - baseline.getTime()) / DAY_MS);
-    if (days < limitDays) return;
-    const message = last
-      ? `No upload to ${name} for ${days} days (last ${last.toISOString().slice(0, 10)}); the limit is ${limitDays} days.`
-      : `No upload to ${name} in the ${days} days since it was scheduled; the limit is ${limitDays} days.`;
-    this.log('warn', message);
-    if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'schedule', message);
+    const baseline = last ?? new Date(this.ctx.store.getDestinationState(name, SINCE_KEY)!);
+    const hours = Math.floor((now.getTime() - baseline.getTime()) / HOUR_MS);
+    if (hours < limitHours) return;
+    const info = { destination: name, hours, lastDelivery: last ? last.toISOString() : null, limitHours };
+    // after a slot the run record says so; between slots the log says so when an alert is due (not every round)
+    if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'schedule', describeStale(info));
     try {
-      const outcome = await notifyStale(this.ctx, { destination: name, days, lastUpload: last ? last.toISOString() : null, limitDays }, now);
+      const outcome = await notifyStale(this.ctx, info, now);
+      if (outcome.alert) this.log('warn', `${describeStale(info)} ${outcome.detail}`);
       if (outcome.sent && runId !== undefined) this.ctx.store.addRunEvent(runId, 'info', 'notify', outcome.detail);
     } catch (err) {
-      const detail = `Stale-destination notification could not be sent: ${(err as Error).message}`;
+      const detail = `Stale-destination alert failed: ${(err as Error).message}`;
       this.log('warn', detail);
       if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'notify', detail);
     }

@@ -94,6 +94,27 @@ export interface ConnectionTypeInfo {
 
 export type DestinationStatus = 'ok' | 'failed' | 'held' | 'running' | 'never' | 'disabled';
 
+/** A destination that is not delivering: failing runs, or no delivery for longer than its limit. */
+export interface IncidentView {
+  readonly cause: 'failing' | 'stale';
+  readonly openedAt: string;
+  readonly failures: number;
+  readonly lastAlertAt: string;
+  /** What went wrong last (a run's message or the staleness). */
+  readonly lastMessage: string;
+}
+
+/** A notification channel (e-mail, webhook) and whether alerts reach it. */
+export interface ChannelHealthView {
+  readonly channel: 'email' | 'webhook';
+  readonly failing: boolean;
+  readonly lastOkAt?: string;
+  readonly lastErrorAt?: string;
+  readonly lastError?: string;
+  /** Alerts kept for a retry. */
+  readonly waiting: number;
+}
+
 export interface DashboardDestination {
   readonly name: string;
   readonly enabled: boolean;
@@ -107,6 +128,8 @@ export interface DashboardDestination {
   /** ISO time of the next scheduled run; null when not scheduled (or the scheduler is not running). */
   readonly nextRun: string | null;
   readonly scheduleEnabled: boolean;
+  /** The open incident, if the destination is failing or stale. */
+  readonly incident: IncidentView | null;
 }
 
 export interface HeldRun {
@@ -122,6 +145,8 @@ export interface Dashboard {
   readonly schedulesPaused: boolean;
   /** Overall state for the tray icon: the worst of all destinations. */
   readonly overall: DestinationStatus;
+  /** The notification channels that are set up, and whether alerts reach them. */
+  readonly notificationChannels: readonly ChannelHealthView[];
 }
 
 export interface AgentStatus {
@@ -261,6 +286,7 @@ export interface UnmappedSchool {
 
 export interface NotificationsView extends NotificationsConfig {
   readonly hasPassword: boolean;
+  readonly hasWebhookUrl: boolean;
 }
 
 export interface SettingsView {
@@ -399,7 +425,13 @@ export const API = {
   getSettings: call<SettingsView>()(none),
   /** `password`: '' removes it, absent keeps it. `hasPassword` (as getSettings returns it) is accepted and ignored. */
   saveNotifications: call<SettingsView>()(
-    z.object({ notifications: notificationsSchema.extend({ hasPassword: z.boolean().optional() }), password: z.string().optional() }).strict(),
+    z
+      .object({
+        notifications: notificationsSchema.extend({ hasPassword: z.boolean().optional(), hasWebhookUrl: z.boolean().optional() }),
+        password: z.string().optional(),
+        webhookUrl: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL without spaces').optional(),
+      })
+      .strict(),
   ),
   sendTestEmail: call<TestEmailResult>()(z.object({ to: z.string().optional() }).strict()),
   saveGeneralSettings: call<SettingsView>()(settingsSchema),

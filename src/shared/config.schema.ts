@@ -136,13 +136,20 @@ export const scheduleSchema = z
     catchUp: z.boolean().default(true),
     /** Vendor cadence limit: at most one upload per this many minutes. */
     minIntervalMinutes: durationSetting('minutes', { min: 0, max: 10_080 }, 0),
-    /** Warn when no successful upload for this many days (0 = off). */
-    staleAfterDays: z.number().int().min(0).default(0),
+    /** Alert (an incident) when no successful delivery for this many hours (0 = off); checked by the agent whether or not the destination is scheduled. */
+    staleAfterHours: z.number().int().min(0).max(8_760).default(0),
+    /** Older configurations' limit in days; read as `staleAfterHours` = days × 24 when that is 0 (see staleLimitHours). */
+    staleAfterDays: z.number().int().min(0).max(365).optional(),
     /** Run when a new complete set arrives in the source's export folder. */
     onArrival: z.boolean().default(false),
   })
   .strict();
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+
+/** The staleness limit in hours (0 = off), from `staleAfterHours` or an older configuration's `staleAfterDays`. */
+export function staleLimitHours(schedule: ScheduleConfig): number {
+  return schedule.staleAfterHours || (schedule.staleAfterDays ?? 0) * 24;
+}
 
 export const rowFilterSchema = z
   .object({
@@ -214,8 +221,12 @@ export const notificationsSchema = z
     onFailure: z.boolean().default(true),
     onHold: z.boolean().default(true),
     onSuccess: z.boolean().default(false),
-    /** At most one mail per destination and status within this many minutes. */
+    /** Held, partial and successful runs: at most one mail per destination and status within this many minutes. */
     rateLimitMinutes: durationSetting('minutes', { min: 0, max: 10_080 }, 60),
+    /** While a destination keeps failing (or stays stale), remind this often (0 = never); the first failure and the recovery are always sent. */
+    reminderMinutes: durationSetting('minutes', { min: 0, max: 10_080 }, 720),
+    /** Also POST every alert as JSON to the webhook URL (a sealed secret: `rostersync notify set --webhook-url-stdin`). */
+    webhookEnabled: z.boolean().default(false),
     /** PEM file of the certificate authority that signed the SMTP server's certificate (an internal CA); the system CAs otherwise. */
     caFile: z.string().optional(),
   })

@@ -231,6 +231,10 @@ export class Store {
       .run(destination, key, value);
   }
 
+  deleteDestinationState(destination: string, key: string): void {
+    this.db.prepare('DELETE FROM destination_state WHERE destination = ? AND key = ?').run(destination, key);
+  }
+
   // ---- custom formats -----------------------------------------------------------------
   listCustomFormats(): unknown[] {
     return (this.db.prepare('SELECT definition FROM custom_formats ORDER BY id').all() as { definition: string }[]).map((r) =>

@@ -405,9 +405,9 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     const port = (smtp.server.address() as AddressInfo).port;
     try {
       await open('Settings');
-      await visible(page.getByRole('heading', { name: 'E-mail notifications' }));
+      await visible(page.getByRole('heading', { name: 'Alerts' }));
       expect(await page.getByText(home, { exact: true }).count()).toBe(1);
-      await page.getByLabel('Send e-mail notifications').check();
+      await page.getByLabel('Send alerts', { exact: true }).check();
       await page.getByRole('textbox', { name: 'SMTP host' }).fill('127.0.0.1');
       await page.getByRole('spinbutton', { name: 'Port', exact: true }).fill(String(port));
       await page.getByRole('combobox', { name: 'Security' }).selectOption('none');

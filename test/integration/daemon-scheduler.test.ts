@@ -187,12 +187,12 @@ describe('missed slots', () => {
 });
 
 describe('staleness, configuration changes', () => {
-  it('warns on the run record when nothing was uploaded for staleAfterDays', async () => {
+  it('warns on the run record when nothing was delivered for staleAfterHours', async () => {
     // The check compares the audit ledger (real delivery times) with the scheduler's clock, so this clock starts now.
     const start = new Date();
     const first = nextRunAfter(scheduleSchema.parse({ enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' }), start)!;
     const day = (offset: number): string => new Date(first.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
-    setSchedule({ preset: 'nightly', time: '02:00', timezone: 'UTC', staleAfterDays: 2, blackouts: [{ from: day(1), to: day(10), label: 'Break' }] });
+    setSchedule({ preset: 'nightly', time: '02:00', timezone: 'UTC', staleAfterHours: 48, blackouts: [{ from: day(1), to: day(10), label: 'Break' }] });
     const clock = new ManualClock(start);
     const outcomes = begin(clock);
     await clock.advance(6 * 86_400_000);
@@ -202,24 +202,30 @@ describe('staleness, configuration changes', () => {
     let warnedRuns = 0;
     for (const o of outcomes) {
       if (o.kind !== 'skipped') continue;
-      const days = Math.floor((o.slot!.getTime() - deliveredAt.getTime()) / 86_400_000);
+      const hours = Math.floor((o.slot!.getTime() - deliveredAt.getTime()) / 3_600_000);
       const warnings = ctx.store.getRunDetail(o.runId)!.events.filter((e) => e.level === 'warn').map((e) => e.message);
-      if (days >= 2) {
+      if (hours >= 48) {
         warnedRuns++;
-        expect(warnings).toEqual([`No upload to demo-outbox for ${days} days (last ${deliveredAt.toISOString().slice(0, 10)}); the limit is 2 days.`]);
+        expect(warnings).toEqual([`No successful delivery to demo-outbox for ${hours} hours (last ${deliveredAt.toISOString()}); the limit is 48 hours.`]);
       } else expect(warnings).toEqual([]);
     }
     expect(warnedRuns).toBeGreaterThanOrEqual(2);
   });
 
-  it('warns when a destination scheduled long ago has never uploaded', async () => {
+  it('warns when a destination scheduled long ago has never delivered (older configurations’ staleAfterDays still count)', async () => {
     setSchedule({ preset: 'nightly', time: '02:00', timezone: 'UTC', staleAfterDays: 3, blackouts: [{ from: '2026-01-01', to: '2026-12-31' }] });
     const clock = new ManualClock('2026-01-10T12:00:00Z');
     const outcomes = begin(clock);
     await clock.advanceTo('2026-01-15T12:00:00Z');
     const warned = outcomes.map((o) => (o.kind === 'skipped' ? ctx.store.getRunDetail(o.runId)!.events.filter((e) => e.level === 'warn').map((e) => e.message) : []));
-    // scheduled since 01-10 12:00: the 01-14 02:00 slot is 3.6 days later
-    expect(warned).toEqual([[], [], [], ['No upload to demo-outbox in the 3 days since it was scheduled; the limit is 3 days.'], ['No upload to demo-outbox in the 4 days since it was scheduled; the limit is 3 days.']]);
+    // scheduled since 01-10 12:00: the 01-14 02:00 slot is 86 hours later
+    expect(warned).toEqual([
+      [],
+      [],
+      [],
+      ['No successful delivery to demo-outbox in the 86 hours since it was set up; the limit is 72 hours.'],
+      ['No successful delivery to demo-outbox in the 110 hours since it was set up; the limit is 72 hours.'],
+    ]);
   });
 
   it('reload re-arms a changed schedule and drops a disabled one', async () => {

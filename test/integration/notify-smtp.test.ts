@@ -1,8 +1,9 @@
 /**
  * Notifications delivered to a real SMTP server on loopback (smtp-server): recipients, subject
- * and body for failed, held and successful runs; one mail per destination and status within the
- * rate limit; STARTTLS and implicit TLS with a CA file; and a refusing or absent server never
- * changes the outcome of the sync.
+ * and body for failed, held and successful runs; a failing destination is one incident (one mail,
+ * reminders only after reminderMinutes); STARTTLS and implicit TLS with a CA file; and a refusing
+ * or absent server never changes the outcome of the sync (the alert waits for a retry).
+ * Incidents end to end (recovery, webhook, retries, masking): notify-incidents.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { runSync } from '../../src/pipeline/run-sync.js';
 import { notificationsSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../src/notify/mailer.js';
 import { notifyStale, sendTestMail } from '../../src/notify/notifier.js';
+import { channelHealth } from '../../src/notify/channels.js';
 import { main } from '../../src/cli/main.js';
 import { closedPort, makeCertificate, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 
@@ -41,8 +43,9 @@ const fixOutbox = (): void => {
   const d = ctx.store.getDestination(DEMO_DESTINATION)!;
   ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: outbox } });
 };
-const clearRateLimits = (): void => {
-  ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%'`).run();
+const clearNotifyState = (): void => {
+  ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'`).run();
+  ctx.store.db.prepare(`DELETE FROM settings WHERE key LIKE 'notify.%'`).run();
 };
 const events = (runId: number): string[] => ctx.store.getRunDetail(runId)!.events.filter((e) => e.stage === 'notify').map((e) => `${e.level}: ${e.message}`);
 
@@ -58,7 +61,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   smtp.messages.length = 0;
-  clearRateLimits();
+  clearNotifyState();
   fixOutbox();
   configure({});
 });
@@ -73,7 +76,7 @@ describe('mail after a run', () => {
     expect(mail.from).toBe('rostersync@district.test');
     expect(mail.to).toEqual(TO);
     expect(mail.user).toBe(USER);
-    expect(mail.subject).toBe(`[RosterSync] demo-outbox: FAILED (run ${result.runId})`);
+    expect(mail.subject).toBe(`[RosterSync] demo-outbox: FAILED — incident opened (run ${result.runId})`);
     expect(mail.text).toContain('Destination: demo-outbox');
     expect(mail.text).toContain(`Run:         ${result.runId} (schedule)`);
     expect(mail.text).toContain(`Agent:       ${hostname()}`);
@@ -81,22 +84,23 @@ describe('mail after a run', () => {
     expect(mail.text).toContain(`rostersync history show ${result.runId} --home ${ctx.layout.home}`);
     expect(mail.text).toContain(`rostersync run demo-outbox --home ${ctx.layout.home}`);
     expect(mail.text).not.toContain(PASSWORD);
-    expect(events(result.runId)).toEqual([`info: Notification sent to ${TO.join(', ')}.`]);
+    expect(events(result.runId)).toEqual(['warn: Incident opened: demo-outbox is failing.', `info: Notification sent: mailed to ${TO.join(', ')}.`]);
   });
 
-  it('a broken night sends one mail: the next failures within the rate limit are recorded, not mailed', async () => {
+  it('a broken night sends one mail: later failures are recorded, and remind only after reminderMinutes', async () => {
+    configure({ reminderMinutes: 60 });
     breakOutbox();
     const first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     const third = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect([first.status, second.status, third.status]).toEqual(['failed', 'failed', 'failed']);
     expect(smtp.messages).toHaveLength(1);
-    expect(events(second.runId)[0]).toMatch(/^info: Notification not sent: one about failed runs of demo-outbox went out at .* \(at most one every 60 minute\(s\)\)\.$/);
-    // another status is limited separately; after the limit a failure mails again
+    expect(events(second.runId)[0]).toMatch(/^info: Notification not sent: demo-outbox has been failing since .* \(2 failed runs; the incident was alerted at .*; reminders every 60 minute\(s\)\)\.$/);
     const later = new Date(Date.now() + 61 * 60_000);
     const fourth = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => later });
     expect(fourth.status).toBe('failed');
     expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[1]!.subject).toMatch(/^\[RosterSync\] demo-outbox: still failing after 1 h( \d+ min)? \(4 failed runs\)$/);
   });
 
   it('success is mailed only when asked for, with files and counts', async () => {
@@ -158,7 +162,7 @@ describe('a failing SMTP server never fails the sync', () => {
       expect(result.status).toBe('success');
       expect(ctx.store.getRun(result.runId)!.status).toBe('success');
       const [event] = events(result.runId);
-      expect(event).toMatch(new RegExp(`^warn: Notification could not be sent: SMTP 127\\.0\\.0\\.1:${refusing.port} \\(none\\): .*550`));
+      expect(event).toMatch(new RegExp(`^warn: Notification not sent: email failed \\(SMTP 127\\.0\\.0\\.1:${refusing.port} \\(none\\): .*550.*\\); it will be retried\\.$`));
       expect(refusing.messages).toHaveLength(0);
     } finally {
       await refusing.close();
@@ -172,11 +176,12 @@ describe('a failing SMTP server never fails the sync', () => {
       const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
       expect(result.status).toBe('success');
       const [event] = events(result.runId);
-      expect(event).toMatch(/^warn: Notification could not be sent: SMTP .*(Invalid username or password|535)/);
+      expect(event).toMatch(/^warn: Notification not sent: email failed \(SMTP .*(Invalid username or password|535)/);
       expect(event).not.toContain('wrong-password-123');
       expect(smtp.logins.at(-1)).toEqual({ user: USER, ok: false });
-      // an unsent mail does not use up the rate limit
-      expect(ctx.store.getDestinationState(DEMO_DESTINATION, 'notify.lastSent.success')).toBeUndefined();
+      // the unsent mail waits for a retry, and the channel shows as failing
+      expect(channelHealth(ctx)).toEqual([expect.objectContaining({ channel: 'email', failing: true, waiting: 1 })]);
+      expect(channelHealth(ctx)[0]!.lastError).not.toContain('wrong-password-123');
     } finally {
       saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: PASSWORD });
     }
@@ -188,7 +193,7 @@ describe('a failing SMTP server never fails the sync', () => {
     const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/Delivery to demo-outbox failed/);
-    expect(events(result.runId)[0]).toMatch(/^warn: Notification could not be sent: SMTP .*ECONNREFUSED/);
+    expect(events(result.runId)).toEqual(['warn: Incident opened: demo-outbox is failing.', expect.stringMatching(/^warn: Notification not sent: email failed \(SMTP .*ECONNREFUSED.*\); it will be retried\.$/)]);
   });
 });
 
@@ -223,15 +228,16 @@ describe('TLS', () => {
 });
 
 describe('stale destinations and the test command', () => {
-  it('a stale reminder is mailed at most once a day', async () => {
+  it('a stale destination opens an incident; reminders follow reminderMinutes (12 h by default)', async () => {
     const now = new Date();
-    const info = { destination: DEMO_DESTINATION, days: 91, lastUpload: '2026-01-01T02:00:00.000Z', limitDays: 90 };
+    const info = { destination: DEMO_DESTINATION, hours: 2184, lastDelivery: '2026-01-01T02:00:00.000Z', limitHours: 2160 };
     expect((await notifyStale(ctx, info, now)).sent).toBe(true);
     expect((await notifyStale(ctx, info, new Date(now.getTime() + 3 * 3_600_000))).sent).toBe(false);
-    expect((await notifyStale(ctx, info, new Date(now.getTime() + 25 * 3_600_000))).sent).toBe(true);
+    expect((await notifyStale(ctx, info, new Date(now.getTime() + 13 * 3_600_000))).sent).toBe(true);
     expect(smtp.messages).toHaveLength(2);
-    expect(smtp.messages[0]!.subject).toBe('[RosterSync] demo-outbox: no upload for 91 days');
-    expect(smtp.messages[0]!.text).toContain('The last upload was on 2026-01-01 (91 days ago). The limit set for this destination is 90 days');
+    expect(smtp.messages[0]!.subject).toBe('[RosterSync] demo-outbox: no delivery for too long — incident opened');
+    expect(smtp.messages[0]!.text).toContain('No successful delivery to demo-outbox for 2184 hours (last 2026-01-01T02:00:00.000Z); the limit is 2160 hours.');
+    expect(smtp.messages[1]!.subject).toBe('[RosterSync] demo-outbox: still not delivering (stale) after 13 h');
   });
 
   it('`rostersync notify test` sends a test mail', async () => {

@@ -99,6 +99,7 @@ const destination = (name: string, status: DashboardDestination['status'], lastR
   lastSuccess: null,
   nextRun: null,
   scheduleEnabled: true,
+  incident: null,
 });
 
 const dashboard = (destinations: DashboardDestination[], holds: HeldRun[] = [], overall: Dashboard['overall'] = 'ok', schedulesPaused = false): Dashboard => ({
@@ -106,6 +107,7 @@ const dashboard = (destinations: DashboardDestination[], holds: HeldRun[] = [], 
   holds,
   overall,
   schedulesPaused,
+  notificationChannels: [],
 });
 
 describe('tray state', () => {

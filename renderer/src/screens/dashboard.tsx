@@ -185,6 +185,22 @@ export function DashboardScreen(): ReactNode {
               Nothing runs on schedule until you resume. Sync now still works.
             </Notice>
           )}
+          {data.notificationChannels
+            .filter((c) => c.failing)
+            .map((c) => (
+              <Notice key={c.channel} kind="error" title={`Alerts are not reaching the ${c.channel === 'email' ? 'mail server' : 'webhook'}`}>
+                Failing since {formatDateTime(c.lastErrorAt ?? '')}: {c.lastError}. {c.waiting} alert(s) will be retried. Check the settings under{' '}
+                <a href={href('settings')}>Settings</a>.
+              </Notice>
+            ))}
+          {data.destinations
+            .filter((d) => d.incident)
+            .map((d) => (
+              <Notice key={d.name} kind="error" title={`${d.name} ${d.incident!.cause === 'stale' ? 'has not delivered for too long' : 'is failing'}`}>
+                Since {formatDateTime(d.incident!.openedAt)}
+                {d.incident!.failures ? `, ${d.incident!.failures} failed run(s)` : ''}. {d.incident!.lastMessage}
+              </Notice>
+            ))}
           {data.holds.length > 0 && (
             <Panel title={`Held for approval (${data.holds.length})`}>
               <div className="stack">

@@ -3,7 +3,7 @@
  * its options, the schedule with blackout windows, and the safety thresholds that hold a run.
  */
 import { useMemo, useState, type ReactNode } from 'react';
-import { guardSchema, scheduleSchema } from '../../../src/shared/config.schema.js';
+import { guardSchema, scheduleSchema, staleLimitHours } from '../../../src/shared/config.schema.js';
 import type {
   ConnectionTypeInfo,
   DestinationCheckView,
@@ -611,11 +611,11 @@ function ScheduleTab(props: TabProps): ReactNode {
             hint="The vendor’s limit; 0 = none."
           />
           <NumberField
-            label="Warn after days without a delivery"
-            value={s.staleAfterDays}
+            label="Alert after hours without a delivery"
+            value={staleLimitHours(s)}
             min={0}
-            onChange={(v) => set({ staleAfterDays: v ?? 0 })}
-            hint="0 = off."
+            onChange={(v) => set({ staleAfterHours: v ?? 0, staleAfterDays: undefined })}
+            hint="0 = off. Checked whether or not the destination is scheduled."
           />
         </div>
         <div className="stack top-gap">

@@ -43,16 +43,17 @@ export function SettingsScreen(): ReactNode {
 function NotificationsPanel(props: { readonly view: SettingsView; readonly onSaved: () => void }): ReactNode {
   const api = useApi();
   const toasts = useToasts();
-  const { hasPassword, ...initial } = props.view.notifications;
+  const { hasPassword, hasWebhookUrl, ...initial } = props.view.notifications;
   const [n, setN] = useState<NotificationsConfig>(initial);
   const [to, setTo] = useState(initial.to.join(', '));
   const [password, setPassword] = useState('');
+  const [webhookUrl, setWebhookUrl] = useState('');
   const [testTo, setTestTo] = useState('');
   const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    const { hasPassword: _h, ...fresh } = props.view.notifications;
+    const { hasPassword: _h, hasWebhookUrl: _w, ...fresh } = props.view.notifications;
     setN(fresh);
     setTo(fresh.to.join(', '));
   }, [props.view]);
@@ -66,8 +67,9 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
         .split(/[,;\s]+/)
         .map((s) => s.trim())
         .filter(Boolean);
-      await api.saveNotifications({ notifications: { ...n, to: recipients }, password: password || undefined });
+      await api.saveNotifications({ notifications: { ...n, to: recipients }, password: password || undefined, webhookUrl: webhookUrl || undefined });
       setPassword('');
+      setWebhookUrl('');
       toasts.info('Notification settings saved.');
       props.onSaved();
     } catch (err) {
@@ -86,7 +88,7 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
   };
 
   return (
-    <Panel title="E-mail notifications">
+    <Panel title="Alerts">
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -94,7 +96,7 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
         }}
       >
         <div className="stack">
-          <CheckField label="Send e-mail notifications" checked={n.enabled} onChange={(v) => patch({ enabled: v })} />
+          <CheckField label="Send alerts" checked={n.enabled} onChange={(v) => patch({ enabled: v })} hint="By e-mail when a mail server is set, and to the webhook when it is on." />
           <fieldset>
             <legend>Mail server</legend>
             <div className="form-grid">
@@ -128,7 +130,14 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
               <TextField label="From" type="email" value={n.from} onChange={(v) => patch({ from: v })} placeholder="rostersync@district.org" />
               <TextField label="To" value={to} onChange={setTo} hint="One or more addresses, separated by commas." placeholder="it@district.org" />
               <NumberField
-                label="At most one mail per destination every (minutes)"
+                label="While failing, remind every (minutes)"
+                value={n.reminderMinutes}
+                min={0}
+                onChange={(v) => patch({ reminderMinutes: v ?? 0 })}
+                hint="The first failure and the recovery always send an alert; 0 = no reminders."
+              />
+              <NumberField
+                label="Held or successful runs: at most one mail per destination every (minutes)"
                 value={n.rateLimitMinutes}
                 min={0}
                 onChange={(v) => patch({ rateLimitMinutes: v ?? 0 })}
@@ -138,6 +147,21 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
               <CheckField label="When a run fails" checked={n.onFailure} onChange={(v) => patch({ onFailure: v })} />
               <CheckField label="When a run is held" checked={n.onHold} onChange={(v) => patch({ onHold: v })} />
               <CheckField label="When a run succeeds" checked={n.onSuccess} onChange={(v) => patch({ onSuccess: v })} />
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Webhook (Teams, Slack, a monitoring system)</legend>
+            <div className="form-grid">
+              <CheckField label="Also post every alert as JSON" checked={n.webhookEnabled} onChange={(v) => patch({ webhookEnabled: v })} />
+              <TextField
+                label="Webhook URL"
+                type="password"
+                value={webhookUrl}
+                onChange={setWebhookUrl}
+                autoComplete="off"
+                placeholder={hasWebhookUrl ? '(stored)' : 'https://…'}
+                hint={hasWebhookUrl ? 'A URL is stored sealed; leave empty to keep it.' : 'Stored sealed: such URLs usually carry a token.'}
+              />
             </div>
           </fieldset>
         </div>

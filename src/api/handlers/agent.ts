@@ -7,6 +7,8 @@ import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type Held
 import { appVersion } from '../agent-info.js';
 import { destinationStatus, overallStatus } from '../status.js';
 import { notFound, type ApiServices } from '../services.js';
+import { getIncident } from '../../notify/notifier.js';
+import { channelHealth } from '../../notify/channels.js';
 import type { HandlerGroup } from './types.js';
 
 /** Recent runs of one destination, newest first (enough to see a running or held run among previews). */
@@ -52,6 +54,7 @@ export const agentHandlers: HandlerGroup<
         lastSuccess: real.find((r) => r.status === 'success' || r.status === 'partial') ?? store.lastRun(d.name, 'success') ?? null,
         nextRun: next ? next.toISOString() : null,
         scheduleEnabled: d.schedule.enabled,
+        incident: getIncident(ctx, d.name) ?? null,
       };
     });
     const holds: HeldRun[] = store
@@ -66,6 +69,7 @@ export const agentHandlers: HandlerGroup<
       holds,
       schedulesPaused: scheduler.isPaused(),
       overall: overallStatus(destinations.map((d) => d.status)),
+      notificationChannels: channelHealth(ctx),
     };
   },
 

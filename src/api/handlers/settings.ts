@@ -1,4 +1,5 @@
 /** Settings: notifications (SMTP password write-only), test e-mail, retention, the data folder (read-only). */
+import { WEBHOOK_URL_FIELD } from '../../notify/webhook.js';
 import { saveSecrets, type AgentContext } from '../../agent/context.js';
 import type { SettingsView } from '../../shared/api.contract.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../notify/mailer.js';
@@ -9,7 +10,11 @@ import type { HandlerGroup } from './types.js';
 
 export function settingsView(ctx: AgentContext): SettingsView {
   return {
-    notifications: { ...ctx.store.getNotifications(), hasPassword: ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD) !== undefined },
+    notifications: {
+      ...ctx.store.getNotifications(),
+      hasPassword: ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD) !== undefined,
+      hasWebhookUrl: ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, WEBHOOK_URL_FIELD) !== undefined,
+    },
     general: ctx.store.getGeneralSettings(),
     home: ctx.layout.home,
     storePath: ctx.layout.storePath,
@@ -20,14 +25,17 @@ export function settingsView(ctx: AgentContext): SettingsView {
 export const settingsHandlers: HandlerGroup<'getSettings' | 'saveNotifications' | 'sendTestEmail' | 'saveGeneralSettings'> = {
   getSettings: (_input, { ctx }) => settingsView(ctx),
 
-  saveNotifications: ({ notifications: { hasPassword: _ignored, ...notifications }, password }, { ctx }) => {
-    if (notifications.enabled) {
-      if (!notifications.host) throw badRequest('notifications.host: the SMTP server is required when notifications are on.');
-      if (!notifications.to.length) throw badRequest('notifications.to: at least one recipient is required when notifications are on.');
+  saveNotifications: ({ notifications: { hasPassword: _p, hasWebhookUrl: _w, ...notifications }, password, webhookUrl }, { ctx }) => {
+    const webhookReady = notifications.webhookEnabled && (webhookUrl !== undefined || ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, WEBHOOK_URL_FIELD) !== undefined);
+    if (notifications.webhookEnabled && !webhookReady) throw badRequest('webhookUrl: enter the webhook URL to turn the webhook on.');
+    if (notifications.enabled && (notifications.host || !webhookReady)) {
+      if (!notifications.host) throw badRequest('notifications.host: an SMTP server (or a webhook) is required when alerts are on.');
+      if (!notifications.to.length) throw badRequest('notifications.to: at least one recipient is required when e-mail alerts are on.');
     }
     ctx.store.db.transaction(() => {
       ctx.store.setSetting('notifications', notifications);
       if (password !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: password });
+      if (webhookUrl !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
     })();
     return settingsView(ctx);
   },

@@ -8,6 +8,7 @@ import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRun
 import { LAST_SLOT_KEY } from '../../scheduler/scheduler.js';
 import { listLocks } from '../../scheduler/lock.js';
 import { UsageError, untilStopSignal, withAgent, type CliKit } from '../cli-kit.js';
+import { staleLimitHours } from '../../shared/config.schema.js';
 
 
 export function registerAgentCommands(program: Command, kit: CliKit): void {
@@ -58,7 +59,7 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
               lastSlot: ctx.store.getDestinationState(d.name, LAST_SLOT_KEY) ?? null,
               catchUp: s.catchUp,
               minIntervalMinutes: s.minIntervalMinutes,
-              staleAfterDays: s.staleAfterDays,
+              staleAfterHours: staleLimitHours(s),
               onArrival: s.onArrival,
               runningNow: lock ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
               problems,

@@ -1,13 +1,17 @@
 /**
- * `rostersync notify show|set|test`: the SMTP notification settings (the password is a sealed
- * secret of owner `notifications`, read from standard input or ROSTERSYNC_SMTP_PASSWORD, never
- * from the command line) and a test mail.
+ * `rostersync notify show|set|test`: alert settings — SMTP and a webhook (the SMTP password and the
+ * webhook URL are sealed secrets of owner `notifications`, read from standard input or an
+ * environment variable, never from the command line) — and a test alert on every channel.
  */
 import type { Command } from 'commander';
 import { saveSecrets, loadSecrets } from '../../agent/context.js';
 import { notificationsSchema, describeZodError } from '../../shared/config.schema.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, mailerProblems } from '../../notify/mailer.js';
 import { sendTestMail } from '../../notify/notifier.js';
+import { activeChannels } from '../../notify/channels.js';
+import { WEBHOOK_URL_FIELD, describeWebhook, postWebhook, webhookPayload } from '../../notify/webhook.js';
+import { composeTestMail } from '../../notify/compose.js';
+import { hostname } from 'node:os';
 import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
 const list = (v: string): string[] =>
@@ -24,7 +28,7 @@ async function readStdin(): Promise<string> {
 
 export function registerNotifyCommands(program: Command, kit: CliKit): void {
   const { action, globals, print, io } = kit;
-  const notify = program.command('notify').description('e-mail notifications: settings and a test mail');
+  const notify = program.command('notify').description('alerts by e-mail and webhook: settings and a test');
 
   notify
     .command('show')
@@ -33,16 +37,25 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
           const config = ctx.store.getNotifications();
-          const hasPassword = loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD])[SMTP_PASSWORD_FIELD] !== undefined;
-          const problems = config.enabled ? mailerProblems(config) : [];
-          print(globals(cmd), { ...config, passwordSet: hasPassword, problems }, () =>
+          const secrets = loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD, WEBHOOK_URL_FIELD]);
+          const hasPassword = secrets[SMTP_PASSWORD_FIELD] !== undefined;
+          const webhookUrl = secrets[WEBHOOK_URL_FIELD];
+          const problems = !config.enabled
+            ? []
+            : [
+                ...(config.host || !config.webhookEnabled ? mailerProblems(config) : []),
+                ...(config.webhookEnabled && !webhookUrl ? ['The webhook is on but no URL is stored: rostersync notify set --webhook-url-stdin'] : []),
+              ];
+          print(globals(cmd), { ...config, passwordSet: hasPassword, webhookUrlSet: webhookUrl !== undefined, problems }, () =>
             [
               `Notifications: ${config.enabled ? 'on' : 'off'}`,
               `SMTP: ${config.host || '—'}:${config.port} (${config.security})${config.user ? `, login ${config.user}${hasPassword ? ' (password set)' : ' (no password set)'}` : ''}`,
               `From: ${config.from || '—'}`,
               `To: ${config.to.join(', ') || '—'}`,
               `On failure: ${config.onFailure ? 'yes' : 'no'}   On hold: ${config.onHold ? 'yes' : 'no'}   On success: ${config.onSuccess ? 'yes' : 'no'}`,
-              `At most one mail per destination and status every ${config.rateLimitMinutes} minute(s)`,
+              `Webhook: ${config.webhookEnabled ? (webhookUrl ? `on, ${describeWebhook(webhookUrl)}` : 'on, no URL stored') : 'off'}`,
+              `Failures: one alert when a destination starts failing or goes stale, a reminder every ${config.reminderMinutes} minute(s) while it lasts, one when it recovers`,
+              `Held, partial and successful runs: at most one mail per destination and status every ${config.rateLimitMinutes} minute(s)`,
               ...problems.map((p) => `Problem: ${p}`),
             ].join('\n'),
           );
@@ -66,7 +79,10 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
     .option('--on-failure <yes|no>', 'mail failed runs')
     .option('--on-hold <yes|no>', 'mail held runs')
     .option('--on-success <yes|no>', 'mail successful runs')
-    .option('--rate-limit <minutes>', 'at most one mail per destination and status within this many minutes', (v) => Number(v))
+    .option('--rate-limit <minutes>', 'held, partial, successful runs: at most one mail per destination and status within this many minutes', (v) => Number(v))
+    .option('--reminder <minutes>', 'while a destination keeps failing, remind this often (0 = never)', (v) => Number(v))
+    .option('--webhook <on|off>', 'also POST every alert as JSON to the webhook URL')
+    .option('--webhook-url-stdin', 'read the webhook URL from standard input (or set ROSTERSYNC_WEBHOOK_URL); it is stored sealed')
     .option('--ca-file <pem>', "CA certificate (PEM) that signed the SMTP server's certificate")
     .action(
       action((cmd) =>
@@ -85,6 +101,9 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
             onHold?: string;
             onSuccess?: string;
             rateLimit?: number;
+            reminder?: number;
+            webhook?: string;
+            webhookUrlStdin?: boolean;
             caFile?: string;
           }>();
           const yesNo = (name: string, v: string | undefined): boolean | undefined => {
@@ -94,6 +113,7 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
             throw new UsageError(`--${name} takes yes or no; got "${v}".`);
           };
           if (o.enable && o.disable) throw new UsageError('Give --enable or --disable, not both.');
+          if (o.passwordStdin && o.webhookUrlStdin) throw new UsageError('Standard input holds one secret: give --password-stdin or --webhook-url-stdin, not both (the other can come from its environment variable).');
           const current = ctx.store.getNotifications();
           const changes = Object.fromEntries(
             Object.entries({
@@ -108,6 +128,8 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
               onHold: yesNo('on-hold', o.onHold),
               onSuccess: yesNo('on-success', o.onSuccess),
               rateLimitMinutes: o.rateLimit,
+              reminderMinutes: o.reminder,
+              webhookEnabled: yesNo('webhook', o.webhook),
               caFile: o.caFile,
             }).filter(([, v]) => v !== undefined),
           );
@@ -116,8 +138,14 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
           ctx.store.setSetting('notifications', parsed.data);
           const password = o.passwordStdin ? await readStdin() : process.env.ROSTERSYNC_SMTP_PASSWORD;
           if (password !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: password });
-          print(globals(cmd), { ...parsed.data, passwordChanged: password !== undefined }, () =>
-            `Notification settings saved${password !== undefined ? ' (password stored sealed)' : ''}. Send a test: rostersync notify test`,
+          const webhookUrl = o.webhookUrlStdin ? await readStdin() : process.env.ROSTERSYNC_WEBHOOK_URL;
+          if (webhookUrl !== undefined) {
+            if (!/^https?:\/\/\S+$/.test(webhookUrl)) throw new UsageError('The webhook URL must start with https:// (or http:// on a trusted network) and hold no spaces.');
+            saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
+          }
+          const sealed = [password !== undefined ? 'password' : '', webhookUrl !== undefined ? 'webhook URL' : ''].filter(Boolean);
+          print(globals(cmd), { ...parsed.data, passwordChanged: password !== undefined, webhookUrlChanged: webhookUrl !== undefined }, () =>
+            `Notification settings saved${sealed.length ? ` (${sealed.join(' and ')} stored sealed)` : ''}. Send a test: rostersync notify test`,
           );
           return 0;
         }),
@@ -126,20 +154,35 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
 
   notify
     .command('test')
-    .description('send a test mail to the configured recipients (or --to), whatever the on/off settings')
-    .option('--to <addresses>', 'send to these addresses instead, comma-separated', list)
+    .description('send a test alert on every channel (mail to the recipients or --to, and the webhook), whatever the on/off settings')
+    .option('--to <addresses>', 'send the mail to these addresses instead, comma-separated', list)
     .action(
       action((cmd) =>
         withAgent(globals(cmd), async (ctx) => {
           const o = cmd.opts<{ to?: string[] }>();
-          try {
-            const receipt = await sendTestMail(ctx, { to: o.to });
-            print(globals(cmd), receipt, () => `Test mail accepted for ${receipt.accepted.join(', ')}${receipt.rejected.length ? `; refused for ${receipt.rejected.join(', ')}` : ''}.`);
-            return receipt.rejected.length ? 1 : 0;
-          } catch (err) {
-            io.err(`Test mail not sent: ${(err as Error).message}`);
-            return 1;
+          const config = ctx.store.getNotifications();
+          const channels = activeChannels(config);
+          if (!channels.length) throw new UsageError('No channel is set up: set an SMTP server (rostersync notify set --host …) or a webhook (--webhook on --webhook-url-stdin).');
+          let failed = 0;
+          for (const channel of channels) {
+            try {
+              if (channel === 'email') {
+                const receipt = await sendTestMail(ctx, { to: o.to });
+                if (receipt.rejected.length) failed++;
+                io.out(`Test mail accepted for ${receipt.accepted.join(', ')}${receipt.rejected.length ? `; refused for ${receipt.rejected.join(', ')}` : ''}.`);
+              } else {
+                const url = loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [WEBHOOK_URL_FIELD])[WEBHOOK_URL_FIELD];
+                if (!url) throw new Error('no webhook URL is stored (rostersync notify set --webhook-url-stdin)');
+                const now = new Date();
+                await postWebhook(url, webhookPayload(composeTestMail({ host: hostname(), homeArg: '' }, now), { event: 'test', host: hostname(), at: now.toISOString() }));
+                io.out(`Test alert posted to the webhook ${describeWebhook(url)}.`);
+              }
+            } catch (err) {
+              failed++;
+              io.err(`Test ${channel === 'email' ? 'mail' : 'webhook'} not sent: ${(err as Error).message}`);
+            }
           }
+          return failed ? 1 : 0;
         }),
       ),
     );
