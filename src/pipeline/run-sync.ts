@@ -461,6 +461,9 @@ async function writeFile(
   };
 
   const keyOf = (row: readonly string[]): string => (keyIndexes.length === 1 ? row[keyIndexes[0]!]! : keyIndexes.map((i) => row[i]).join('\u001f'));
+  /** The key references to this file name (with FileDef.repeats, the record's key without the repeated columns). */
+  const recordKeyOf = (row: readonly string[]): string =>
+    recordKeyIndexes ? (recordKeyIndexes.length === 1 ? row[recordKeyIndexes[0]!]! : recordKeyIndexes.map((i) => row[i]).join('\u001f')) : keyOf(row);
   const scratchIssues: TransformIssue[] = [];
   /**
    * The inactive rule's cascade: a row whose reference points at a record dropped as inactive is dropped
@@ -483,7 +486,7 @@ async function writeFile(
       } else if (!inactive.isDropped(ref.targetFile, value)) {
         continue;
       }
-      inactive.dependant(name, keyOf(values), ref.targetFile);
+      inactive.dependant(name, recordKeyOf(values), ref.targetFile);
       return true;
     }
     return false;
@@ -500,7 +503,7 @@ async function writeFile(
         // Left out whole: its values are not checked (nothing about it is delivered).
         for (const i of keyIndexes) values[i] = entity.columns[i]!(get, scratchIssues);
         scratchIssues.length = 0;
-        inactive.inactive(name, entity.entity, keyOf(values), 'drop');
+        inactive.inactive(name, entity.entity, recordKeyOf(values), 'drop');
         return;
       }
       inactive.inactive(name, entity.entity, '', 'mark');
@@ -558,7 +561,7 @@ async function writeFile(
       for (const i of volatile) hashed[i] = '';
       fingerprinted = hashed;
     }
-    const recordKey = recordKeyIndexes ? (recordKeyIndexes.length === 1 ? values[recordKeyIndexes[0]!]! : recordKeyIndexes.map((i) => values[i]).join('\u001f')) : undefined;
+    const recordKey = recordKeyIndexes ? recordKeyOf(values) : undefined;
     if (key && !fp.addKey(name, key, fingerprinted, recordKey)) {
       report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${keyColumns.join(' + ')} must be unique; this value appears earlier in ${name}.`);
       if (skipBadRows) {
