@@ -11,7 +11,11 @@
  * 3. the receiver's data after bulk + delta equals a fresh bulk delivery of the changed SIS;
  * 4. a delta run with nothing changed sends the manifest alone, every file `absent`.
  *
- * Each run delivers into its own folder, as a vendor that consumes each uploaded set would see it.
+ * 5. with skip-rows, a record whose row is left out for errors is not deleted and keeps its last
+ *    delivered fingerprint, and one folder receiving every run holds exactly the set its manifest
+ *    describes each time (no previous file beside an `absent`).
+ *
+ * Steps 1–4 deliver each run into its own folder, as a vendor that consumes each uploaded set sees it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -85,9 +89,9 @@ async function openSis(engine: Engine): Promise<{ settings: Record<string, unkno
   }
 }
 
-/** Points the destination at a new folder (this run's set) with the given sync mode, and runs it. */
-async function deliver(ctx: AgentContext, name: string, syncMode: DestinationConfig['syncMode'], at: Date): Promise<RunResult & { dir: string }> {
-  const dir = path.join(ctx.layout.home, 'delivered', `${name}-${at.toISOString().slice(0, 10)}`);
+/** Points the destination at `folder` (default: a new folder for this run's set) with the given sync mode, and runs it. */
+async function deliver(ctx: AgentContext, name: string, syncMode: DestinationConfig['syncMode'], at: Date, folder?: string): Promise<RunResult & { dir: string }> {
+  const dir = folder ?? path.join(ctx.layout.home, 'delivered', `${name}-${at.toISOString().slice(0, 10)}`);
   const existing = ctx.store.getDestination(name);
   ctx.store.saveDestination(
     destinationConfigSchema.parse({ ...(existing ?? {}), name, source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: dir }, syncMode }),
@@ -224,10 +228,17 @@ describe.each(ENGINES)('OneRoster 1.1 bulk, then delta, from %s', (engine) => {
   });
 });
 
-describe('OneRoster 1.1 delta with rows left out for errors (skip-rows)', () => {
+describe('OneRoster 1.1 delta with rows left out for errors (skip-rows), into one folder', () => {
   let ctx: AgentContext;
   let sis: string;
   const runs: (RunResult & { dir: string })[] = [];
+  /** After each run, what the one folder holds: the checker's verdict, its files and the tobedeleted IDs. */
+  const seen: { problems: string[]; files: string[]; deletedUsers: string[]; deletedDemographics: string[] }[] = [];
+  const receiver = emptyOneRosterState();
+  const look = (dir: string): void => {
+    const deleted = (file: string): string[] => (fs.existsSync(path.join(dir, file)) ? csv(dir, file).filter((r) => r.status === 'tobedeleted').map((r) => r.sourcedId!) : []);
+    seen.push({ problems: checkOneRosterSet(dir, receiver).problems, files: fs.readdirSync(dir).sort(), deletedUsers: deleted('users.csv'), deletedDemographics: deleted('demographics.csv') });
+  };
   const exec = (statement: string): void => {
     const db = new Database(sis);
     try {
@@ -244,16 +255,20 @@ describe('OneRoster 1.1 delta with rows left out for errors (skip-rows)', () => 
     ctx.store.saveSource(sourceConfigSchema.parse({ name: 'sis', type: 'sqlite', settings: { path: sis }, entities: Object.fromEntries(ENTITIES.map((e) => [e, { query: demoQueries('sqlite')[e] }])) }));
     ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'vendor', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: ctx.layout.outbox }, onValidationError: 'skip-rows' }));
     ctx.store.replaceSiteMap('vendor', ['003', '005', '007'].map((code) => ({ schoolCode: code, siteId: `SITE-${code}`, label: code })));
-    runs.push(await deliver(ctx, 'vendor', 'delta', BULK_AT));
+    const folder = path.join(ctx.layout.home, 'vendor-folder');
+    runs.push(await deliver(ctx, 'vendor', 'delta', BULK_AT, folder));
+    look(folder);
     // 000101's grade becomes unreadable (its row is left out); 000102 leaves the district.
     const read = new Database(sis, { readonly: true });
     const grade = read.prepare(`SELECT grade_level FROM students WHERE stu_id = '000101'`).pluck().get() as string;
     read.close();
     exec(`UPDATE students SET grade_level = 'Z9' WHERE stu_id = '000101'`);
     for (const table of ['student_contacts', 'section_enrollments', 'students']) exec(`DELETE FROM ${table} WHERE stu_id = '000102'`);
-    runs.push(await deliver(ctx, 'vendor', 'delta', DELTA_AT));
+    runs.push(await deliver(ctx, 'vendor', 'delta', DELTA_AT, folder));
+    look(folder);
     exec(`UPDATE students SET grade_level = '${grade}' WHERE stu_id = '000101'`);
-    runs.push(await deliver(ctx, 'vendor', 'delta', QUIET_AT));
+    runs.push(await deliver(ctx, 'vendor', 'delta', QUIET_AT, folder));
+    look(folder);
   }, 60_000);
   afterAll(() => closeAgent(ctx));
 
@@ -261,14 +276,20 @@ describe('OneRoster 1.1 delta with rows left out for errors (skip-rows)', () => 
     const [, withError, fixed] = runs;
     expect(withError!.status, withError!.message).toBe('partial');
     expect(withError!.findings).toContainEqual(expect.objectContaining({ severity: 'error', file: 'users.csv', column: 'grades', value: 'Z9' }));
-    const deleted = csv(withError!.dir, 'users.csv').filter((u) => u.status === 'tobedeleted').map((u) => u.sourcedId);
-    expect(deleted).toContain('000102');
-    expect(deleted).not.toContain('000101');
-    expect(csv(withError!.dir, 'demographics.csv').filter((d) => d.status === 'tobedeleted').map((d) => d.sourcedId)).toEqual(['000102']);
+    expect(seen[1]!.deletedUsers).toContain('000102');
+    expect(seen[1]!.deletedUsers).not.toContain('000101');
+    expect(seen[1]!.deletedDemographics).toEqual(['000102']);
     // 000101's grade was put back as it was delivered: the record is unchanged against its kept fingerprint, so nothing about it is sent.
     expect(fixed!.status, fixed!.message).toBe('success');
     const users = fs.existsSync(path.join(fixed!.dir, 'users.csv')) ? csv(fixed!.dir, 'users.csv') : [];
     expect(users.map((u) => u.sourcedId)).not.toContain('000101');
     expect(fixed!.diff.find((d) => d.file === 'users.csv')).toMatchObject({ removed: 0 });
+  });
+
+  it('leaves in the one folder exactly the set its manifest describes after every run (no previous file beside an absent)', () => {
+    expect(seen.map((s) => s.problems)).toEqual([[], [], []]);
+    expect(seen[0]!.files).toEqual(['academicSessions.csv', 'classes.csv', 'courses.csv', 'demographics.csv', 'enrollments.csv', 'manifest.csv', 'orgs.csv', 'users.csv']);
+    expect(seen[1]!.files).not.toContain('orgs.csv');
+    expect(seen[1]!.files).toContain('users.csv');
   });
 });
