@@ -48,6 +48,10 @@ const LABELS: Readonly<Record<string, { label: string; hint?: string }>> = {
   archivePath: { label: 'Archive folder' },
   sheet: { label: 'Excel sheet name', hint: 'Empty = the first sheet.' },
   usePolling: { label: 'Poll the folder (network shares)' },
+  requireReadOnlyLogin: {
+    label: 'Require a read-only login',
+    hint: 'Runs are refused while the login can write (Test connection shows what it may do and the GRANTs for a read-only login).',
+  },
   queryTimeoutSeconds: { label: 'Query timeout (seconds)' },
   connectTimeoutSeconds: { label: 'Connect timeout (seconds)' },
   busyTimeoutSeconds: { label: 'Busy timeout (seconds)' },
