@@ -53,6 +53,16 @@ const cleverLanguage: Readonly<Record<string, string>> = (() => {
   return table;
 })();
 
+/** SIS race codes and federal category names → Clever's race letters; a value not listed is an error, never sent raw. */
+const cleverRace: Readonly<Record<string, string>> = {
+  a: 'A', asian: 'A',
+  b: 'B', black: 'B', 'african american': 'B', 'black or african american': 'B',
+  i: 'I', 'american indian': 'I', 'american indian or alaska native': 'I', 'native american': 'I', 'alaska native': 'I',
+  p: 'P', 'pacific islander': 'P', 'native hawaiian': 'P', 'native hawaiian or other pacific islander': 'P', 'hawaiian or pacific islander': 'P',
+  w: 'W', white: 'W', caucasian: 'W',
+  m: 'M', multiracial: 'M', 'two or more races': 'M', 'two or more': 'M',
+};
+
 const grade: TransformStep[] = [...first, { op: 'grade', style: 'clever' }];
 const yn: TransformStep[] = [{ op: 'bool', style: 'yn' }];
 
@@ -127,7 +137,7 @@ export const clever: FormatDef = {
         { name: 'Grade', required: false, personal: true, rule: { allowed: CLEVER_GRADES }, defaults: { students: from('grade', grade) } },
         { name: 'Gender', required: false, personal: true, sensitive: true, rule: { allowed: ['M', 'F', 'X'] }, defaults: { students: from('gender', [{ op: 'gender', style: 'letter' }]) } },
         { name: 'DOB', required: false, personal: true, sensitive: true, rule: { pattern: '\\d{2}/\\d{2}/\\d{4}', patternLabel: 'a date as MM/DD/YYYY' }, defaults: { students: from('birth_date', [{ op: 'date', format: 'MM/DD/YYYY' }]) } },
-        { name: 'Race', required: false, personal: true, sensitive: true, rule: { allowed: ['A', 'B', 'I', 'M', 'P', 'W'] }, defaults: { students: from('race', [{ op: 'trim' }, { op: 'upper' }]) } },
+        { name: 'Race', required: false, personal: true, sensitive: true, rule: { allowed: ['A', 'B', 'I', 'M', 'P', 'W'] }, defaults: { students: from('race', [{ op: 'trim' }, { op: 'map', caseInsensitive: true, table: cleverRace }]) } },
         { name: 'Hispanic_Latino', required: false, personal: true, sensitive: true, rule: { allowed: ['Y', 'N'] }, defaults: { students: from('hispanic', yn) } },
         {
           name: 'Home_language',
