@@ -3,7 +3,7 @@
  * settings parsing and the small streaming utilities every driver needs.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { describeZodError } from '../shared/config.schema.js';
 import type { ColumnInfo, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceDataError, SourceError } from './types.js';
@@ -16,6 +16,18 @@ import { SourceDataError, SourceError } from './types.js';
 export const DEFAULT_MAX_FIELD_LENGTH = 65_536;
 /** The highest `maxFieldLength` a source may be set to. */
 export const MAX_FIELD_LENGTH_CEILING = 1_000_000;
+
+/** Every source's `maxFieldLength` setting: the longest value (characters) it passes on. */
+export const maxFieldLengthSetting = z.number().int().min(1).max(MAX_FIELD_LENGTH_CEILING).default(DEFAULT_MAX_FIELD_LENGTH);
+
+/**
+ * The most bytes a reader holds of one record (a CSV record, a COPY line) while it is still
+ * incomplete: room for many fields at the limit (4 bytes a character at most), at least 1 MiB. A
+ * reader stops there, so one giant field cannot fill memory before its length is known.
+ */
+export function recordByteLimit(maxFieldLength: number): number {
+  return Math.max(1024 * 1024, maxFieldLength * 4 * 16);
+}
 
 const grouped = (n: number): string => n.toLocaleString('en-US');
 
@@ -97,17 +109,30 @@ export async function breathe(count: number, every = 1000): Promise<void> {
   if (count % every === 0) await yieldToEventLoop();
 }
 
+/** Where a row comes from and the longest value it may hold (a value over it is a `field-length` SourceDataError). */
+export interface RowLimit {
+  readonly maxFieldLength: number;
+  readonly entity: string;
+  readonly rowNumber: number;
+}
+
+function limitedText(value: unknown, column: string, limit: RowLimit): string | null {
+  const text = toText(value);
+  if (text !== null && text.length > limit.maxFieldLength) throw fieldTooLong(`${limit.entity} row ${limit.rowNumber}`, column, text.length, limit.maxFieldLength);
+  return text;
+}
+
 /** Turns a row of raw values (in column order) into a text Row. */
-export function rowFromValues(columns: readonly string[], values: readonly unknown[]): Row {
+export function rowFromValues(columns: readonly string[], values: readonly unknown[], limit: RowLimit): Row {
   const row: Row = {};
-  for (let k = 0; k < columns.length; k++) row[columns[k]] = toText(values[k]);
+  for (let k = 0; k < columns.length; k++) row[columns[k]] = limitedText(values[k], columns[k], limit);
   return row;
 }
 
 /** Converts an object row from a driver into a text Row. */
-export function rowFromObject(obj: Record<string, unknown>): Row {
+export function rowFromObject(obj: Record<string, unknown>, limit: RowLimit): Row {
   const row: Row = {};
-  for (const key of Object.keys(obj)) row[key] = toText(obj[key]);
+  for (const key of Object.keys(obj)) row[key] = limitedText(obj[key], key, limit);
   return row;
 }
 

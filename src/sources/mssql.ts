@@ -15,7 +15,7 @@ import type sql from 'mssql';
 const loadMssql = async (): Promise<typeof sql> => (await import('mssql')).default;
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
-import { checkAborted, groupColumnsIntoTables, errorChain, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, errorChain, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, MSSQL_RIGHTS_SQL, mssqlRights, requireReadOnlyLoginSetting, type MssqlRightFacts } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -41,6 +41,8 @@ export const mssqlSettingsSchema = z
     readOnlyIntent: z.boolean().default(true),
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    /** Longest value (characters) a column may hold; a longer one stops the read with a finding. */
+    maxFieldLength: maxFieldLengthSetting,
     requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
   .strict()
@@ -210,7 +212,7 @@ async function* streamQuery(pool: sql.ConnectionPool, settings: MssqlSettings, s
     let n = 0;
     for await (const obj of readable as AsyncIterable<Record<string, unknown>>) {
       n++;
-      yield { row: rowFromObject(obj), origin: `${entity} row ${n}` };
+      yield { row: rowFromObject(obj, { maxFieldLength: settings.maxFieldLength, entity, rowNumber: n }), origin: `${entity} row ${n}` };
     }
     finished = true;
   } catch (error) {

@@ -11,7 +11,7 @@ import mysql from 'mysql2';
 import type { Pool, PoolConnection, TypeCastField } from 'mysql2';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
-import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, mysqlGrantedRoles, mysqlRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -26,6 +26,8 @@ export const mysqlSettingsSchema = z
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    /** Longest value (characters) a column may hold; a longer one stops the read with a finding. */
+    maxFieldLength: maxFieldLengthSetting,
     requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
   .strict();
@@ -186,7 +188,7 @@ async function* streamQuery(pool: Pool, settings: MysqlSettings, secrets: Secret
     let n = 0;
     for await (const obj of stream as AsyncIterable<Record<string, unknown>>) {
       n++;
-      yield { row: rowFromObject(obj), origin: `${entity} row ${n}` };
+      yield { row: rowFromObject(obj, { maxFieldLength: settings.maxFieldLength, entity, rowNumber: n }), origin: `${entity} row ${n}` };
     }
     await run(conn, 'ROLLBACK');
     clean = true;

@@ -11,7 +11,7 @@ import oracledb from 'oracledb';
 import type { Connection, ConnectionAttributes, Metadata, Pool } from 'oracledb';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
-import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, ORACLE_RIGHTS_SQL, oracleRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
@@ -32,6 +32,8 @@ export const oracleSettingsSchema = z
     schema: z.string().optional(),
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    /** Longest value (characters) a column may hold; a longer one stops the read with a finding. */
+    maxFieldLength: maxFieldLengthSetting,
     fetchArraySize: z.number().int().min(10).max(100_000).default(1000),
     requireReadOnlyLogin: requireReadOnlyLoginSetting,
   })
@@ -214,7 +216,7 @@ async function* streamQuery(pool: Pool, settings: OracleSettings, secrets: Secre
     let n = 0;
     for await (const obj of stream as AsyncIterable<Record<string, unknown>>) {
       n++;
-      yield { row: rowFromObject(obj), origin: `${entity} row ${n}` };
+      yield { row: rowFromObject(obj, { maxFieldLength: settings.maxFieldLength, entity, rowNumber: n }), origin: `${entity} row ${n}` };
     }
     clean = true;
   } catch (error) {

@@ -12,6 +12,7 @@
  * waits for the next chunk. `\n` never occurs inside a multi-byte UTF-8 sequence, so cutting at
  * the last newline byte is safe.
  */
+import { DEFAULT_MAX_FIELD_LENGTH, fieldTooLong, recordByteLimit } from './common.js';
 import type { Row } from './types.js';
 import { SourceError } from './types.js';
 
@@ -29,6 +30,8 @@ export class CopyTextParser {
     private readonly converters: readonly ColumnConverter[],
     /** For error messages: "students". */
     private readonly label: string,
+    /** Longest value (characters); a longer one, or a line that outgrows recordByteLimit before it ends, is a `field-length` SourceDataError. */
+    private readonly maxFieldLength = DEFAULT_MAX_FIELD_LENGTH,
   ) {}
 
   /** Rows read so far. */
@@ -45,6 +48,8 @@ export class CopyTextParser {
     }
     const last = data.lastIndexOf(NEWLINE);
     if (last === -1) {
+      // One row still without its end: held only up to the limit, so a giant value cannot fill memory.
+      if (data.length > recordByteLimit(this.maxFieldLength)) throw this.tooLong(this.rowNumber + 1, this.lineColumn(data), { moreThanBytes: recordByteLimit(this.maxFieldLength) });
       this.carry = data;
       return;
     }
@@ -88,6 +93,7 @@ export class CopyTextParser {
         if (value !== null) {
           const convert = converters[k];
           if (convert) value = convert(value);
+          if (value.length > this.maxFieldLength) throw this.tooLong(this.rowNumber, columns[k]!, value.length);
         }
         row[columns[k]!] = value;
         fieldStart = fieldEnd + 1;
@@ -95,6 +101,17 @@ export class CopyTextParser {
       out.push(row);
       start = lineEnd + 1;
     }
+  }
+
+  private tooLong(row: number, column: string, length: number | { readonly moreThanBytes: number }): SourceError {
+    return fieldTooLong(`${this.label} row ${row}`, column, length, this.maxFieldLength);
+  }
+
+  /** The column an unfinished line has reached (its tab count). */
+  private lineColumn(data: Buffer): string {
+    let tabs = 0;
+    for (let i = data.indexOf(0x09); i !== -1 && tabs < this.columns.length - 1; i = data.indexOf(0x09, i + 1)) tabs++;
+    return this.columns[tabs] ?? this.columns[this.columns.length - 1] ?? '';
   }
 
   private shape(found: number): SourceError {

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
-import { checkAborted, groupColumnsIntoTables, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
@@ -28,6 +28,8 @@ export const postgresSettingsSchema = z
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),
     connectTimeoutSeconds: durationSetting('seconds', { min: 1, max: 600 }, 15),
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    /** Longest value (characters) a column may hold; a longer one stops the read with a finding. */
+    maxFieldLength: maxFieldLengthSetting,
     /** Most rows handed to the pipeline at once (the server streams COPY data as fast as it is read). */
     batchSize: z.number().int().min(10).max(100_000).default(1000),
     /** Schemas listed by discover (empty = every non-system schema). */
@@ -183,7 +185,7 @@ async function* copyQuery(
     await beginReadOnly(client, settings);
     const described = await client.query(`SELECT * FROM (\n${body}\n) AS rostersync_columns LIMIT 0`);
     const columns = described.fields.map((f) => f.name);
-    const parser = new CopyTextParser(columns, described.fields.map((f) => CONVERTERS[f.dataTypeID]), entity);
+    const parser = new CopyTextParser(columns, described.fields.map((f) => CONVERTERS[f.dataTypeID]), entity, settings.maxFieldLength);
     stream = client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
     let rows: Row[] = [];
     let first = 1;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
-import { breathe, checkAborted, parseSettings, queryFailed, quoteIdent, requireQuery, rowFromValues, sampleThroughSession } from './common.js';
+import { breathe, checkAborted, maxFieldLengthSetting, parseSettings, queryFailed, quoteIdent, requireQuery, rowFromValues, sampleThroughSession } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
 import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
@@ -19,6 +19,8 @@ export const sqliteSettingsSchema = z
     path: z.string().min(1, 'the path of the SQLite file is required'),
     /** A read is stopped after this many seconds (checked between rows). */
     queryTimeoutSeconds: durationSetting('seconds', { min: 1, max: 86_400 }, 600),
+    /** Longest value (characters) a column may hold; a longer one stops the read with a finding. */
+    maxFieldLength: maxFieldLengthSetting,
     /** How long to wait while another program holds a write lock on the file. */
     busyTimeoutSeconds: durationSetting('seconds', { min: 0, max: 3600 }, 10),
   })
@@ -85,7 +87,7 @@ async function* iterateRows(db: Database.Database, sql: string, entity: string, 
     iterator = stmt.iterate() as IterableIterator<unknown[]>;
     for (const values of iterator) {
       n++;
-      yield { row: rowFromValues(columns, values), origin: `${entity} row ${n}` };
+      yield { row: rowFromValues(columns, values, { maxFieldLength: settings.maxFieldLength, entity, rowNumber: n }), origin: `${entity} row ${n}` };
       if (n % 1000 === 0) {
         checkAborted(options?.signal);
         if (Date.now() > deadline) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSourceDriver } from '../../src/sources/registry.js';
 import { readBatches } from '../../src/sources/common.js';
 import type { Row, Secrets, SourceDriver } from '../../src/sources/types.js';
-import { SourceError } from '../../src/sources/types.js';
+import { SourceDataError, SourceError } from '../../src/sources/types.js';
 
 export const CONTRACT_PASSWORD = 'Sup3r-S3cret-Pa55';
 
@@ -257,6 +257,20 @@ export function registerSqlSourceContract(title: string, options: ContractOption
         }
       });
     }
+
+    it('stops at a value over maxFieldLength, naming entity row, column, length and limit', async () => {
+      await fx.exec('CREATE TABLE notes (id VARCHAR(10), body TEXT)');
+      await fx.exec(`INSERT INTO notes (id, body) VALUES ('1', 'short'), ('2', '${'x'.repeat(5000)}')`);
+      const session = await driver.open({ ...fx.settings, maxFieldLength: 4096 }, fx.secrets);
+      try {
+        const error = await refusal(collect(session.read({ entity: 'notes', query: 'SELECT id, body FROM notes ORDER BY id' })));
+        expect(error).toBeInstanceOf(SourceDataError);
+        expect(error.message).toMatch(/^notes row 2, column body: the value is 5,000 characters long; the limit is 4,096 characters \(the source's maxFieldLength\)/);
+        expect((error as SourceDataError).where).toEqual({ origin: 'notes row 2', column: 'body', value: '5,000 characters', rule: 'field-length' });
+      } finally {
+        await session.close();
+      }
+    });
 
     it('says which entity has no query, and reports a failing query with the entity named', async () => {
       const session = await driver.open(fx.settings, fx.secrets);

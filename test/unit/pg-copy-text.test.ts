@@ -46,6 +46,32 @@ describe('CopyTextParser', () => {
   });
 });
 
+describe('CopyTextParser: maxFieldLength', () => {
+  it('refuses a value over the limit, naming row, column, length and limit', () => {
+    const parser = new CopyTextParser(['id', 'notes'], [undefined, undefined], 'students', 100);
+    expect(() => parser.push(Buffer.from(`1\tok\n2\t${'x'.repeat(101)}\n`), [])).toThrow(
+      /^students row 2, column notes: the value is 101 characters long; the limit is 100 characters/,
+    );
+  });
+
+  it('stops holding a row that has not ended at the byte limit, so a giant value never fills memory', () => {
+    const parser = new CopyTextParser(['id', 'name', 'notes'], [undefined, undefined, undefined], 'students', 100);
+    const out: Row[] = [];
+    parser.push(Buffer.from('1\ta\tb\n2\tb\t'), out);
+    const chunk = Buffer.alloc(256 * 1024, 0x78);
+    let error: unknown;
+    let pushed = 0;
+    try {
+      for (; pushed < 64; pushed++) parser.push(chunk, out);
+    } catch (e) {
+      error = e;
+    }
+    expect(out).toHaveLength(1);
+    expect(pushed).toBe(3); // the fourth 256 KiB chunk takes the row (its first bytes came before) over 1 MiB
+    expect(String(error)).toMatch(/students row 2, column notes: the value is longer than 1,048,576 bytes \(reading stopped there\); the limit is 100 characters/);
+  });
+});
+
 describe('unescapeCopyText', () => {
   it('undoes every escape COPY text may contain', () => {
     expect(unescapeCopyText('a\\\\b\\tc\\nd\\re\\bf\\fg\\vh')).toBe('a\\b\tc\nd\re\bf\fg\vh');

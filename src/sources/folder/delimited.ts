@@ -8,7 +8,7 @@ import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { Row, SourcedRow } from '../types.js';
 import { SourceError } from '../types.js';
-import { fieldTooLong } from '../common.js';
+import { fieldTooLong, recordByteLimit } from '../common.js';
 import { describeInvalidUtf8, detectEncoding, iconvName, InvalidUtf8Error, StrictUtf8Decoder, type ConcreteEncoding } from './encoding.js';
 import { matchHeaders } from './headers.js';
 import type { FolderSettings } from './settings.js';
@@ -71,18 +71,6 @@ function countLineBreaks(raw: string | undefined): number {
 
 function describeDelimiter(d: string): string {
   return d === '\t' ? 'tab' : d === ',' ? 'comma' : d === '|' ? 'pipe' : d === ';' ? 'semicolon' : JSON.stringify(d);
-}
-
-/**
- * A CSV record may hold this many times the field limit (in UTF-8 bytes) before csv-parse stops
- * building it: the parser never holds more than this of one giant record, whatever the file holds.
- */
-const RECORD_FIELDS_ALLOWED = 16;
-const BYTES_PER_CHARACTER = 4;
-
-/** The limit csv-parse enforces on one record while it reads it (bytes). */
-function recordByteLimit(maxFieldLength: number): number {
-  return Math.max(1024 * 1024, maxFieldLength * BYTES_PER_CHARACTER * RECORD_FIELDS_ALLOWED);
 }
 
 function decoderFor(encoding: ConcreteEncoding): NodeJS.ReadWriteStream {

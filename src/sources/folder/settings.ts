@@ -3,7 +3,7 @@
  * when a set counts as complete and what happens to processed files.
  */
 import { z } from 'zod';
-import { DEFAULT_MAX_FIELD_LENGTH, MAX_FIELD_LENGTH_CEILING } from '../common.js';
+import { maxFieldLengthSetting } from '../common.js';
 
 export const FILE_ENCODINGS = ['auto', 'utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
 export type FileEncoding = (typeof FILE_ENCODINGS)[number];
@@ -19,7 +19,7 @@ export const folderSettingsSchema = z
      */
     encoding: z.enum(FILE_ENCODINGS).default('auto'),
     /** Longest value (characters) a field may hold; a longer one stops the read with a finding, so one giant field cannot exhaust memory. */
-    maxFieldLength: z.number().int().min(1).max(MAX_FIELD_LENGTH_CEILING).default(DEFAULT_MAX_FIELD_LENGTH),
+    maxFieldLength: maxFieldLengthSetting,
     /** Field delimiter of text files; `auto` picks the most frequent of , tab | ; in the header line. */
     delimiter: z.enum(['auto', ',', '\t', '|', ';']).default('auto'),
     /** A file is complete when its size and modification time have not changed for this long. */
