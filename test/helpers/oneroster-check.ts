@@ -9,7 +9,7 @@
  *   `bulk`, `delta` or `absent`; every file the manifest lists present, every file present listed.
  * - each rostering file: header exactly the spec's columns in the spec's order (case-sensitive);
  *   required fields filled; enumerations (status, org type, session type, role, enrollment role, sex,
- *   classType, importance), booleans, dates (YYYY-MM-DD), dateTimes (ISO 8601), schoolYear (YYYY),
+ *   classType), booleans, dates (YYYY-MM-DD), dateTimes (ISO 8601), schoolYear (YYYY),
  *   CEDS grade codes; sourcedId unique per file.
  * - bulk files: status and dateLastModified blank; delta files: status active|tobedeleted and
  *   dateLastModified filled; a tobedeleted row needs only sourcedId, status and dateLastModified.
@@ -71,13 +71,14 @@ export const ONEROSTER_11_FILES: Readonly<Record<string, readonly Field[]>> = {
   ],
 };
 
-/** Every data file of OneRoster 1.1 CSV (the manifest lists each); the gradebook and resource files are not rostering. */
+/**
+ * Every data file of OneRoster 1.1 CSV (the manifest lists each). The gradebook and resource files
+ * (categories, classResources, courseResources, lineItems, resources, results) are checked only
+ * against the manifest: a rostering feed does not send them.
+ */
 export const ONEROSTER_11_DATA_FILES = [
   'academicSessions', 'categories', 'classes', 'classResources', 'courses', 'courseResources', 'demographics', 'enrollments', 'lineItems', 'orgs', 'resources', 'results', 'users',
 ];
-
-/** resources.importance (not written by a rostering feed, listed for completeness of the enumerations). */
-export const ONEROSTER_11_IMPORTANCE = ['primary', 'secondary'];
 
 /** What a receiver holds after applying sets: per file, sourcedId → row (status and dateLastModified dropped). */
 export type OneRosterState = Map<string, Map<string, Record<string, string>>>;
