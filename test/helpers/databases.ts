@@ -156,3 +156,20 @@ export async function createMysqlDatabase(prefix = 'rs_test'): Promise<TestDatab
     },
   };
 }
+
+/** A small SIS table for a test: text columns and their rows (null = SQL NULL). */
+export interface TestTable {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly (string | null)[])[];
+}
+
+/** Creates each table (VARCHAR(100) columns) in the test database and inserts its rows. */
+export async function createTables(db: TestDatabase, tables: Readonly<Record<string, TestTable>>): Promise<void> {
+  for (const [table, { columns, rows }] of Object.entries(tables)) {
+    await db.exec(`CREATE TABLE ${table} (${columns.map((c) => `${c} VARCHAR(100)`).join(', ')})`);
+    for (const row of rows) {
+      const marks = db.engine === 'postgres' ? row.map((_, i) => `$${i + 1}`) : row.map(() => '?');
+      await db.exec(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${marks.join(', ')})`, row);
+    }
+  }
+}

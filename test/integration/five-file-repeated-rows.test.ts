@@ -17,11 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
-import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/databases.js';
+import { createMysqlDatabase, createPostgresDatabase, createTables, type TestDatabase, type TestTable } from '../helpers/databases.js';
 
 type Engine = 'postgres' | 'mysql';
 
-const TABLES: Record<string, { columns: string[]; rows: (string | null)[][] }> = {
+const TABLES: Record<string, TestTable> = {
   schools: { columns: ['school_code', 'name'], rows: [['003', 'Lincoln Elementary'], ['005', 'Cedar Ridge Middle']] },
   teachers: {
     columns: ['teacher_id', 'school_codes', 'first_name', 'last_name', 'email', 'phone'],
@@ -99,13 +99,7 @@ describe.each<Engine>(['postgres', 'mysql'])('five-file repeated rows from %s', 
   beforeAll(async () => {
     db = engine === 'postgres' ? await createPostgresDatabase('rs_repeat') : await createMysqlDatabase('rs_repeat');
     databases.push(db);
-    for (const [table, { columns, rows: values }] of Object.entries(TABLES)) {
-      await db.exec(`CREATE TABLE ${table} (${columns.map((c) => `${c} VARCHAR(100)`).join(', ')})`);
-      for (const row of values) {
-        const marks = engine === 'postgres' ? row.map((_, i) => `$${i + 1}`) : row.map(() => '?');
-        await db.exec(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${marks.join(', ')})`, row);
-      }
-    }
+    await createTables(db, TABLES);
     const home = fs.mkdtempSync(path.join(os.tmpdir(), `rs-repeat-${engine}-`));
     dirs.push(home);
     ctx = openAgent(home);

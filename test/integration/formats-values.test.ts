@@ -18,12 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
-import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/databases.js';
+import { createMysqlDatabase, createPostgresDatabase, createTables, type TestDatabase, type TestTable } from '../helpers/databases.js';
 
 type Engine = 'postgres' | 'mysql';
-type Table = { columns: string[]; rows: (string | null)[][] };
 
-const TABLES: Record<string, Table> = {
+const TABLES: Record<string, TestTable> = {
   schools: { columns: ['school_code', 'name'], rows: [['003', 'Lincoln Elementary'], ['005', 'Cedar Ridge Middle']] },
   terms: {
     columns: ['term_id', 'title', 'type', 'start_date', 'end_date', 'school_year'],
@@ -112,13 +111,7 @@ describe.each<Engine>(['postgres', 'mysql'])('values, inactive records and vendo
   beforeAll(async () => {
     const db = engine === 'postgres' ? await createPostgresDatabase('rs_values') : await createMysqlDatabase('rs_values');
     databases.push(db);
-    for (const [table, { columns, rows: values }] of Object.entries(TABLES)) {
-      await db.exec(`CREATE TABLE ${table} (${columns.map((c) => `${c} VARCHAR(100)`).join(', ')})`);
-      for (const row of values) {
-        const marks = engine === 'postgres' ? row.map((_, i) => `$${i + 1}`) : row.map(() => '?');
-        await db.exec(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${marks.join(', ')})`, row);
-      }
-    }
+    await createTables(db, TABLES);
     home = fs.mkdtempSync(path.join(os.tmpdir(), `rs-values-${engine}-`));
     dirs.push(home);
     ctx = openAgent(home);
