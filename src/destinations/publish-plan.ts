@@ -50,9 +50,18 @@ async function place(ops: PublishOps, step: PublishStep): Promise<void> {
   if (!(await ops.holds(step.final, step))) throw new MissingTemporaryError(`${step.name}: its temporary ${step.temp} is gone and ${step.final} does not hold the new file.`);
 }
 
+/** The new marker is already under `path` (a plan run again after it finished): withdrawing it would hide the set just published. */
+async function markerPlaced(ops: PublishOps, plan: PublishPlan, path: string): Promise<boolean> {
+  const step = plan.markers.find((m) => m.final === path);
+  if (!step) return false;
+  // Without temporaries, only recovery (no put) runs a plan again, and only once every final name holds its file.
+  if (step.temp === step.final) return !ops.put;
+  return !(await ops.exists(step.temp)) && (await ops.holds(path, step));
+}
+
 /** Runs the plan from wherever it stands. */
 export async function runPlan(ops: PublishOps, plan: PublishPlan): Promise<void> {
-  for (const path of plan.withdraw) await ops.remove(path);
+  for (const path of plan.withdraw) if (!(await markerPlaced(ops, plan, path))) await ops.remove(path);
   for (const [index, step] of plan.data.entries()) {
     await place(ops, step);
     await pauseForTest(`rename:${index + 1}`);

@@ -14,6 +14,9 @@
  * - a failure leaves no partial file under its final name and no temporary behind, throws a
  *   DeliveryError that lists the files delivered before it;
  * - a size mismatch between the staged file and what arrived is a `verify` failure;
+ * - a set is published all-or-nothing: the plan is journaled before any final name changes, data
+ *   files go first and the marker (manifest) last, the previous marker is withdrawn first, files of
+ *   the previous set the new one lacks are removed, and recovering a finished plan changes nothing;
  * - no secret appears in a message or a log line.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -22,7 +25,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeliveryError } from '../../src/destinations/types.js';
-import type { DeliveryContext, DestinationDriver, StagedFile } from '../../src/destinations/types.js';
+import type { DeliveryContext, DestinationDriver, PublishPlan, StagedFile } from '../../src/destinations/types.js';
 import type { Secrets } from '../../src/sources/types.js';
 
 export interface DestinationFixture<S> {
@@ -196,6 +199,43 @@ export function describeDestinationContract<S>(label: string, options: ContractO
       const got = await fx.read('users.csv');
       expect(sha256(got as Buffer)).toBe(v1.sha256);
       expect(await fx.list()).toEqual(['users.csv']);
+    });
+
+    it('publishes a set all-or-nothing: plan journaled first, data before the marker, the previous set\'s extra file removed', async () => {
+      const manifest = (text: string): StagedFile => ({ ...stager.file('manifest.csv', text, 0), marker: true });
+      const first = await fx.driver.deliver(
+        fx.settings,
+        fx.secrets,
+        [manifest('set 1'), stager.file('orgs.csv', CSV(3, 'org 1'), 1), stager.file('users.csv', CSV(50, 'user 1'), 2), stager.file('demographics.csv', CSV(50, 'demo 1'), 3)],
+        recordingContext(),
+      );
+      expect(first.files.map((f) => f.name)).toEqual(['orgs.csv', 'users.csv', 'demographics.csv', 'manifest.csv']);
+      const pathOf = (name: string): string => first.files.find((f) => f.name === name)!.remotePath;
+
+      const plans: PublishPlan[] = [];
+      const stagingDirs: string[] = [];
+      const second = [manifest('set 2'), stager.file('orgs.csv', CSV(3, 'org 2'), 1), stager.file('users.csv', CSV(40, 'user 2'), 2)];
+      const receipt = await fx.driver.deliver(
+        fx.settings,
+        fx.secrets,
+        second,
+        recordingContext({ previousSet: first.files.map((f) => f.remotePath), journal: { staging: (dir) => stagingDirs.push(dir), publishing: (plan) => plans.push(plan) } }),
+      );
+      expect(plans).toHaveLength(1);
+      const plan = plans[0]!;
+      expect(plan.data.map((s) => s.name)).toEqual(['orgs.csv', 'users.csv']);
+      expect(plan.markers.map((s) => s.name)).toEqual(['manifest.csv']);
+      expect(plan.withdraw).toEqual([pathOf('manifest.csv')]);
+      expect(plan.stale).toEqual([pathOf('demographics.csv')]);
+      expect(receipt.files.map((f) => f.name)).toEqual(['orgs.csv', 'users.csv', 'manifest.csv']);
+      expect((await fx.list()).sort()).toEqual(['manifest.csv', 'orgs.csv', 'users.csv']);
+      for (const staged of second) expect(sha256((await fx.read(staged.name)) as Buffer), staged.name).toBe(staged.sha256);
+
+      // Settling the finished plan again (a start after a crash right at the end) rolls forward and changes nothing.
+      const settled = await fx.driver.recover(fx.settings, fx.secrets, plan, recordingContext());
+      expect(settled.outcome).toBe('rolled-forward');
+      expect((await fx.list()).sort()).toEqual(['manifest.csv', 'orgs.csv', 'users.csv']);
+      for (const staged of second) expect(sha256((await fx.read(staged.name)) as Buffer), staged.name).toBe(staged.sha256);
     });
 
     it('says nothing secret in receipts, errors or logs', async () => {
