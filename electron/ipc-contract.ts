@@ -22,6 +22,7 @@ export const BRIDGE_CALL_NAMES = [
   'getSource',
   'getStatus',
   'importSiteMap',
+  'listAudit',
   'listConnectionTypes',
   'listDestinations',
   'listFormats',
@@ -45,6 +46,7 @@ export const BRIDGE_CALL_NAMES = [
   'testSource',
   'trustHostKey',
   'unmappedSchools',
+  'whoReceived',
 ] as const;
 
 export interface IpcRequest {

@@ -11,6 +11,7 @@ import { ToastProvider } from './lib/toasts.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { DestinationsScreen } from './screens/destinations.js';
 import { HistoryScreen } from './screens/history.js';
+import { AuditScreen } from './screens/audit.js';
 import { MappingScreen } from './screens/mapping.js';
 import { SettingsScreen } from './screens/settings.js';
 import { SiteMapScreen } from './screens/site-map.js';
@@ -23,6 +24,7 @@ const NAV: readonly { screen: Screen; label: string }[] = [
   { screen: 'mapping', label: 'Mapping' },
   { screen: 'sitemap', label: 'Site IDs' },
   { screen: 'history', label: 'History' },
+  { screen: 'audit', label: 'Audit' },
   { screen: 'settings', label: 'Settings' },
 ];
 
@@ -161,6 +163,8 @@ function ScreenView(props: { readonly screen: Screen; readonly params: readonly 
       return <SiteMapScreen key={p0 ?? ''} destination={p0} />;
     case 'history':
       return <HistoryScreen runId={p0 ? Number(p0) : undefined} />;
+    case 'audit':
+      return <AuditScreen />;
     case 'settings':
       return <SettingsScreen />;
     default: {

@@ -27,6 +27,7 @@ import {
 } from './config.schema.js';
 import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js';
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary } from './run.js';
+import type { AuditDelivery, StudentReceipt } from './audit.js';
 
 // ---- contract machinery --------------------------------------------------------------------
 
@@ -420,6 +421,10 @@ export const API = {
   ),
   getRun: call<RunDetail>()(byRunId.extend({ findingsLimit: z.number().int().min(1).max(5000).default(500) }).strict()),
   runReport: call<FileDownload>()(byRunId.extend({ format: z.enum(['json', 'csv']) }).strict()),
+  /** The audit ledger by delivery (as `rostersync audit --json`): read-only. */
+  listAudit: call<readonly AuditDelivery[]>()(z.object({ destination: nameSchema.optional(), since: z.string().optional() }).strict()),
+  /** Which destinations' last delivery held records keyed `studentId`, when, which columns (as `rostersync audit who`). */
+  whoReceived: call<readonly StudentReceipt[]>()(z.object({ studentId: z.string().trim().min(1).max(200) }).strict()),
 
   // settings
   getSettings: call<SettingsView>()(none),

@@ -365,6 +365,17 @@ describe('sync now, dashboard, holds and history', () => {
     expect(csv).toContain('file,users.csv,rows,');
     expect(JSON.parse(Buffer.from(json.contentBase64, 'base64').toString('utf8')).deliveries.length).toBeGreaterThan(0);
     await expectApiError(api.getRun({ id: 999999 }), 'not-found');
+
+    // The audit ledger, read-only: the delivery with the columns that held a value and their counts.
+    const audit = await api.listAudit({ destination: 'vendor-sftp' });
+    const delivered = audit.find((d) => d.runId === detail.id)!;
+    expect(delivered.status).toBe('complete');
+    expect(delivered.files.find((f) => f.name === 'users.csv')!.columnCounts.givenName).toBeGreaterThan(0);
+    // Who received records keyed like one of that delivery's users.
+    const key = detail.diff.find((d) => d.file === 'users.csv')!.sampleAdded[0]!;
+    const receipts = await api.whoReceived({ studentId: key });
+    expect(receipts.find((r) => r.destination === 'vendor-sftp' && r.file === 'users.csv'), JSON.stringify(receipts)).toMatchObject({ runId: audit[0]!.runId, destinationType: 'sftp', earlierDeliveries: audit.length - 1 });
+    expect(await api.whoReceived({ studentId: 'no-such-key' })).toEqual([]);
   });
 });
 

@@ -26,6 +26,7 @@ describe('API contract', () => {
         "getSource",
         "getStatus",
         "importSiteMap",
+        "listAudit",
         "listConnectionTypes",
         "listDestinations",
         "listFormats",
@@ -49,6 +50,7 @@ describe('API contract', () => {
         "testSource",
         "trustHostKey",
         "unmappedSchools",
+        "whoReceived",
       ]
     `);
   });

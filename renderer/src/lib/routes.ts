@@ -2,7 +2,7 @@
  * Routes of the GUI as hash paths (`#/history/12`). Pure: parsing and building only.
  * A hash that does not start with `#/` (such as the `#key=…` of the login URL) is not a route.
  */
-export const SCREENS = ['dashboard', 'sources', 'destinations', 'mapping', 'sitemap', 'history', 'settings'] as const;
+export const SCREENS = ['dashboard', 'sources', 'destinations', 'mapping', 'sitemap', 'history', 'audit', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface Route {

@@ -1,9 +1,14 @@
-/** History: runs with filters, one run in detail, the run report as JSON or CSV. */
-import { buildRunReport, formatRunReport } from '../../agent/history-report.js';
+/** History: runs with filters, one run in detail, the run report as JSON or CSV; the audit ledger and the per-student question. */
+import { auditDeliveries, buildRunReport, formatRunReport } from '../../agent/history-report.js';
+import { whoReceived } from '../../agent/audit-who.js';
 import { notFound } from '../services.js';
 import type { HandlerGroup } from './types.js';
 
-export const runHandlers: HandlerGroup<'listRuns' | 'getRun' | 'runReport'> = {
+export const runHandlers: HandlerGroup<'listRuns' | 'getRun' | 'runReport' | 'listAudit' | 'whoReceived'> = {
+  listAudit: ({ destination, since }, { ctx }) => auditDeliveries(ctx.store.listAudit({ destination, since })).reverse(),
+
+  whoReceived: ({ studentId }, { ctx }) => whoReceived(ctx, studentId),
+
   listRuns: ({ destination, status, since, until, includePreviews, limit, offset }, { ctx }) => {
     if (includePreviews) return ctx.store.listRuns({ destination, status, since, until, limit, offset });
     // Page over real runs only: fetch pages until `limit` non-preview runs are found or history ends.
