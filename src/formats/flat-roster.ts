@@ -9,6 +9,8 @@
  * or only licensed courses ({ field: course_id, values: [...] }) or class sections
  * ({ field: class_id, values: [...] }); several filters must all match.
  *
+ * Which fields "need to be unique" was shown in bold in the seed and did not survive; the guess (from
+ * the column names) is every ID and email: school_id, teacher_email, class_id and student_email.
  * IDs and emails must stand for one record each: the same class_id always carries the same class
  * name, teacher and school; the same teacher_email the same teacher; the same student_email the
  * same student; the same school_id the same school (row rules `consistent`). The key is class +

@@ -55,6 +55,21 @@ const deltaMappings = DELTA_FILES.flatMap(({ file, entities }) => [
   { file, column: 'status', mapping: Object.fromEntries(entities.map((e) => [e, constant('active')])) },
   { file, column: 'dateLastModified', mapping: Object.fromEntries(entities.map((e) => [e, from('$runStartedAt')])) },
 ]);
+/**
+ * enabledUser says what the inactive rule says: the same active words (blank = active) are `true`, the
+ * usual inactive words `false`; anything else is an error naming the value.
+ */
+const enabled: TransformStep[] = [
+  {
+    op: 'map',
+    caseInsensitive: true,
+    table: Object.fromEntries([
+      ...ACTIVE_VALUES.map((v) => [v, 'true']),
+      ...['N', 'No', '0', 'false', 'F', 'I', 'Inactive', 'Withdrawn', 'Disabled'].map((v) => [v, 'false']),
+    ]),
+  },
+];
+
 /** One race flag; a race value no rule recognises is reported and sent blank, never a quiet `false` (transforms.ts). */
 const race = (category: RaceCategory): ColumnMapping => ({ from: 'race', transforms: [{ op: 'race', category }] });
 
@@ -181,8 +196,8 @@ export const oneRoster11: FormatDef = {
           required: true,
           rule: { kind: 'boolean' },
           defaults: {
-            students: from('enabled', [{ op: 'default', value: 'true' }, ...trueFalse]),
-            teachers: from('enabled', [{ op: 'default', value: 'true' }, ...trueFalse]),
+            students: from('enabled', enabled),
+            teachers: from('enabled', enabled),
             guardians: constant('true'),
           },
         },

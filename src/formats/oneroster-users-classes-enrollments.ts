@@ -12,6 +12,9 @@
  * - Relationships: the vendor's roles are parent or guardian (no "relative"): mothers, fathers and
  *   step-parents are parents; every other relative, and a blank relationship, a guardian; a relationship
  *   the table does not know is sent as guardian with a warning.
+ * - The seed links "the acceptable codes are listed here" for grades and languages; the links did not
+ *   survive. Guess, from the OneRoster wording of the rest of the article: OneRoster 1.1 grade codes and
+ *   ISO 639 language codes (two letters, three where none exists).
  * - Inactive records: the files have no status column, so inactive students and teachers are left out,
  *   with their enrollments (this is the seed's vendor, ClassTag).
  */

@@ -144,6 +144,13 @@ describe('sync modes, row filters and switched-off columns', () => {
     });
   });
 
+  it('OneRoster enabledUser says what the inactive rule says (blank and active words true, inactive words false)', () => {
+    const p = plan('oneroster-1.1');
+    const enabledUser = (enabled: string | null): string => mapRow(p, 'users.csv', 'students', { student_id: 'S1', enabled }).enabledUser!;
+    expect([null, '', 'Y', 'Active', '1', 'true'].map(enabledUser)).toEqual(['true', 'true', 'true', 'true', 'true', 'true']);
+    expect(['N', 'Inactive', '0', 'withdrawn'].map(enabledUser)).toEqual(['false', 'false', 'false', 'false']);
+  });
+
   it('notCollected sends a column blank and drops it from the missing-source-field checks', () => {
     const p = plan('oneroster-1.1', { notCollected: [{ file: 'demographics.csv', column: 'hispanicOrLatinoEthnicity' }] });
     const demographics = p.files.find((f) => f.def.name === 'demographics.csv')!;
