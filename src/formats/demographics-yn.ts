@@ -69,7 +69,8 @@ export const demographicsYn: FormatDef = {
           personal: true,
           sensitive: true,
           rule: { allowed: ['M', 'F'] },
-          defaults: { students: from('gender', [{ op: 'gender', style: 'letter' }, { op: 'map', table: { M: 'M', F: 'F', X: '' } }]) },
+          // The vendor takes M or F only: another gender is sent blank, with a warning per row.
+          defaults: { students: from('gender', [{ op: 'gender', style: 'letter', binary: true }]) },
         },
         { name: 'ethnicity', required: false, personal: true, sensitive: true, defaults: { students: from('ethnicity', trim) } },
         {

@@ -218,8 +218,10 @@ describe('C: demographics-yn (homeless and foster switched off)', () => {
       expect(['M', 'F', '']).toContain(r.gender);
       for (const flag of ['english_learner', 'migrant', 'gifted_learner', 'special_ed', 'sed']) expect(['Y', 'N']).toContain(r[flag]);
     }
-    // Non-binary students (SIS "X") are sent with a blank gender: the vendor accepts M or F only.
-    expect(rows.filter((r) => r.gender === '')).toHaveLength(count(`SELECT COUNT(*) FROM students WHERE gender = 'X'`));
+    // Non-binary students (SIS "X") are sent with a blank gender (the vendor accepts M or F only), each with a warning.
+    const nonBinary = count(`SELECT COUNT(*) FROM students WHERE gender = 'X'`);
+    expect(rows.filter((r) => r.gender === '')).toHaveLength(nonBinary);
+    expect(results.get(id)!.findings.filter((f) => f.rule === 'gender' && f.severity === 'warning' && f.column === 'gender')).toHaveLength(nonBinary);
   });
 });
 
