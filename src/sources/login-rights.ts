@@ -88,7 +88,7 @@ export interface PostgresRightFacts {
   readonly superuser: boolean;
   readonly createRole: boolean;
   readonly createDb: boolean;
-  /** Predefined roles the login is a member of among pg_write_server_files, pg_execute_server_program, … */
+  /** Predefined roles that write, the login is a member of: pg_write_server_files, pg_execute_server_program, pg_write_all_data. */
   readonly memberOf: readonly string[];
   /** `schema.table: INSERT` for every table or view the login may change. */
   readonly writableTables: ReadonlyArray<{ readonly table: string; readonly privilege: string }>;
@@ -100,7 +100,7 @@ export interface PostgresRightFacts {
 export const POSTGRES_RIGHTS_SQL = {
   role: `SELECT r.rolsuper::text AS superuser, r.rolcreaterole::text AS create_role, r.rolcreatedb::text AS create_db,
     array_to_string(ARRAY(SELECT g.rolname::text FROM pg_roles g
-          WHERE g.rolname IN ('pg_write_server_files', 'pg_execute_server_program', 'pg_read_server_files', 'pg_write_all_data', 'pg_signal_backend')
+          WHERE g.rolname IN ('pg_write_server_files', 'pg_execute_server_program', 'pg_write_all_data')
             AND pg_has_role(current_user, g.oid, 'MEMBER') ORDER BY 1), ',') AS member_of,
     array_to_string(ARRAY(SELECT extname::text FROM pg_extension WHERE extname IN ('dblink', 'postgres_fdw', 'adminpack') ORDER BY 1), ',') AS extensions
     FROM pg_roles r WHERE r.rolname = current_user`,

@@ -22,6 +22,7 @@ import { DEMO_QUERIES } from '../../src/demo/queries.js';
 import { ENTITIES } from '../../src/shared/format.js';
 import { launchChromium, screenshot as saveScreenshot, startUi, unlabelledControls, watchPageErrors, type RunningUi } from '../helpers/browser.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
+import { PG_ADMIN_USER, PG_HOST } from '../helpers/databases.js';
 
 const SOURCE = 'district-sis';
 const DEST = 'vendor-sftp';
@@ -516,6 +517,24 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     await visible(page.getByText('Source scratch-sis deleted.'));
     await expect.poll(() => page.getByRole('link', { name: /scratch-sis/ }).count()).toBe(0);
     await expect.poll(() => page.url()).not.toContain('scratch-sis');
+  });
+
+  it('warns in red that a PostgreSQL login can write, with the statements for a read-only login', async () => {
+    await open('Sources');
+    await page.getByRole('link', { name: 'Add source' }).click();
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('pg-admin-login');
+    await page.getByRole('combobox', { name: 'Type', exact: true }).selectOption('postgres');
+    await page.getByRole('textbox', { name: 'Host', exact: true }).fill(PG_HOST);
+    await page.getByRole('textbox', { name: 'Database', exact: true }).fill('postgres');
+    await page.getByRole('textbox', { name: 'User name', exact: true }).fill(PG_ADMIN_USER);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const warning = await visible(page.getByTestId('source-login-writable'));
+    expect(await warning.getAttribute('class')).toContain('error');
+    await visible(warning.getByText('This login can write to the SIS'));
+    await visible(warning.getByText(/superuser/));
+    await visible(warning.getByText(/Runs from this source are refused/));
+    expect(await warning.locator('pre').textContent()).toMatch(/GRANT SELECT ON ALL TABLES IN SCHEMA public TO rostersync_reader;/);
+    await screenshot(page, '30-source-login-can-write');
   });
 
   it('raised no page errors', () => {
