@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, accessSync, constants, writeFileSync, copyFileSync, openSync, fsyncSync, closeSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { DeliveryError, type DeliveredFile, type DeliveryContext, type DestinationDriver, type PublishPlan, type PublishStep, type StagedFile } from './types.js';
+import { DeliveryError, type DeliveredFile, type DeliveryContext, type DestinationDriver, type PreviousFile, type PublishPlan, type PublishStep, type StagedFile } from './types.js';
 import { publishOrder, recoverPlan, runPlan, type PublishOps } from './publish-plan.js';
 import { pauseForTest } from './test-pause.js';
 
@@ -102,12 +102,12 @@ async function copyAll(files: readonly StagedFile[], workDir: string, delivered:
   }
 }
 
-function planFor(folder: string, workDir: string, files: readonly StagedFile[], previousSet: readonly string[]): PublishPlan {
+function planFor(folder: string, workDir: string, files: readonly StagedFile[], previousSet: readonly PreviousFile[]): PublishPlan {
   const step = (f: StagedFile): PublishStep => ({ name: f.name, temp: join(workDir, f.name), final: join(folder, f.name), bytes: f.bytes, sha256: f.sha256 });
   const { data, markers } = publishOrder(files);
-  const finals = new Set(files.map((f) => join(folder, f.name)));
+  const names = new Set(files.map((f) => f.name));
   // Only files of the previous set, and only in this folder: anything else an admin keeps there is left alone.
-  const stale = previousSet.filter((p) => dirname(p) === folder && !finals.has(p) && existsSync(p));
+  const stale = previousSet.filter((p) => !names.has(p.name) && dirname(p.path) === folder && existsSync(p.path)).map((p) => p.path);
   return { withdraw: markers.map((m) => join(folder, m.name)).filter((p) => existsSync(p)), data: data.map(step), stale, markers: markers.map(step), workDir };
 }
 

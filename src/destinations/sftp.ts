@@ -346,13 +346,14 @@ function newRunState(settingsIn: SftpSettings, secrets: Secrets, context: Delive
   };
 }
 
-/** The files of the previous set in this folder that the new set does not have, and still on the server. */
+/** The files of the previous set in this folder whose names the new set does not have, and still on the server. */
 async function staleOf(state: RunState, ops: PublishOps, planned: readonly PlannedFile[]): Promise<string[]> {
   const dir = normalizeRemoteDir(state.settings.remoteDir);
+  const names = new Set(planned.map((p) => p.file.name));
   const finals = new Set(planned.map((p) => p.remotePath));
   const stale: string[] = [];
-  for (const path of state.context.previousSet ?? []) {
-    if (finals.has(path) || remoteJoin(dir, path.slice(path.lastIndexOf('/') + 1)) !== path) continue;
+  for (const { name, path } of state.context.previousSet ?? []) {
+    if (names.has(name) || finals.has(path) || remoteJoin(dir, path.slice(path.lastIndexOf('/') + 1)) !== path) continue;
     if (await ops.exists(path)) stale.push(path);
   }
   return stale;

@@ -44,12 +44,19 @@ export interface DeliveryContext {
   /** Persist destination state the driver learns (e.g. the host-key fingerprint seen). */
   remember?(key: string, value: string): void;
   /**
-   * Final paths of the set delivered last time (as the receipts named them). Those the new set does
-   * not have are removed before its marker appears, so the destination holds exactly the new set.
+   * The set delivered last time: each file's name and final path (as its receipt named it). Files
+   * whose name the new set does not have are removed before its marker appears, so a reader never
+   * takes last night's demographics.csv for tonight's. A file the new set has again under another
+   * final path (a date in the name pattern) is left to the vendor, as every dated upload is.
    */
-  readonly previousSet?: readonly string[];
+  readonly previousSet?: readonly PreviousFile[];
   /** The publishing journal (src/pipeline/publish-journal.ts): what the driver is about to do, recorded first. */
   readonly journal?: PublishJournal;
+}
+
+export interface PreviousFile {
+  readonly name: string;
+  readonly path: string;
 }
 
 /**

@@ -20,7 +20,7 @@ import { destinationSecretOwner, loadSecrets } from '../agent/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunFileRecord } from '../shared/run.js';
 import { getDestinationDriver } from '../destinations/registry.js';
-import type { DeliveryContext, DeliveryReceipt, PublishJournal, PublishPlan, RecoveryResult } from '../destinations/types.js';
+import type { DeliveryContext, DeliveryReceipt, PreviousFile, PublishJournal, PublishPlan, RecoveryResult } from '../destinations/types.js';
 import { advanceJournal, listOpenJournals, openJournal, type JournalRow } from '../store/publish-journal-table.js';
 import { acquireDestinationLock, DestinationBusyError } from '../scheduler/lock.js';
 import { fingerprintPath, promoteFingerprintFile } from './fingerprints.js';
@@ -36,11 +36,11 @@ type Row = JournalRow<PublishPlan, JournalResume>;
 
 const EMPTY_PLAN = (workDir: string): PublishPlan => ({ withdraw: [], data: [], stale: [], markers: [], workDir });
 
-/** Final paths of the destination's last completely published set (the ledger's newest complete run). */
-export function previousSetOf(ctx: AgentContext, destination: string): string[] {
+/** The destination's last completely published set (the ledger's newest complete run): names and final paths. */
+export function previousSetOf(ctx: AgentContext, destination: string): PreviousFile[] {
   const entries = ctx.store.listAudit({ destination }).filter((e) => e.status === 'complete' && e.remotePath);
   const last = entries.at(-1)?.runId;
-  return entries.filter((e) => e.runId === last).map((e) => e.remotePath!);
+  return entries.filter((e) => e.runId === last).map((e) => ({ name: e.file, path: e.remotePath! }));
 }
 
 /** One delivery's journal: what the driver calls, and what the pipeline calls when the delivery ends. */

@@ -219,7 +219,7 @@ export function describeDestinationContract<S>(label: string, options: ContractO
         fx.settings,
         fx.secrets,
         second,
-        recordingContext({ previousSet: first.files.map((f) => f.remotePath), journal: { staging: (dir) => stagingDirs.push(dir), publishing: (plan) => plans.push(plan) } }),
+        recordingContext({ previousSet: first.files.map((f) => ({ name: f.name, path: f.remotePath })), journal: { staging: (dir) => stagingDirs.push(dir), publishing: (plan) => plans.push(plan) } }),
       );
       expect(plans).toHaveLength(1);
       const plan = plans[0]!;
