@@ -397,6 +397,15 @@ function FormatTab(props: TabProps & { readonly sources: readonly SourceView[]; 
     () => (def.data?.files ?? []).flatMap((f) => f.columns.filter((c) => c.sensitive).map((c) => ({ file: f.name, column: c.name }))),
     [def.data],
   );
+  const optional = useMemo(
+    () => (def.data?.files ?? []).flatMap((f) => f.columns.filter((c) => !c.required).map((c) => ({ file: f.name, column: c.name }))),
+    [def.data],
+  );
+  const isNotCollected = (file: string, column: string): boolean => config.notCollected.some((d) => d.file === file && d.column === column);
+  const toggleCollected = (file: string, column: string, notCollected: boolean): void => {
+    const rest = config.notCollected.filter((d) => !(d.file === file && d.column === column));
+    patch({ notCollected: notCollected ? [...rest, { file, column }] : rest });
+  };
   const isDisabled = (file: string, column: string): boolean => config.disabledColumns.some((d) => d.file === file && d.column === column);
   const toggle = (file: string, column: string, send: boolean): void => {
     const rest = config.disabledColumns.filter((d) => !(d.file === file && d.column === column));
@@ -424,6 +433,7 @@ function FormatTab(props: TabProps & { readonly sources: readonly SourceView[]; 
           {format.description} Files: {format.files.join(', ')}.
         </p>
       )}
+      {def.data?.inactive && <p className="muted small">Inactive students and staff: {def.data.inactive.how}.</p>}
       {format && format.options.length > 0 && (
         <fieldset>
           <legend>Format options</legend>
@@ -440,6 +450,19 @@ function FormatTab(props: TabProps & { readonly sources: readonly SourceView[]; 
             <div className="check-grid">
               {sensitive.map(({ file, column }) => (
                 <CheckField key={`${file}/${column}`} label={`${file} › ${column}`} checked={!isDisabled(file, column)} onChange={(v) => toggle(file, column, v)} />
+              ))}
+            </div>
+          </div>
+        </details>
+      )}
+      {optional.length > 0 && (
+        <details className="fieldset-like">
+          <summary>Columns the district does not collect: {config.notCollected.length}</summary>
+          <div className="details-body stack">
+            <p className="muted small">Ticked columns are sent blank on purpose; the run no longer warns that the source has no field for them.</p>
+            <div className="check-grid">
+              {optional.map(({ file, column }) => (
+                <CheckField key={`${file}/${column}`} label={`${file} › ${column}`} checked={isNotCollected(file, column)} onChange={(v) => toggleCollected(file, column, v)} />
               ))}
             </div>
           </div>
