@@ -13,6 +13,7 @@
 import { closeAgent, openAgent, type AgentContext } from './context.js';
 import { pruneHistory } from './history-report.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
+import { notifyRunFinished } from '../notify/notifier.js';
 import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/scheduler.js';
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
@@ -83,6 +84,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
 
   const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome, watchEveryMs: WATCH_INTERVAL_MS });
   scheduler.start();
+
+  // ---- interrupted runs: the incident alert, then one retry each (back-off across restarts) ----
+  for (const { destination, runId } of ctx.store.takeInterruptedRuns()) {
+    const latest = ctx.store.listRuns({ destination, limit: 20 }).find((r) => !r.dryRun && r.status !== 'skipped');
+    if (latest && latest.id !== runId) {
+      log('info', `${destination}: interrupted run ${runId} is not retried: run ${latest.id} ran after it.`);
+      continue;
+    }
+    await notifyRunFinished(ctx, runId);
+    log('warn', scheduler.retryInterrupted(destination, runId));
+  }
 
   // ---- export-folder watchers ----------------------------------------------------------
   const watchers = new Map<string, { key: string; watcher: ExportFolderWatcher }>();

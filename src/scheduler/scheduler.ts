@@ -70,6 +70,13 @@ interface Entry {
 }
 
 const HOUR_MS = 3_600_000;
+/** destination_state key: retries of interrupted runs in a row ({ count, lastAt }). */
+const RETRY_KEY = 'retry.interrupted';
+const retryStateSchema = z.object({ count: z.number().int(), lastAt: z.string() });
+/** An interrupted run is retried at most this many times in a row (each agent start is one), then left to an administrator. */
+export const MAX_INTERRUPTED_RETRIES = 3;
+/** Waits before the 1st, 2nd and 3rd retry in a row: at once, then 5 and 20 minutes (a crash loop does not hammer the SIS or the vendor). */
+const RETRY_DELAYS_MS = [0, 5 * 60_000, 20 * 60_000];
 /** How often the watch looks at staleness and at alerts waiting for a channel. */
 export const WATCH_INTERVAL_MS = 5 * 60_000;
 
@@ -82,6 +89,7 @@ export class Scheduler {
   private started = false;
   private stopped = false;
   private watchTimer?: Timer;
+  private readonly retryTimers = new Set<Timer>();
   /** The last channel error the watch logged, per channel (so a broken channel is logged once per new error, not every round). */
   private readonly loggedChannelErrors = new Map<string, string>();
 
@@ -124,6 +132,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     this.watchTimer?.cancel();
+    for (const t of this.retryTimers) t.cancel();
     for (const e of this.entries.values()) e.timer?.cancel();
     this.abort.abort(new Error('agent shutting down'));
     await this.idle();
@@ -174,6 +183,40 @@ export class Scheduler {
     const config = this.ctx.store.getDestination(destination);
     if (!config) return Promise.resolve({ kind: 'error', destination, trigger, slot: null, message: `No destination named "${destination}".` });
     return this.track(this.attempt(config, trigger, null));
+  }
+
+  /**
+   * A run of `destination` was interrupted (the agent, the service or the machine stopped during
+   * it): run it again once, at once — or, when the previous start retried it too, after a back-off
+   * — up to MAX_INTERRUPTED_RETRIES in a row. Returns what was decided, for the log.
+   */
+  retryInterrupted(destination: string, runId: number): string {
+    const { store } = this.ctx;
+    const config = store.getDestination(destination);
+    if (!config?.enabled) return `${destination}: interrupted run ${runId} is not retried: the destination is ${config ? 'disabled' : 'gone'}.`;
+    const now = this.clock.now();
+    const raw = store.getDestinationState(destination, RETRY_KEY);
+    const previous = raw ? retryStateSchema.safeParse(JSON.parse(raw)) : undefined;
+    // a retry more than a day ago was followed by normal runs: this is a new streak
+    const count = previous?.success && now.getTime() - new Date(previous.data.lastAt).getTime() < 24 * HOUR_MS ? previous.data.count : 0;
+    if (count >= MAX_INTERRUPTED_RETRIES) {
+      const message = `Not retried: ${destination} was interrupted ${count + 1} times in a row; run it by hand once the cause is fixed (rostersync run ${destination}).`;
+      store.addRunEvent(runId, 'error', 'schedule', message);
+      return message;
+    }
+    store.setDestinationState(destination, RETRY_KEY, JSON.stringify({ count: count + 1, lastAt: now.toISOString() }));
+    const delay = RETRY_DELAYS_MS[count] ?? RETRY_DELAYS_MS.at(-1)!;
+    const when = delay ? `in ${delay / 60_000} minutes` : 'now';
+    const note = `Retry of interrupted run ${runId} (attempt ${count + 1} of ${MAX_INTERRUPTED_RETRIES}).`;
+    store.addRunEvent(runId, 'info', 'schedule', `Interrupted: retried by the agent ${when} (attempt ${count + 1} of ${MAX_INTERRUPTED_RETRIES}).`);
+    const timer = this.clock.setTimer(new Date(now.getTime() + delay), () => {
+      this.retryTimers.delete(timer);
+      if (this.stopped) return;
+      const current = store.getDestination(destination);
+      if (current?.enabled) void this.track(this.attempt(current, 'retry', null, note));
+    });
+    this.retryTimers.add(timer);
+    return `${destination}: interrupted run ${runId} will be retried ${when} (attempt ${count + 1} of ${MAX_INTERRUPTED_RETRIES}).`;
   }
 
   /**
@@ -374,6 +417,8 @@ export class Scheduler {
     if (entry) entry.running = true;
     try {
       const result = await runSync(this.ctx, name, { trigger, signal: this.abort.signal });
+      // it finished (whatever its status): a later interruption starts a new streak of retries
+      this.ctx.store.deleteDestinationState(name, RETRY_KEY);
       if (note) this.ctx.store.addRunEvent(result.runId, 'info', 'schedule', note);
       await this.checkStale(config, result.runId);
       return this.outcome({ kind: 'ran', destination: name, trigger, slot, result });

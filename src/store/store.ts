@@ -31,6 +31,9 @@ import type {
 
 export type StoreDatabase = Database.Database;
 
+/** destination_state key: the latest interrupted run of a destination, until the agent takes it for a retry. */
+const INTERRUPTED_KEY = 'interrupted.run';
+
 export function migrate(db: StoreDatabase, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = migrations.length ? migrations[migrations.length - 1]!.version : 0;
@@ -510,8 +513,18 @@ export class Store {
     for (const r of stale) {
       this.updateRun(r.id, { status: 'failed', endedAt: now(), message: 'Interrupted: the process running it stopped before it finished.' });
       this.addRunEvent(r.id, 'error', 'record', `Interrupted: process ${r.pid} stopped before the run finished.`);
+      // the agent retries it at its next start (takeInterruptedRuns), whichever process found it
+      const run = this.getRun(r.id);
+      if (run && !run.dryRun) this.setDestinationState(run.destination, INTERRUPTED_KEY, String(r.id));
     }
     return stale.map((r) => r.id);
+  }
+
+  /** Interrupted runs not yet handed to the agent (one per destination, the latest), cleared as they are taken. */
+  takeInterruptedRuns(): { destination: string; runId: number }[] {
+    const rows = this.db.prepare('SELECT destination, value FROM destination_state WHERE key = ?').all(INTERRUPTED_KEY) as { destination: string; value: string }[];
+    this.db.prepare('DELETE FROM destination_state WHERE key = ?').run(INTERRUPTED_KEY);
+    return rows.map((r) => ({ destination: r.destination, runId: Number(r.value) }));
   }
 
   /** Deletes one run record with its files, events and findings (previews the GUI discards). */

@@ -13,7 +13,8 @@ import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { startDaemon, AGENT_LOCK_NAME, type AgentDaemon } from '../../src/agent/daemon.js';
 import { apiInfoPath } from '../../src/api/agent-info.js';
 import { ManualClock } from '../../src/scheduler/clock.js';
-import { LAST_SLOT_KEY } from '../../src/scheduler/scheduler.js';
+import { LAST_SLOT_KEY, Scheduler } from '../../src/scheduler/scheduler.js';
+import { getIncident } from '../../src/notify/notifier.js';
 import { listLocks } from '../../src/scheduler/lock.js';
 import { destinationConfigSchema, scheduleSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { RunSummary } from '../../src/shared/run.js';
@@ -83,7 +84,7 @@ describe('a run killed mid-way', () => {
     expect(listLocks(ctx.store)).toEqual([]);
   });
 
-  it('the agent daemon fails interrupted runs at start and releases their locks', async () => {
+  it('the agent daemon fails interrupted runs at start, releases their locks, opens an incident and retries the run once', async () => {
     const before = lastRunId();
     const cli = spawnCli(['run', DEMO_DESTINATION, '--home', home]);
     const run = await until('the CLI run to be mid-way', midRun(before));
@@ -91,17 +92,44 @@ describe('a run killed mid-way', () => {
     await cli.exited;
 
     const logs: string[] = [];
-    const daemon = await startDaemon({ home, api: false, clock: new ManualClock('2026-01-05T12:00:00Z'), log: (level, m) => logs.push(`${level} ${m}`) });
+    const clock = new ManualClock(new Date());
+    const daemon = await startDaemon({ home, api: false, clock, log: (level, m) => logs.push(`${level} ${m}`) });
     daemons.push(daemon);
     try {
       expect(ctx.store.getRun(run.id)!.status).toBe('failed');
       expect(logs).toContain(`warn Run ${run.id} was interrupted (its process stopped before it finished); recorded as failed.`);
       expect(logs.some((l) => l.startsWith(`warn Released the stale lock of demo-outbox (pid ${cli.pid}): process ${cli.pid} is gone`))).toBe(true);
+      expect(logs).toContain(`warn demo-outbox: interrupted run ${run.id} will be retried now (attempt 1 of 3).`);
+      expect(getIncident(ctx, DEMO_DESTINATION)).toMatchObject({ cause: 'failing', firstRunId: run.id });
       expect(listLocks(ctx.store).map((l) => l.destination)).toEqual([AGENT_LOCK_NAME]);
+
+      await clock.advance(0);
+      await daemon.scheduler.idle();
+      const retries = ctx.store.listRuns({ destination: DEMO_DESTINATION, limit: 5 }).filter((r) => r.id > run.id);
+      expect(retries.map((r) => [r.trigger, r.status])).toEqual([['retry', 'success']]);
+      expect(ctx.store.getRunDetail(retries[0]!.id)!.events.some((e) => e.message === `Retry of interrupted run ${run.id} (attempt 1 of 3).`)).toBe(true);
+      // the retry delivered: the incident is closed, and a later start retries nothing
+      expect(getIncident(ctx, DEMO_DESTINATION)).toBeUndefined();
+      expect(ctx.store.takeInterruptedRuns()).toEqual([]);
     } finally {
       await daemon.stop();
     }
     expect(listLocks(ctx.store)).toEqual([]);
+  });
+
+  it('retries an interrupted destination at most three times in a row, backing off, then leaves it to an administrator', async () => {
+    const clock = new ManualClock(new Date());
+    const scheduler = new Scheduler(ctx, { clock });
+    const runId = lastRunId();
+    expect(scheduler.retryInterrupted(DEMO_DESTINATION, runId)).toBe(`demo-outbox: interrupted run ${runId} will be retried now (attempt 1 of 3).`);
+    expect(scheduler.retryInterrupted(DEMO_DESTINATION, runId)).toBe(`demo-outbox: interrupted run ${runId} will be retried in 5 minutes (attempt 2 of 3).`);
+    expect(scheduler.retryInterrupted(DEMO_DESTINATION, runId)).toBe(`demo-outbox: interrupted run ${runId} will be retried in 20 minutes (attempt 3 of 3).`);
+    expect(scheduler.retryInterrupted(DEMO_DESTINATION, runId)).toBe(
+      'Not retried: demo-outbox was interrupted 4 times in a row; run it by hand once the cause is fixed (rostersync run demo-outbox).',
+    );
+    expect(clock.pending().map((d) => d.getTime() - clock.now().getTime())).toEqual([0, 5 * 60_000, 20 * 60_000]);
+    await scheduler.stop();
+    ctx.store.deleteDestinationState(DEMO_DESTINATION, 'retry.interrupted');
   });
 });
 
