@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAgent, openAgent, saveSecrets, sourceSecretOwner } from '../../src/agent/context.js';
+import { main } from '../../src/cli/main.js';
 import { formatSourceCheck, sourceCheckExitCode } from '../../src/cli/source-check-output.js';
 import { loadIntoMysql } from '../../src/demo/mysql-loader.js';
 import { loadIntoPostgres } from '../../src/demo/postgres-loader.js';
@@ -109,7 +110,7 @@ describe.each(['postgres', 'mysql'] as const)('%s: the login’s own rights', (e
     await readOnly.close();
   });
 
-  it('a run with the writable login is refused before reading; with the read-only login it delivers', async () => {
+  it('a run (and the CLI) with the writable login is refused before reading; with the read-only login it delivers', async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), `rs-rights-${engine}-`));
     tempDirs.push(home);
     const ctx = openAgent(home);
@@ -135,7 +136,24 @@ describe.each(['postgres', 'mysql'] as const)('%s: the login’s own rights', (e
       expect(refused.files).toEqual([]);
       expect(fs.existsSync(path.join(home, 'outbox', 'users.csv'))).toBe(false);
 
+      // The CLI says so too: `source test` prints the warning (no colour when not a terminal) and exits 1.
+      const cli = async (...args: string[]): Promise<{ code: number; out: string }> => {
+        let out = '';
+        const code = await main(['node', 'rostersync', '--home', home, ...args], { out: (t) => (out += `${t}\n`), err: () => undefined });
+        return { code, out };
+      };
+      const tested = await cli('source', 'test', 'sis');
+      expect(tested.code).toBe(1);
+      expect(tested.out).toMatch(/^OK: .*but this login can write/);
+      expect(tested.out).toMatch(/WARNING: this login can write to the SIS:\n {2}- /);
+      expect(tested.out).toMatch(/ {2}- INSERT(, UPDATE, DELETE)? on /);
+      expect(tested.out).toMatch(spec.readOnlySql);
+      expect(tested.out).not.toContain('\x1b[');
+      const json = JSON.parse((await cli('--json', 'source', 'test', 'sis')).out) as { loginRights: { canWrite: boolean } };
+      expect(json.loginRights.canWrite).toBe(true);
+
       configure(reader);
+      expect(await cli('source', 'test', 'sis')).toMatchObject({ code: 0, out: expect.stringMatching(/^OK: .*read-only\.( \(\d+ ms\))?\n$/) });
       const delivered = await runSync(ctx, 'outbox', { trigger: 'manual' });
       expect(delivered.status, delivered.message).toBe('success');
       expect(fs.readFileSync(path.join(home, 'outbox', 'users.csv'), 'utf8').split('\r\n').filter((l) => /,student,/.test(l))).toHaveLength(30);
