@@ -13,7 +13,7 @@
  * A teacher at several schools is listed with the first school.
  */
 import type { FormatDef } from '../shared/format.js';
-import { dropInactive, e164, email, first, from, LANGUAGE_CODES, STUDENT_ROLES, trim } from './common.js';
+import { dropInactive, e164, email, first, from, LANGUAGE_CODES, peopleByEntity, STUDENT_ROLES, trim } from './common.js';
 import type { TransformStep } from '../shared/transform.js';
 
 export const CLEVER_GRADES = [
@@ -124,6 +124,7 @@ export const clever: FormatDef = {
       order: 20,
       entities: ['students'],
       key: ['Student_id'],
+      personRoles: peopleByEntity('students'),
       alwaysPresent: true,
       references: [{ column: 'School_id', file: 'schools.csv', targetColumn: 'School_id' }],
       columns: [
@@ -159,6 +160,7 @@ export const clever: FormatDef = {
       order: 30,
       entities: ['teachers'],
       key: ['Teacher_id'],
+      personRoles: peopleByEntity('teachers'),
       alwaysPresent: true,
       references: [{ column: 'School_id', file: 'schools.csv', targetColumn: 'School_id' }],
       columns: [
@@ -183,7 +185,7 @@ export const clever: FormatDef = {
       alwaysPresent: true,
       references: [
         { column: 'School_id', file: 'schools.csv', targetColumn: 'School_id' },
-        { column: 'Teacher_id', file: 'teachers.csv', targetColumn: 'Teacher_id' },
+        { column: 'Teacher_id', file: 'teachers.csv', targetColumn: 'Teacher_id', expectRole: 'teacher' },
       ],
       columns: [
         { name: 'School_id', required: true, defaults: { classes: from('school_code', trim) } },
@@ -207,7 +209,7 @@ export const clever: FormatDef = {
       references: [
         { column: 'School_id', file: 'schools.csv', targetColumn: 'School_id' },
         { column: 'Section_id', file: 'sections.csv', targetColumn: 'Section_id' },
-        { column: 'Student_id', file: 'students.csv', targetColumn: 'Student_id' },
+        { column: 'Student_id', file: 'students.csv', targetColumn: 'Student_id', expectRole: 'student' },
       ],
       columns: [
         { name: 'School_id', required: true, defaults: { enrollments: from('school_code', trim) } },

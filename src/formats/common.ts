@@ -3,7 +3,7 @@
  * transform chains most vendors want (trimmed names, lower-cased emails, E.164 phones, site IDs).
  * Everything here is plain data; a format file stays a readable table of columns.
  */
-import type { ColumnMapping, Entity, InactiveRule } from '../shared/format.js';
+import type { ColumnMapping, Entity, InactiveRule, RoleSource } from '../shared/format.js';
 import type { TransformStep } from '../shared/transform.js';
 
 export const from = (field: string, transforms?: readonly TransformStep[]): ColumnMapping => (transforms ? { from: field, transforms } : { from: field });
@@ -13,6 +13,16 @@ export const constant = (value: string): ColumnMapping => ({ const: value });
 export function forEntities(entities: readonly Entity[], mapping: ColumnMapping): Partial<Record<Entity, ColumnMapping>> {
   return Object.fromEntries(entities.map((e) => [e, mapping]));
 }
+
+const ROLE_OF_ENTITY = { students: 'student', teachers: 'teacher', guardians: 'guardian' } as const;
+/** Role integrity (ReferenceRule.expectRole): a person row's role is the SIS entity it came from (students, teachers, guardians). */
+export function peopleByEntity(...entities: readonly (keyof typeof ROLE_OF_ENTITY)[]): RoleSource {
+  return { byEntity: Object.fromEntries(entities.map((e) => [e, ROLE_OF_ENTITY[e]])) };
+}
+/** An enrollment's user must have the enrollment's role: staff roles need a teacher (staff) record. */
+export const ENROLLED_AS: RoleSource = { byColumn: 'role', values: { student: 'student', teacher: 'teacher', administrator: 'teacher', proctor: 'teacher', aide: 'teacher' } };
+/** OneRoster agents: a student's agents are guardians, a guardian's agents are students. */
+export const AGENTS_OF: RoleSource = { byEntity: { students: 'guardian', guardians: 'student' } };
 
 export const trim: readonly TransformStep[] = [{ op: 'trim' }];
 export const email: readonly TransformStep[] = [{ op: 'trim' }, { op: 'lower' }];

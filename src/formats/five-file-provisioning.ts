@@ -25,7 +25,7 @@
  * agree on everything but the repeated columns (FileDef.repeats checks it).
  */
 import type { FormatDef } from '../shared/format.js';
-import { dropInactive, e164, email, first, from, noQuoteText, STUDENT_ROLES, trim } from './common.js';
+import { dropInactive, e164, email, first, from, noQuoteText, peopleByEntity, STUDENT_ROLES, trim } from './common.js';
 
 export const fiveFileProvisioning: FormatDef = {
   id: 'five-file-provisioning',
@@ -63,6 +63,7 @@ export const fiveFileProvisioning: FormatDef = {
       key: ['teacher_id'],
       repeats: ['school_id'],
       rowPer: { teachers: 'school_codes' },
+      personRoles: peopleByEntity('teachers'),
       alwaysPresent: true,
       references: [{ column: 'school_id', file: 'schools.csv', targetColumn: 'school_id' }],
       columns: [
@@ -80,6 +81,7 @@ export const fiveFileProvisioning: FormatDef = {
       entities: ['students'],
       key: ['student_id'],
       repeats: ['parent_first_name', 'parent_last_name', 'parent_email', 'parent_phone'],
+      personRoles: peopleByEntity('students'),
       alwaysPresent: true,
       references: [{ column: 'school_id', file: 'schools.csv', targetColumn: 'school_id' }],
       columns: [
@@ -103,7 +105,7 @@ export const fiveFileProvisioning: FormatDef = {
       alwaysPresent: true,
       references: [
         { column: 'school_id', file: 'schools.csv', targetColumn: 'school_id' },
-        { column: 'teacher_id', file: 'teachers.csv', targetColumn: 'teacher_id' },
+        { column: 'teacher_id', file: 'teachers.csv', targetColumn: 'teacher_id', expectRole: 'teacher' },
       ],
       columns: [
         { name: 'school_id', required: true, defaults: { classes: from('school_code', trim) } },
@@ -122,7 +124,7 @@ export const fiveFileProvisioning: FormatDef = {
       references: [
         { column: 'school_id', file: 'schools.csv', targetColumn: 'school_id' },
         { column: 'class_id', file: 'classes.csv', targetColumn: 'class_id' },
-        { column: 'student_id', file: 'students.csv', targetColumn: 'student_id' },
+        { column: 'student_id', file: 'students.csv', targetColumn: 'student_id', expectRole: 'student' },
       ],
       columns: [
         { name: 'school_id', required: true, defaults: { enrollments: from('school_code', trim) } },

@@ -9,7 +9,7 @@
  * expressions that compile, and mappings for entities the file actually reads.
  */
 import { z } from 'zod';
-import { ENTITIES, type FormatDef } from '../shared/format.js';
+import { ENTITIES, PERSON_ROLES, type FormatDef, type RoleSource } from '../shared/format.js';
 import { columnMappingSchema, describeZodError, entitySchema, transformStepSchema } from '../shared/config.schema.js';
 import type { TransformStep } from '../shared/transform.js';
 import { BUILT_IN_FORMATS, getFormat } from './registry.js';
@@ -57,12 +57,20 @@ const dialectSchema = z
   })
   .strict();
 
+const personRoleSchema = z.enum(PERSON_ROLES, { error: `a person role: ${PERSON_ROLES.join(', ')}` });
+
+const roleSourceSchema = z.union([
+  z.object({ byEntity: z.partialRecord(entitySchema, personRoleSchema) }).strict(),
+  z.object({ byColumn: z.string().min(1), values: z.record(z.string(), personRoleSchema) }).strict(),
+]);
+
 const referenceSchema = z
   .object({
     column: z.string().min(1),
     file: z.string().min(1),
     targetColumn: z.string().min(1),
     severity: z.enum(['error', 'warning']).optional(),
+    expectRole: z.union([personRoleSchema, roleSourceSchema]).optional(),
   })
   .strict();
 
@@ -101,6 +109,7 @@ const fileSchema = z
     dialect: dialectSchema.optional(),
     alwaysPresent: z.boolean().optional(),
     references: z.array(referenceSchema).optional(),
+    personRoles: roleSourceSchema.optional(),
     order: z.number({ error: 'order is a number (lower files are delivered first)' }),
     rowPer: z.partialRecord(entitySchema, z.string().min(1)).optional(),
     rowFilters: z.array(rowFilterSchema).optional(),
@@ -200,6 +209,17 @@ function checkMapping(mapping: z.infer<typeof columnMappingSchema>, path: (strin
   if (mapping.transforms) checkSteps(mapping.transforms as readonly TransformStep[], [...path, 'transforms'], issues);
 }
 
+/** A role source names entities the file reads, or one of its columns. */
+function checkRoleSource(source: RoleSource, file: z.infer<typeof fileSchema>, path: (string | number)[], issues: Issue[]): void {
+  if ('byEntity' in source) {
+    for (const entity of Object.keys(source.byEntity)) {
+      if (!file.entities.includes(entity as (typeof ENTITIES)[number])) issues.push({ path: [...path, 'byEntity', entity], message: `${file.name} does not read ${entity} rows (entities: ${file.entities.join(', ')})` });
+    }
+  } else if (!file.columns.some((c) => c.name === source.byColumn)) {
+    issues.push({ path: [...path, 'byColumn'], message: `${source.byColumn} is not a column of ${file.name}` });
+  }
+}
+
 /** Cross-field checks: everything a name points at must exist. */
 function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
   const issues: Issue[] = [];
@@ -248,7 +268,18 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
       const target = columnsOf(ref.file);
       if (!target) issues.push({ path: at('references', r, 'file'), message: `${ref.file} is not a file of this format (files: ${[...files.keys()].join(', ')})` });
       else if (!target.has(ref.targetColumn)) issues.push({ path: at('references', r, 'targetColumn'), message: `${ref.targetColumn} is not a column of ${ref.file}` });
+      const targetFile = files.get(ref.file);
+      if (targetFile && targetFile.name !== file.name && targetFile.order >= file.order) {
+        issues.push({ path: at('references', r, 'file'), message: `${ref.file} is written after ${file.name} (order ${targetFile.order} ≥ ${file.order}); a reference points at an earlier file or at its own file` });
+      }
+      if (ref.expectRole !== undefined) {
+        if (targetFile && !targetFile.personRoles) {
+          issues.push({ path: at('references', r, 'expectRole'), message: `${ref.file} does not say its rows' roles (personRoles), so the role cannot be checked` });
+        }
+        if (typeof ref.expectRole !== 'string') checkRoleSource(ref.expectRole, file, at('references', r, 'expectRole'), issues);
+      }
     });
+    if (file.personRoles) checkRoleSource(file.personRoles, file, at('personRoles'), issues);
     for (const entity of Object.keys(file.rowPer ?? {})) {
       if (!file.entities.includes(entity as (typeof ENTITIES)[number])) {
         issues.push({ path: at('rowPer', entity), message: `${file.name} does not read ${entity} rows (entities: ${file.entities.join(', ')})` });

@@ -17,7 +17,7 @@
  */
 import type { FormatDef } from '../shared/format.js';
 import { ONEROSTER_GRADES } from './oneroster-1.1.js';
-import { dropInactive, e164, email, first, from, list, trim } from './common.js';
+import { dropInactive, e164, email, ENROLLED_AS, first, from, list, peopleByEntity, trim } from './common.js';
 import type { TransformStep } from '../shared/transform.js';
 
 export const SDS_ROLES = [
@@ -95,6 +95,7 @@ export const microsoftSds21: FormatDef = {
       order: 30,
       entities: ['students', 'teachers'],
       key: ['sourcedId'],
+      personRoles: peopleByEntity('students', 'teachers'),
       alwaysPresent: true,
       columns: [
         { name: 'sourcedId', required: true, defaults: { students: from('student_id', trim), teachers: from('teacher_id', trim) } },
@@ -123,7 +124,7 @@ export const microsoftSds21: FormatDef = {
       alwaysPresent: true,
       rowPer: { students: 'school_codes', teachers: 'school_codes' },
       references: [
-        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId' },
+        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId', expectRole: { byEntity: { students: 'student', teachers: 'teacher' } } },
         { column: 'orgSourcedId', file: 'orgs.csv', targetColumn: 'sourcedId' },
       ],
       columns: [
@@ -164,7 +165,7 @@ export const microsoftSds21: FormatDef = {
       alwaysPresent: true,
       references: [
         { column: 'classSourcedId', file: 'classes.csv', targetColumn: 'sourcedId' },
-        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId' },
+        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId', expectRole: ENROLLED_AS },
       ],
       columns: [
         { name: 'classSourcedId', required: true, defaults: { enrollments: from('class_id', trim) } },

@@ -12,7 +12,7 @@
  */
 import type { ColumnDef, ColumnMapping, Entity, FormatDef } from '../shared/format.js';
 import type { RaceCategory, TransformStep } from '../shared/transform.js';
-import { ACTIVE_VALUES, GUARDIAN_WORDS, PARENT_WORDS, RELATIVE_WORDS } from './common.js';
+import { ACTIVE_VALUES, AGENTS_OF, ENROLLED_AS, GUARDIAN_WORDS, PARENT_WORDS, peopleByEntity, RELATIVE_WORDS } from './common.js';
 
 export const ONEROSTER_GRADES = ['IT', 'PR', 'PK', 'TK', 'KG', '01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12', '13', 'PS', 'UG', 'Other'];
 export const ONEROSTER_ROLES = ['administrator', 'aide', 'guardian', 'parent', 'proctor', 'relative', 'student', 'teacher'];
@@ -179,9 +179,10 @@ export const oneRoster11: FormatDef = {
       order: 40,
       entities: ['students', 'teachers', 'guardians'],
       key: ['sourcedId'],
+      personRoles: peopleByEntity('students', 'teachers', 'guardians'),
       references: [
         { column: 'orgSourcedIds', file: 'orgs.csv', targetColumn: 'sourcedId' },
-        { column: 'agentSourcedIds', file: 'users.csv', targetColumn: 'sourcedId' },
+        { column: 'agentSourcedIds', file: 'users.csv', targetColumn: 'sourcedId', expectRole: AGENTS_OF },
       ],
       columns: [
         {
@@ -292,7 +293,7 @@ export const oneRoster11: FormatDef = {
       references: [
         { column: 'classSourcedId', file: 'classes.csv', targetColumn: 'sourcedId' },
         { column: 'schoolSourcedId', file: 'orgs.csv', targetColumn: 'sourcedId' },
-        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId' },
+        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId', expectRole: ENROLLED_AS },
       ],
       columns: [
         { name: 'sourcedId', required: true, defaults: { enrollments: from('enrollment_id') } },
@@ -312,7 +313,7 @@ export const oneRoster11: FormatDef = {
       order: 70,
       entities: ['students'],
       key: ['sourcedId'],
-      references: [{ column: 'sourcedId', file: 'users.csv', targetColumn: 'sourcedId' }],
+      references: [{ column: 'sourcedId', file: 'users.csv', targetColumn: 'sourcedId', expectRole: 'student' }],
       columns: [
         { name: 'sourcedId', required: true, defaults: { students: from('student_id') } },
         status,

@@ -20,7 +20,7 @@
  */
 import type { FormatDef } from '../shared/format.js';
 import { ONEROSTER_GRADES } from './oneroster-1.1.js';
-import { constant, dropInactive, e164, email, forEntities, from, GUARDIAN_WORDS, LANGUAGE_CODES, PARENT_WORDS, RELATIVE_WORDS, sites, trim } from './common.js';
+import { AGENTS_OF, constant, dropInactive, e164, email, ENROLLED_AS, forEntities, from, GUARDIAN_WORDS, LANGUAGE_CODES, PARENT_WORDS, peopleByEntity, RELATIVE_WORDS, sites, trim } from './common.js';
 import type { TransformStep } from '../shared/transform.js';
 
 const people = ['students', 'teachers', 'guardians'] as const;
@@ -49,7 +49,8 @@ export const oneRosterUsersClassesEnrollments: FormatDef = {
       entities: ['students', 'teachers', 'guardians'],
       key: ['sourcedId'],
       alwaysPresent: true,
-      references: [{ column: 'agentSourcedIds', file: 'users.csv', targetColumn: 'sourcedId' }],
+      personRoles: peopleByEntity('students', 'teachers', 'guardians'),
+      references: [{ column: 'agentSourcedIds', file: 'users.csv', targetColumn: 'sourcedId', expectRole: AGENTS_OF }],
       columns: [
         {
           name: 'sourcedId',
@@ -114,7 +115,7 @@ export const oneRosterUsersClassesEnrollments: FormatDef = {
       alwaysPresent: true,
       references: [
         { column: 'classSourcedId', file: 'classes.csv', targetColumn: 'sourcedId' },
-        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId' },
+        { column: 'userSourcedId', file: 'users.csv', targetColumn: 'sourcedId', expectRole: ENROLLED_AS },
       ],
       columns: [
         { name: 'classSourcedId', required: true, defaults: { enrollments: from('class_id', trim) } },

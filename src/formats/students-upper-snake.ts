@@ -20,7 +20,7 @@
  * students are left out, and their parents.csv rows with them.
  */
 import type { FormatDef } from '../shared/format.js';
-import { dropInactive, email, firstSite, first, from, trim } from './common.js';
+import { dropInactive, email, first, firstSite, from, peopleByEntity, trim } from './common.js';
 
 const FILE = 'students.csv';
 const PARENTS = 'parents.csv';
@@ -68,6 +68,7 @@ export const studentsUpperSnake: FormatDef = {
       order: 10,
       entities: ['students'],
       key: ['STUDENT_ID'],
+      personRoles: peopleByEntity('students'),
       alwaysPresent: true,
       columns: [
         { name: 'STUDENT_ID', required: true, description: 'The SIS student ID, as text (leading zeros kept).', defaults: { students: from('student_id', trim) } },
@@ -94,7 +95,7 @@ export const studentsUpperSnake: FormatDef = {
       entities: ['guardians'],
       key: ['PARENT_ID', 'STUDENT_ID'],
       rowPer: { guardians: 'student_ids' },
-      references: [{ column: 'STUDENT_ID', file: FILE, targetColumn: 'STUDENT_ID' }],
+      references: [{ column: 'STUDENT_ID', file: FILE, targetColumn: 'STUDENT_ID', expectRole: 'student' }],
       columns: [
         { name: 'PARENT_ID', required: true, defaults: { guardians: from('guardian_id', trim) } },
         { name: 'STUDENT_ID', required: true, defaults: { guardians: from('student_ids', trim) } },

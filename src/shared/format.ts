@@ -81,14 +81,34 @@ export interface ColumnDef {
   readonly defaults?: Partial<Record<Entity, ColumnMapping>>;
 }
 
+/**
+ * The kind of person a row stands for, for role integrity: a teacher enrollment must point at a
+ * teacher (or other staff), a guardian link at a guardian. `teacher` covers every staff role.
+ */
+export const PERSON_ROLES = ['student', 'teacher', 'guardian'] as const;
+export type PersonRole = (typeof PERSON_ROLES)[number];
+
+/**
+ * How a row's person role is known: from the SIS entity that produced the row (students rows are
+ * students), or from a column of the row, its values mapped (case-insensitively) to a role; a value
+ * not in `values` sets no role.
+ */
+export type RoleSource =
+  | { readonly byEntity: Partial<Record<Entity, PersonRole>> }
+  | { readonly byColumn: string; readonly values: Readonly<Record<string, PersonRole>> };
+
 export interface ReferenceRule {
   /** Column in this file (multi-valued columns are split with the column's `multi` separator). */
   readonly column: string;
-  /** File and column it must point at. */
+  /** File and column it must point at (a file delivered before this one, or this file itself). */
   readonly file: string;
   readonly targetColumn: string;
-  /** Also require a match in the site map (school IDs). */
   readonly severity?: 'error' | 'warning';
+  /**
+   * The role the referenced row must have (the target file says its rows' roles in `personRoles`):
+   * one role, or per row of this file (by its entity or by a column such as an enrollment's role).
+   */
+  readonly expectRole?: PersonRole | RoleSource;
 }
 
 /** Keep only source rows whose `field` (a source field, case-insensitive) is one of `values` (exact). */
@@ -128,6 +148,8 @@ export interface FileDef {
   /** Written even when no rows (header only). */
   readonly alwaysPresent?: boolean;
   readonly references?: readonly ReferenceRule[];
+  /** The person role of each row, for references that expect one (ReferenceRule.expectRole). */
+  readonly personRoles?: RoleSource;
   /** Delivery order: lower first (schools/orgs → users → classes → enrollments). */
   readonly order: number;
   /**
