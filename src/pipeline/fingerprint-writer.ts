@@ -87,8 +87,11 @@ type ToWorker =
       readonly keyLengths: Uint32Array;
       readonly rows: string;
       readonly rowLengths: Uint32Array;
+      /** With the keys of a file of people (FileDef.personRoles): each key's SIS origin, JSON, for role findings. */
+      readonly origins?: string;
     }
-  | { readonly kind: 'refs'; readonly rows: readonly unknown[] }
+  /** Keys of rows left out after they were written (a failed same-file reference and what depends on it). */
+  | { readonly kind: 'drop'; readonly file: string; readonly keys: string }
   | { readonly kind: 'diff'; readonly file: string; readonly samples: number }
   | { readonly kind: 'finish' }
   | { readonly kind: 'abort' };
@@ -137,7 +140,8 @@ function writerThread(hashers: ReturnType<typeof createHashers>, diff: typeof di
   }
   const database = db;
   const insertKeys = database.prepare('INSERT INTO keys (file, key, row_hash) SELECT ?, j.value, substr(?, j.key * 12 + 1, 12) FROM json_each(?) AS j');
-  const insertRef = database.prepare('INSERT INTO pending_refs (file, row, column_name, value, target_file, severity, origin) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertOrigins = database.prepare('INSERT INTO origins (file, key, origin) SELECT ?, k.value, o.value FROM json_each(?) AS k JOIN json_each(?) AS o ON o.key = k.key');
+  const dropKeys = database.prepare('DELETE FROM keys WHERE file = ? AND key IN (SELECT value FROM json_each(?))');
   parentPort!.on('message', (message: ToWorker) => {
     try {
       switch (message.kind) {
@@ -151,7 +155,9 @@ function writerThread(hashers: ReturnType<typeof createHashers>, diff: typeof di
             one[0] = message.rows.slice(r, (r += message.rowLengths[i]!));
             hashers.hashValues96Into(one, hashes, i * 12);
           }
-          insertKeys.run(message.file, hashes, JSON.stringify(keys));
+          const keyList = JSON.stringify(keys);
+          insertKeys.run(message.file, hashes, keyList);
+          if (message.origins !== undefined) insertOrigins.run(message.file, keyList, message.origins);
           done(false);
           return;
         }
@@ -159,8 +165,8 @@ function writerThread(hashers: ReturnType<typeof createHashers>, diff: typeof di
           start.replies.postMessage({ diff: diff(database, message.file, start.previousPath !== undefined, message.samples) } satisfies FromWorker);
           done(false);
           return;
-        case 'refs':
-          for (let i = 0; i < message.rows.length; i += 7) insertRef.run(message.rows.slice(i, i + 7));
+        case 'drop':
+          dropKeys.run(message.file, message.keys);
           done(false);
           return;
         case 'finish':
@@ -196,7 +202,8 @@ export class FingerprintWriter {
   private keyCount = 0;
   private keyLengths = new Uint32Array(KEYS_PER_BATCH);
   private rowLengths = new Uint32Array(KEYS_PER_BATCH);
-  private refs: unknown[] = [];
+  /** SIS origins of the queued keys, for files of people (empty otherwise). */
+  private origins: string[] = [];
   private readonly diffs = new Map<string, FileDiff>();
   private failure: string | undefined;
   /** Time the caller spent waiting for the worker to catch up (backpressure), in ms. */
@@ -218,12 +225,16 @@ export class FingerprintWriter {
     this.worker.unref();
   }
 
-  /** Queues a key of `file` with its row's values joined by U+001F (fingerprinted by the worker). */
-  addKey(file: string, key: string, row: string): void {
+  /**
+   * Queues a key of `file` with its row's values joined by U+001F (fingerprinted by the worker), and for
+   * a file of people its SIS origin (every key of such a file has one).
+   */
+  addKey(file: string, key: string, row: string, origin?: string): void {
     if (file !== this.file) {
       this.flushKeys();
       this.file = file;
     }
+    if (origin !== undefined) this.origins.push(origin);
     this.keyLengths[this.keyCount] = key.length;
     this.rowLengths[this.keyCount++] = row.length;
     this.keys += key;
@@ -231,10 +242,10 @@ export class FingerprintWriter {
     if (this.keyCount === KEYS_PER_BATCH) this.flushKeys();
   }
 
-  /** Queues a reference to check once everything is written (see FingerprintDb.deferReference). */
-  deferReference(row: readonly unknown[]): void {
-    for (const v of row) this.refs.push(v);
-    if (this.refs.length >= KEYS_PER_BATCH * 7) this.flushRefs();
+  /** Deletes keys of `file` written before (rows left out after the file was written), before the file is diffed. */
+  dropKeys(file: string, keys: readonly string[]): void {
+    this.flushKeys();
+    this.post({ kind: 'drop', file, keys: JSON.stringify(keys) });
   }
 
   /** Diffs `file` (complete: all its keys were added) once the worker has written its keys. */
@@ -246,7 +257,6 @@ export class FingerprintWriter {
   /** Writes what is queued, commits and closes the file; returns the diffs asked for, throws what the worker failed with. */
   finish(): Map<string, FileDiff> {
     this.flushKeys();
-    this.flushRefs();
     this.post({ kind: 'finish' });
     this.waitFor(this.posted);
     this.stopped = true;
@@ -271,18 +281,14 @@ export class FingerprintWriter {
     if (!this.keyCount) return;
     const keyLengths = this.keyLengths.subarray(0, this.keyCount);
     const rowLengths = this.rowLengths.subarray(0, this.keyCount);
-    this.post({ kind: 'keys', file: this.file, keys: this.keys, keyLengths, rows: this.rows, rowLengths }, [keyLengths.buffer as ArrayBuffer, rowLengths.buffer as ArrayBuffer]);
+    const origins = this.origins.length ? JSON.stringify(this.origins) : undefined;
+    this.post({ kind: 'keys', file: this.file, keys: this.keys, keyLengths, rows: this.rows, rowLengths, origins }, [keyLengths.buffer as ArrayBuffer, rowLengths.buffer as ArrayBuffer]);
+    this.origins = [];
     this.keys = '';
     this.rows = '';
     this.keyCount = 0;
     this.keyLengths = new Uint32Array(KEYS_PER_BATCH);
     this.rowLengths = new Uint32Array(KEYS_PER_BATCH);
-  }
-
-  private flushRefs(): void {
-    if (!this.refs.length) return;
-    this.post({ kind: 'refs', rows: this.refs });
-    this.refs = [];
   }
 
   private post(message: ToWorker, transfer: ArrayBuffer[] = []): void {

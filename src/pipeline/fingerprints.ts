@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileDiff } from '../shared/run.js';
-import { KeyFilter } from './key-filter.js';
+import { KeyFilter, keyHash, type KeyHash } from './key-filter.js';
 import { diffFile, FingerprintWriter } from './fingerprint-writer.js';
 
 /**
@@ -20,6 +20,9 @@ export const FINGERPRINT_VERSION = 2;
 
 /** hashValues96 separates values with U+001F: the hash of the values joined by it is the hash of the values. */
 const ROW_VALUE_SEPARATOR = '\u001f';
+
+/** Left-out keys whose reason is kept for the findings of rows that referred to them (the rest say "left out"). */
+const LEFT_OUT_REASONS = 10_000;
 
 /** Keys of each kind (added, removed, changed) shown per file in a diff. */
 const DIFF_SAMPLES = 5;
@@ -53,6 +56,10 @@ export class FingerprintDb {
   private readonly filters = new Map<string, KeyFilter>();
   /** Files of repeated rows (FileDef.repeats): their record keys, which references name. */
   private readonly recordFilters = new Map<string, KeyFilter>();
+  /** Keys of rows left out per file (not delivered), so a reference to one says why it cannot resolve. */
+  private readonly leftOut = new Map<string, KeyFilter>();
+  /** Why the first LEFT_OUT_REASONS left-out keys were left out ("file\u001fkey" → reason). */
+  private readonly leftOutReasons = new Map<string, string>();
   private readonly released = new Set<string>();
   /** Per-file diffs the writer computed (finishWrites collects them). */
   private diffs = new Map<string, FileDiff>();
@@ -66,6 +73,7 @@ export class FingerprintDb {
   private readonly duplicates: { file: string; key: string }[] = [];
   /** This run's salt for the filters' key hashes (a collision is not met twice). */
   private readonly salt = randomBytes(4).readUInt32LE(0);
+  private originStatement: Database.Statement | undefined;
 
   constructor(
     readonly path: string,
@@ -78,8 +86,7 @@ export class FingerprintDb {
     db.pragma('journal_mode = OFF');
     db.exec(`
       CREATE TABLE keys (file TEXT NOT NULL, key TEXT NOT NULL, row_hash BLOB NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID;
-      CREATE TABLE pending_refs (file TEXT NOT NULL, row INTEGER NOT NULL, column_name TEXT NOT NULL, value TEXT NOT NULL,
-        target_file TEXT NOT NULL, severity TEXT NOT NULL, origin TEXT);
+      CREATE TABLE origins (file TEXT NOT NULL, key TEXT NOT NULL, origin TEXT NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID;
     `);
     db.pragma(`user_version = ${FINGERPRINT_VERSION}`);
     db.close();
@@ -91,41 +98,99 @@ export class FingerprintDb {
   /**
    * Records a row key of `file` with its row's values (fingerprinted by the writer thread); false when
    * the key was already there (a duplicate). `recordKey`: in a file of repeated rows (FileDef.repeats),
-   * the record the row belongs to, which references to the file name (hasKeyIn answers for it).
+   * the record the row belongs to, which references to the file name. A file of people
+   * (FileDef.personRoles) gives every row its role code (kept in memory beside the key references
+   * look up) and SIS origin (kept on disk, for findings).
    */
-  addKey(file: string, key: string, row: readonly string[], recordKey?: string): boolean {
-    const filter = this.filterFor(file, this.filters);
-    if (!filter.add(key)) {
+  addKey(file: string, key: string, row: readonly string[], options: { readonly recordKey?: string; readonly person?: { readonly role: number; readonly origin: string } } = {}): boolean {
+    const { recordKey, person } = options;
+    const filter = this.filterFor(file, this.filters, person !== undefined && recordKey === undefined);
+    if (!filter.add(key, recordKey === undefined ? person?.role : 0)) {
       this.duplicates.push({ file, key });
       return false;
     }
-    if (recordKey !== undefined) this.filterFor(file, this.recordFilters).add(recordKey);
-    this.extracting().addKey(file, key, row.join(ROW_VALUE_SEPARATOR));
+    if (recordKey !== undefined) this.filterFor(file, this.recordFilters, person !== undefined).add(recordKey, person?.role);
+    this.extracting().addKey(file, key, row.join(ROW_VALUE_SEPARATOR), person?.origin);
     return true;
   }
 
-  /** Whether `file` holds the record `key` so far (exact when false; see key-filter.ts). */
-  hasKeyIn(file: string, key: string): boolean {
-    const filter = this.recordFilters.get(file) ?? this.filters.get(file);
-    if (!filter && this.released.has(file)) throw new Error(`Internal: ${file} was looked up after its keys were released.`);
-    return filter?.has(key) ?? false;
-  }
-
-  private filterFor(file: string, filters: Map<string, KeyFilter>): KeyFilter {
+  private filterFor(file: string, filters: Map<string, KeyFilter>, tagged: boolean): KeyFilter {
     let filter = filters.get(file);
     if (!filter) {
       if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
-      filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.expectedKeys.get(file) })));
+      filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.expectedKeys.get(file), tagged })));
     }
     return filter;
   }
 
-  /** Frees the in-memory key filter of a finished file no later file refers to. */
+  /** The filter references to `file` are answered from: its record keys in a file of repeated rows, else its keys. */
+  private referenced(file: string): KeyFilter | undefined {
+    const filter = this.recordFilters.get(file) ?? this.filters.get(file);
+    if (!filter && this.released.has(file)) throw new Error(`Internal: ${file} was looked up after its keys were released.`);
+    return filter;
+  }
+
+  /**
+   * Whether `file` holds the record `key` so far, and as whom: -1 when it does not (exact; see
+   * key-filter.ts), else the role code stored with it in a file of people (0 in other files).
+   */
+  roleOf(file: string, key: string): number {
+    return this.referenced(file)?.tagOf(key) ?? -1;
+  }
+
+  /** The salted hash of `key` as every filter of this run stores it (same-file links keep hashes, not keys). */
+  keyHash(key: string): KeyHash {
+    return keyHash(key, this.salt);
+  }
+
+  /** The role code of a hashed record key of `file` (-1 when absent). */
+  roleOfHash(file: string, hash: KeyHash): number {
+    return this.referenced(file)?.tagOfHash(hash) ?? -1;
+  }
+
+  /** A row of `file` was left out: a reference to its key explains why instead of calling it unknown. */
+  markLeftOut(file: string, key: string, reason: string): void {
+    let filter = this.leftOut.get(file);
+    if (!filter) this.leftOut.set(file, (filter = new KeyFilter({ salt: this.salt })));
+    if (filter.add(key) && this.leftOutReasons.size < LEFT_OUT_REASONS) this.leftOutReasons.set(`${file}\u001f${key}`, reason);
+  }
+
+  /** Why `key` of `file` was left out ('' when the reason was not kept), or undefined when it was not left out. */
+  leftOutReason(file: string, key: string): string | undefined {
+    if (!this.leftOut.get(file)?.has(key)) return undefined;
+    return this.leftOutReasons.get(`${file}\u001f${key}`) ?? '';
+  }
+
+  /** Takes a hashed record key out of `file`'s filter (a row resolved as left out after it was written). */
+  removeKeyHash(file: string, hash: KeyHash): void {
+    this.referenced(file)?.removeHash(hash);
+  }
+
+  /**
+   * Rows of a complete file left out after they were written (a failed link inside the file): their
+   * keys (already out of the filter, removeKeyHash) are marked left out and leave the written fingerprints.
+   */
+  dropWrittenKeys(file: string, dropped: readonly { key: string; reason: string }[]): void {
+    for (const d of dropped) this.markLeftOut(file, d.key, d.reason);
+    this.extracting().dropKeys(
+      file,
+      dropped.map((d) => d.key),
+    );
+  }
+
+  /** Where a key of a file of people came from in the SIS (after finishWrites). */
+  originOf(file: string, key: string): string | undefined {
+    this.originStatement ??= this.written().prepare('SELECT origin FROM origins WHERE file = ? AND key = ?').pluck();
+    return this.originStatement.get(file, key) as string | undefined;
+  }
+
+  /** Frees the in-memory key filters of a finished file no later file refers to. */
   releaseFilter(file: string): void {
     const filter = this.filters.get(file);
     if (filter) this.keyCounts.set(file, filter.size);
     this.filters.delete(file);
     this.recordFilters.delete(file);
+    this.leftOut.delete(file);
     this.released.add(file);
   }
 
@@ -155,11 +220,6 @@ export class FingerprintDb {
     return this.previousHash.get(file, key) as Buffer | undefined;
   }
 
-  /** A reference to a key of a file not complete when the row was written (e.g. students → guardians in users.csv). */
-  deferReference(file: string, row: number, column: string, value: string, targetFile: string, severity: string, origin: string | undefined): void {
-    this.extracting().deferReference([file, row, column, value, targetFile, severity, origin ?? null]);
-  }
-
   /**
    * End of the extract: waits until the worker has written and committed everything, confirms every
    * reported duplicate, and opens the file here for the checks and the diff.
@@ -183,15 +243,6 @@ export class FingerprintDb {
           'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
       );
     }
-  }
-
-  /** References to files not complete when the row was written, that nothing in this delivery resolved. */
-  *unresolvedReferences(): Generator<{ file: string; row: number; column: string; value: string; targetFile: string; severity: string; origin: string | null }> {
-    const stmt = this.written().prepare(
-      `SELECT r.file, r.row, r.column_name AS "column", r.value, r.target_file AS targetFile, r.severity, r.origin FROM pending_refs r
-       WHERE NOT EXISTS (SELECT 1 FROM keys k WHERE k.file = r.target_file AND k.key = r.value) ORDER BY r.rowid`,
-    );
-    yield* stmt.iterate() as Iterable<{ file: string; row: number; column: string; value: string; targetFile: string; severity: string; origin: string | null }>;
   }
 
   /** This run's keys against the previous delivery's, per file (most were diffed by the writer as their files completed). */
@@ -267,7 +318,9 @@ export class FingerprintDb {
   /** Makes this run's fingerprints the destination's last good delivery (atomic rename). */
   promoteTo(target: string): void {
     const db = this.written();
-    db.exec('DELETE FROM pending_refs');
+    this.originStatement = undefined;
+    // SIS origins are for this run's findings; the last good delivery keeps keys and row hashes only.
+    db.exec('DROP TABLE origins');
     if (this.hasPrevious) db.exec('DETACH DATABASE prev');
     db.close();
     mkdirSync(dirname(target), { recursive: true });

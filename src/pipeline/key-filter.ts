@@ -22,20 +22,24 @@ const MAX_LOAD = 0.75;
 
 export class KeyFilter {
   private slots: Uint32Array;
+  /** One byte per slot (a person role code, see reference-roles.ts) when the filter is tagged. */
+  private tags: Uint8Array | undefined;
   private mask: number;
   private count = 0;
   private readonly salt: number;
 
   /**
    * `expectedKeys` (the file's size at the last delivery) sizes the table at once: no growth by
-   * doubling on the way, which briefly holds the old table and the new one.
+   * doubling on the way, which briefly holds the old table and the new one. `tagged` keeps one
+   * byte per slot beside each key (1 byte more per slot).
    */
-  constructor(options: { readonly salt?: number; readonly expectedKeys?: number } = {}) {
+  constructor(options: { readonly salt?: number; readonly expectedKeys?: number; readonly tagged?: boolean } = {}) {
     this.salt = options.salt ?? 0;
     let slots = INITIAL_SLOTS;
     // Exactly as large as growing to the expected size would make it (a file that grew more grows on).
     while (slots * MAX_LOAD < (options.expectedKeys ?? 0)) slots *= 2;
     this.slots = new Uint32Array(slots * 2);
+    if (options.tagged) this.tags = new Uint8Array(slots);
     this.mask = slots - 1;
   }
 
@@ -43,30 +47,71 @@ export class KeyFilter {
     return this.count;
   }
 
-  /** Adds the key; false when its hash was already there (a duplicate, up to a 64-bit collision). */
-  add(key: string): boolean {
+  /** Adds the key (with `tag` in a tagged filter); false when its hash was already there (a duplicate, up to a 64-bit collision). */
+  add(key: string, tag = 0): boolean {
     hashKey64(key, scratch, this.salt);
-    const inserted = this.insert(scratch[0]!, scratch[1]!);
+    const inserted = this.insert(scratch[0]!, scratch[1]!, tag);
     if (inserted && this.count > (this.mask + 1) * MAX_LOAD) this.grow();
     return inserted;
   }
 
   has(key: string): boolean {
     hashKey64(key, scratch, this.salt);
-    const a = scratch[0]!;
-    const b = scratch[1]!;
+    return this.find(scratch[0]!, scratch[1]!) >= 0;
+  }
+
+  /** The tag stored with the key, or -1 when the key is not in the filter. */
+  tagOf(key: string): number {
+    hashKey64(key, scratch, this.salt);
+    return this.tagOfHash({ a: scratch[0]!, b: scratch[1]! });
+  }
+
+  tagOfHash(hash: KeyHash): number {
+    const i = this.find(hash.a, hash.b);
+    return i < 0 ? -1 : (this.tags?.[i] ?? 0);
+  }
+
+  /** Removes a key (a row left out after it was written); false when it was not there. */
+  removeHash(hash: KeyHash): boolean {
+    let i = this.find(hash.a, hash.b);
+    if (i < 0) return false;
+    const slots = this.slots;
+    const mask = this.mask;
+    // Backward-shift deletion keeps every other key reachable from its home slot (no tombstones).
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const x = slots[j * 2]!;
+      const y = slots[j * 2 + 1]!;
+      if (x === 0 && y === 0) break;
+      const home = x & mask;
+      // The key at j may move to i only if its home is not cyclically within (i, j].
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (stays) continue;
+      slots[i * 2] = x;
+      slots[i * 2 + 1] = y;
+      if (this.tags) this.tags[i] = this.tags[j]!;
+      i = j;
+    }
+    slots[i * 2] = 0;
+    slots[i * 2 + 1] = 0;
+    if (this.tags) this.tags[i] = 0;
+    this.count--;
+    return true;
+  }
+
+  /** The slot holding the hash, or -1. */
+  private find(a: number, b: number): number {
     const slots = this.slots;
     let i = a & this.mask;
     for (;;) {
       const x = slots[i * 2]!;
       const y = slots[i * 2 + 1]!;
-      if (x === 0 && y === 0) return false;
-      if (x === a && y === b) return true;
+      if (x === 0 && y === 0) return -1;
+      if (x === a && y === b) return i;
       i = (i + 1) & this.mask;
     }
   }
 
-  private insert(a: number, b: number): boolean {
+  private insert(a: number, b: number, tag: number): boolean {
     const slots = this.slots;
     let i = a & this.mask;
     for (;;) {
@@ -75,6 +120,7 @@ export class KeyFilter {
       if (x === 0 && y === 0) {
         slots[i * 2] = a;
         slots[i * 2 + 1] = b;
+        if (this.tags) this.tags[i] = tag;
         this.count++;
         return true;
       }
@@ -85,14 +131,27 @@ export class KeyFilter {
 
   private grow(): void {
     const old = this.slots;
+    const oldTags = this.tags;
     const size = (this.mask + 1) * 2;
     this.slots = new Uint32Array(size * 2);
+    if (oldTags) this.tags = new Uint8Array(size);
     this.mask = size - 1;
     this.count = 0;
     for (let i = 0; i < old.length; i += 2) {
       const a = old[i]!;
       const b = old[i + 1]!;
-      if (a !== 0 || b !== 0) this.insert(a, b);
+      if (a !== 0 || b !== 0) this.insert(a, b, oldTags?.[i / 2] ?? 0);
     }
   }
+}
+
+/** A key's salted 64-bit hash (two 32-bit halves), as a KeyFilter with that salt stores it: for callers that keep hashes instead of keys. */
+export interface KeyHash {
+  readonly a: number;
+  readonly b: number;
+}
+
+export function keyHash(key: string, salt: number): KeyHash {
+  hashKey64(key, scratch, salt);
+  return { a: scratch[0]!, b: scratch[1]! };
 }

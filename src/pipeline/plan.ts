@@ -3,7 +3,7 @@
  * per file, its header and, per entity, one compiled function per column. Built once per run,
  * applied to every row.
  */
-import type { ColumnDef, ColumnMapping, Dialect, Entity, FileDef, FormatDef, HeaderCase } from '../shared/format.js';
+import type { ColumnDef, ColumnMapping, Dialect, Entity, FileDef, FormatDef, HeaderCase, PersonRole, RoleSource } from '../shared/format.js';
 import { resolveDialect } from '../shared/format.js';
 import type { DestinationConfig, SiteMapEntry, SourceConfig } from '../shared/config.schema.js';
 import type { TransformStep } from '../shared/transform.js';
@@ -47,6 +47,8 @@ export interface ReferencePlan {
   readonly separator?: string;
   readonly targetFile: string;
   readonly severity: 'error' | 'warning';
+  /** The role the target row must have (reference-roles.ts). */
+  readonly expectRole?: PersonRole | RoleSource;
 }
 
 export interface FilePlan {
@@ -312,6 +314,7 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         separator: columnDefs[i]!.rule?.multi?.separator,
         targetFile: ref.file,
         severity: ref.severity ?? 'error',
+        expectRole: ref.expectRole,
       });
     }
     const names = columns.map((c) => c.def.name);

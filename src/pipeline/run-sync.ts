@@ -26,6 +26,11 @@ import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { writeDeletionRows } from './delta-deletions.js';
 import { rowExpander } from './row-rules.js';
+import { compileRowRole, referrerLabel, roleMismatchMessage, roleName, sharedIdMessage, type RowRole } from './reference-roles.js';
+import { rewriteWithout, SameFileLinks } from './same-file-links.js';
+import { LeftOutRows } from './left-out.js';
+import { namespacedGetter } from './id-namespaces.js';
+import type { KeyHash } from './key-filter.js';
 import { ReadAhead } from './read-ahead.js';
 import { RepeatedFindings } from './finding-repeats.js';
 import { InactiveRecords } from './inactive.js';
@@ -64,11 +69,16 @@ export interface RunResult {
 /** Findings kept per run in the store; all are counted. */
 const FINDINGS_KEPT = 5000;
 
+/** Looks up where a person's key came from in the SIS (FingerprintDb.originOf, after the extract). */
+type OriginLookup = (file: string, key: string) => string | undefined;
+
 class FindingSink {
   errors = 0;
   warnings = 0;
   readonly kept: Finding[] = [];
   private readonly repeats = new RepeatedFindings();
+  /** Findings that name a person's SIS origin, known only once the extract is written (fillOriginLater). */
+  private readonly later = new Map<Finding, { file: string; key: string; fill: (origin: string | undefined, lookup: OriginLookup) => Partial<Finding> }>();
   add(f: Finding): void {
     if (f.severity === 'error') this.errors++;
     else this.warnings++;
@@ -78,6 +88,15 @@ class FindingSink {
   /** Adds one summary per value repeated on many rows (count and sample origins); call once, at the end. */
   summarizeRepeats(): void {
     this.kept.push(...this.repeats.summaries());
+  }
+  /** Completes a kept finding at the end of the extract from the SIS origin of `key` in `file` (a file of people). */
+  fillOriginLater(f: Finding, file: string, key: string, fill: (origin: string | undefined, lookup: OriginLookup) => Partial<Finding>): void {
+    if (this.kept.length <= FINDINGS_KEPT && this.kept[this.kept.length - 1] === f) this.later.set(f, { file, key, fill });
+  }
+  /** Completes the findings waiting for SIS origins, in place (the left-out report holds some of the same findings). */
+  resolveOrigins(lookup: OriginLookup): void {
+    for (const [finding, todo] of this.later) Object.assign(finding, todo.fill(lookup(todo.file, todo.key), lookup));
+    this.later.clear();
   }
 }
 
@@ -241,6 +260,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     });
     const clock: ValidationClock = { checks: 0, keys: 0 };
     const inactive = new InactiveRecords(format, new Set(plan.files.flatMap((f) => f.references.map((r) => r.targetFile))));
+    const leftOut = new LeftOutRows();
+    const rowsMapped = new Map<string, number>();
     const requests = plan.files.flatMap((f) => f.entities.map((e) => e.request));
     const reads = new ReadAhead(session, requests, options.signal);
     try {
@@ -257,7 +278,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
         if (options.signal?.aborted) throw new RunFailure('Stopped: the agent is shutting down.', 'write');
         const withheldKeys = new Set<string>();
         withheld.set(file.def.name, withheldKeys);
-        const result = await timed('extract', () => writeFile(file, reads, firstRead, fp, destination, sink, filesDir, log, clock, withheldKeys, inactive));
+        const result = await timed('extract', () => writeFile(file, firstRead, { reads, fp, destination, source, sink, leftOut, rowsMapped, inactive, dir: filesDir, log, clock }, withheldKeys));
         for (const line of inactive.lines(file.def.name)) log('info', 'inactive', line);
         firstRead += file.entities.length;
         fp.fileComplete(file.def.name);
@@ -298,18 +319,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     });
 
     await timed('validate', () => {
-      for (const ref of fp.unresolvedReferences()) {
-        sink.add({
-          severity: ref.severity === 'warning' ? 'warning' : 'error',
-          file: ref.file,
-          row: ref.row,
-          column: ref.column,
-          value: ref.value,
-          rule: 'reference',
-          message: `${ref.value} is not a ${ref.targetFile} record in this delivery.`,
-          origin: ref.origin ?? undefined,
-        });
-      }
+      sink.resolveOrigins((file, key) => fp.originOf(file, key));
       reportUnmappedSchools(plan, destination, log);
     });
 
@@ -328,6 +338,11 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
         'validate',
       );
     }
+    const overBudget = leftOut.overBudget(rowsMapped, destination.maxBadRowShare);
+    if (overBudget.length) {
+      throw new RunFailure(`Too many bad rows; nothing was delivered. ${overBudget.join(' ')} ${leftOut.summary()}`, 'validate');
+    }
+    const leftOutNote = leftOut.total ? ` ${leftOut.summary()}` : '';
 
     holdReasons = evaluateGuard(diff, destination.guard, fp.hasPrevious);
     if (destination.syncMode === 'delta') {
@@ -341,7 +356,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     if (dryRun) {
       fp.close();
       const status: RunStatus = holdReasons.length ? 'held' : sink.errors ? 'partial' : 'success';
-      const result = finish(status, `Preview only: nothing delivered. ${holdReasons.length ? `Would be held: ${holdReasons.join(' ')}` : `${sink.errors} error(s), ${sink.warnings} warning(s).`}`);
+      const result = finish(status, `Preview only: nothing delivered. ${holdReasons.length ? `Would be held: ${holdReasons.join(' ')}` : `${sink.errors} error(s), ${sink.warnings} warning(s).`}${leftOutNote}`);
       rmSync(join(runDir, 'fingerprints.db'), { force: true });
       return result;
     }
@@ -350,7 +365,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fp.close();
       await staging?.discard();
       for (const r of holdReasons) log('warn', 'guard', r);
-      return finish('held', `Held for approval, nothing delivered: ${holdReasons.join(' ')} Approve with: rostersync approve ${runId}`);
+      return finish('held', `Held for approval, nothing delivered: ${holdReasons.join(' ')} Approve with: rostersync approve ${runId}${leftOutNote}`);
     }
 
     // ---- deliver → record -------------------------------------------------------------
@@ -364,11 +379,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       cleanupAfterDelivery(ctx, destination, runDir);
     });
     await releaseSource(source, requests, now(), log);
-    const status: RunStatus = sink.errors > 0 ? 'partial' : 'success';
-    return finish(
-      status,
-      `${receipt.message}${sink.errors ? ` ${sink.errors} row error(s) were left out.` : ''}${sink.warnings ? ` ${sink.warnings} warning(s).` : ''}`,
-    );
+    const status: RunStatus = sink.errors > 0 || leftOut.total > 0 ? 'partial' : 'success';
+    return finish(status, `${receipt.message}${sink.errors ? ` ${sink.errors} error(s).` : ''}${sink.warnings ? ` ${sink.warnings} warning(s).` : ''}${leftOutNote}`);
   } catch (err) {
     fingerprints?.close();
     // Nothing of a failed run stays on the server under a temporary name (a delivery that failed part-way cleaned up already).
@@ -388,20 +400,29 @@ interface ValidationClock {
   keys: number;
 }
 
-/** Writes one generated file from its entities' reads (`reads` numbers them from `firstRead`, in the plan's order). */
-async function writeFile(
-  file: FilePlan,
-  reads: ReadAhead,
-  firstRead: number,
-  fp: FingerprintDb,
-  destination: DestinationConfig,
-  sink: FindingSink,
-  dir: string,
-  log: RunLog,
-  clock: ValidationClock,
-  withheld: Set<string>,
-  inactive: InactiveRecords,
-): Promise<WrittenFile> {
+/** What writeFile needs besides the file: the run's shared state. */
+interface WriteContext {
+  readonly reads: ReadAhead;
+  readonly fp: FingerprintDb;
+  readonly destination: DestinationConfig;
+  readonly source: SourceConfig;
+  readonly sink: FindingSink;
+  readonly leftOut: LeftOutRows;
+  /** Rows mapped per file (delivered or left out): the error budget's denominator. */
+  readonly rowsMapped: Map<string, number>;
+  readonly dir: string;
+  readonly log: RunLog;
+  readonly clock: ValidationClock;
+  /** The format's inactive rule: records dropped as inactive, and their dependants (inactive-records.ts). */
+  readonly inactive: InactiveRecords;
+}
+
+/**
+ * Writes one generated file from its entities' reads (`reads` numbers them from `firstRead`, in the
+ * plan's order). `withheld` collects the keys of rows left out (a delta delivery does not delete them).
+ */
+async function writeFile(file: FilePlan, firstRead: number, w: WriteContext, withheld: Set<string>): Promise<WrittenFile> {
+  const { reads, fp, destination, sink, dir, log, clock, inactive } = w;
   const name = file.def.name;
   let rowsChecked = 0;
   let rowsSampled = 0;
@@ -419,6 +440,12 @@ async function writeFile(
   const recordKeyIndexes = file.recordKeyIndexes;
   const keyColumns = keyIndexes.map((i) => file.columns[i]!.def.name);
   const keyLabel = keyColumns.join('+');
+  const columnNames = file.columns.map((c) => c.def.name);
+  const people = file.def.personRoles !== undefined;
+  /** Links inside this file, resolved when it is complete (same-file-links.ts). */
+  const links = file.references.some((r) => r.targetFile === name) ? new SameFileLinks() : undefined;
+  /** The current row's links, committed once the row is written. */
+  const rowLinks: { target: KeyHash; expected: number; column: number }[] = [];
   /** The current row's output values (the writer encodes them at once and keeps no reference). */
   const values = new Array<string>(width).fill('');
   const volatile = file.volatileColumns;
@@ -429,16 +456,34 @@ async function writeFile(
   /** The current row's fingerprint (fast-hash.ts), for delta runs' comparison with the last delivery; overwritten per row. */
   const rowHash = Buffer.alloc(12);
   let outRow = 0;
-  let skipped = 0;
+  let mapped = 0;
 
   // The row being mapped: where it came from (built only for a finding), its row number in the file, its errors.
   let batch: RowBatch | undefined;
   let batchIndex = 0;
   let rowNumber = 0;
   let rowErrors = 0;
-  const report = (severity: 'error' | 'warning', column: string, value: string, rule: string, message: string): void => {
-    if (severity === 'error') rowErrors++;
-    sink.add({ severity, file: name, row: rowNumber, column, value, rule, message, origin: batch?.origin(batchIndex) });
+  /** The current row's first error: the rule it is left out for, and the reason its dependants quote. */
+  let firstError: Finding | undefined;
+  /** Per entity: the current row's person role, and the role each reference expects. */
+  let rowRole: RowRole = () => 0;
+  let expectedRoles: RowRole[] = [];
+  const origin = (): string | undefined => batch?.origin(batchIndex);
+  const report = (severity: 'error' | 'warning', column: string, value: string, rule: string, message: string): Finding => {
+    const finding: Finding = { severity, file: name, row: rowNumber, column, value, rule, message, origin: origin() };
+    if (severity === 'error') {
+      rowErrors++;
+      firstError ??= finding;
+    }
+    sink.add(finding);
+    return finding;
+  };
+  /** A reference to a person of the wrong role; the target's SIS origin is filled in at the end of the extract. */
+  const reportRole = (ref: ReferencePlan, key: string, actual: number, expected: number): void => {
+    const referrer = referrerLabel(name, ref.column, ref.targetFile, roleName(expected)!);
+    const build = (targetOrigin?: string): string => roleMismatchMessage(referrer, key, roleName(actual)!, targetOrigin, roleName(expected)!);
+    const finding = report('error', ref.column, key, 'role', build());
+    sink.fillOriginLater(finding, ref.targetFile, key, (o) => ({ message: build(o) }));
   };
 
   /** Columns whose source fields the query or export file does not have (source-fields.ts): warned once, or the run stops. */
@@ -451,11 +496,23 @@ async function writeFile(
     }
   };
 
-  const checkReference = (ref: ReferencePlan, key: string): void => {
+  const checkReference = (ref: ReferencePlan, refIndex: number, key: string): void => {
+    const expected = expectedRoles[refIndex]!(values);
+    const role = fp.roleOf(ref.targetFile, key);
+    if (role > 0 && expected > 0 && role !== expected) {
+      reportRole(ref, key, role, expected);
+      return;
+    }
     if (ref.targetFile === name) {
-      // Same file: a key already written resolves it now (guardians → their students); a later one is checked at the end.
-      if (!fp.hasKeyIn(name, key)) fp.deferReference(name, rowNumber, ref.column, key, ref.targetFile, ref.severity, batch?.origin(batchIndex));
-    } else if (!fp.hasKeyIn(ref.targetFile, key)) {
+      // Same file: checked again, with everything that depends on it, once the file is complete.
+      rowLinks.push({ target: fp.keyHash(key), expected, column: ref.columnIndex });
+      return;
+    }
+    if (role >= 0) return;
+    const why = fp.leftOutReason(ref.targetFile, key);
+    if (why !== undefined) {
+      report(ref.severity, ref.column, key, 'left-out', leftOutBecause(ref.targetFile, key, expected, why));
+    } else {
       report(ref.severity, ref.column, key, 'reference', `${key} is not a ${ref.targetFile} record in this delivery.`);
     }
   };
@@ -492,12 +549,20 @@ async function writeFile(
     return false;
   };
 
+  /** Leaves the current row out: counted for the budget and the report, its key marked so dependants say why. */
+  const leaveOut = (key: string, error: Finding): void => {
+    w.leftOut.add(error);
+    if (key && fp.roleOf(name, key) < 0) fp.markLeftOut(name, key, `${error.column} "${error.value}": ${error.message}`);
+  };
+
   /** map → validate → fingerprint → write, for one source row (after filters and row expansion). */
   const mapRow = (entity: EntityPlan, get: FieldGetter): void => {
     const sample = (rowsChecked++ & 7) === 0;
     if (sample) rowsSampled++;
     rowNumber = outRow + 1;
     rowErrors = 0;
+    firstError = undefined;
+    rowLinks.length = 0;
     if (entity.inactive?.isInactive(get)) {
       if (entity.inactive.rule === 'drop') {
         // Left out whole: its values are not checked (nothing about it is delivered).
@@ -520,6 +585,8 @@ async function writeFile(
       }
     }
     if (dependsOnDropped()) return;
+    // Rows the inactive rule drops are not delivered by design: the error budget counts the others.
+    mapped++;
     if (sample) t0 = performance.now();
     for (let i = 0, r = 0; i < width; i++) {
       // A value its transform already rejected (unknown grade, unmapped school) is reported once, not again by the column rules.
@@ -537,20 +604,22 @@ async function writeFile(
     if (sample) sampledChecks += performance.now() - t0;
 
     if (sample) t0 = performance.now();
-    for (const ref of file.references) {
+    for (const [refIndex, ref] of file.references.entries()) {
       const value = values[ref.columnIndex]!;
       if (!value) continue;
       if (ref.separator && value.includes(ref.separator)) {
-        for (const part of value.split(ref.separator)) if (part) checkReference(ref, part);
+        for (const part of value.split(ref.separator)) if (part) checkReference(ref, refIndex, part);
       } else {
-        checkReference(ref, value);
+        checkReference(ref, refIndex, value);
       }
     }
     for (const check of file.rowChecks) check(name, values, rowNumber, fp, report);
 
     const key = keyOf(values);
+    // A file of repeated rows (FileDef.repeats): the record the row belongs to, which references name.
+    const recordKey = recordKeyIndexes ? recordKeyOf(values) : undefined;
     if (rowErrors > 0 && skipBadRows) {
-      skipped++;
+      leaveOut(recordKey ?? key, firstError!);
       if (file.deletions && key) withheld.add(key);
       return;
     }
@@ -561,14 +630,25 @@ async function writeFile(
       for (const i of volatile) hashed[i] = '';
       fingerprinted = hashed;
     }
-    const recordKey = recordKeyIndexes ? recordKeyOf(values) : undefined;
-    if (key && !fp.addKey(name, key, fingerprinted, recordKey)) {
-      report('error', keyLabel, key.split('\u001f').join('+'), 'unique', `${keyColumns.join(' + ')} must be unique; this value appears earlier in ${name}.`);
+    const role = people ? rowRole(values) : 0;
+    const person = people ? { role, origin: origin() ?? '' } : undefined;
+    if (key && !fp.addKey(name, key, fingerprinted, { recordKey, person })) {
+      const first = people ? fp.roleOf(name, recordKey ?? key) : 0;
+      const shown = key.split('\u001f').join('+');
+      if (first > 0 && role > 0 && first !== role) {
+        const build = (firstOrigin?: string): string => sharedIdMessage(shown, roleName(first)!, firstOrigin, roleName(role)!, name, w.source.name);
+        const finding = report('error', keyLabel, shown, 'shared-id', build());
+        sink.fillOriginLater(finding, name, key, (o) => ({ message: build(o) }));
+      } else {
+        report('error', keyLabel, shown, 'unique', `${keyColumns.join(' + ')} must be unique; this value appears earlier in ${name}.`);
+      }
       if (skipBadRows) {
-        skipped++;
+        // The key stays delivered (the first row): not marked left out.
+        w.leftOut.add(firstError!);
         return;
       }
     }
+    if (links && key) for (const link of rowLinks) links.add(rowNumber, fp.keyHash(recordKey ?? key), link.target, link.expected, link.column);
     if (sample) sampledKeys += performance.now() - t0;
     if (delta) {
       hashValues96Into(fingerprinted, rowHash, 0);
@@ -582,6 +662,9 @@ async function writeFile(
   try {
     for (const [entityIndex, entity] of file.entities.entries()) {
       const access = fieldAccess();
+      const get = namespacedGetter(entity.entity, w.source.idNamespaces, access.get);
+      rowRole = compileRowRole(file.def.personRoles, entity.entity, columnNames);
+      expectedRoles = file.references.map((r) => compileRowRole(r.expectRole, entity.entity, columnNames));
       const expand = entity.rowPer ? rowExpander(entity.rowPer) : undefined;
       const filtered = (): boolean => entity.filters.length > 0 && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''));
       let read = 0;
@@ -597,11 +680,11 @@ async function writeFile(
           if (expand) {
             for (const row of expand(rows[batchIndex]!)) {
               access.set(row);
-              if (!filtered()) mapRow(entity, access.get);
+              if (!filtered()) mapRow(entity, get);
             }
           } else {
             access.set(rows[batchIndex]!);
-            if (!filtered()) mapRow(entity, access.get);
+            if (!filtered()) mapRow(entity, get);
           }
         }
         await writer.ready();
@@ -609,14 +692,18 @@ async function writeFile(
       batch = undefined;
       log('info', 'source', `${name}: read ${read} ${entity.entity} rows.`);
     }
-    if (skipped) log('warn', 'validate', `${name}: ${skipped} row(s) with errors left out.`);
     const deleted = await writeDeletionRows(file, fp, writer, withheld);
     if (deleted) log('info', 'write', `${name}: ${deleted} record(s) removed since the last delivery sent as ${file.deletions!.status}.`);
     if (rowsSampled) {
       clock.checks += (sampledChecks * rowsChecked) / rowsSampled;
       clock.keys += (sampledKeys * rowsChecked) / rowsSampled;
     }
-    return await writer.finish();
+    w.rowsMapped.set(name, mapped);
+    let written = await writer.finish();
+    if (links?.size) written = await leaveOutBrokenLinks(file, written, links, w, withheld);
+    const skipped = w.leftOut.count(name);
+    if (skipped) log('warn', 'validate', `${name}: ${skipped} row(s) with errors left out.`);
+    return written;
   } catch (err) {
     await writer.abort();
     if (err instanceof RunFailure) throw err;
@@ -624,6 +711,78 @@ async function writeFile(
     if (err instanceof SourceDataError) sink.add(sourceDataFinding(name, err));
     throw new RunFailure(`${name}: ${(err as Error).message}`, 'source');
   }
+}
+
+const sameHash = (x: KeyHash, y: KeyHash): boolean => x.a === y.a && x.b === y.b;
+
+/** "left out because teacher 1011 was left out: …" */
+function leftOutBecause(targetFile: string, key: string, expected: number, why: string): string {
+  const what = roleName(expected) ?? `${targetFile} record`;
+  return `left out because ${what} ${key} was left out${why ? `: ${why}` : ''}`;
+}
+
+/**
+ * A complete file with links inside it (same-file-links.ts): the rows whose links fail — directly or
+ * because the row they point at goes — are reported and, with skip-rows, the file is written again
+ * without them (in block mode nothing is delivered anyway). Their keys leave the delivery, so later
+ * files referring to them are left out in turn.
+ */
+async function leaveOutBrokenLinks(file: FilePlan, written: WrittenFile, links: SameFileLinks, w: WriteContext, withheld: Set<string>): Promise<WrittenFile> {
+  const name = file.def.name;
+  const { fp, sink } = w;
+  const broken = links.resolve({ roleOf: (h) => fp.roleOfHash(name, h), remove: (h) => fp.removeKeyHash(name, h) });
+  if (!broken.size) return written;
+  const dropped: { row: number; key: string; values: readonly string[] }[] = [];
+  const rewritten = await rewriteWithout(written, file.columns.map((c) => c.header), file.dialect, new Set(broken.keys()), (row, values) => {
+    const key = file.keyIndexes.map((i) => values[i] ?? '').join('\u001f');
+    dropped.push({ row, key, values });
+    if (file.deletions) withheld.add(key);
+  });
+  const byKey = new Map(dropped.map((d) => [d.key, d]));
+  const reasons = new Map<string, string>();
+  // Why a row went, for the rows that pointed at it (a chain is followed to its first broken link).
+  const reasonOf = (d: (typeof dropped)[number], depth = 0): { rule: string; column: string; value: string; message: string } => {
+    const failure = broken.get(d.row)!;
+    const ref = file.references.find((r) => r.columnIndex === failure.column)!;
+    const cell = d.values[failure.column] ?? '';
+    const parts = ref.separator ? cell.split(ref.separator) : [cell];
+    const target = parts.find((p) => p && sameHash(fp.keyHash(p), failure.target)) ?? cell;
+    const header = file.columns[failure.column]!.header;
+    if (failure.cause === 'role') {
+      const referrer = referrerLabel(name, ref.column, name, roleName(failure.expectedRole)!);
+      return { rule: 'role', column: header, value: target, message: roleMismatchMessage(referrer, target, roleName(failure.actualRole)!, undefined, roleName(failure.expectedRole)!) };
+    }
+    const upstream = byKey.get(target);
+    if (upstream && depth < 50) {
+      const why = reasons.get(target) ?? reasonOf(upstream, depth + 1).message;
+      return { rule: 'left-out', column: header, value: target, message: leftOutBecause(name, target, failure.expectedRole, why) };
+    }
+    const earlier = fp.leftOutReason(name, target);
+    if (earlier !== undefined) return { rule: 'left-out', column: header, value: target, message: leftOutBecause(name, target, failure.expectedRole, earlier) };
+    return { rule: 'reference', column: header, value: target, message: `${target} is not a ${name} record in this delivery.` };
+  };
+  for (const d of dropped) {
+    const reason = reasonOf(d);
+    reasons.set(d.key, reason.message);
+    const finding: Finding = { severity: 'error', file: name, row: d.row, column: reason.column, value: reason.value, rule: reason.rule, message: reason.message };
+    sink.add(finding);
+    const failure = broken.get(d.row)!;
+    const targetKey = reason.value;
+    // The row's own SIS origin, and for a wrong role the target's, come from the origins table at the end.
+    sink.fillOriginLater(finding, name, d.key, (o, lookup) => ({
+      origin: o,
+      message:
+        failure.cause === 'role'
+          ? roleMismatchMessage(referrerLabel(name, reason.column, name, roleName(failure.expectedRole)!), targetKey, roleName(failure.actualRole)!, lookup(name, targetKey), roleName(failure.expectedRole)!)
+          : reason.message,
+    }));
+    w.leftOut.add(finding);
+  }
+  fp.dropWrittenKeys(
+    name,
+    dropped.map((d) => ({ key: d.key, reason: reasons.get(d.key) ?? '' })),
+  );
+  return rewritten;
 }
 
 function reportUnmappedSchools(plan: Plan, destination: DestinationConfig, log: RunLog): void {
@@ -794,7 +953,8 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
   if (run.status !== 'held') throw new Error(`Run ${runId} is ${run.status}, not held: only a held run can be approved.`);
   const destination = store.getDestination(run.destination);
   if (!destination) throw new Error(`Run ${runId} was for destination "${run.destination}", which no longer exists.`);
-  const newer = store.lastRun(run.destination, 'success');
+  // A delivery with rows left out (partial) is a delivery too.
+  const newer = [store.lastRun(run.destination, 'success'), store.lastRun(run.destination, 'partial')].reduce((a, b) => ((b?.id ?? 0) > (a?.id ?? 0) ? b : a));
   if (newer && newer.id > runId) {
     throw new Error(`Run ${runId} is older than run ${newer.id}, which was delivered since: approving it would send stale data. Discard it and run the sync again.`);
   }
@@ -824,10 +984,12 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
       const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: [], now: new Date() });
       await releaseSource(source, plan.files.flatMap((f) => f.entities.map((e) => e.request)), new Date(), log);
     }
-    const message = `Approved and delivered: ${receipt.message}`;
-    store.updateRun(runId, { status: 'success', endedAt: new Date().toISOString(), message });
+    // The held files are what was checked: rows the run left out stay out, and the run says so.
+    const status: RunStatus = run.errors > 0 ? 'partial' : 'success';
+    const message = `Approved and delivered: ${receipt.message}${run.errors ? ` ${run.errors} error(s); see the run's findings for the rows left out.` : ''}`;
+    store.updateRun(runId, { status, endedAt: new Date().toISOString(), message });
     log('info', 'record', message);
-    return { runId, destination: destination.name, status: 'success', message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
+    return { runId, destination: destination.name, status, message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   } catch (err) {
     const message = `Approved, but delivery failed: ${(err as Error).message} The held files stay in ${join(runDir, 'files')}; approve again to retry.`;
     store.updateRun(runId, { status: 'held', message });

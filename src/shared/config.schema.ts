@@ -83,6 +83,21 @@ export const entityQuerySchema = z
 export const sourceTypeSchema = z.enum(['sqlite', 'postgres', 'mysql', 'mssql', 'oracle', 'folder']);
 export type SourceType = z.infer<typeof sourceTypeSchema>;
 
+const idPrefix = z.string().regex(/^[A-Za-z0-9_-]{1,8}$/, '1 to 8 letters, digits, dash or underscore, e.g. "s"').optional();
+
+/**
+ * "Namespace IDs by role": a prefix per role, put before every ID of that role wherever it appears
+ * (users, a class's teacher, enrollments by their role, guardian links), for a SIS that numbers
+ * students, staff and guardians separately. Off when absent.
+ */
+export const idNamespacesSchema = z
+  .object({ students: idPrefix, teachers: idPrefix, guardians: idPrefix })
+  .strict()
+  .refine((ns) => {
+    const set = [ns.students, ns.teachers, ns.guardians].filter((p) => p !== undefined);
+    return new Set(set).size === set.length;
+  }, 'each role needs its own prefix');
+
 export const sourceConfigSchema = z
   .object({
     name: nameSchema,
@@ -90,6 +105,7 @@ export const sourceConfigSchema = z
     /** Driver settings (host, port, database, user, file path, folder path…); shape checked by the driver's own schema. */
     settings: z.record(z.string(), z.unknown()).default({}),
     entities: z.partialRecord(entitySchema, entityQuerySchema).default({}),
+    idNamespaces: idNamespacesSchema.optional(),
   })
   .strict();
 export type SourceConfig = z.infer<typeof sourceConfigSchema>;
@@ -182,7 +198,13 @@ export const destinationConfigSchema = z
     rowFilters: z.array(rowFilterSchema).default([]),
     /** What to do with school codes missing from the site map. */
     unmappedSchool: z.enum(['error', 'use-sis-code']).default('error'),
-    onValidationError: z.enum(['block', 'skip-rows']).default('block'),
+    /**
+     * `skip-rows`: rows with errors, and every row that refers to them, are left out and reported, the
+     * rest is delivered (run status partial); `block`: any error stops the delivery.
+     */
+    onValidationError: z.enum(['block', 'skip-rows']).default('skip-rows'),
+    /** Error budget of skip-rows: the run is blocked when more than this share of a file's rows is bad (0–1). */
+    maxBadRowShare: z.number().min(0).max(1).default(0.02),
     syncMode: z.enum(['full', 'delta']).default('full'),
     guard: guardSchema.default(guardSchema.parse({})),
     schedule: scheduleSchema.default(scheduleSchema.parse({})),

@@ -30,7 +30,8 @@ const DESTINATIONS: Record<string, Record<string, unknown>> = {
   'five-file-provisioning': {},
   'demographics-yn': { disabledColumns: [{ file: 'demographics.csv', column: 'homeless' }, { file: 'demographics.csv', column: 'foster' }] },
   'oneroster-users-classes-enrollments': {},
-  'flat-roster': { rowFilters: [{ field: 'school_code', values: ['007'] }], onValidationError: 'skip-rows' },
+  // 4 % of the demo high school's roster rows have a student without an email: above the default 2 % error budget.
+  'flat-roster': { rowFilters: [{ field: 'school_code', values: ['007'] }], onValidationError: 'skip-rows', maxBadRowShare: 0.05 },
   'oneroster-1.1': {},
   clever: {},
   // 104 demo students have no email: their SIS usernames get the district's sign-in domain (SDS rejects names without one).

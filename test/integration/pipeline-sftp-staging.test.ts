@@ -136,7 +136,7 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
   });
 
   it('deletes the temporaries of a run that validation blocks, and nothing reaches a final name', async () => {
-    configure();
+    configure({ onValidationError: 'block' });
     ctx.store.replaceSiteMap(DESTINATION, ctx.store.getSiteMap('demo-outbox').slice(1)); // a school without a vendor site ID
     const before = onServer();
     const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });

@@ -79,11 +79,11 @@ describe('FingerprintDb', () => {
     for (let i = 0; i < 10_000; i++) expect(fp.addKey('users.csv', `u${i}`, [`u${i}`])).toBe(true);
     expect(fp.addKey('users.csv', 'u500', ['other'])).toBe(false);
     expect(fp.addKey('classes.csv', 'u500', ['u500', 'b,c', '', 'Zoë 東京'])).toBe(true); // keys are per file
-    expect(fp.hasKeyIn('users.csv', 'u9999')).toBe(true);
-    expect(fp.hasKeyIn('users.csv', 'u10000')).toBe(false);
-    expect(fp.hasKeyIn('orgs.csv', 'u1')).toBe(false);
+    expect(fp.roleOf('users.csv', 'u9999')).toBe(0);
+    expect(fp.roleOf('users.csv', 'u10000')).toBe(-1);
+    expect(fp.roleOf('orgs.csv', 'u1')).toBe(-1);
     fp.releaseFilter('users.csv');
-    expect(() => fp.hasKeyIn('users.csv', 'u1')).toThrow(/released/);
+    expect(() => fp.roleOf('users.csv', 'u1')).toThrow(/released/);
     expect(() => fp.diff(['users.csv'])).toThrow(/after finishWrites/);
     fp.finishWrites(); // u500 is confirmed a duplicate: no collision
     expect(fp.diff(['users.csv', 'classes.csv'])).toMatchObject([
@@ -129,16 +129,23 @@ describe('FingerprintDb', () => {
     expect(existsSync(join(dir, 'a.db-consistency'))).toBe(false);
   });
 
-  it('keeps deferred references across batches and reports the unresolved ones in order', () => {
+  it('keeps each person key with its role in memory and its SIS origin on disk; rows left out after writing leave the fingerprints', () => {
     const dir = tempDir();
     const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
-    for (let i = 0; i < 700; i++) fp.deferReference('users.csv', i + 1, 'agentSourcedIds', `g${i}`, 'users.csv', 'error', `students row ${i + 1}`);
-    for (let i = 0; i < 700; i += 2) fp.addKey('users.csv', `g${i}`, [`g${i}`]);
+    for (let i = 0; i < 3000; i++) fp.addKey('users.csv', `p${i}`, [`p${i}`], { person: { role: i < 2000 ? 1 : 2, origin: `${i < 2000 ? 'students' : 'teachers'} row ${i + 1}` } });
+    expect(fp.roleOf('users.csv', 'p1')).toBe(1);
+    expect(fp.roleOf('users.csv', 'p2500')).toBe(2);
+    expect(fp.leftOutReason('users.csv', 'p7')).toBeUndefined();
+    fp.removeKeyHash('users.csv', fp.keyHash('p7'));
+    fp.dropWrittenKeys('users.csv', [{ key: 'p7', reason: 'agentSourcedIds "g1": not a guardian' }]);
+    expect(fp.roleOf('users.csv', 'p7')).toBe(-1);
+    expect(fp.leftOutReason('users.csv', 'p7')).toBe('agentSourcedIds "g1": not a guardian');
+    fp.markLeftOut('users.csv', 'x1', 'email "x": not an email');
+    expect(fp.leftOutReason('users.csv', 'x1')).toBe('email "x": not an email');
+    fp.fileComplete('users.csv');
     fp.finishWrites();
-    const unresolved = [...fp.unresolvedReferences()];
-    expect(unresolved).toHaveLength(350);
-    expect(unresolved[0]).toMatchObject({ row: 2, value: 'g1', targetFile: 'users.csv', origin: 'students row 2' });
-    expect(unresolved.at(-1)).toMatchObject({ row: 700, value: 'g699' });
+    expect(fp.originOf('users.csv', 'p2500')).toBe('teachers row 2501');
+    expect(fp.diff(['users.csv'])[0]).toMatchObject({ current: 2999 });
     fp.close();
   });
 
@@ -207,11 +214,13 @@ describe('FingerprintDb', () => {
 
   it('answers references to a file of repeated rows by record key, uniqueness by row key', () => {
     const fp = new FingerprintDb(join(tempDir(), 'run.db'), undefined);
-    expect(fp.addKey('teachers.csv', 'T1\u001f003', ['T1', '003'], 'T1')).toBe(true);
-    expect(fp.addKey('teachers.csv', 'T1\u001f005', ['T1', '005'], 'T1')).toBe(true);
-    expect(fp.addKey('teachers.csv', 'T1\u001f005', ['T1', '005'], 'T1')).toBe(false);
-    expect(fp.hasKeyIn('teachers.csv', 'T1')).toBe(true);
-    expect(fp.hasKeyIn('teachers.csv', 'T2')).toBe(false);
+    const teacher = { role: 2, origin: 'teachers row 1' };
+    expect(fp.addKey('teachers.csv', 'T1\u001f003', ['T1', '003'], { recordKey: 'T1', person: teacher })).toBe(true);
+    expect(fp.addKey('teachers.csv', 'T1\u001f005', ['T1', '005'], { recordKey: 'T1', person: teacher })).toBe(true);
+    expect(fp.addKey('teachers.csv', 'T1\u001f005', ['T1', '005'], { recordKey: 'T1', person: teacher })).toBe(false);
+    expect(fp.roleOf('teachers.csv', 'T1')).toBe(2); // the record, with its role
+    expect(fp.roleOf('teachers.csv', 'T1\u001f003')).toBe(-1);
+    expect(fp.roleOf('teachers.csv', 'T2')).toBe(-1);
     fp.finishWrites();
     expect(fp.diff(['teachers.csv'])[0]).toMatchObject({ current: 2 });
     fp.close();

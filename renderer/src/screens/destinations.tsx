@@ -109,7 +109,8 @@ function blankDestination(source: string, format: string): DestinationConfig {
     notCollected: [],
     rowFilters: [],
     unmappedSchool: 'error',
-    onValidationError: 'block',
+    onValidationError: 'skip-rows',
+    maxBadRowShare: 0.02,
     syncMode: 'full',
     guard: guardSchema.parse({}),
     schedule: scheduleSchema.parse({}),
@@ -729,10 +730,20 @@ function SafetyTab(props: TabProps): ReactNode {
             value={config.onValidationError}
             onChange={(v) => patch({ onValidationError: v as DestinationConfig['onValidationError'] })}
             options={[
-              { value: 'block', label: 'Deliver nothing (safest)' },
-              { value: 'skip-rows', label: 'Leave out the bad rows' },
+              { value: 'skip-rows', label: 'Leave out the bad rows and what depends on them' },
+              { value: 'block', label: 'Deliver nothing' },
             ]}
           />
+          {config.onValidationError === 'skip-rows' && (
+            <NumberField
+              label="Deliver nothing when more than this share of a file’s rows is bad (%)"
+              value={pct(config.maxBadRowShare)}
+              min={0}
+              max={100}
+              step={0.1}
+              onChange={(v) => patch({ maxBadRowShare: (v ?? 0) / 100 })}
+            />
+          )}
           <SelectField
             label="Schools missing from the site ID map"
             value={config.unmappedSchool}
