@@ -648,13 +648,14 @@ async function writeFile(file: FilePlan, firstRead: number, w: WriteContext, wit
         return;
       }
     }
-    if (links && key) for (const link of rowLinks) links.add(rowNumber, fp.keyHash(recordKey ?? key), link.target, link.expected, link.column);
     if (sample) sampledKeys += performance.now() - t0;
     if (delta) {
       hashValues96Into(fingerprinted, rowHash, 0);
       const previous = fp.previous(name, key);
       if (previous && previous.equals(rowHash)) return;
     }
+    // Links of the rows written (numbered as written) are checked again when the file is complete.
+    if (links && key) for (const link of rowLinks) links.add(rowNumber, fp.keyHash(recordKey ?? key), link.target, link.expected, link.column);
     outRow++;
     writer.add(values);
   };

@@ -124,7 +124,8 @@ describe('hostile values', () => {
 
   it('control characters, NUL, bidi overrides and lost characters are errors naming the code point; nothing is delivered', async () => {
     const bytes = utf8(`${HEADER}000101,Ann\u0000,Lee,5,003,\r\n000102,Bo\u001b[31m,Kim,5,003,\r\n000103,Cy,\u202Egpj.exe,5,003,\r\n000104,Di,Rodr\uFFFDguez,5,003,\r\n000105,Ed,Ok,5,003,\r\n`);
-    const result = await run('controls', bytes);
+    // Block on any error: every row is written, so each finding's row is its row in students.csv.
+    const result = await run('controls', bytes, {}, { onValidationError: 'block' });
     expect(result.status).toBe('failed');
     expect(result.findings.filter((f) => f.severity === 'error').map((f) => [f.row, f.column, f.rule, f.message.slice(0, f.message.indexOf(';'))])).toEqual([
       [1, 'FIRST_NAME', 'control-character', 'contains U+0000 NUL at character 4'],
