@@ -128,7 +128,8 @@ describe.each<Engine>(['postgres', 'mysql'])('values, inactive records and vendo
   }, 60_000);
 
   it('OneRoster 1.1: an unknown race is an error per row (aggregated), never false; a missing hispanic column is a warning; a blank relationship is a guardian; inactive users are marked', async () => {
-    const result = await run('oneroster', 'oneroster-1.1', { onValidationError: 'skip-rows' });
+    // A handful of students, most with an unknown race: far above the default error budget, lifted here.
+    const result = await run('oneroster', 'oneroster-1.1', { onValidationError: 'skip-rows', maxBadRowShare: 1 });
     expect(result.status, result.message).toBe('partial');
     const white = result.findings.filter((f) => f.rule === 'race' && f.column === 'white');
     // Five rows carry the value: three are listed with their SIS origin, then one summary (row 0) counts all five.
@@ -194,7 +195,8 @@ describe.each<Engine>(['postgres', 'mysql'])('values, inactive records and vendo
   });
 
   it('Clever: home languages become Clever words; one outside Clever’s list is an error naming it; inactive enrollments never trip the reference check', async () => {
-    const result = await run('clever', 'clever');
+    // Block on any error: every row is written, so the files show what each value became.
+    const result = await run('clever', 'clever', { onValidationError: 'block' });
     expect(result.status).toBe('failed');
     expect(result.findings.filter((f) => f.column === 'Home_language')).toEqual([
       expect.objectContaining({ severity: 'error', file: 'students.csv', value: 'Klingon', rule: 'map', origin: 'students row 3', message: expect.stringMatching(/^"Klingon" is not in the value map/) }),
@@ -217,7 +219,8 @@ describe.each<Engine>(['postgres', 'mysql'])('values, inactive records and vendo
   });
 
   it('SDS v2.1: a username without a domain is an error naming the row, until the destination sets usernameDomain', async () => {
-    const refused = await run('sds', 'microsoft-sds-2.1');
+    // Block on any error: the username is the only error (left out, its roles and enrollments would follow).
+    const refused = await run('sds', 'microsoft-sds-2.1', { onValidationError: 'block' });
     expect(refused.status).toBe('failed');
     expect(refused.findings.filter((f) => f.severity === 'error')).toEqual([
       expect.objectContaining({ file: 'users.csv', column: 'username', value: 'pbaker000107', rule: 'pattern', origin: 'students row 3', message: expect.stringContaining('usernameDomain') }),
