@@ -41,7 +41,11 @@ const LABELS: Readonly<Record<string, { label: string; hint?: string }>> = {
     label: 'Upload while reading',
     hint: 'Each file goes to its temporary name as soon as it is written; renamed into place only after validation and the safety guard pass, deleted otherwise.',
   },
-  encoding: { label: 'File encoding' },
+  encoding: {
+    label: 'File encoding',
+    hint: 'Detect: a BOM or UTF-16 decides, otherwise the file must be valid UTF-8 — bytes that are not are reported, never guessed. Choose Windows-1252 if the SIS writes ANSI files.',
+  },
+  maxFieldLength: { label: 'Longest value (characters)', hint: 'A longer value stops the read with a finding, so one giant field cannot exhaust memory.' },
   delimiter: { label: 'Delimiter' },
   triggerFile: { label: 'Trigger file', hint: 'Wait for this file before reading (the export is complete).' },
   afterProcessing: { label: 'After processing' },
