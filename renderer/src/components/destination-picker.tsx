@@ -1,11 +1,13 @@
 /**
- * Screens that belong to one destination (mapping, site IDs): a prompt to add one when there is
- * none, and a picker when there are several.
+ * Choosing a destination: for screens that belong to one (mapping, site IDs), a prompt to add one
+ * when there is none and a picker when there are several; for lists, a filter.
  */
 import type { ReactNode } from 'react';
 import { SelectField } from './fields.js';
 import { Notice, Panel } from './ui.js';
 import { href, navigate } from '../lib/router.js';
+import { useApi } from '../lib/api-context.js';
+import { useLoad } from '../lib/use-load.js';
 
 export function DestinationPicker(props: {
   /** What belongs to a destination, for the prompt: "The mapping", "Site IDs". */
@@ -34,5 +36,20 @@ export function DestinationPicker(props: {
         </Panel>
       )}
     </>
+  );
+}
+
+/** A list filter by destination ("All destinations" when empty), loading the names itself (History, Audit). */
+export function DestinationFilter(props: { readonly value: string; readonly onChange: (name: string) => void }): ReactNode {
+  const api = useApi();
+  const destinations = useLoad(() => api.listDestinations({}), [api]);
+  return (
+    <SelectField
+      label="Destination"
+      value={props.value}
+      onChange={props.onChange}
+      placeholder="All destinations"
+      options={(destinations.data ?? []).map((d) => ({ value: d.config.name, label: d.config.name }))}
+    />
   );
 }

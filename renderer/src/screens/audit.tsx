@@ -6,7 +6,8 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { AuditDelivery, AuditDeliveryStatus, StudentReceipt } from '../../../src/shared/audit.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
-import { SelectField, TextField } from '../components/fields.js';
+import { DestinationFilter } from '../components/destination-picker.js';
+import { TextField } from '../components/fields.js';
 import { Badge, Loading, Notice, PageHeader, Panel } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
@@ -31,7 +32,6 @@ function columnsWithCounts(d: AuditDelivery): string {
 export function AuditScreen(): ReactNode {
   const api = useApi();
   const [destination, setDestination] = useState('');
-  const destinations = useLoad(() => api.listDestinations({}), [api]);
   const deliveries = useLoad(() => api.listAudit({ destination: destination || undefined }), [api, destination]);
   const columns = useMemo(() => {
     const c = gridColumns<AuditDelivery>();
@@ -56,13 +56,7 @@ export function AuditScreen(): ReactNode {
       <PageHeader title="Audit" intro="What went to whom: each delivery's files and the personal-data columns that held a value — names and counts, never values." />
       <Panel>
         <div className="filters">
-          <SelectField
-            label="Destination"
-            value={destination}
-            onChange={setDestination}
-            placeholder="All destinations"
-            options={(destinations.data ?? []).map((d) => ({ value: d.config.name, label: d.config.name }))}
-          />
+          <DestinationFilter value={destination} onChange={setDestination} />
         </div>
       </Panel>
       {deliveries.error && <Notice kind="error" title="The audit ledger could not be loaded">{deliveries.error}</Notice>}

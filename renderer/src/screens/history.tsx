@@ -3,6 +3,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { RUN_STATUSES, type RunStatus } from '../../../src/shared/run.js';
 import type { RunDetail, RunSummary } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
+import { DestinationFilter } from '../components/destination-picker.js';
 import { CheckField, SelectField, TextField } from '../components/fields.js';
 import { ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
@@ -40,7 +41,6 @@ function RunList(): ReactNode {
   const [status, setStatus] = useState('');
   const [since, setSince] = useState('');
   const [previews, setPreviews] = useState(false);
-  const destinations = useLoad(() => api.listDestinations({}), [api]);
   const runs = useLoad(
     () =>
       api.listRuns({
@@ -80,13 +80,7 @@ function RunList(): ReactNode {
       <PageHeader title="History" intro="Every run, newest first. Open a run for its files, changes, findings and log." />
       <Panel>
         <div className="filters">
-          <SelectField
-            label="Destination"
-            value={destination}
-            onChange={setDestination}
-            placeholder="All destinations"
-            options={(destinations.data ?? []).map((d) => ({ value: d.config.name, label: d.config.name }))}
-          />
+          <DestinationFilter value={destination} onChange={setDestination} />
           <SelectField
             label="Status"
             value={status}
