@@ -17,7 +17,7 @@ import {
 import { sealWithPassphrase, unsealWithPassphrase } from '../secrets/vault.js';
 import { parseCustomFormat } from '../formats/format.schema.js';
 import { BUILT_IN_FORMATS } from '../formats/registry.js';
-import type { AgentContext } from './context.js';
+import { saveSecrets, type AgentContext } from './context.js';
 
 export const CONFIG_SCHEMA_URL = 'https://rostersync.local/schema/config-v1.json';
 
@@ -47,7 +47,7 @@ export function exportConfig(ctx: AgentContext, options: ExportOptions = {}): Co
     file.secrets = store.listSealedSecrets().map((s) => ({
       owner: s.owner,
       field: s.field,
-      sealed: sealWithPassphrase(ctx.vault.unseal(s.sealed), options.secretsPassphrase!),
+      sealed: sealWithPassphrase(ctx.vault.unseal(s.sealed, s.binding ?? ''), options.secretsPassphrase!),
     }));
   }
   return file;
@@ -105,7 +105,7 @@ export function importConfig(ctx: AgentContext, file: ConfigFile, options: Impor
     }
   }
   if (file.secrets?.length && !options.secretsPassphrase) {
-    throw new Error('This configuration carries sealed secrets: give the passphrase it was exported with (--passphrase).');
+    throw new Error('This configuration carries sealed secrets: give the passphrase it was exported with (--passphrase-env VAR, or on standard input).');
   }
   const secrets = (file.secrets ?? []).map((s) => ({ ...s, plain: unsealWithPassphrase(s.sealed, options.secretsPassphrase!) }));
   store.db.transaction(() => {
@@ -115,7 +115,8 @@ export function importConfig(ctx: AgentContext, file: ConfigFile, options: Impor
     for (const f of file.customFormats) store.saveCustomFormat(f.id, f);
     store.setSetting('notifications', notificationsSchema.parse(file.notifications));
     store.setSetting('general', settingsSchema.parse(file.settings));
-    for (const s of secrets) store.setSealedSecret(s.owner, s.field, ctx.vault.seal(s.plain));
+    // Bound to the connection the imported file configures for each owner.
+    for (const s of secrets) saveSecrets(ctx, s.owner, { [s.field]: s.plain });
   })();
   return { sources: file.sources.length, destinations: file.destinations.length, secrets: secrets.length };
 }

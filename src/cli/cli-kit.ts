@@ -3,6 +3,7 @@
  * and exit codes. Command groups live in src/cli/commands/ and register themselves on the program.
  */
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { closeAgent, openAgent, type AgentContext } from '../agent/context.js';
 import type { RunResult } from '../pipeline/run-sync.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
@@ -33,6 +34,20 @@ export async function withAgent(opts: GlobalOptions, work: (ctx: AgentContext) =
   } finally {
     closeAgent(ctx);
   }
+}
+
+/**
+ * A secret or passphrase from an environment variable or standard input, never from the command
+ * line, where every user of the machine can read it in the process list.
+ */
+export function readSecretInput(what: string, fromEnv: string | undefined, envFlag: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (fromEnv) {
+    const value = env[fromEnv];
+    if (value === undefined) throw new UsageError(`Environment variable ${fromEnv} is not set.`);
+    return value;
+  }
+  if (process.stdin.isTTY) throw new UsageError(`Pipe ${what} on standard input (e.g. from a password manager), or name an environment variable with ${envFlag}.`);
+  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
 }
 
 export const exitFor = (r: RunResult): number => (r.status === 'success' || r.status === 'partial' ? 0 : 1);

@@ -18,14 +18,16 @@ import { registerUiCommands } from './commands/ui.js';
 import { registerNotifyCommands } from './commands/notify.js';
 import { registerAgentCommands } from './commands/agent.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerStoreCommands } from './commands/store.js';
 import { registerServiceCommands } from './commands/service.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
-import { cliKit, consoleIo, exitFor, parseRunId, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
+import { cliKit, consoleIo, exitFor, parseRunId, readSecretInput, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
+import { passphraseWeakness } from '../secrets/vault.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands, registerStoreCommands];
 
 /** How to run this command again as the user did: the installed `rostersync`, or `node bin/rostersync.js` from a checkout. */
 function invokedAs(): string {
@@ -177,15 +179,16 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .command('export')
     .description('write the configuration as YAML (or JSON for a .json file); secrets are left out unless --with-secrets')
     .argument('[file]')
-    .option('--with-secrets', 'include secrets, sealed with a passphrase (ROSTERSYNC_PASSPHRASE or --passphrase)')
-    .option('--passphrase <text>', 'passphrase sealing exported secrets')
+    .option('--with-secrets', 'include secrets, sealed with a passphrase read from standard input or --passphrase-env')
+    .option('--passphrase-env <var>', 'environment variable holding the passphrase')
+    .option('--passphrase <text>', REFUSED_PASSPHRASE_HELP)
     .action(
       action((cmd, file?: string) =>
         withAgent(globals(cmd), (ctx) => {
-          const o = cmd.opts<{ withSecrets?: boolean; passphrase?: string }>();
-          const passphrase = o.passphrase ?? process.env.ROSTERSYNC_PASSPHRASE;
-          if (o.withSecrets && !passphrase) throw new UsageError('--with-secrets needs a passphrase (--passphrase or ROSTERSYNC_PASSPHRASE): secrets are never written in clear text.');
-          const exported = exportConfig(ctx, { secretsPassphrase: o.withSecrets ? passphrase : undefined });
+          const o = cmd.opts<PassphraseOptions & { withSecrets?: boolean }>();
+          refuseArgvPassphrase(o);
+          const passphrase = o.withSecrets ? exportPassphrase(o) : undefined;
+          const exported = exportConfig(ctx, { secretsPassphrase: passphrase });
           const text = serializeConfig(exported, file?.endsWith('.json') || (!file && globals(cmd).json) ? 'json' : 'yaml');
           if (file) {
             writeTextAtomic(file, text);
@@ -199,12 +202,17 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .command('import')
     .description('load a configuration file (YAML or JSON) exported by `config export` or written by hand')
     .argument('<file>')
-    .option('--passphrase <text>', 'passphrase the secrets in the file were sealed with')
+    .option('--passphrase-env <var>', 'environment variable holding the passphrase the secrets in the file were sealed with (else read from standard input)')
+    .option('--passphrase <text>', REFUSED_PASSPHRASE_HELP)
     .action(
       action((cmd, file: string) =>
         withAgent(globals(cmd), (ctx) => {
-          const o = cmd.opts<{ passphrase?: string }>();
-          const counts = importConfig(ctx, readConfigFile(file), { secretsPassphrase: o.passphrase ?? process.env.ROSTERSYNC_PASSPHRASE });
+          const o = cmd.opts<PassphraseOptions>();
+          refuseArgvPassphrase(o);
+          const parsed = readConfigFile(file);
+          // Asked for only when the file carries sealed secrets, so a plain import never waits on standard input.
+          const passphrase = parsed.secrets?.length ? readSecretInput('the passphrase', o.passphraseEnv, '--passphrase-env') : undefined;
+          const counts = importConfig(ctx, parsed, { secretsPassphrase: passphrase });
           print(globals(cmd), counts, () => `Imported ${counts.sources} source(s), ${counts.destinations} destination(s), ${counts.secrets} secret(s) from ${file}.`);
           return 0;
         }),
@@ -270,6 +278,28 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
 
   for (const register of COMMAND_GROUPS) register(program, kit);
   return program;
+}
+
+interface PassphraseOptions {
+  passphrase?: string;
+  passphraseEnv?: string;
+}
+
+const REFUSED_PASSPHRASE_HELP = 'refused: a command line is visible to every user in the process list (use --passphrase-env or standard input)';
+
+function refuseArgvPassphrase(o: PassphraseOptions): void {
+  if (o.passphrase !== undefined) {
+    throw new UsageError(
+      '--passphrase is refused: any user of this machine can read a command line in the process list. Put the passphrase in an environment variable and name it with --passphrase-env VAR, or pipe it on standard input.',
+    );
+  }
+}
+
+function exportPassphrase(o: PassphraseOptions): string {
+  const passphrase = readSecretInput('the passphrase', o.passphraseEnv, '--passphrase-env');
+  const weakness = passphraseWeakness(passphrase);
+  if (weakness) throw new UsageError(`--with-secrets: ${weakness}.`);
+  return passphrase;
 }
 
 export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {

@@ -8,6 +8,7 @@
  * - Connection loss and timeouts are retried with exponential backoff, bounded per file (`retries`)
  *   and in total time (`retryMaxTotalMs`); login, host-key, permission and folder errors are not.
  */
+import { hostPart } from '../secrets/binding.js';
 import { randomBytes } from 'node:crypto';
 import { stat as localStat } from 'node:fs/promises';
 import { DeliveryError } from './types.js';
@@ -622,6 +623,9 @@ export const sftpDestination: DestinationDriver<SftpSettings> = {
   displayName: 'SFTP',
   settingsSchema: sftpSettingsSchema,
   secretFields: SFTP_SECRET_FIELDS,
+  // A password or key belongs to one account on one server.
+  connectionIdentity: (s) => ({ label: `${s.username}@${s.host}:${s.port}`, parts: [hostPart(s.host), s.port, s.username] }),
+  identityFields: ['host', 'port', 'username'],
   check,
   deliver,
   openStaging,

@@ -2,6 +2,7 @@
  * The destination plug-in contract. Every place RosterSync delivers files implements
  * `DestinationDriver` and is listed in `src/destinations/registry.ts`.
  */
+import type { ConnectionIdentity } from '../secrets/binding.js';
 import type { z } from 'zod';
 import type { Secrets } from '../sources/types.js';
 
@@ -119,6 +120,13 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
   readonly displayName: string;
   readonly settingsSchema: z.ZodType<Settings>;
   readonly secretFields: readonly string[];
+  /**
+   * The server a stored secret is bound to (src/secrets/binding.ts): a stored secret is only sent
+   * where this identity is the one it was saved for. Drivers with secret fields must give it.
+   */
+  connectionIdentity?(settings: Settings): ConnectionIdentity;
+  /** The settings that make up the identity, so forms can say a secret must be typed again when they change. */
+  readonly identityFields?: readonly string[];
   check(settings: Settings, secrets: Secrets, options?: CheckOptions): Promise<DestinationCheck>;
   /** Servers that prove their identity with a host key (SFTP): what the server presents now, and settings pinning it. */
   readonly hostKey?: {

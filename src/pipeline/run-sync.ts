@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentContext } from '../agent/context.js';
-import { destinationSecretOwner, loadSecrets, sourceSecretOwner } from '../agent/context.js';
+import { loadDestinationSecrets, loadSourceSecrets } from '../agent/context.js';
 import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js';
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';
@@ -253,7 +253,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log, journal);
     const session: SourceSession = await timed('connect', async () => {
       try {
-        return await driver.open(source.settings, loadSecrets(ctx, sourceSecretOwner(source.name), driver.secretFields));
+        return await driver.open(source.settings, loadSourceSecrets(ctx, source));
       } catch (err) {
         throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
       }
@@ -859,7 +859,7 @@ function openStaging(ctx: AgentContext, destination: DestinationConfig, plan: Pl
   const driver = getDestinationDriver(destination.type);
   if (!driver.openStaging || zipWanted(plan, destination)) return undefined;
   try {
-    return driver.openStaging(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), deliveryContext(ctx, destination, options, log, journal));
+    return driver.openStaging(destination.settings, loadDestinationSecrets(ctx, destination), deliveryContext(ctx, destination, options, log, journal));
   } catch {
     return undefined;
   }
@@ -879,7 +879,7 @@ async function deliverStaged(
   log('info', 'deliver', `Delivering ${files.length} file(s) to ${destination.name} (${driver.displayName}).`);
   try {
     if (staging) return await staging.publish(files);
-    return await driver.deliver(destination.settings, loadSecrets(ctx, destinationSecretOwner(destination.name), driver.secretFields), files, deliveryContext(ctx, destination, options, log, journal));
+    return await driver.deliver(destination.settings, loadDestinationSecrets(ctx, destination), files, deliveryContext(ctx, destination, options, log, journal));
   } catch (err) {
     // Renames that stopped part-way are finished (or undone) now, while the files are at hand.
     const settled = await journal.settleFailure((level, message) => log(level, 'recover', message));

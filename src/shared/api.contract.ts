@@ -70,14 +70,19 @@ const byRunId = z.object({ id: z.number().int().positive() }).strict();
 /** Which secret fields of the driver hold a stored value (values are never returned). */
 export type SecretsSet = Readonly<Record<string, boolean>>;
 
+/** For each stored secret field, the connection it was saved for (`host:port/db`, `user@host:port`). */
+export type SecretsSavedFor = Readonly<Record<string, string>>;
+
 export interface SourceView {
   readonly config: SourceConfig;
   readonly secretsSet: SecretsSet;
+  readonly secretsSavedFor: SecretsSavedFor;
 }
 
 export interface DestinationView {
   readonly config: DestinationConfig;
   readonly secretsSet: SecretsSet;
+  readonly secretsSavedFor: SecretsSavedFor;
   /** SFTP: the fingerprint the server presented last (may differ from the trusted one). */
   readonly seenFingerprint: string | null;
 }
@@ -88,6 +93,8 @@ export interface ConnectionTypeInfo {
   readonly id: string;
   readonly displayName: string;
   readonly secretFields: readonly string[];
+  /** Settings naming the server a stored secret belongs to: when one changes, the secret must be typed again. */
+  readonly identityFields: readonly string[];
   readonly capabilities: readonly string[];
   /** JSON Schema of the driver's `settings` (null when it cannot be expressed). */
   readonly settingsSchema: unknown;
@@ -467,7 +474,8 @@ export function isApiCallName(name: string): name is ApiCallName {
 
 // ---- errors ---------------------------------------------------------------------------------
 
-export const API_ERROR_CODES = ['bad-request', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'not-available', 'failed', 'network'] as const;
+/** `reenter-secret`: a stored secret was saved for another server than the one asked for; it must be typed again. */
+export const API_ERROR_CODES = ['bad-request', 'unauthorized', 'forbidden', 'not-found', 'conflict', 'reenter-secret', 'not-available', 'failed', 'network'] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
@@ -476,6 +484,7 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
+  'reenter-secret': 409,
   'not-available': 501,
   failed: 500,
   network: 503,

@@ -15,6 +15,7 @@ import type sql from 'mssql';
 const loadMssql = async (): Promise<typeof sql> => (await import('mssql')).default;
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
+import { hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { checkAborted, errorChain, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, MSSQL_RIGHTS_SQL, mssqlRights, requireReadOnlyLoginSetting, type MssqlRightFacts } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
@@ -284,6 +285,12 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
   displayName: 'Microsoft SQL Server',
   settingsSchema: mssqlSettingsSchema,
   secretFields: ['password'],
+  // A named instance is another server on the same host.
+  connectionIdentity: (s) => {
+    const identity = hostPortDatabaseIdentity(s);
+    return s.instanceName ? { label: `${s.host}\\${s.instanceName}/${s.database}`, parts: [...identity.parts, s.instanceName.toLowerCase()] } : identity;
+  },
+  identityFields: ['host', 'port', 'instanceName', 'database'],
   capabilities: ['sql', 'windowsAuth'],
 
   async check(rawSettings, secrets): Promise<CheckResult> {

@@ -11,6 +11,7 @@ import mysql from 'mysql2';
 import type { Pool, PoolConnection, TypeCastField } from 'mysql2';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
+import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, mysqlGrantedRoles, mysqlRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
@@ -281,6 +282,8 @@ export const mysqlDriver: SourceDriver<MysqlSettings> = {
   displayName: 'MySQL / MariaDB',
   settingsSchema: mysqlSettingsSchema,
   secretFields: ['password'],
+  connectionIdentity: hostPortDatabaseIdentity,
+  identityFields: HOST_PORT_DATABASE,
   capabilities: ['sql', 'readOnlyTransaction'],
 
   async check(rawSettings, secrets): Promise<CheckResult> {

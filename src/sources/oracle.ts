@@ -11,6 +11,7 @@ import oracledb from 'oracledb';
 import type { Connection, ConnectionAttributes, Metadata, Pool } from 'oracledb';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
+import { hostPart } from '../secrets/binding.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, ORACLE_RIGHTS_SQL, oracleRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
@@ -288,6 +289,8 @@ export const oracleDriver: SourceDriver<OracleSettings> = {
   displayName: 'Oracle',
   settingsSchema: oracleSettingsSchema,
   secretFields: ['password'],
+  connectionIdentity: (s) => ({ label: where(s), parts: s.connectString ? [s.connectString.trim()] : [hostPart(s.host), s.port, s.serviceName, s.sid] }),
+  identityFields: ['host', 'port', 'serviceName', 'sid', 'connectString'],
   capabilities: ['sql', 'readOnlyTransaction'],
 
   async check(rawSettings, secrets): Promise<CheckResult> {

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
+import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
@@ -277,6 +278,8 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
   displayName: 'PostgreSQL',
   settingsSchema: postgresSettingsSchema,
   secretFields: ['password'],
+  connectionIdentity: hostPortDatabaseIdentity,
+  identityFields: HOST_PORT_DATABASE,
   capabilities: ['sql', 'readOnlyTransaction'],
 
   async check(rawSettings, secrets): Promise<CheckResult> {

@@ -2,6 +2,7 @@
  * The source plug-in contract. Every SIS reader — database drivers and the export folder —
  * implements `SourceDriver` and is listed in `src/sources/registry.ts`.
  */
+import type { ConnectionIdentity } from '../secrets/binding.js';
 import type { z } from 'zod';
 import type { Entity } from '../shared/format.js';
 
@@ -100,6 +101,13 @@ export interface SourceDriver<Settings = Record<string, unknown>> {
   /** Names of secret fields (password, …): stored encrypted, never exported in clear. */
   readonly secretFields: readonly string[];
   readonly capabilities: readonly SourceCapability[];
+  /**
+   * The server a stored secret is bound to (src/secrets/binding.ts): a stored secret is only sent
+   * where this identity is the one it was saved for. Drivers with secret fields must give it.
+   */
+  connectionIdentity?(settings: Settings): ConnectionIdentity;
+  /** The settings that make up the identity, so forms can say a secret must be typed again when they change. */
+  readonly identityFields?: readonly string[];
   check(settings: Settings, secrets: Secrets): Promise<CheckResult>;
   discover(settings: Settings, secrets: Secrets): Promise<readonly TableInfo[]>;
   /** First `limit` rows of a table/file name or of an entity request. */

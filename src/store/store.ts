@@ -3,8 +3,9 @@
  * PRAGMA user_version and upgraded in place by the ordered migrations.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, constants as fsConstants, copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   destinationConfigSchema,
   sourceConfigSchema,
@@ -18,6 +19,7 @@ import {
 } from '../shared/config.schema.js';
 import type { z } from 'zod';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { backupFileName, isCorruptionError, listBackups, StoreFileError, storeFileProblem } from './store-file.js';
 import type {
   Finding,
   FileDiff,
@@ -44,12 +46,59 @@ export function migrate(db: StoreDatabase, migrations: readonly Migration[] = MI
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
+    // IMMEDIATE takes the write lock before reading the version, so processes opening the same
+    // store at once run each migration exactly once instead of failing on each other's tables.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
   return latest;
+}
+
+function openDatabase(path: string): StoreDatabase {
+  const db = new Database(path);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
+ * A new store is built complete under a temporary name and linked into place (exclusive: a
+ * concurrent opener's store wins, never gets replaced), so a store file that exists is always a
+ * whole one, and an empty or short file can only mean damage.
+ */
+function createStoreExclusively(path: string): void {
+  const temp = `${path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const db = openDatabase(temp);
+  try {
+    migrate(db);
+  } finally {
+    db.close();
+  }
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // File systems without hard links: an exclusive copy still never replaces a store.
+    if (code !== 'EEXIST') {
+      try {
+        copyFileSync(temp, path, fsConstants.COPYFILE_EXCL);
+      } catch (copyErr) {
+        if ((copyErr as NodeJS.ErrnoException).code !== 'EEXIST') throw copyErr;
+      }
+    }
+  } finally {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${temp}${suffix}`, { force: true });
+  }
+}
+
+export interface StoreOptions {
+  /** Where backups go (automatic ones before a migration, and the default of `store backup`): `<store folder>/backups`. */
+  readonly backupsDir?: string;
 }
 
 export interface RunFilter {
@@ -59,6 +108,15 @@ export interface RunFilter {
   readonly until?: string;
   readonly limit?: number;
   readonly offset?: number;
+}
+
+export interface StoredSecret {
+  readonly owner: string;
+  readonly field: string;
+  readonly sealed: string;
+  /** Hash of the connection the secret was saved for (src/secrets/binding.ts); null for secrets stored before bindings existed. */
+  readonly binding: string | null;
+  readonly boundTo: string | null;
 }
 
 export interface AuditEntry {
@@ -123,15 +181,79 @@ function toSummary(r: RunRow): RunSummary {
 
 export class Store {
   readonly db: StoreDatabase;
+  readonly backupsDir: string;
 
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 10000');
-    migrate(this.db);
+  /**
+   * Opens the store; only a missing file makes a new one. An empty, truncated or corrupt file is
+   * refused (StoreFileError naming the file and the newest backup). Before a migration changes an
+   * existing store, a copy goes to the backups folder.
+   */
+  constructor(
+    readonly path: string,
+    options: StoreOptions = {},
+  ) {
+    this.backupsDir = options.backupsDir ?? join(dirname(path), 'backups');
+    if (path === ':memory:') {
+      this.db = openDatabase(path);
+      migrate(this.db);
+      return;
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    if (!existsSync(path)) createStoreExclusively(path);
+    const problem = storeFileProblem(path);
+    if (problem) throw this.damaged(problem);
+    let db: StoreDatabase | undefined;
+    try {
+      db = openDatabase(path);
+      this.checkIsRosterSyncStore(db);
+      this.backupBeforeMigration(db);
+      migrate(db);
+    } catch (err) {
+      db?.close();
+      if (isCorruptionError(err)) throw this.damaged(`is corrupt (${(err as Error).message})`);
+      throw err;
+    }
+    this.db = db;
+  }
+
+  private damaged(problem: string): StoreFileError {
+    return new StoreFileError(this.path, problem, listBackups(this.backupsDir)[0], this.backupsDir);
+  }
+
+  /** A SQLite file that is not ours (no schema version, someone else's tables) is not upgraded into one. */
+  private checkIsRosterSyncStore(db: StoreDatabase): void {
+    if ((db.pragma('user_version', { simple: true }) as number) > 0) return;
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 3`).pluck().all() as string[];
+    if (tables.length) throw this.damaged(`is a SQLite database but not a RosterSync store (no schema version; tables ${tables.join(', ')})`);
+  }
+
+  private backupBeforeMigration(db: StoreDatabase): void {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    if (current === 0 || current >= latest) return;
+    const target = join(this.backupsDir, backupFileName(new Date(), `before-schema-${latest}`));
+    mkdirSync(this.backupsDir, { recursive: true, mode: 0o700 });
+    try {
+      // VACUUM INTO: a consistent copy in one synchronous statement, as the constructor is synchronous.
+      db.prepare('VACUUM INTO ?').run(target);
+    } catch (err) {
+      if (existsSync(target)) return; // another process opening the same store made this backup this second
+      throw err;
+    }
+    restrictToOwner(target);
+  }
+
+  /**
+   * A consistent copy of the live store through SQLite's online backup API (runs, the agent and the
+   * GUI may keep writing meanwhile). The machine key is a separate file and never part of it.
+   */
+  async backupTo(target?: string): Promise<string> {
+    const path = target ?? join(this.backupsDir, backupFileName(new Date()));
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (existsSync(path)) throw new Error(`${path} already exists; name another file or move it away.`);
+    await this.db.backup(path);
+    restrictToOwner(path);
+    return path;
   }
 
   close(): void {
@@ -283,28 +405,37 @@ export class Store {
   }
 
   // ---- secrets (sealed strings only; sealing is src/secrets/) ---------------------------
-  getSealedSecret(owner: string, field: string): string | undefined {
-    const row = this.db.prepare('SELECT sealed FROM secrets WHERE owner = ? AND field = ?').get(owner, field) as
-      | { sealed: string }
+  getSealedSecret(owner: string, field: string): StoredSecret | undefined {
+    return this.db.prepare('SELECT owner, field, sealed, binding, bound_to AS boundTo FROM secrets WHERE owner = ? AND field = ?').get(owner, field) as
+      | StoredSecret
       | undefined;
-    return row?.sealed;
   }
 
-  listSealedSecrets(): { owner: string; field: string; sealed: string }[] {
-    return this.db.prepare('SELECT owner, field, sealed FROM secrets ORDER BY owner, field').all() as {
-      owner: string;
-      field: string;
-      sealed: string;
-    }[];
+  listSealedSecrets(): StoredSecret[] {
+    return this.db.prepare('SELECT owner, field, sealed, binding, bound_to AS boundTo FROM secrets ORDER BY owner, field').all() as StoredSecret[];
   }
 
-  setSealedSecret(owner: string, field: string, sealed: string): void {
+  countSealedSecrets(): number {
+    return this.db.prepare('SELECT count(*) FROM secrets').pluck().get() as number;
+  }
+
+  setSealedSecret(owner: string, field: string, sealed: string, binding: { readonly hash: string; readonly label: string }): void {
     this.db
       .prepare(
-        `INSERT INTO secrets (owner, field, sealed) VALUES (?, ?, ?)
-         ON CONFLICT(owner, field) DO UPDATE SET sealed = excluded.sealed`,
+        `INSERT INTO secrets (owner, field, sealed, binding, bound_to) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(owner, field) DO UPDATE SET sealed = excluded.sealed, binding = excluded.binding, bound_to = excluded.bound_to`,
       )
-      .run(owner, field, sealed);
+      .run(owner, field, sealed, binding.hash, binding.label);
+  }
+
+  /** The id of the machine key the secrets are sealed with (a hash of it, never the key). */
+  getMachineKeyId(): string | undefined {
+    const row = this.db.prepare(`SELECT value FROM settings WHERE key = 'machineKeyId'`).get() as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as string) : undefined;
+  }
+
+  setMachineKeyId(id: string): void {
+    this.setSetting('machineKeyId', id);
   }
 
   deleteSecret(owner: string, field: string): void {
@@ -600,6 +731,11 @@ export class Store {
       note: r.note,
     }));
   }
+}
+
+/** Backups hold sealed secrets and student data: owner-only, like the store. */
+function restrictToOwner(path: string): void {
+  if (process.platform !== 'win32') chmodSync(path, 0o600);
 }
 
 export function pidIsAlive(pid: number): boolean {

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { main } from '../../src/cli/main.js';
-import { openAgent, closeAgent, saveSecrets, destinationSecretOwner } from '../../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, loadSecrets } from '../../src/agent/context.js';
+import { spawnCli } from '../helpers/child-process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rs-cli-'));
 const SECRET = 'S3cret-Pa55-for-cli-test';
@@ -69,23 +70,53 @@ describe('rostersync CLI', () => {
     expect(parsed.siteMaps['demo-outbox'].length).toBeGreaterThanOrEqual(3);
     expect(parsed.secrets).toBeUndefined();
 
-    expect((await cli('config', 'export', join(home, 'x.yaml'), '--with-secrets')).err).toMatch(/needs a passphrase/);
+    process.env.RS_TEST_PASSPHRASE = 'horse battery 42';
     const sealedFile = join(home, 'sealed.json');
-    expect((await cli('config', 'export', sealedFile, '--with-secrets', '--passphrase', 'horse battery')).code).toBe(0);
+    expect((await cli('config', 'export', sealedFile, '--with-secrets', '--passphrase-env', 'RS_TEST_PASSPHRASE')).code).toBe(0);
     const sealed = readFileSync(sealedFile, 'utf8');
     expect(sealed).not.toContain(SECRET);
     expect(JSON.parse(sealed).secrets[0].sealed).toMatch(/^p1:/);
 
     // import into a fresh home restores config and the secret
     const other = mkdtempSync(join(tmpdir(), 'rs-cli-other-'));
-    const refused = await main(['node', 'rostersync', '--home', other, 'config', 'import', sealedFile], { out: () => undefined, err: () => undefined });
+    const refused = await main(['node', 'rostersync', '--home', other, 'config', 'import', sealedFile, '--passphrase-env', 'RS_NOT_SET'], { out: () => undefined, err: () => undefined });
     expect(refused).toBe(2);
-    const ok = await main(['node', 'rostersync', '--home', other, 'config', 'import', sealedFile, '--passphrase', 'horse battery'], { out: () => undefined, err: () => undefined });
+    const ok = await main(['node', 'rostersync', '--home', other, 'config', 'import', sealedFile, '--passphrase-env', 'RS_TEST_PASSPHRASE'], { out: () => undefined, err: () => undefined });
     expect(ok).toBe(0);
     const ctx2 = openAgent(other);
     expect(ctx2.store.getDestination('demo-outbox')?.format).toBe('oneroster-1.1');
-    expect(ctx2.vault.unseal(ctx2.store.getSealedSecret('destination:demo-outbox', 'password')!)).toBe(SECRET);
+    expect(loadSecrets(ctx2, destinationSecretOwner('demo-outbox'), ['password']).password).toBe(SECRET);
     closeAgent(ctx2);
+  });
+
+  it('takes passphrases from an environment variable or standard input, never argv, and only strong ones', async () => {
+    const argv = await cli('config', 'export', join(home, 'x.yaml'), '--with-secrets', '--passphrase', 'horse battery 42');
+    expect(argv.code).toBe(2);
+    expect(argv.err).toContain('--passphrase is refused: any user of this machine can read a command line in the process list.');
+    expect(existsSync(join(home, 'x.yaml'))).toBe(false);
+    expect((await cli('config', 'import', join(home, 'sealed.json'), '--passphrase', 'horse battery 42')).err).toContain('--passphrase is refused');
+
+    process.env.RS_WEAK = 'a';
+    const weak = await cli('config', 'export', join(home, 'x.yaml'), '--with-secrets', '--passphrase-env', 'RS_WEAK');
+    expect(weak.code).toBe(2);
+    expect(weak.err).toContain('--with-secrets: the passphrase has 1 characters; it needs at least 12 characters, of at least two kinds (lower-case letters, upper-case letters, digits, other characters).');
+    process.env.RS_WEAK = 'aaaaaaaaaaaaaaaaaaaa';
+    expect((await cli('config', 'export', join(home, 'x.yaml'), '--with-secrets', '--passphrase-env', 'RS_WEAK')).err).toMatch(/one kind of character/);
+
+    // standard input, in a real second process (as a password manager would pipe it)
+    const piped = join(home, 'piped.json');
+    const exporter = spawnCli(['--home', home, 'config', 'export', piped, '--with-secrets']);
+    exporter.child.stdin!.end('Piped-passphrase-77\n');
+    const exported = await exporter.exited;
+    expect(exported.stderr).toContain('secrets sealed with the passphrase');
+    expect(exported.code).toBe(0);
+    const other = mkdtempSync(join(tmpdir(), 'rs-cli-piped-'));
+    const importer = spawnCli(['--home', other, 'config', 'import', piped]);
+    importer.child.stdin!.end('Piped-passphrase-77\n');
+    expect((await importer.exited).code).toBe(0);
+    const ctx = openAgent(other);
+    expect(loadSecrets(ctx, destinationSecretOwner('demo-outbox'), ['password']).password).toBe(SECRET);
+    closeAgent(ctx);
   });
 
   it('rejects a bad configuration file with the path of the problem', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, saveSecrets, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, smtpIdentity, staleSecret, type AgentContext } from '../../src/agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { notificationsSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';
@@ -27,11 +27,12 @@ let ctx: AgentContext;
 let smtp: TestSmtpServer;
 let outbox: string;
 
-const configure = (over: Partial<NotificationsConfig>): void =>
-  ctx.store.setSetting(
-    'notifications',
-    notificationsSchema.parse({ enabled: true, host: '127.0.0.1', port: smtp.port, security: 'none', user: USER, from: 'rostersync@district.test', to: TO, ...over }),
-  );
+/** Sets the notification settings; pointed at another server, the admin types the password again (a stored one stays with its server). */
+const configure = (over: Partial<NotificationsConfig>): void => {
+  const config = notificationsSchema.parse({ enabled: true, host: '127.0.0.1', port: smtp.port, security: 'none', user: USER, from: 'rostersync@district.test', to: TO, ...over });
+  ctx.store.setSetting('notifications', config);
+  if (staleSecret(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(config))) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: PASSWORD });
+};
 
 const breakOutbox = (): void => {
   const d = ctx.store.getDestination(DEMO_DESTINATION)!;

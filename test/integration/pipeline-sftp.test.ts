@@ -120,7 +120,7 @@ describe('demo district → SFTP (real OpenSSH)', () => {
       expect(readFileSync(join(home, f)).includes(Buffer.from(secret)), f).toBe(false);
     }
     const raw = new Database(join(home, 'rostersync.db'), { readonly: true });
-    expect(raw.prepare(`SELECT sealed FROM secrets WHERE owner = 'destination:vendor'`).pluck().get()).toMatch(/^v1:/);
+    expect(raw.prepare(`SELECT sealed FROM secrets WHERE owner = 'destination:vendor'`).pluck().get()).toMatch(/^v2:/);
     raw.close();
   });
 });

@@ -33,6 +33,7 @@ export type {
   SampleView,
   SchedulesState,
   SecretsSet,
+  SecretsSavedFor,
   SettingsView,
   SiteMapImportResult,
   SourceView,

@@ -5,6 +5,8 @@
  */
 import { useState, type ReactNode } from 'react';
 import { CheckField, NumberField, SelectField, TextAreaField, TextField } from './fields.js';
+import { secretsToReenter } from '../../../src/shared/secret-reentry.js';
+import type { ConnectionTypeInfo, SecretsSavedFor } from '../api/types.js';
 
 interface JsonSchemaProp {
   readonly type?: string | readonly string[];
@@ -120,6 +122,25 @@ export interface SettingsFormProps {
   readonly onSecretsChange?: (next: Record<string, string>) => void;
   /** Secret fields not relevant in the current state (e.g. privateKey when signing in with a password). */
   readonly hideSecrets?: readonly string[];
+  /** Stored secrets the draft may not use (saved for another server), with the connection each was saved for. */
+  readonly secretsToReenter?: Readonly<Record<string, string>>;
+}
+
+/** The defaults a driver's settings schema declares, by setting name. */
+export function schemaDefaults(schema: unknown): Record<string, unknown> {
+  const properties = (schema as JsonSchemaObject | null)?.properties ?? {};
+  return Object.fromEntries(Object.entries(properties).flatMap(([name, prop]) => (prop.default === undefined ? [] : [[name, prop.default]])));
+}
+
+/** Stored secrets of a saved connection that the edited draft may not use, because it now points at another server. */
+export function secretsToReenterFor(
+  type: ConnectionTypeInfo | undefined,
+  view: { readonly config: { readonly settings: Readonly<Record<string, unknown>> }; readonly secretsSavedFor: SecretsSavedFor } | undefined,
+  draft: Readonly<Record<string, unknown>>,
+  typed: Readonly<Record<string, string>>,
+): Record<string, string> {
+  if (!type || !view) return {};
+  return secretsToReenter({ identityFields: type.identityFields, defaults: schemaDefaults(type.settingsSchema), saved: view.config.settings, draft, savedFor: view.secretsSavedFor, typed });
 }
 
 export function SettingsForm(props: SettingsFormProps): ReactNode {
@@ -152,9 +173,11 @@ export function SettingsForm(props: SettingsFormProps): ReactNode {
         {primary.map(render)}
         {secretFields.map((field) => {
           const meta = SECRET_LABELS[field] ?? { label: humanize(field) };
-          const stored = props.secretsSet?.[field] ?? false;
+          const savedFor = props.secretsToReenter?.[field];
+          const stored = (props.secretsSet?.[field] ?? false) && savedFor === undefined;
           const typed = props.secrets?.[field] ?? '';
           const hint = stored ? `${meta.hint ? `${meta.hint} ` : ''}A value is stored; leave empty to keep it.` : meta.hint;
+          const error = savedFor !== undefined && typed === '' ? `The stored value was saved for ${savedFor}; enter it again to use it with the new server.` : undefined;
           const onChange = (v: string): void => {
             const next = { ...(props.secrets ?? {}) };
             if (v === '') delete next[field];
@@ -162,9 +185,9 @@ export function SettingsForm(props: SettingsFormProps): ReactNode {
             props.onSecretsChange?.(next);
           };
           return meta.multiline ? (
-            <TextAreaField key={field} className="wide" label={meta.label} value={typed} onChange={onChange} hint={hint} rows={4} placeholder={stored ? '(stored)' : ''} />
+            <TextAreaField key={field} className="wide" label={meta.label} value={typed} onChange={onChange} hint={hint} error={error} rows={4} placeholder={stored ? '(stored)' : ''} />
           ) : (
-            <TextField key={field} label={meta.label} type="password" value={typed} onChange={onChange} hint={hint} placeholder={stored ? '(stored)' : ''} autoComplete="new-password" />
+            <TextField key={field} label={meta.label} type="password" value={typed} onChange={onChange} hint={hint} error={error} placeholder={stored ? '(stored)' : ''} autoComplete="new-password" />
           );
         })}
       </div>

@@ -16,7 +16,7 @@ import type {
   SourceView,
 } from '../api/types.js';
 import { CheckField, NumberField, SelectField, TextField } from '../components/fields.js';
-import { SettingsForm } from '../components/settings-form.js';
+import { SettingsForm, secretsToReenterFor } from '../components/settings-form.js';
 import { DeleteButton, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
@@ -145,7 +145,7 @@ function DestinationEditor(props: EditorProps): ReactNode {
     kind: 'Destination',
     screen: 'destinations',
     currentName: props.view?.config.name,
-    save: () => api.saveDestination({ config, secrets }),
+    save: () => api.saveDestination({ config, secrets: withStaleHiddenCleared(props.types, view, config, secrets) }),
     remove: (name) => api.deleteDestination({ name }),
     afterSave: (saved) => {
       setSecrets({});
@@ -225,6 +225,27 @@ interface TabProps {
   readonly patch: (p: Partial<DestinationConfig>) => void;
 }
 
+/** Secret fields the current sign-in method does not use (SFTP: the password when signing in with a key, and the other way round). */
+function hiddenSecrets(config: DestinationConfig): string[] {
+  if (config.type !== 'sftp') return [];
+  return config.settings.authMethod === 'key' ? ['password'] : ['privateKey', 'passphrase'];
+}
+
+/**
+ * The typed secrets, plus '' (remove) for stored ones the form hides that belong to the previous
+ * server: nobody can type them again there, and the agent refuses to keep them for the new one.
+ */
+function withStaleHiddenCleared(
+  types: readonly ConnectionTypeInfo[],
+  view: DestinationView | undefined,
+  config: DestinationConfig,
+  secrets: Record<string, string>,
+): Record<string, string> {
+  const stale = Object.keys(secretsToReenterFor(types.find((t) => t.id === config.type), view, config.settings, secrets));
+  const hidden = hiddenSecrets(config);
+  return { ...secrets, ...Object.fromEntries(stale.filter((f) => hidden.includes(f)).map((f) => [f, ''])) };
+}
+
 function ConnectionTab(
   props: TabProps & {
     readonly types: readonly ConnectionTypeInfo[];
@@ -240,12 +261,11 @@ function ConnectionTab(
   const [check, setCheck] = useState<DestinationCheckView | null>(null);
   const [checking, setChecking] = useState(false);
   const isSftp = config.type === 'sftp';
-  const authMethod = (config.settings.authMethod as string | undefined) ?? 'password';
   const test = async (): Promise<void> => {
     setChecking(true);
     setCheck(null);
     try {
-      setCheck(await api.testDestination({ config, secrets: props.secrets }));
+      setCheck(await api.testDestination({ config, secrets: withStaleHiddenCleared(props.types, props.view, config, props.secrets) }));
     } catch (err) {
       setCheck({ ok: false, message: errorMessage(err) });
     } finally {
@@ -275,7 +295,8 @@ function ConnectionTab(
           secretsSet={props.view?.secretsSet}
           secrets={props.secrets}
           onSecretsChange={props.setSecrets}
-          hideSecrets={isSftp ? (authMethod === 'key' ? ['password'] : ['privateKey', 'passphrase']) : []}
+          hideSecrets={hiddenSecrets(config)}
+          secretsToReenter={secretsToReenterFor(type, props.view, config.settings, props.secrets)}
         />
       )}
       {isSftp && <HostKeySection {...props} />}

@@ -8,7 +8,7 @@ import { ENTITIES, type Entity } from '../../../src/shared/format.js';
 import type { CheckResultView, ConnectionTypeInfo, SampleView, SourceConfig, SourceView, TableView } from '../api/types.js';
 import { DataGrid, gridColumns, textColumns } from '../components/data-grid.js';
 import { SelectField, TextAreaField, TextField } from '../components/fields.js';
-import { SettingsForm } from '../components/settings-form.js';
+import { SettingsForm, secretsToReenterFor } from '../components/settings-form.js';
 import { DeleteButton, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
@@ -189,6 +189,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                   secretsSet={props.view?.secretsSet}
                   secrets={secrets}
                   onSecretsChange={setSecrets}
+                  secretsToReenter={secretsToReenterFor(type, props.view, config.settings, secrets)}
                 />
                 <div className="row">
                   <button type="button" className="btn" onClick={() => void test()} disabled={checking}>

@@ -1,5 +1,5 @@
 /** Destinations: list/get/save/delete, connection test, SFTP host-key probe and trust. */
-import { destinationSecretOwner, type AgentContext } from '../../agent/context.js';
+import { destinationIdentity, destinationSecretOwner, type AgentContext } from '../../agent/context.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
 import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp-host-key.js';
@@ -7,15 +7,17 @@ import { resolveFormat } from '../../formats/format.schema.js';
 import type { DestinationConfig } from '../../shared/config.schema.js';
 import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
-import { mergedSecrets, secretsSet, storeSecrets } from './secrets.js';
+import { mergedSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { checkSettings } from './validate.js';
 import type { HandlerGroup } from './types.js';
 
 export function destinationView(ctx: AgentContext, config: DestinationConfig): DestinationView {
   const driver = getDestinationDriver(config.type);
+  const owner = destinationSecretOwner(config.name);
   return {
     config,
-    secretsSet: secretsSet(ctx, destinationSecretOwner(config.name), driver.secretFields),
+    secretsSet: secretsSet(ctx, owner, driver.secretFields),
+    secretsSavedFor: secretsSavedFor(ctx, owner, driver.secretFields),
     seenFingerprint: ctx.store.getDestinationState(config.name, SEEN_FINGERPRINT_KEY) ?? null,
   };
 }
@@ -50,7 +52,7 @@ export const destinationHandlers: HandlerGroup<
     const driver = getDestinationDriver(config.type);
     ctx.store.db.transaction(() => {
       ctx.store.saveDestination(config);
-      storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, secrets);
+      storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
     })();
     scheduler.reload?.();
     return destinationView(ctx, ctx.store.getDestination(config.name)!);
@@ -67,7 +69,7 @@ export const destinationHandlers: HandlerGroup<
   testDestination: async ({ config, secrets }, { ctx }) => {
     const driver = getDestinationDriver(config.type);
     checkSettings(driver.settingsSchema, config.settings);
-    const merged = mergedSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, secrets);
+    const merged = mergedSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
     const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name });
     if (result.fingerprint && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, SEEN_FINGERPRINT_KEY, result.fingerprint);
     return { ...result };

@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
-import { sourceSecretOwner, loadSecrets, type AgentContext } from '../../agent/context.js';
+import { loadSourceSecrets, type AgentContext } from '../../agent/context.js';
 import { BUILT_IN_FORMATS, getFormat, listFormats } from '../../formats/registry.js';
 import { loadCustomFormats } from '../../formats/format.schema.js';
 import { runSync } from '../../pipeline/run-sync.js';
@@ -70,7 +70,7 @@ export const mappingHandlers: HandlerGroup<'listFormats' | 'getFormat' | 'sugges
     if (!config) throw notFound(`No source named "${source}".`);
     const format = formatOrThrow(ctx, formatId);
     const driver = getSourceDriver(config.type);
-    const secrets = loadSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields);
+    const secrets = loadSourceSecrets(ctx, config);
     const omitted = omittedFiles(format, formatOptions);
     const entities = [...new Set(format.files.filter((f) => !omitted.has(f.name)).flatMap((f) => f.entities))];
     const sourceFields: Partial<Record<Entity, string[]>> = {};

@@ -1,10 +1,11 @@
 /** Settings: notifications (SMTP password write-only), test e-mail, retention, the data folder (read-only). */
 import { WEBHOOK_URL_FIELD } from '../../notify/webhook.js';
-import { saveSecrets, type AgentContext } from '../../agent/context.js';
+import { saveSecrets, smtpIdentity, type AgentContext } from '../../agent/context.js';
 import type { SettingsView } from '../../shared/api.contract.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../notify/mailer.js';
 import { appVersion } from '../agent-info.js';
 import { badRequest } from '../services.js';
+import { storeSecrets } from './secrets.js';
 import type { HandlerGroup } from './types.js';
 
 
@@ -34,7 +35,8 @@ export const settingsHandlers: HandlerGroup<'getSettings' | 'saveNotifications' 
     }
     ctx.store.db.transaction(() => {
       ctx.store.setSetting('notifications', notifications);
-      if (password !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: password });
+      const parsed = ctx.store.getNotifications();
+      storeSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(parsed), password === undefined ? {} : { [SMTP_PASSWORD_FIELD]: password });
       if (webhookUrl !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
     })();
     return settingsView(ctx);

@@ -1,5 +1,5 @@
 /** The site-ID map per destination: edit, import/export CSV or Excel, schools not in the map. */
-import { loadSecrets, sourceSecretOwner } from '../../agent/context.js';
+import { loadSourceSecrets } from '../../agent/context.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../../agent/site-map-file.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { ApiError, type UnmappedSchool } from '../../shared/api.contract.js';
@@ -84,7 +84,7 @@ export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'impor
     if (!request) throw badRequest(`Source ${source.name} has no query or file for schools, so its school codes cannot be listed.`);
     const mapped = new Set(ctx.store.getSiteMap(destination).map((e) => e.schoolCode));
     const driver = getSourceDriver(source.type);
-    const session = await driver.open(source.settings, loadSecrets(ctx, sourceSecretOwner(source.name), driver.secretFields)).catch((err: Error) => {
+    const session = await driver.open(source.settings, loadSourceSecrets(ctx, source)).catch((err: Error) => {
       throw new ApiError('failed', `Source ${source.name}: ${err.message}`);
     });
     const seen = new Map<string, UnmappedSchool>();

@@ -1,24 +1,25 @@
 /** Sources: list/get/save/delete, and test/discover/sample on a draft (unsaved edits with stored secrets). */
-import { sourceSecretOwner, type AgentContext } from '../../agent/context.js';
+import { sourceIdentity, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import type { EntityRequest } from '../../sources/types.js';
 import type { SourceConfig } from '../../shared/config.schema.js';
 import type { SourceView } from '../../shared/api.contract.js';
 import { ApiError } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
-import { mergedSecrets, moveSecrets, secretsSet, storeSecrets } from './secrets.js';
+import { mergedSecrets, moveSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { checkSettings } from './validate.js';
 import type { HandlerGroup } from './types.js';
 
 export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView {
   const driver = getSourceDriver(config.type);
-  return { config, secretsSet: secretsSet(ctx, sourceSecretOwner(config.name), driver.secretFields) };
+  const owner = sourceSecretOwner(config.name);
+  return { config, secretsSet: secretsSet(ctx, owner, driver.secretFields), secretsSavedFor: secretsSavedFor(ctx, owner, driver.secretFields) };
 }
 
 function draftDriver(ctx: AgentContext, config: SourceConfig, secrets: Readonly<Record<string, string>> | undefined) {
   const driver = getSourceDriver(config.type);
   checkSettings(driver.settingsSchema, config.settings);
-  return { driver, secrets: mergedSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, secrets) };
+  return { driver, secrets: mergedSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets) };
 }
 
 export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSource' | 'deleteSource' | 'testSource' | 'discoverSource' | 'sampleSource'> = {
@@ -46,7 +47,7 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
         for (const d of store.listDestinations().filter((d) => d.source === previousName)) store.saveDestination({ ...d, source: config.name });
         store.deleteSource(previousName);
       }
-      storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, secrets);
+      storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets);
     })();
     if (renaming) scheduler.reload?.();
     return sourceView(ctx, store.getSource(config.name)!);

@@ -5,11 +5,10 @@
  * the command line (where any user could see them in the process list).
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { destinationSecretOwner, loadSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
+import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
-import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import { readSecretInput, UsageError, withAgent, type CliKit } from '../cli-kit.js';
 import { formatSourceCheck, sourceCheckExitCode, useColor } from '../source-check-output.js';
 
 /** A configured source with its driver and unsealed secrets, or a usage error naming what exists. */
@@ -17,7 +16,7 @@ function resolveSource(ctx: AgentContext, name: string) {
   const source = ctx.store.getSource(name);
   if (!source) throw new UsageError(`No source named "${name}". Configured: ${ctx.store.listSources().map((s) => s.name).join(', ') || 'none'}.`);
   const driver = getSourceDriver(source.type);
-  return { source, driver, secrets: () => loadSecrets(ctx, sourceSecretOwner(name), driver.secretFields) };
+  return { source, driver, secrets: () => loadSourceSecrets(ctx, source) };
 }
 
 /** A configured destination with its driver and unsealed secrets, or a usage error naming what exists. */
@@ -25,17 +24,7 @@ function resolveDestination(ctx: AgentContext, name: string) {
   const destination = ctx.store.getDestination(name);
   if (!destination) throw new UsageError(`No destination named "${name}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
   const driver = getDestinationDriver(destination.type);
-  return { destination, driver, secrets: () => loadSecrets(ctx, destinationSecretOwner(name), driver.secretFields) };
-}
-
-function readSecretValue(fromEnv: string | undefined): string {
-  if (fromEnv) {
-    const value = process.env[fromEnv];
-    if (value === undefined) throw new UsageError(`Environment variable ${fromEnv} is not set.`);
-    return value;
-  }
-  if (process.stdin.isTTY) throw new UsageError('Pipe the secret on standard input (e.g. from a password manager), or name an environment variable with --from-env.');
-  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  return { destination, driver, secrets: () => loadDestinationSecrets(ctx, destination) };
 }
 
 export function registerConnectionCommands(program: Command, kit: CliKit): void {
@@ -192,7 +181,7 @@ function addSetSecretCommand(
         withAgent(globals(cmd), (ctx) => {
           const { driver, owner } = resolve(ctx, name);
           if (!driver.secretFields.includes(field)) throw new UsageError(`${driver.displayName} ${kind}s have no secret "${field}" (secrets: ${driver.secretFields.join(', ') || 'none'}).`);
-          saveSecrets(ctx, owner, { [field]: readSecretValue(cmd.opts<{ fromEnv?: string }>().fromEnv) });
+          saveSecrets(ctx, owner, { [field]: readSecretInput('the secret', cmd.opts<{ fromEnv?: string }>().fromEnv, '--from-env') });
           print(globals(cmd), { [kind]: name, field, stored: true }, () => `Stored ${field} of ${kind} ${name} (encrypted).`);
           return 0;
         }),

@@ -4,7 +4,7 @@
  * environment variable, never from the command line) — and a test alert on every channel.
  */
 import type { Command } from 'commander';
-import { saveSecrets, loadSecrets } from '../../agent/context.js';
+import { loadSecrets, saveSecrets, smtpIdentity, staleSecret } from '../../agent/context.js';
 import { notificationsSchema, describeZodError } from '../../shared/config.schema.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, mailerProblems } from '../../notify/mailer.js';
 import { sendTestMail } from '../../notify/notifier.js';
@@ -37,16 +37,16 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
           const config = ctx.store.getNotifications();
-          const secrets = loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD, WEBHOOK_URL_FIELD]);
-          const hasPassword = secrets[SMTP_PASSWORD_FIELD] !== undefined;
-          const webhookUrl = secrets[WEBHOOK_URL_FIELD];
+          // Whether secrets are stored is read without unsealing them (no key needed to show settings).
+          const hasPassword = ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD) !== undefined;
+          const hasWebhookUrl = ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, WEBHOOK_URL_FIELD) !== undefined;
           const problems = !config.enabled
             ? []
             : [
                 ...(config.host || !config.webhookEnabled ? mailerProblems(config) : []),
-                ...(config.webhookEnabled && !webhookUrl ? ['The webhook is on but no URL is stored: rostersync notify set --webhook-url-stdin'] : []),
+                ...(config.webhookEnabled && !hasWebhookUrl ? ['The webhook is on but no URL is stored: rostersync notify set --webhook-url-stdin'] : []),
               ];
-          print(globals(cmd), { ...config, passwordSet: hasPassword, webhookUrlSet: webhookUrl !== undefined, problems }, () =>
+          print(globals(cmd), { ...config, passwordSet: hasPassword, webhookUrlSet: hasWebhookUrl, problems }, () =>
             [
               `Notifications: ${config.enabled ? 'on' : 'off'}`,
               `SMTP: ${config.host || '—'}:${config.port} (${config.security})${config.user ? `, login ${config.user}${hasPassword ? ' (password set)' : ' (no password set)'}` : ''}`,
@@ -138,6 +138,10 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
           ctx.store.setSetting('notifications', parsed.data);
           const password = o.passwordStdin ? await readStdin() : process.env.ROSTERSYNC_SMTP_PASSWORD;
           if (password !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: password });
+          else {
+            const stale = staleSecret(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(parsed.data));
+            if (stale) io.err(`Note: ${stale.message} (--password-stdin or ROSTERSYNC_SMTP_PASSWORD)`);
+          }
           const webhookUrl = o.webhookUrlStdin ? await readStdin() : process.env.ROSTERSYNC_WEBHOOK_URL;
           if (webhookUrl !== undefined) {
             if (!/^https?:\/\/\S+$/.test(webhookUrl)) throw new UsageError('The webhook URL must start with https:// (or http:// on a trusted network) and hold no spaces.');

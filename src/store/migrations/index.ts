@@ -154,6 +154,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE run_files ADD COLUMN personal_counts TEXT NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 4,
+    description: 'secrets.binding/bound_to: the connection each secret was saved for (hash and readable label), so it is sent nowhere else',
+    sql: `
+      ALTER TABLE secrets ADD COLUMN binding TEXT;
+      ALTER TABLE secrets ADD COLUMN bound_to TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
