@@ -6,6 +6,7 @@
  * Pure functions: `rostersync service install --print` shows exactly what install writes.
  */
 import { posix, win32 } from 'node:path';
+import { KEY_CREDENTIAL_NAME } from '../agent/home.js';
 
 export const SERVICE_NAME = 'rostersync-agent';
 export const SERVICE_DISPLAY_NAME = 'RosterSync Agent';
@@ -28,6 +29,12 @@ export interface ServiceSpec {
   readonly account: string;
   /** Windows: where WinSW writes the agent's output (default <home>\logs). */
   readonly logDir?: string;
+  /**
+   * Linux: the machine key kept outside the data folder (e.g. /etc/rostersync/machine.key, root-only);
+   * systemd hands it to the service as the credential rostersync-machine-key (LoadCredential=), so a
+   * copy of the data folder carries no key.
+   */
+  readonly keyFile?: string;
 }
 
 // ---- systemd -----------------------------------------------------------------------------
@@ -67,6 +74,9 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     `WorkingDirectory=${home.replace(/%/g, '%%')}`,
     'Environment=NODE_ENV=production',
     `Environment=${systemdQuote(`ROSTERSYNC_HOME=${home}`, false)}`,
+    ...(spec.keyFile
+      ? ['# The machine key, outside the data folder: systemd passes it read-only in $CREDENTIALS_DIRECTORY.', `LoadCredential=${KEY_CREDENTIAL_NAME}:${systemdPath(posix.normalize(spec.keyFile))}`]
+      : []),
     'Restart=on-failure',
     'RestartSec=30s',
     // A stop aborts the run in progress (recorded failed) and waits for it: give it time, then SIGKILL what is left.

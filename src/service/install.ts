@@ -75,10 +75,11 @@ export function installPlan(platform: ServicePlatform, spec: ServiceSpec, paths:
         { kind: 'mkdir', path: spec.home },
         { kind: 'mkdir', path: spec.logDir ?? win32.join(spec.home, 'logs') },
       ];
-      if (account.user !== null) {
-        // the service account may change the data folder (and nothing else RosterSync installed)
-        steps.push({ kind: 'run', command: 'icacls', args: [spec.home, '/grant', `${account.domain === '.' ? '' : `${account.domain}\\`}${account.user}:(OI)(CI)M`, '/T', '/Q'] });
-      }
+      // The data folder holds machine.key and the store: ProgramData lets every local user read its
+      // subfolders, so inheritance is cut and only SYSTEM, Administrators (by SID, whatever the
+      // language of Windows) and the service account keep access; the service account may change it.
+      const serviceAccount = account.user === null ? [] : [`${account.domain === '.' ? '' : `${account.domain}\\`}${account.user}:(OI)(CI)M`];
+      steps.push({ kind: 'run', command: 'icacls', args: [spec.home, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F', ...serviceAccount, '/T', '/Q'] });
       steps.push(
         { kind: 'run', command: exe, args: account.needsPassword ? ['install', '/p'] : ['install'], interactive: account.needsPassword },
         { kind: 'run', command: exe, args: ['start'] },

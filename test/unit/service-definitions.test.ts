@@ -111,6 +111,15 @@ describe('Linux: systemd unit', () => {
     expect(systemdQuote('a"b c')).toBe('"a\\"b c"');
   });
 
+  it('hands a machine key kept outside the data folder to the service as a systemd credential', () => {
+    const plain = renderSystemdUnit(packagedSpec('linux'));
+    expect(plain).not.toContain('LoadCredential');
+    const unit = renderSystemdUnit({ ...packagedSpec('linux'), keyFile: '/etc/rostersync/machine.key' });
+    expect(unit.split('\n')).toContain('LoadCredential=rostersync-machine-key:/etc/rostersync/machine.key');
+    // the data folder stays the only writable path: the key's folder is not opened for writing
+    expect(unit).toContain('ReadWritePaths=/var/lib/rostersync\n');
+  });
+
   it('passes systemd-analyze verify (or, where systemd is not installed, has every required part)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-unit-'));
     const spec: ServiceSpec = { name: 'rostersync-agent', nodePath: process.execPath, scriptPath: join(REPO_ROOT, 'bin', 'rostersync.js'), home: join(dir, 'home with space'), account: 'rostersync' };
@@ -225,13 +234,16 @@ describe('Windows: WinSW XML', () => {
       expect.stringMatching(/^write: C:\\Program Files\\RosterSync\\service\\rostersync-agent\.xml \(\d+ bytes\)$/),
       'folder: C:\\ProgramData\\RosterSync',
       'folder: C:\\ProgramData\\RosterSync\\logs',
-      'run: icacls C:\\ProgramData\\RosterSync /grant DISTRICT\\svc-roster:(OI)(CI)M /T /Q',
+      'run: icacls C:\\ProgramData\\RosterSync /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F DISTRICT\\svc-roster:(OI)(CI)M /T /Q',
       'run: C:\\Program Files\\RosterSync\\service\\rostersync-agent.exe install /p   (asks for the account password)',
       'run: C:\\Program Files\\RosterSync\\service\\rostersync-agent.exe start',
     ]);
     const builtIn = installPlan('windows', packagedSpec('windows'), paths, 'WinSW-x64.exe').map(describeStep);
     expect(builtIn).toContain('run: C:\\Program Files\\RosterSync\\service\\rostersync-agent.exe install');
-    expect(builtIn).toContain('run: icacls C:\\ProgramData\\RosterSync /grant NT AUTHORITY\\LocalService:(OI)(CI)M /T /Q');
+    expect(builtIn).toContain('run: icacls C:\\ProgramData\\RosterSync /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F NT AUTHORITY\\LocalService:(OI)(CI)M /T /Q');
+    // LocalSystem: no extra grant, but the folder is still closed to ordinary users
+    const system = installPlan('windows', { ...packagedSpec('windows'), account: 'LocalSystem' }, paths, 'WinSW-x64.exe').map(describeStep);
+    expect(system).toContain('run: icacls C:\\ProgramData\\RosterSync /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F /T /Q');
   });
 
   it('--dry-run prints the plan; installing for another platform than this one is refused', async () => {

@@ -22,6 +22,7 @@ interface ServiceCliOptions {
   script?: string;
   serviceDir?: string;
   winsw?: string;
+  keyFile?: string;
 }
 
 const hostPlatform = (): ServicePlatform | undefined => (process.platform === 'win32' ? 'windows' : process.platform === 'linux' ? 'linux' : undefined);
@@ -47,6 +48,7 @@ export function serviceSpecFor(platform: ServicePlatform, globals: GlobalOptions
     scriptPath: o.script ?? (native ? join(packageRoot(), 'bin', 'rostersync.js') : packaged.scriptPath),
     home: native ? resolve(home) : home,
     account: o.account ?? (platform === 'linux' ? DEFAULT_LINUX_ACCOUNT : DEFAULT_WINDOWS_ACCOUNT),
+    ...(o.keyFile ? { keyFile: resolve(o.keyFile) } : {}),
   };
 }
 
@@ -75,7 +77,8 @@ export function registerServiceCommands(program: Command, kit: CliKit): void {
       .option('--print', 'print the service definition (systemd unit or WinSW XML) and install nothing')
       .option('--dry-run', 'list the files and commands install would write and run')
       .option('--account <user>', `account the service runs as (Linux default ${DEFAULT_LINUX_ACCOUNT}, created if missing; Windows default ${DEFAULT_WINDOWS_ACCOUNT}, or LocalSystem, NT AUTHORITY\\NetworkService, DOMAIN\\user, DOMAIN\\gmsa$)`)
-      .option('--winsw <exe>', 'Windows: path of WinSW-x64.exe 2.12 (the wrapper that runs the agent as a service)'),
+      .option('--winsw <exe>', 'Windows: path of WinSW-x64.exe 2.12 (the wrapper that runs the agent as a service)')
+      .option('--key-file <path>', 'Linux: the machine key kept outside the data folder (root-only), given to the service as a systemd credential'),
   ).action(
     action((cmd) => {
       const o = cmd.opts<ServiceCliOptions & { print?: boolean; dryRun?: boolean }>();
