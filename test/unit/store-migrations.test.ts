@@ -73,6 +73,16 @@ describe('store migrations', () => {
     db.close();
   });
 
+  it('version 4 adds the binding of each secret; secrets stored before read as unbound until the agent binds them', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 3));
+    db.prepare(`INSERT INTO secrets (owner, field, sealed) VALUES ('source:sis', 'password', 'v1:a:b:c')`).run();
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 4));
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.prepare('SELECT owner, field, sealed, binding, bound_to FROM secrets').get()).toEqual({ owner: 'source:sis', field: 'password', sealed: 'v1:a:b:c', binding: null, bound_to: null });
+    db.close();
+  });
+
   it('marks runs of a process that died as failed (interrupted)', () => {
     const store = new Store(tempDb());
     const id = store.createRun('d', 'schedule', false);
