@@ -133,7 +133,7 @@ export function loadDestinationSecrets(ctx: AgentContext, config: DestinationCon
 
 /**
  * Stores (or, with an empty value, removes) secret fields, sealed under the machine key and bound
- * to `identity` (by default the owner's configured connection).
+ * to `identity` (by default the connection each field is configured for).
  */
 export function saveSecrets(
   ctx: AgentContext,

@@ -37,9 +37,9 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
           const config = ctx.store.getNotifications();
-          // Whether secrets are stored is read without unsealing them (no key needed to show settings).
           const hasPassword = ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD) !== undefined;
           const hasWebhookUrl = ctx.store.getSealedSecret(NOTIFICATIONS_SECRET_OWNER, WEBHOOK_URL_FIELD) !== undefined;
+          const webhookUrl = hasWebhookUrl ? loadSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [WEBHOOK_URL_FIELD])[WEBHOOK_URL_FIELD] : undefined;
           const problems = !config.enabled
             ? []
             : [
