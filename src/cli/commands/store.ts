@@ -44,7 +44,7 @@ export function registerStoreCommands(program: Command, kit: CliKit): void {
       action((cmd, file: string) => {
         const layout = homeLayout(resolveHome(globals(cmd).home));
         const agent = readApiInfo(layout.home);
-        if (agent) throw new UsageError(`The agent (process ${agent.pid}) is running on this data folder: stop it (systemctl stop rostersync, or quit the tray app) before restoring.`);
+        if (agent) throw new UsageError(`The agent (process ${agent.pid}) is running on this data folder: stop it (systemctl stop rostersync-agent, the Windows service, or quit the tray app) before restoring.`);
         let restored: ReturnType<typeof restoreStoreFile>;
         try {
           restored = restoreStoreFile(layout.storePath, file, LATEST_SCHEMA_VERSION);
