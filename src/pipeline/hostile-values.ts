@@ -19,16 +19,24 @@
 import iconv from 'iconv-lite';
 import type { ValueProblem } from './value-rules.js';
 
-const FORMULA_STARTS = new Set(['=', '+', '-', '@', '\t', '\r']);
 /** A signed number or a phone number: digits and punctuation only, nothing a spreadsheet could call. */
 const SIGNED_NUMBER_OR_PHONE = /^[+-][0-9 ().,/-]*$/;
 
 /** The character that makes a spreadsheet read `value` as a formula, or undefined. */
 export function formulaTrigger(value: string): string | undefined {
-  const first = value.charAt(0);
-  if (!FORMULA_STARTS.has(first)) return undefined;
-  if ((first === '+' || first === '-') && SIGNED_NUMBER_OR_PHONE.test(value)) return undefined;
-  return first;
+  // By char code: this runs for every value of a district, and nearly all start with a letter or digit.
+  switch (value.charCodeAt(0)) {
+    case 0x3d: // =
+    case 0x40: // @
+    case 0x09: // tab
+    case 0x0d: // CR
+      return value.charAt(0);
+    case 0x2b: // +
+    case 0x2d: // -
+      return SIGNED_NUMBER_OR_PHONE.test(value) ? undefined : value.charAt(0);
+    default:
+      return undefined;
+  }
 }
 
 /** OWASP's neutraliser: a leading single quote makes a spreadsheet show the cell as text. */
