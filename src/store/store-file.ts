@@ -78,22 +78,25 @@ export function isCorruptionError(err: unknown): boolean {
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
 }
 
-/** A backup (or any store file) checked whole before it may replace the live store: header, SQLite's quick_check, schema version. */
-export function verifyStoreCopy(path: string, latestSchema: number): { readonly schemaVersion: number } {
-  if (!existsSync(path)) throw new Error(`${path} does not exist.`);
+/**
+ * A copy of a backup checked whole before it may replace the live store: header, SQLite's
+ * quick_check, schema version. `path` is a private copy (opening a WAL database leaves -wal/-shm
+ * files beside it); `named` is the backup as the admin named it, for messages.
+ */
+function verifyStoreCopy(path: string, named: string, latestSchema: number): { readonly schemaVersion: number } {
   const problem = storeFileProblem(path);
-  if (problem) throw new Error(`${path} ${problem}; it cannot be restored.`);
+  if (problem) throw new Error(`${named} ${problem}; it cannot be restored.`);
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, { fileMustExist: true });
     const check = db.pragma('quick_check', { simple: true }) as string;
-    if (check !== 'ok') throw new Error(`${path} fails SQLite's integrity check (${check}); it cannot be restored.`);
+    if (check !== 'ok') throw new Error(`${named} fails SQLite's integrity check (${check}); it cannot be restored.`);
     const schemaVersion = db.pragma('user_version', { simple: true }) as number;
-    if (schemaVersion === 0) throw new Error(`${path} is not a RosterSync store (no schema version).`);
-    if (schemaVersion > latestSchema) throw new Error(`${path} was written by a newer RosterSync (schema ${schemaVersion}; this version knows up to ${latestSchema}).`);
+    if (schemaVersion === 0) throw new Error(`${named} is not a RosterSync store (no schema version).`);
+    if (schemaVersion > latestSchema) throw new Error(`${named} was written by a newer RosterSync (schema ${schemaVersion}; this version knows up to ${latestSchema}).`);
     return { schemaVersion };
   } catch (err) {
-    if (isCorruptionError(err)) throw new Error(`${path} is corrupt (${(err as Error).message}); it cannot be restored.`, { cause: err });
+    if (isCorruptionError(err)) throw new Error(`${named} is corrupt (${(err as Error).message}); it cannot be restored.`, { cause: err });
     throw err;
   } finally {
     db?.close();
@@ -105,9 +108,16 @@ export function verifyStoreCopy(path: string, latestSchema: number): { readonly 
  * damaged or not, is kept beside it as `rostersync.db.replaced-…` with its WAL, never deleted.
  */
 export function restoreStoreFile(storePath: string, backupPath: string, latestSchema: number, at: Date = new Date()): { readonly schemaVersion: number; readonly replaced?: string } {
-  const { schemaVersion } = verifyStoreCopy(backupPath, latestSchema);
+  if (!existsSync(backupPath)) throw new Error(`${backupPath} does not exist.`);
   const incoming = `${storePath}.restoring-${process.pid}`;
   copyFileSync(backupPath, incoming);
+  let schemaVersion: number;
+  try {
+    ({ schemaVersion } = verifyStoreCopy(incoming, backupPath, latestSchema));
+  } catch (err) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${incoming}${suffix}`, { force: true });
+    throw err;
+  }
   let replaced: string | undefined;
   if (existsSync(storePath)) {
     replaced = `${storePath}.replaced-${backupFileName(at).slice('rostersync-'.length, -'.db'.length)}`;

@@ -147,6 +147,10 @@ describe('store backup and restore', () => {
     expect(replaced).toHaveLength(1);
     expect(statSync(join(home, replaced[0]!)).size).toBe(0);
 
+    // the backup itself is left exactly as it was, with nothing beside it
+    expect(readdirSync(join(home, 'backups'))).toEqual([backup.split('/').pop()]);
+    expect(readdirSync(home).filter((n) => n.includes('.restoring-'))).toEqual([]);
+
     const back = openAgent(home, {});
     expect(back.store.getSiteMap('vendor')).toEqual([{ schoolCode: '007', siteId: 'A-7', label: 'Lincoln' }]);
     expect(loadSecrets(back, sourceSecretOwner('sis'), ['password']).password).toBe('S3cret-pw');
@@ -162,6 +166,7 @@ describe('store backup and restore', () => {
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/is not a SQLite database .*cannot be restored/);
     expect(readFileSync(join(home, 'rostersync.db')).equals(before)).toBe(true);
+    expect(readdirSync(home).filter((n) => n.includes('.restoring-'))).toEqual([]);
   });
 
   it('copies the store to the backups folder before a migration changes it', () => {
