@@ -17,7 +17,7 @@ import { notifyRunFinished } from '../notify/notifier.js';
 import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/scheduler.js';
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
-import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher } from '../sources/export-folder.js';
+import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type FolderSettings, type IncompleteSet, type ReadySet } from '../sources/export-folder.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { defaultStaticDir } from '../api/agent-info.js';
 
@@ -53,6 +53,31 @@ export interface AgentDaemon {
   reload(): Promise<void>;
   /** Graceful stop; safe to call twice. */
   stop(reason?: string): Promise<void>;
+}
+
+/** destination_state key: the signature of the last export set a destination was run for. */
+const ARRIVAL_KEY = 'arrival.signature';
+
+/**
+ * Was this complete set (already there when the watcher started) processed? Yes when it is the set
+ * the destination last ran for; for a destination that never recorded one, when its last run
+ * started after the newest file of the set was written.
+ */
+function arrivalHandled(ctx: AgentContext, destination: string, set: ReadySet): boolean {
+  const recorded = ctx.store.getDestinationState(destination, ARRIVAL_KEY);
+  if (recorded !== undefined) return recorded === set.signature;
+  const newest = Math.max(...set.files.map((f) => f.mtimeMs));
+  const last = ctx.store.listRuns({ destination, limit: 20 }).find((r) => !r.dryRun && r.status !== 'skipped');
+  return last !== undefined && new Date(last.startedAt).getTime() >= newest;
+}
+
+function describeIncompleteSet(set: IncompleteSet, settings: FolderSettings): string {
+  const missing = set.missing.join(', ');
+  const found = set.present.map((f) => f.name).join(', ');
+  const verb = set.missing.length === 1 ? 'is' : 'are';
+  return set.reason === 'trigger'
+    ? `The export set in ${set.folder} is incomplete: the trigger file ${settings.triggerFile ?? ''} is there, but ${missing} ${verb} missing (found ${found}). Nothing was read; the run waits for a complete set.`
+    : `The export set in ${set.folder} has been incomplete for more than ${settings.incompleteAfterMinutes} minutes: ${missing} ${verb} missing (found ${found}). Nothing was read; the run waits for a complete set.`;
 }
 
 export function consoleLog(level: LogLevel, message: string): void {
@@ -123,10 +148,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
             parsed.data,
             files,
             async (set) => {
+              ctx.store.setDestinationState(d.name, ARRIVAL_KEY, set.signature);
               log('info', `${d.name}: a new complete export set arrived in ${set.folder} (${set.files.length} file(s)).`);
               await scheduler.runNow(d.name, 'arrival');
             },
-            { ignoreExisting: true, onError: (err) => log('error', `${d.name}: export-folder watcher: ${(err as Error).message ?? String(err)}`) },
+            {
+              alreadyHandled: (set) => arrivalHandled(ctx, d.name, set),
+              onIncomplete: async (set) => {
+                await scheduler.recordFailedStart(d.name, 'arrival', 'source', describeIncompleteSet(set, parsed.data));
+              },
+              onError: (err) => log('error', `${d.name}: export-folder watcher: ${(err as Error).message ?? String(err)}`),
+            },
           ),
       });
     }

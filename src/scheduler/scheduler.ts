@@ -19,7 +19,7 @@ import type { AgentContext } from '../agent/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunTrigger } from '../shared/run.js';
 import { runSync, type RunResult } from '../pipeline/run-sync.js';
-import { notifyStale } from '../notify/notifier.js';
+import { notifyRunFinished, notifyStale } from '../notify/notifier.js';
 import { describeStale } from '../notify/compose.js';
 import { channelHealth, retryPendingAlerts } from '../notify/channels.js';
 import { staleLimitHours } from '../shared/config.schema.js';
@@ -369,6 +369,20 @@ export class Scheduler {
     else this.log('error', `${o.destination}: ${o.trigger} run could not start${where}: ${o.message}`);
     this.options.onOutcome?.(o);
     return o;
+  }
+
+  /**
+   * A run that could not start for a reason outside the pipeline (an export set that will not
+   * complete): recorded as failed with the reason, and notified like any failed run (an incident).
+   */
+  async recordFailedStart(name: string, trigger: RunTrigger, stage: string, message: string): Promise<number> {
+    const { store } = this.ctx;
+    const id = store.createRun(name, trigger, false);
+    store.addRunEvent(id, 'error', stage, message);
+    store.updateRun(id, { status: 'failed', endedAt: this.clock.now().toISOString(), message });
+    this.log('error', `${name}: ${message}`);
+    await notifyRunFinished(this.ctx, id, { now: this.clock.now() });
+    return id;
   }
 
   private recordSkipped(name: string, trigger: RunTrigger, message: string): number {

@@ -20,7 +20,7 @@ import { SourceError } from './types.js';
 
 export { archiveProcessed, pruneArchive, archiveFolderOf, type ArchiveResult } from './folder/archive.js';
 export { inspectExportSet, assertSetPresent, waitUntilComplete, type ExportFile, type ExportSetStatus } from './folder/readiness.js';
-export { watchExportFolder, type ExportFolderWatcher, type ReadySet, type WatchOptions } from './folder/watch.js';
+export { watchExportFolder, type ExportFolderWatcher, type IncompleteSet, type ReadySet, type WatchOptions } from './folder/watch.js';
 export { normaliseHeader, matchHeaders } from './folder/headers.js';
 export { folderSettingsSchema, type FolderSettings } from './folder/settings.js';
 

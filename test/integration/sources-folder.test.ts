@@ -315,7 +315,7 @@ describe('export folder: watching', () => {
     // raw source settings (as stored in the config) are accepted and defaulted
     const settings = { path: dir, quietPeriodSeconds: 0.2, debounceSeconds: 0.1, triggerFile: 'done.flag' };
     const sets: ReadySet[] = [];
-    const watcher = watchExportFolder(settings, ['students.csv'], (s) => void sets.push(s), { ignoreExisting: true });
+    const watcher = watchExportFolder(settings, ['students.csv'], (s) => void sets.push(s), { alreadyHandled: () => true });
     try {
       await watcher.ready;
       await sleep(500);

@@ -26,6 +26,8 @@ export const folderSettingsSchema = z
     quietPeriodSeconds: z.number().min(0).max(3600).default(30),
     /** Optional file the SIS writes last (e.g. `done.flag`): the set is ready only once it exists. */
     triggerFile: z.string().min(1).optional(),
+    /** A set that stays incomplete this long (some expected files there, others missing) is reported as a failed run naming the missing files (0 = never). */
+    incompleteAfterMinutes: z.number().min(0).max(10_080).default(120),
     /** How long a run waits for files that are still being written before giving up. */
     maxWaitSeconds: z.number().min(0).max(86_400).default(1800),
     /** After a successful run: move the files to the archive folder, or leave them where they are. */

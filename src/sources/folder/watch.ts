@@ -17,9 +17,25 @@ export interface ReadySet {
   readonly signature: string;
 }
 
+/** A set that will not complete by itself: the trigger file is there but files are missing, or files have been missing too long. */
+export interface IncompleteSet {
+  readonly folder: string;
+  readonly present: readonly ExportFile[];
+  /** Patterns with no matching file. */
+  readonly missing: readonly string[];
+  readonly reason: 'trigger' | 'timeout';
+  /** Names, sizes and modification times of what is there: the same incomplete set is reported once. */
+  readonly signature: string;
+}
+
 export interface WatchOptions {
-  /** Do not report a set that is already complete when watching starts (only new arrivals). */
-  readonly ignoreExisting?: boolean;
+  /**
+   * For a set that is already complete when watching starts (it arrived while the agent was not
+   * running): true when it was processed already, so it is not reported again. Absent: it is reported.
+   */
+  readonly alreadyHandled?: (set: ReadySet) => boolean;
+  /** A set that will not complete by itself (see IncompleteSet); reported once per signature. */
+  readonly onIncomplete?: (set: IncompleteSet) => void | Promise<void>;
   /** Errors of the watcher or of `onReady` (the watcher keeps running). */
   readonly onError?: (error: unknown) => void;
 }
@@ -50,6 +66,9 @@ export function watchExportFolder(
   /** Files chokidar reported as finished writing. */
   const finished = new Set<string>();
   let lastSignature: string | undefined;
+  let lastIncomplete: string | undefined;
+  /** When the current incomplete set was first seen (for incompleteAfterMinutes). */
+  let incompleteSince: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let initialDone = false;
@@ -72,6 +91,11 @@ export function watchExportFolder(
   const evaluate = async (): Promise<void> => {
     if (closed) return;
     const status = await inspectExportSet(settings, expectedFiles);
+    if (status.missing.length > 0 && status.files.length > 0) {
+      await incomplete(status.folder, status.files, status.missing, status.triggerPresent === true);
+      return;
+    }
+    incompleteSince = undefined;
     if (status.missing.length > 0 || status.triggerPresent === false) return;
     // Every file must be one chokidar saw finish, and quiet for the quiet period now. (Comparing
     // chokidar's event stats with a fresh stat is not reliable under polling: the event may carry
@@ -87,8 +111,26 @@ export function watchExportFolder(
     const signature = setSignature(status.files);
     if (signature === lastSignature) return;
     lastSignature = signature;
-    if (!initialDone && options.ignoreExisting) return;
-    await onReady({ folder: status.folder, files: status.files, signature });
+    const set = { folder: status.folder, files: status.files, signature };
+    if (!initialDone && options.alreadyHandled?.(set)) return;
+    await onReady(set);
+  };
+
+  /** Some expected files are there and others are not: report it when a trigger says the export is done, or when it lasts too long. */
+  const incomplete = async (folderPath: string, present: readonly ExportFile[], missing: readonly string[], triggered: boolean): Promise<void> => {
+    if (!options.onIncomplete) return;
+    const limitMs = settings.incompleteAfterMinutes * 60_000;
+    const now = Date.now();
+    incompleteSince ??= Math.min(now, ...present.map((f) => f.mtimeMs));
+    const overdue = limitMs > 0 && now - incompleteSince >= limitMs;
+    if (!triggered && !overdue) {
+      if (limitMs > 0) schedule(incompleteSince + limitMs - now + 50);
+      return;
+    }
+    const signature = `${setSignature(present)}|missing:${missing.join(',')}`;
+    if (signature === lastIncomplete) return;
+    lastIncomplete = signature;
+    await options.onIncomplete({ folder: folderPath, present, missing, reason: triggered ? 'trigger' : 'timeout', signature });
   };
 
   const schedule = (delayMs = settings.debounceSeconds * 1000): void => {
@@ -115,19 +157,14 @@ export function watchExportFolder(
 
   const ready = new Promise<void>((resolve) => {
     watcher.once('ready', () => {
-      if (options.ignoreExisting) {
-        // settle the existing set's signature without reporting it
-        evaluating = evaluating
-          .then(evaluate)
-          .catch(report)
-          .finally(() => {
-            initialDone = true;
-          });
-        void evaluating.then(() => resolve());
-      } else {
-        initialDone = true;
-        resolve();
-      }
+      // the set already there: reported unless alreadyHandled says it was processed
+      evaluating = evaluating
+        .then(evaluate)
+        .catch(report)
+        .finally(() => {
+          initialDone = true;
+        });
+      void evaluating.then(() => resolve());
     });
   });
 
