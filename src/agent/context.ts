@@ -165,3 +165,12 @@ export function staleSecret(ctx: AgentContext, owner: string, fields: readonly s
   }
   return undefined;
 }
+
+/** Every stored secret that its configured connection may not use (saved for another server), e.g. after a config import re-pointed it. */
+export function staleSecrets(ctx: AgentContext): SecretBindingError[] {
+  return ctx.store.listSealedSecrets().flatMap((s) => {
+    const identity = configuredIdentity(ctx, s.owner, s.field);
+    const stale = identity && staleSecret(ctx, s.owner, [s.field], identity);
+    return stale ? [stale] : [];
+  });
+}

@@ -23,6 +23,7 @@ import { registerServiceCommands } from './commands/service.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
+import { staleSecrets } from '../agent/context.js';
 import { cliKit, consoleIo, exitFor, parseRunId, readSecretInput, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 import { passphraseWeakness } from '../secrets/vault.js';
 
@@ -213,6 +214,8 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           // Asked for only when the file carries sealed secrets, so a plain import never waits on standard input.
           const passphrase = parsed.secrets?.length ? readSecretInput('the passphrase', o.passphraseEnv, '--passphrase-env') : undefined;
           const counts = importConfig(ctx, parsed, { secretsPassphrase: passphrase });
+          // A re-pointed connection keeps its old secret stored but unusable: say so now, not at 2 a.m.
+          for (const stale of staleSecrets(ctx)) io.err(`Note: ${stale.message} (set-secret, or the GUI)`);
           print(globals(cmd), counts, () => `Imported ${counts.sources} source(s), ${counts.destinations} destination(s), ${counts.secrets} secret(s) from ${file}.`);
           return 0;
         }),

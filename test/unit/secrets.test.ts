@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyIdOf, MachineKeyError, passphraseWeakness, sealWithPassphrase, unsealWithPassphrase, Vault, type KeyLocation } from '../../src/secrets/vault.js';
 import { bindingOf, SecretBindingError } from '../../src/secrets/binding.js';
-import { closeAgent, loadSecrets, loadSourceSecrets, openAgent, saveSecrets, sourceSecretOwner, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, loadSecrets, loadSourceSecrets, openAgent, saveSecrets, sourceSecretOwner, staleSecrets, type AgentContext } from '../../src/agent/context.js';
 import { homeLayout, machineKeyLocation, KEY_CREDENTIAL_NAME } from '../../src/agent/home.js';
 import type { SourceConfig } from '../../src/shared/config.schema.js';
 
@@ -91,6 +91,12 @@ describe('secrets stay with the connection they were saved for', () => {
       'The password was saved for sis.district.local:5432/sis; enter it again to use it with the new server (attacker.example:5432/sis).',
     );
     expect(() => loadSourceSecrets(ctx, pgSource('sis.district.local', 'other'))).toThrow(/saved for sis.district.local:5432\/sis/);
+    // re-pointed in the store (as a config import does): listed as stale, so the import can say so
+    expect(staleSecrets(ctx)).toEqual([]);
+    ctx.store.saveSource(moved);
+    expect(staleSecrets(ctx).map((e) => e.message)).toEqual([
+      'The password was saved for sis.district.local:5432/sis; enter it again to use it with the new server (attacker.example:5432/sis).',
+    ]);
     // saving the new server with the secret typed again binds it there
     ctx.store.saveSource(moved);
     saveSecrets(ctx, sourceSecretOwner('sis'), { password: 'new-one' });
