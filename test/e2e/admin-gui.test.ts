@@ -91,7 +91,7 @@ async function screenshot(target: Page, name: string): Promise<void> {
 }
 
 /** Navigates with the sidebar, as a user does. */
-async function open(screen: 'Dashboard' | 'Sources' | 'Destinations' | 'Mapping' | 'Site IDs' | 'History' | 'Settings'): Promise<void> {
+async function open(screen: 'Dashboard' | 'Sources' | 'Destinations' | 'Mapping' | 'Site IDs' | 'History' | 'Audit' | 'Settings'): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: screen, exact: true }).click();
   await expect.poll(() => page.getByRole('heading', { level: 1 }).first().textContent()).toContain(screen === 'Site IDs' ? 'Site IDs' : screen);
 }
@@ -353,6 +353,24 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download report (JSON)' }).click();
     expect((await download).suggestedFilename()).toMatch(/\.json$/);
+  });
+
+  it('shows the delivery on Audit with the personal-data columns that held a value, and who received a student', async () => {
+    await open('Audit');
+    const deliveries = await visible(page.getByTestId('audit'));
+    await expect.poll(() => deliveries.getByRole('row').count()).toBeGreaterThan(1);
+    const row = deliveries.getByRole('row').filter({ hasText: DEST }).first();
+    expect(await row.textContent()).toContain('Complete');
+    const users = parse(readFileSync(join(sshd.uploadDir, 'users.csv')), { columns: true, bom: true }) as Record<string, string>[];
+    const withName = users.filter((u) => (u.givenName ?? '').trim() !== '').length;
+    expect(await row.textContent()).toContain(`givenName (${withName.toLocaleString('en-US')})`);
+    const student = users.find((u) => u.role === 'student')!;
+    await page.getByLabel('Student ID (as delivered)').fill(student.sourcedId!);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const answer = await visible(page.getByTestId('who-received'));
+    await expect.poll(async () => (await answer.textContent()) ?? '').toContain('users.csv');
+    expect(await answer.textContent()).toContain(DEST);
+    await screenshot(page, '23b-audit');
   });
 
   it('holds a run that changes too much and delivers it after approval on the dashboard', async () => {
