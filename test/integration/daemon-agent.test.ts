@@ -19,20 +19,12 @@ import { listLocks } from '../../src/scheduler/lock.js';
 import { destinationConfigSchema, scheduleSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { RunSummary } from '../../src/shared/run.js';
 import { killAllStarted, runCli, spawnCli } from '../helpers/child-process.js';
+import { until } from '../helpers/wait.js';
 
 let home: string;
 let ctx: AgentContext;
 const daemons: AgentDaemon[] = [];
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The newest run once it is under way and has written its first files: mid-run. */
 const midRun = (afterId: number) => (): RunSummary | undefined => {

@@ -14,21 +14,13 @@ import { ManualClock } from '../../src/scheduler/clock.js';
 import { getIncident } from '../../src/notify/notifier.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { RunSummary } from '../../src/shared/run.js';
+import { until } from '../helpers/wait.js';
 
 let home: string;
 let ctx: AgentContext;
 let drop: string;
 const daemons: AgentDaemon[] = [];
 
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 const runs = (): RunSummary[] => ctx.store.listRuns({ destination: 'on-arrival', limit: 50 }).filter((r) => r.status !== 'running');
 const start = async (): Promise<AgentDaemon> => {
   const daemon = await startDaemon({ home, api: false, clock: new ManualClock(new Date()), log: () => undefined });

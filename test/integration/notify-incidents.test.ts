@@ -7,7 +7,7 @@
  * watch for a destination that is not scheduled. No alert carries a student's personal values.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, closeAgent, saveSecrets, type AgentContext } from '../../src/agent/context.js';
@@ -23,6 +23,7 @@ import { ManualClock } from '../../src/scheduler/clock.js';
 import { main } from '../../src/cli/main.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { startHttpReceiver, type TestHttpReceiver } from '../helpers/http-receiver.js';
+import { breakOutbox, mendOutbox } from '../helpers/demo-outbox.js';
 
 const TO = ['it-director@district.test'];
 const MINUTE = 60_000;
@@ -37,16 +38,6 @@ const configure = (over: Partial<NotificationsConfig> = {}): void =>
     'notifications',
     notificationsSchema.parse({ enabled: true, host: '127.0.0.1', port: smtp.port, security: 'none', from: 'rostersync@district.test', to: TO, reminderMinutes: 60, webhookEnabled: true, ...over }),
   );
-const breakOutbox = (): void => {
-  const d = ctx.store.getDestination(DEMO_DESTINATION)!;
-  const file = join(ctx.layout.home, 'not-a-folder');
-  writeFileSync(file, 'x');
-  ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: file } });
-};
-const fixOutbox = (): void => {
-  const d = ctx.store.getDestination(DEMO_DESTINATION)!;
-  ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: outbox }, schedule: scheduleSchema.parse({}) });
-};
 const run = (at: Date) => runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => at });
 const statusCli = async (): Promise<{ code: number; text: string }> => {
   const out: string[] = [];
@@ -82,7 +73,8 @@ beforeEach(() => {
   hook.status = 200;
   ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'`).run();
   ctx.store.db.prepare(`DELETE FROM settings WHERE key LIKE 'notify.%'`).run();
-  fixOutbox();
+  mendOutbox(ctx, outbox);
+  ctx.store.saveDestination({ ...ctx.store.getDestination(DEMO_DESTINATION)!, schedule: scheduleSchema.parse({}) });
   configure();
 });
 
@@ -90,7 +82,7 @@ describe('a failing destination is one incident', () => {
   it('fail → alert; still failing → one reminder; recovered → alert; fail again → a new incident, alerted at once', async () => {
     const t0 = new Date();
     const at = (minutes: number): Date => new Date(t0.getTime() + minutes * MINUTE);
-    breakOutbox();
+    breakOutbox(ctx);
     const first = await run(at(0));
     expect(first.status).toBe('failed');
     expect(smtp.messages.map((m) => m.subject)).toEqual([`[RosterSync] demo-outbox: FAILED — incident opened (run ${first.runId})`]);
@@ -117,7 +109,7 @@ describe('a failing destination is one incident', () => {
     expect(status.text).toMatch(/INCIDENT: {6}failing for \d+ (min|h)/);
     expect(status.text).toContain('5 failed run(s)');
 
-    fixOutbox();
+    mendOutbox(ctx, outbox);
     const recovered = await run(at(120));
     expect(recovered.status).toBe('success');
     expect(smtp.messages).toHaveLength(3);
@@ -128,7 +120,7 @@ describe('a failing destination is one incident', () => {
     expect((await statusCli()).code).toBe(0);
 
     // a failure five minutes after the recovery is a new incident: no rate limit swallows it
-    breakOutbox();
+    breakOutbox(ctx);
     const again = await run(at(125));
     expect(smtp.messages).toHaveLength(4);
     expect(smtp.messages[3]!.subject).toBe(`[RosterSync] demo-outbox: FAILED — incident opened (run ${again.runId})`);
@@ -140,7 +132,7 @@ describe('a channel that is down', () => {
   it('is visible in `rostersync status` and its alert is retried by the agent’s watch until it goes through', async () => {
     const down = await closedPort();
     configure({ port: down });
-    breakOutbox();
+    breakOutbox(ctx);
     const t0 = new Date();
     const failed = await run(t0);
     // the webhook took the alert; the mail waits
@@ -176,7 +168,7 @@ describe('a channel that is down', () => {
 
   it('a webhook that answers an error keeps the alert for a retry, and says so', async () => {
     hook.status = 503;
-    breakOutbox();
+    breakOutbox(ctx);
     const failed = await run(new Date());
     expect(smtp.messages).toHaveLength(1);
     const webhook = channelHealth(ctx).find((c) => c.channel === 'webhook');

@@ -6,7 +6,7 @@
  * Incidents end to end (recovery, webhook, retries, masking): notify-incidents.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, closeAgent, saveSecrets, smtpIdentity, staleSecret, type AgentContext } from '../../src/agent/context.js';
@@ -18,6 +18,7 @@ import { notifyStale, sendTestMail } from '../../src/notify/notifier.js';
 import { channelHealth } from '../../src/notify/channels.js';
 import { main } from '../../src/cli/main.js';
 import { closedPort, makeCertificate, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
+import { breakOutbox, mendOutbox } from '../helpers/demo-outbox.js';
 
 const USER = 'rostersync-mailer';
 const PASSWORD = 'Pa55-word!smtp';
@@ -34,16 +35,6 @@ const configure = (over: Partial<NotificationsConfig>): void => {
   if (staleSecret(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(config))) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: PASSWORD });
 };
 
-const breakOutbox = (): void => {
-  const d = ctx.store.getDestination(DEMO_DESTINATION)!;
-  const file = join(ctx.layout.home, 'not-a-folder');
-  writeFileSync(file, 'x');
-  ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: file } });
-};
-const fixOutbox = (): void => {
-  const d = ctx.store.getDestination(DEMO_DESTINATION)!;
-  ctx.store.saveDestination({ ...d, settings: { ...d.settings, path: outbox } });
-};
 const clearNotifyState = (): void => {
   ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'`).run();
   ctx.store.db.prepare(`DELETE FROM settings WHERE key LIKE 'notify.%'`).run();
@@ -63,13 +54,13 @@ afterAll(async () => {
 beforeEach(() => {
   smtp.messages.length = 0;
   clearNotifyState();
-  fixOutbox();
+  mendOutbox(ctx, outbox);
   configure({});
 });
 
 describe('mail after a run', () => {
   it('a failed run mails every recipient with the summary and what to do', async () => {
-    breakOutbox();
+    breakOutbox(ctx);
     const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(result.status).toBe('failed');
     expect(smtp.messages).toHaveLength(1);
@@ -90,7 +81,7 @@ describe('mail after a run', () => {
 
   it('a broken night sends one mail: later failures are recorded, and remind only after reminderMinutes', async () => {
     configure({ reminderMinutes: 60 });
-    breakOutbox();
+    breakOutbox(ctx);
     const first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     const third = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
@@ -148,7 +139,7 @@ describe('mail after a run', () => {
 
   it('notifications off sends nothing', async () => {
     configure({ enabled: false });
-    breakOutbox();
+    breakOutbox(ctx);
     await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(smtp.messages).toHaveLength(0);
   });
@@ -190,7 +181,7 @@ describe('a failing SMTP server never fails the sync', () => {
 
   it('nothing listening: the failed run stays failed for its own reason, not the mail', async () => {
     configure({ port: await closedPort() });
-    breakOutbox();
+    breakOutbox(ctx);
     const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/Delivery to demo-outbox failed/);
