@@ -378,9 +378,13 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fingerprints = undefined;
       cleanupAfterDelivery(ctx, destination, runDir);
     });
-    await releaseSource(source, requests, now(), log);
+    const archiveProblem = await releaseSource(source, requests, now(), log);
+    if (archiveProblem) sink.add(archiveProblem);
     const status: RunStatus = sink.errors > 0 || leftOut.total > 0 ? 'partial' : 'success';
-    return finish(status, `${receipt.message}${sink.errors ? ` ${sink.errors} error(s).` : ''}${sink.warnings ? ` ${sink.warnings} warning(s).` : ''}${leftOutNote}`);
+    return finish(
+      status,
+      `${receipt.message}${sink.errors ? ` ${sink.errors} error(s).` : ''}${sink.warnings ? ` ${sink.warnings} warning(s).` : ''}${leftOutNote}${archiveProblem ? ` ${archiveProblem.message}` : ''}`,
+    );
   } catch (err) {
     fingerprints?.close();
     // Nothing of a failed run stays on the server under a temporary name (a delivery that failed part-way cleaned up already).
@@ -897,19 +901,26 @@ function mergeReceipt(records: readonly RunFileRecord[], receipt: DeliveryReceip
 }
 
 /** After a delivery: the source lets go of what it read (an export folder archives its files). Never fails the run. */
+/**
+ * After a delivery the source may archive what it read. A failure there does not undo the delivery
+ * but is not silent either: it is returned as a warning finding for the run (and logged).
+ */
 async function releaseSource(
   source: SourceConfig,
   requests: readonly EntityRequest[],
   now: Date,
   log: RunLog,
-): Promise<void> {
+): Promise<Finding | undefined> {
   const driver = getSourceDriver(source.type);
-  if (!driver.afterDelivery) return;
+  if (!driver.afterDelivery) return undefined;
   try {
     const note = await driver.afterDelivery(source.settings, requests, now);
     if (note) log('info', 'source', note);
+    return undefined;
   } catch (err) {
-    log('warn', 'source', `Delivered, but the source's files could not be archived: ${(err as Error).message}`);
+    const message = `Delivered, but the source's files could not be archived: ${(err as Error).message} The next run may read the same files again.`;
+    log('warn', 'source', message);
+    return { severity: 'warning', file: source.name, row: 0, column: '', value: '', rule: 'archive', message };
   }
 }
 
@@ -981,14 +992,16 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     if (existsSync(fpFile)) promoteFingerprintFile(fpFile, fingerprintPath(ctx.layout.fingerprintsDir, destination.name));
     cleanupAfterDelivery(ctx, destination, runDir);
     const source = store.getSource(destination.source);
+    let archiveProblem: Finding | undefined;
     if (source) {
       const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: [], now: new Date() });
-      await releaseSource(source, plan.files.flatMap((f) => f.entities.map((e) => e.request)), new Date(), log);
+      archiveProblem = await releaseSource(source, plan.files.flatMap((f) => f.entities.map((e) => e.request)), new Date(), log);
+      if (archiveProblem) store.addFindings(runId, [archiveProblem]);
     }
     // The held files are what was checked: rows the run left out stay out, and the run says so.
     const status: RunStatus = run.errors > 0 ? 'partial' : 'success';
-    const message = `Approved and delivered: ${receipt.message}${run.errors ? ` ${run.errors} error(s); see the run's findings for the rows left out.` : ''}`;
-    store.updateRun(runId, { status, endedAt: new Date().toISOString(), message });
+    const message = `Approved and delivered: ${receipt.message}${run.errors ? ` ${run.errors} error(s); see the run's findings for the rows left out.` : ''}${archiveProblem ? ` ${archiveProblem.message}` : ''}`;
+    store.updateRun(runId, { status, endedAt: new Date().toISOString(), message, ...(archiveProblem ? { warnings: run.warnings + 1 } : {}) });
     log('info', 'record', message);
     return { runId, destination: destination.name, status, message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   } catch (err) {

@@ -118,4 +118,25 @@ describe('export folder → OneRoster', () => {
     expect(ctx.store.getRunDetail(held.runId)!.events.some((e) => /Archived \d+ export file/.test(e.message))).toBe(true);
     ctx.store.saveDestination(d);
   });
+
+  it('an archive that fails is a warning on the delivered run, never a silent success', async () => {
+    // tonight's export again, and an archive path that cannot be a folder
+    const archived = join(exportDir, 'archive', readdirSync(join(exportDir, 'archive'))[0]!);
+    for (const name of readdirSync(archived)) writeFileSync(join(exportDir, name), readFileSync(join(archived, name)));
+    const blocker = join(ctx.layout.home, 'archive-is-a-file');
+    writeFileSync(blocker, 'x');
+    const source = ctx.store.getSource('export-folder')!;
+    ctx.store.saveSource({ ...source, settings: { ...source.settings, archivePath: blocker } });
+    try {
+      const result = await runSync(ctx, 'from-folder', { trigger: 'manual' });
+      expect(result.status, result.message).toBe('success');
+      expect(result.message).toMatch(/Delivered, but the source's files could not be archived: .* The next run may read the same files again\.$/);
+      const archive = result.findings.filter((f) => f.rule === 'archive');
+      expect(archive).toEqual([expect.objectContaining({ severity: 'warning', file: 'export-folder' })]);
+      expect(ctx.store.getRun(result.runId)!.warnings).toBe(result.warnings);
+      expect(readdirSync(exportDir)).toContain('students.csv');
+    } finally {
+      ctx.store.saveSource(source);
+    }
+  });
 });
