@@ -6,18 +6,11 @@
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
-import {
-  CONFIG_VERSION,
-  configFileSchema,
-  describeZodError,
-  notificationsSchema,
-  settingsSchema,
-  type ConfigFile,
-} from '../shared/config.schema.js';
-import { sealWithPassphrase, unsealWithPassphrase } from '../secrets/vault.js';
-import { parseCustomFormat } from '../formats/format.schema.js';
-import { BUILT_IN_FORMATS } from '../formats/registry.js';
-import { saveSecrets, type AgentContext } from './context.js';
+import { CONFIG_VERSION, configFileSchema, type ConfigFile } from '../shared/config.schema.js';
+import { ConfigError, type ConfigIssue } from '../shared/config-issues.js';
+import { sealWithPassphrase } from '../secrets/vault.js';
+import { checkConfigFileShape, checkCustomFormat } from './config-door.js';
+import type { AgentContext } from './context.js';
 
 export const CONFIG_SCHEMA_URL = 'https://rostersync.local/schema/config-v1.json';
 
@@ -57,68 +50,51 @@ export function serializeConfig(file: ConfigFile, format: 'yaml' | 'json'): stri
   return format === 'json' ? JSON.stringify(file, null, 2) + '\n' : `# RosterSync configuration, version ${file.version}. Schema: rostersync config schema\n${YAML.stringify(file)}`;
 }
 
-export function parseConfigText(text: string, where: string): ConfigFile {
+/** A configuration file as read: the checked configuration, and the document as written (to tell a key left out from a default). */
+export interface ConfigDocument {
+  readonly config: ConfigFile;
+  readonly raw: unknown;
+}
+
+export function parseConfigDocument(text: string, where: string): ConfigDocument {
   let raw: unknown;
   try {
     raw = where.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
   } catch (err) {
-    throw new Error(`${where}: not valid ${where.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError([{ path: [], message: `not valid ${where.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}` }], where);
   }
   const version = (raw as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > CONFIG_VERSION) {
-    throw new Error(`${where}: configuration version ${version} is newer than this RosterSync understands (${CONFIG_VERSION}).`);
+    throw new ConfigError([{ path: ['version'], message: `configuration version ${version} is newer than this RosterSync understands (${CONFIG_VERSION})` }], where);
   }
-  const parsed = configFileSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${where}: ${describeZodError(parsed.error)}`);
-  validateCustomFormats(parsed.data, where);
-  return parsed.data;
+  try {
+    const config = checkConfigFileShape(raw);
+    checkCustomFormats(config);
+    return { config, raw };
+  } catch (err) {
+    throw err instanceof ConfigError ? new ConfigError(err.issues, where) : err;
+  }
 }
 
-/** Custom formats are checked in full (src/formats/format.schema.ts): `file.yaml: customFormats[0]: files[1]…: …`. */
-export function validateCustomFormats(file: ConfigFile, where: string): void {
+/** Custom formats are checked in full (src/formats/format.schema.ts), each id once: `customFormats[0]: files[1]…: …`. */
+function checkCustomFormats(file: ConfigFile): void {
+  const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
   file.customFormats.forEach((f, i) => {
-    parseCustomFormat(f, `${where}: customFormats[${i}]`);
-    if (seen.has(f.id)) throw new Error(`${where}: customFormats[${i}].id: "${f.id}" appears twice; custom format ids must be unique.`);
+    try {
+      checkCustomFormat(f);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.at('customFormats', i).issues);
+    }
+    if (seen.has(f.id)) issues.push({ path: ['customFormats', i, 'id'], message: `"${f.id}" appears twice; custom format ids must be unique` });
     seen.add(f.id);
   });
+  if (issues.length) throw new ConfigError(issues);
 }
 
-export interface ImportOptions {
-  readonly secretsPassphrase?: string;
-}
-
-/** Replaces the configuration with the file's, in one transaction. Secrets already stored stay unless the file carries new ones. */
-export function importConfig(ctx: AgentContext, file: ConfigFile, options: ImportOptions = {}): { sources: number; destinations: number; secrets: number } {
-  const { store } = ctx;
-  validateCustomFormats(file, 'configuration');
-  const formatIds = new Set([...BUILT_IN_FORMATS, ...file.customFormats, ...(store.listCustomFormats() as { id: string }[])].map((f) => f.id));
-  file.destinations.forEach((d, i) => {
-    if (!formatIds.has(d.format)) {
-      throw new Error(`destinations[${i}].format: "${d.format}" is not a built-in format or a custom format in the file (known: ${[...formatIds].join(', ')}).`);
-    }
-  });
-  const sourceNames = new Set(file.sources.map((s) => s.name));
-  for (const d of file.destinations) {
-    if (!sourceNames.has(d.source) && !store.getSource(d.source)) {
-      throw new Error(`destinations: "${d.name}" reads source "${d.source}", which is neither in the file nor configured.`);
-    }
-  }
-  if (file.secrets?.length && !options.secretsPassphrase) {
-    throw new Error('This configuration carries sealed secrets: give the passphrase it was exported with (--passphrase-env VAR, or on standard input).');
-  }
-  const secrets = (file.secrets ?? []).map((s) => ({ ...s, plain: unsealWithPassphrase(s.sealed, options.secretsPassphrase!) }));
-  store.db.transaction(() => {
-    for (const s of file.sources) store.saveSource(s);
-    for (const d of file.destinations) store.saveDestination(d);
-    for (const [destination, entries] of Object.entries(file.siteMaps)) store.replaceSiteMap(destination, entries);
-    for (const f of file.customFormats) store.saveCustomFormat(f.id, f);
-    store.setSetting('notifications', notificationsSchema.parse(file.notifications));
-    store.setSetting('general', settingsSchema.parse(file.settings));
-    // Bound to the connection the imported file configures for each owner.
-    for (const s of secrets) saveSecrets(ctx, s.owner, { [s.field]: s.plain });
-  })();
-  return { sources: file.sources.length, destinations: file.destinations.length, secrets: secrets.length };
+export function parseConfigText(text: string, where: string): ConfigFile {
+  return parseConfigDocument(text, where).config;
 }
 
 export function writeTextAtomic(path: string, text: string): void {
@@ -126,6 +102,6 @@ export function writeTextAtomic(path: string, text: string): void {
   renameSync(`${path}.partial`, path);
 }
 
-export function readConfigFile(path: string): ConfigFile {
-  return parseConfigText(readFileSync(path, 'utf8'), path);
+export function readConfigFile(path: string): ConfigDocument {
+  return parseConfigDocument(readFileSync(path, 'utf8'), path);
 }

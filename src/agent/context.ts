@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { homeLayout, machineKeyLocation, resolveHome, type HomeLayout } from './home.js';
 import { Store } from '../store/store.js';
+import { CONFIG_DOOR } from './config-door.js';
 import { Vault } from '../secrets/vault.js';
 import { bindingOf, hostPart, SecretBindingError, type ConnectionIdentity } from '../secrets/binding.js';
 import { getSourceDriver } from '../sources/registry.js';
@@ -26,7 +27,7 @@ export interface AgentContext {
 export function openAgent(home?: string, env: NodeJS.ProcessEnv = process.env): AgentContext {
   const layout = homeLayout(resolveHome(home, env));
   mkdirSync(layout.home, { recursive: true, mode: 0o750 });
-  const store = new Store(layout.storePath, { backupsDir: layout.backupsDir });
+  const store = new Store(layout.storePath, CONFIG_DOOR, { backupsDir: layout.backupsDir });
   try {
     const vault = Vault.open(machineKeyLocation(layout, env), { recordedKeyId: store.getMachineKeyId(), sealedSecrets: store.countSealedSecrets() });
     const ctx: AgentContext = { layout, store, vault };

@@ -17,7 +17,7 @@ import { loadOrCreateApiKey } from './api-key.js';
 import { removeApiInfo, writeApiInfo } from './agent-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
 import { HANDLERS } from './handlers/index.js';
-import { describeIssues } from './handlers/validate.js';
+import { ConfigError, issuesFromZod } from '../shared/config-issues.js';
 import { inProcessRunLauncher, smtpNotifier, standaloneScheduler, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
 import { serveStatic } from './static-files.js';
 
@@ -89,7 +89,7 @@ function sendError(res: ServerResponse, code: ApiErrorCode, message: string): vo
 /** Validates and runs one call. Exported for in-process callers (tests, the Electron fallback). */
 export async function dispatch(services: ApiServices, name: ApiCallName, body: unknown): Promise<unknown> {
   const parsed = API[name].input.safeParse(body ?? {});
-  if (!parsed.success) throw new ApiError('bad-request', `${name}: ${describeIssues(parsed.error, 'input')}`);
+  if (!parsed.success) throw new ApiError('bad-request', `${name}: ${new ConfigError(issuesFromZod(parsed.error)).at('input').message}`);
   const handler = HANDLERS[name] as (input: unknown, services: ApiServices) => unknown;
   return await handler(parsed.data, services);
 }
@@ -142,6 +142,8 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
       sendJson(res, 200, (await dispatch(services, name, body)) ?? null);
     } catch (err) {
       if (err instanceof ApiError) return sendError(res, err.code, err.message);
+      // A configuration refused by a save the handler did not expect to refuse: still the caller's mistake.
+      if (err instanceof ConfigError) return sendError(res, 'bad-request', err.message);
       // Errors from the engine are written for administrators (what, where, what to do) and carry no secrets.
       if (!(err instanceof Error) || err.name === 'TypeError' || err.name === 'ReferenceError') onError(err);
       sendError(res, 'failed', err instanceof Error ? err.message : String(err));

@@ -2,13 +2,51 @@
  * Shared plumbing for CLI commands: global options, opening the agent, printing text or JSON,
  * and exit codes. Command groups live in src/cli/commands/ and register themselves on the program.
  */
-import type { Command } from 'commander';
+import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { closeAgent, openAgent, type AgentContext } from '../agent/context.js';
 import type { RunResult } from '../pipeline/run-sync.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
+import { SourceError } from '../sources/types.js';
+import { DeliveryError } from '../destinations/types.js';
+import { DestinationBusyError } from '../scheduler/lock.js';
 
 export class UsageError extends Error {}
+
+/** README's exit codes: 0 success, 1 a run (or a connection, or a busy destination) failed, 2 usage or configuration error. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** The exit code for an error that ended a command. */
+export function exitCodeForError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  // A server that cannot be reached or refuses a login is a failure, not a mistake in the command; a bad setting is.
+  if (err instanceof SourceError || err instanceof DeliveryError) return err.code === 'config' ? EXIT.usage : EXIT.failed;
+  if (err instanceof DestinationBusyError) return EXIT.failed;
+  // UsageError, ConfigError, and the engine's refusals of a request (no such run, run not held…).
+  return EXIT.usage;
+}
+
+/** Option parser: a whole number in [min, max]; anything else is a usage error (exit 2) naming the option. */
+export function wholeNumber(option: string, min: number, max = Number.MAX_SAFE_INTEGER, unit = ''): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min} to ${max}`;
+      throw new InvalidArgumentError(`${option} takes a whole number${unit ? ` of ${unit}` : ''} (${range}); got "${text}".`);
+    }
+    return n;
+  };
+}
+
+/** Option parser: a calendar date YYYY-MM-DD (2026-02-30 is refused). */
+export function calendarDate(option: string): (text: string) => string {
+  return (text) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+    if (!d || d.toISOString().slice(0, 10) !== text) throw new InvalidArgumentError(`${option} takes a date (YYYY-MM-DD); got "${text}".`);
+    return text;
+  };
+}
 
 export interface GlobalOptions {
   home?: string;

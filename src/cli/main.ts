@@ -8,7 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import type { AgentContext } from '../agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
-import { configJsonSchema, exportConfig, importConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
+import { configJsonSchema, exportConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
+import { formatImportPlan, importConfig } from '../agent/config-import.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map-file.js';
 import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipeline/run-sync.js';
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
@@ -24,7 +25,7 @@ import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
 import { staleSecrets } from '../agent/context.js';
-import { cliKit, consoleIo, exitFor, parseRunId, readSecretInput, UsageError, withAgent, type CliIo, type CliKit } from './cli-kit.js';
+import { calendarDate, cliKit, consoleIo, exitCodeForError, exitFor, parseRunId, readSecretInput, UsageError, wholeNumber, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 import { passphraseWeakness } from '../secrets/vault.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
@@ -42,6 +43,9 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .option('--home <dir>', 'data folder (store, keys, outbox); default ROSTERSYNC_HOME or the system data folder')
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError()
+    // Before any subcommand is added, so every subcommand inherits it: a usage error anywhere throws
+    // a CommanderError (exit 2) instead of commander's own process.exit(1).
+    .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   const kit = cliKit(io, setExit);
@@ -50,7 +54,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
   program
     .command('demo')
     .description('create the embedded demo district and run a full OneRoster sync into <home>/outbox')
-    .option('--students <n>', 'students in the demo district', (v) => Number(v), 1500)
+    .option('--students <n>', 'students in the demo district', wholeNumber('--students', 1), 1500)
     .action(
       action((cmd) =>
         withAgent(globals(cmd), async (ctx) => {
@@ -77,6 +81,8 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
         withAgent(globals(cmd), async (ctx) => {
           const opts = globals(cmd);
           const { dryRun } = cmd.opts<{ dryRun?: boolean }>();
+          const unknown = names.filter((n) => !ctx.store.hasDestination(n));
+          if (unknown.length) throw new UsageError(`No destination named ${unknown.map((n) => `"${n}"`).join(', ')}. Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
           const targets = names.length ? names : ctx.store.listDestinations().filter((d) => d.enabled).map((d) => d.name);
           if (!targets.length) throw new UsageError('No destinations are configured. Add one, or try: rostersync demo');
           const results: RunResult[] = [];
@@ -105,6 +111,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
       action((cmd, name: string) =>
         withAgent(globals(cmd), async (ctx) => {
           const opts = globals(cmd);
+          if (!ctx.store.hasDestination(name)) throw new UsageError(`No destination named "${name}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
           const result = await runSync(ctx, name, { trigger: 'preview', dryRun: true });
           print(opts, result, () => formatRunDetail(ctx.store.getRunDetail(result.runId)!));
           return result.errors > 0 || result.status === 'failed' ? 1 : 0;
@@ -115,10 +122,10 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
   const history = program
     .command('history')
     .description('list past runs, newest first')
-    .option('--limit <n>', 'how many', (v) => Number(v), 20)
+    .option('--limit <n>', 'how many', wholeNumber('--limit', 1), 20)
     .option('--destination <name>', 'only this destination')
     .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
-    .option('--since <date>', 'only runs started on or after this date (YYYY-MM-DD)')
+    .option('--since <date>', 'only runs started on or after this date (YYYY-MM-DD)', calendarDate('--since'))
     .action(
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
@@ -205,18 +212,21 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .argument('<file>')
     .option('--passphrase-env <var>', 'environment variable holding the passphrase the secrets in the file were sealed with (else read from standard input)')
     .option('--passphrase <text>', REFUSED_PASSPHRASE_HELP)
+    .option('--dry-run', 'check the file and show what would change; change nothing')
     .action(
       action((cmd, file: string) =>
         withAgent(globals(cmd), (ctx) => {
-          const o = cmd.opts<PassphraseOptions>();
+          const o = cmd.opts<PassphraseOptions & { dryRun?: boolean }>();
           refuseArgvPassphrase(o);
-          const parsed = readConfigFile(file);
+          const doc = readConfigFile(file);
           // Asked for only when the file carries sealed secrets, so a plain import never waits on standard input.
-          const passphrase = parsed.secrets?.length ? readSecretInput('the passphrase', o.passphraseEnv, '--passphrase-env') : undefined;
-          const counts = importConfig(ctx, parsed, { secretsPassphrase: passphrase });
+          const passphrase = doc.config.secrets?.length ? readSecretInput('the passphrase', o.passphraseEnv, '--passphrase-env') : undefined;
+          const plan = importConfig(ctx, doc, { secretsPassphrase: passphrase, dryRun: o.dryRun });
           // A re-pointed connection keeps its old secret stored but unusable: say so now, not at 2 a.m.
-          for (const stale of staleSecrets(ctx)) io.err(`Note: ${stale.message} (set-secret, or the GUI)`);
-          print(globals(cmd), counts, () => `Imported ${counts.sources} source(s), ${counts.destinations} destination(s), ${counts.secrets} secret(s) from ${file}.`);
+          if (!o.dryRun) for (const stale of staleSecrets(ctx)) io.err(`Note: ${stale.message} (set-secret, or the GUI)`);
+          print(globals(cmd), { file, dryRun: Boolean(o.dryRun), ...plan }, () =>
+            `${formatImportPlan(plan)}\n${o.dryRun ? `Dry run: nothing was changed. Import it with: rostersync config import ${file}` : `Imported ${file}.`}`,
+          );
           return 0;
         }),
       ),
@@ -308,16 +318,12 @@ function exportPassphrase(o: PassphraseOptions): string {
 export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {
   let code = 0;
   const program = buildCli(io, (c) => (code = c));
-  program.exitOverride();
   try {
     await program.parseAsync([...argv]);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      code = err.exitCode === 0 ? 0 : 2;
-    } else {
-      io.err(`rostersync: ${(err as Error).message}`);
-      code = 2;
-    }
+    // Commander has already printed its own message (and the help) for a usage error.
+    if (!(err instanceof CommanderError)) io.err(`rostersync: ${(err as Error).message}`);
+    code = exitCodeForError(err);
   }
   process.exitCode = code;
   return code;

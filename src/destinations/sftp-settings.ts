@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
+import { portSchema } from '../shared/config.schema.js';
 import type { StagedFile } from './types.js';
 
 export const FILE_NAME_TOKENS = ['name', 'stem', 'ext', 'yyyy', 'MM', 'dd', 'HH', 'mm'] as const;
@@ -14,6 +15,7 @@ const TOKEN_RE = /\{([^{}]*)\}/g;
 /** Why a file-name pattern is unusable, or undefined when it is fine. */
 export function patternProblem(pattern: string): string | undefined {
   if (pattern.trim() === '') return 'the pattern is empty';
+  if (pattern === '.' || pattern === '..') return 'a file name cannot be "." or ".." (the folder is set in remoteDir)';
   for (const match of pattern.matchAll(TOKEN_RE)) {
     const token = match[1] ?? '';
     if (!(FILE_NAME_TOKENS as readonly string[]).includes(token)) {
@@ -33,10 +35,13 @@ const patternSchema = z.string().superRefine((value, ctx) => {
 export const sftpSettingsSchema = z
   .object({
     host: z.string().trim().min(1, 'host name or IP address of the SFTP server'),
-    port: z.number().int().min(1).max(65535).default(22),
+    port: portSchema().default(22),
     username: z.string().min(1, 'user name of the SFTP account'),
     /** Folder the files go into, relative to the login folder (`Upload`) or absolute (`/Upload`). Empty = login folder. */
-    remoteDir: z.string().default(''),
+    remoteDir: z
+      .string()
+      .refine((dir) => !dir.split(/[/\\]/).includes('..'), { error: (issue) => `"${String(issue.input)}" steps out of its folder with ".."; name the folder itself` })
+      .default(''),
     /** Remote name pattern for every file, e.g. `{stem}_{yyyy}{MM}{dd}.{ext}`. Default: the file's own name. */
     fileNamePattern: patternSchema.optional(),
     /** Remote name pattern per generated file name (wins over fileNamePattern), e.g. `{ "students.csv": "students_{yyyy}{MM}{dd}.csv" }`. */

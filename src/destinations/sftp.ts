@@ -634,4 +634,5 @@ export const sftpDestination: DestinationDriver<SftpSettings> = {
     probe: (settings) => probeHostKey(settings),
     pin: (settings, fingerprint) => ({ ...settings, trustedFingerprint: normalizeFingerprint(fingerprint) }),
   },
+  keptOnReimport: ['trustedFingerprint'],
 };

@@ -133,6 +133,11 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
     probe(settings: Settings): Promise<{ readonly fingerprint: string; readonly keyType: string }>;
     pin(settings: Settings, fingerprint: string): Settings;
   };
+  /**
+   * Settings the agent learns after set-up (a pinned host key): a re-imported configuration file
+   * that does not mention them keeps the stored values instead of dropping them.
+   */
+  readonly keptOnReimport?: readonly (keyof Settings & string)[];
   /** Deliver every file or fail: no file may appear half-written under its final name. */
   deliver(settings: Settings, secrets: Secrets, files: readonly StagedFile[], context: DeliveryContext): Promise<DeliveryReceipt>;
   /**

@@ -355,18 +355,18 @@ export class FormatDefinitionError extends Error {}
 /** Parses a format definition or throws FormatDefinitionError: `where: files[1].columns[3].rule.pattern: …; …`. */
 export function parseFormatDef(raw: unknown, where = 'format'): FormatDef {
   const parsed = formatDefSchema.safeParse(raw);
-  if (!parsed.success) throw new FormatDefinitionError(`${where}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new FormatDefinitionError(`${where ? `${where}: ` : ''}${describeZodError(parsed.error)}`);
   return parsed.data as FormatDef;
 }
 
 /**
  * A custom format as an admin supplies it: a valid definition whose id is not a built-in one.
- * `where` prefixes every message (e.g. "customFormats[2]" or a file name).
+ * `where` prefixes every message (e.g. "customFormats[2]" or a file name; empty: none).
  */
 export function parseCustomFormat(raw: unknown, where = 'format'): FormatDef {
   const format = parseFormatDef(raw, where);
   if (BUILT_IN_FORMATS.some((b) => b.id === format.id)) {
-    throw new FormatDefinitionError(`${where}: id: "${format.id}" is a built-in format; give the custom format its own id (e.g. "${format.id}-custom").`);
+    throw new FormatDefinitionError(`${where ? `${where}: ` : ''}id: "${format.id}" is a built-in format; give the custom format its own id (e.g. "${format.id}-custom").`);
   }
   return format;
 }

@@ -8,6 +8,7 @@
  */
 import { Cron } from 'croner';
 import type { ScheduleConfig } from '../shared/config.schema.js';
+import { scheduleProblems } from '../shared/schedule-check.js';
 
 export type Blackout = ScheduleConfig['blackouts'][number];
 
@@ -33,53 +34,6 @@ export function schedulePattern(schedule: ScheduleConfig): string {
 
 function assertNever(value: never): never {
   throw new Error(`Unexpected schedule preset: ${String(value)}`);
-}
-
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-function isCalendarDate(text: string): boolean {
-  const m = DATE_RE.exec(text);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === text;
-}
-
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Everything wrong with a schedule, each problem naming the field and what was expected. Empty when it can run. */
-export function scheduleProblems(schedule: ScheduleConfig): string[] {
-  const problems: string[] = [];
-  if (!isValidTimeZone(schedule.timezone)) {
-    problems.push(`schedule.timezone: "${schedule.timezone}" is not an IANA time zone (for example America/New_York or Europe/London).`);
-  }
-  if (schedule.preset === 'cron') {
-    const pattern = (schedule.cron ?? '').trim();
-    if (!pattern) problems.push('schedule.cron: a cron expression is required with the cron preset (for example "0 2 * * 1-5").');
-    else if (pattern.split(/\s+/).length !== 5) {
-      problems.push(`schedule.cron: "${pattern}" should have five fields (minute hour day-of-month month day-of-week).`);
-    } else {
-      try {
-        new Cron(pattern, { paused: true });
-      } catch (err) {
-        problems.push(`schedule.cron: "${pattern}" is not a valid cron expression (${(err as Error).message}).`);
-      }
-    }
-  }
-  schedule.blackouts.forEach((b, i) => {
-    if (!isCalendarDate(b.from)) problems.push(`schedule.blackouts[${i}].from: "${b.from}" is not a date (YYYY-MM-DD).`);
-    if (!isCalendarDate(b.to)) problems.push(`schedule.blackouts[${i}].to: "${b.to}" is not a date (YYYY-MM-DD).`);
-    if (isCalendarDate(b.from) && isCalendarDate(b.to) && b.from > b.to) {
-      problems.push(`schedule.blackouts[${i}]: starts ${b.from}, after it ends ${b.to}.`);
-    }
-  });
-  return problems;
 }
 
 function cronFor(schedule: ScheduleConfig): Cron {

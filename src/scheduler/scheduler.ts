@@ -25,7 +25,8 @@ import { channelHealth, retryPendingAlerts } from '../notify/channels.js';
 import { staleLimitHours } from '../shared/config.schema.js';
 import { DestinationBusyError } from './lock.js';
 import { SystemClock, type Clock, type Timer } from './clock.js';
-import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, scheduleProblems, slotsBetween } from './schedule.js';
+import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, slotsBetween } from './schedule.js';
+import { scheduleProblems } from '../shared/schedule-check.js';
 
 export const LAST_SLOT_KEY = 'schedule.lastSlot';
 export const SINCE_KEY = 'schedule.since';

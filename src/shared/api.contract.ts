@@ -16,6 +16,7 @@ import {
   destinationConfigSchema,
   entitySchema,
   nameSchema,
+  portSchema,
   notificationsSchema,
   settingsSchema,
   siteMapEntrySchema,
@@ -362,7 +363,7 @@ export const API = {
   deleteDestination: call<OkView>()(byName),
   testDestination: call<DestinationCheckView>()(destinationDraft),
   probeHostKey: call<HostKeyView>()(
-    z.object({ host: z.string().trim().min(1, 'host name or IP address of the SFTP server'), port: z.number().int().min(1).max(65535).default(22) }).strict(),
+    z.object({ host: z.string().trim().min(1, 'host name or IP address of the SFTP server'), port: portSchema().default(22) }).strict(),
   ),
   trustHostKey: call<DestinationView>()(z.object({ destination: nameSchema, fingerprint: z.string().trim().min(1, 'the SHA256:… fingerprint to trust') }).strict()),
 

@@ -7,8 +7,18 @@ import { z } from 'zod';
 import { durationSetting } from './duration.schema.js';
 import { ENTITIES } from './format.js';
 import { RACE_CATEGORIES, type TransformStep } from './transform.js';
+import { issuesFromZod, issueText, shownValue } from './config-issues.js';
 
 export const CONFIG_VERSION = 1;
+
+/** A whole number in [min, max]; refused otherwise, numbers written as text (`"5432"`) included, with one message naming the range. */
+export function integerSchema(min: number, max: number): z.ZodNumber {
+  const error = (issue: { input?: unknown }): string => `expected an integer ${min}–${max}, got ${shownValue(issue.input)}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A TCP port: 1–65535. */
+export const portSchema = (): z.ZodNumber => integerSchema(1, 65535);
 
 export const nameSchema = z
   .string()
@@ -235,7 +245,7 @@ export const notificationsSchema = z
   .object({
     enabled: z.boolean().default(false),
     host: z.string().default(''),
-    port: z.number().int().min(1).max(65535).default(587),
+    port: portSchema().default(587),
     security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
     user: z.string().default(''),
     from: z.string().default(''),
@@ -283,7 +293,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 
 /** Readable zod error: `destinations[0].schedule.time: HH:MM, 24-hour`. */
 export function describeZodError(error: z.ZodError, where = ''): string {
-  return error.issues
-    .map((i) => `${where}${i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') + ': ' : ''}${i.message}`)
+  return issuesFromZod(error)
+    .map((i) => `${where}${issueText(i)}`)
     .join('; ');
 }

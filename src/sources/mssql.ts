@@ -16,6 +16,7 @@ const loadMssql = async (): Promise<typeof sql> => (await import('mssql')).defau
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { hostPortDatabaseIdentity } from '../secrets/binding.js';
+import { portSchema } from '../shared/config.schema.js';
 import { checkAborted, errorChain, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, MSSQL_RIGHTS_SQL, mssqlRights, requireReadOnlyLoginSetting, type MssqlRightFacts } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
@@ -26,7 +27,7 @@ export const mssqlSettingsSchema = z
   .object({
     /** Server name or address; `SERVER\INSTANCE` and `SERVER,PORT` are understood. */
     host: z.string().min(1, 'the server name or address is required'),
-    port: z.number().int().min(1).max(65535).default(1433),
+    port: portSchema().default(1433),
     /** Named instance (looked up through the SQL Server Browser service, UDP 1434); the port is then ignored. */
     instanceName: z.string().optional(),
     database: z.string().min(1, 'the database name is required'),

@@ -12,6 +12,7 @@ import type { Pool, PoolConnection, TypeCastField } from 'mysql2';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
+import { portSchema } from '../shared/config.schema.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, mysqlGrantedRoles, mysqlRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
@@ -21,7 +22,7 @@ import { SourceError } from './types.js';
 export const mysqlSettingsSchema = z
   .object({
     host: z.string().min(1, 'the server name or address is required'),
-    port: z.number().int().min(1).max(65535).default(3306),
+    port: portSchema().default(3306),
     database: z.string().min(1, 'the database name is required'),
     user: z.string().min(1, 'the login name is required'),
     ssl: z.enum(['disable', 'require', 'verify']).default('disable'),

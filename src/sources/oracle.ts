@@ -12,6 +12,7 @@ import type { Connection, ConnectionAttributes, Metadata, Pool } from 'oracledb'
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { hostPart } from '../secrets/binding.js';
+import { portSchema } from '../shared/config.schema.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
 import { assertReadOnlyLogin, ORACLE_RIGHTS_SQL, oracleRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
@@ -21,7 +22,7 @@ import { SourceError } from './types.js';
 export const oracleSettingsSchema = z
   .object({
     host: z.string().min(1, 'the server name or address is required'),
-    port: z.number().int().min(1).max(65535).default(1521),
+    port: portSchema().default(1521),
     /** Service name (e.g. ORCLPDB1, or PSPRODDB for PowerSchool); give this or `sid`. */
     serviceName: z.string().optional(),
     /** Old-style SID, when the database has no service name. */

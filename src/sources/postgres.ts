@@ -12,6 +12,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
+import { portSchema } from '../shared/config.schema.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
@@ -22,7 +23,7 @@ import { SourceError } from './types.js';
 export const postgresSettingsSchema = z
   .object({
     host: z.string().min(1, 'the server name or address is required'),
-    port: z.number().int().min(1).max(65535).default(5432),
+    port: portSchema().default(5432),
     database: z.string().min(1, 'the database name is required'),
     user: z.string().min(1, 'the login name is required'),
     /** `disable`: plain; `require`: TLS without certificate check; `verify`: TLS with a trusted certificate. */

@@ -9,7 +9,6 @@ import { dirname, join } from 'node:path';
 import {
   destinationConfigSchema,
   sourceConfigSchema,
-  siteMapEntrySchema,
   notificationsSchema,
   settingsSchema,
   type DestinationConfig,
@@ -101,6 +100,30 @@ export interface StoreOptions {
   readonly backupsDir?: string;
 }
 
+export type GeneralSettings = z.infer<typeof settingsSchema>;
+
+/** What the configuration checks need to know besides the value itself. */
+export interface ConfigLookup {
+  hasSource(name: string): boolean;
+  hasDestination(name: string): boolean;
+  /** Custom formats as stored (raw definitions). */
+  customFormats(): readonly unknown[];
+}
+
+/**
+ * The checks every configuration value passes before it is stored (src/agent/config-door.ts): the
+ * same for `config import`, the local API and any other caller of the save methods. Each returns
+ * the parsed value or throws ConfigError (src/shared/config-issues.ts) naming the path of every problem.
+ */
+export interface ConfigDoor {
+  source(input: unknown, lookup: ConfigLookup): SourceConfig;
+  destination(input: unknown, lookup: ConfigLookup): DestinationConfig;
+  siteMap(destination: string, entries: unknown, lookup: ConfigLookup): SiteMapEntry[];
+  notifications(input: unknown): NotificationsConfig;
+  generalSettings(input: unknown): GeneralSettings;
+  customFormat(input: unknown): { id: string };
+}
+
 export interface RunFilter {
   readonly destination?: string;
   readonly status?: RunStatus;
@@ -179,7 +202,7 @@ function toSummary(r: RunRow): RunSummary {
   };
 }
 
-export class Store {
+export class Store implements ConfigLookup {
   readonly db: StoreDatabase;
   readonly backupsDir: string;
 
@@ -190,6 +213,7 @@ export class Store {
    */
   constructor(
     readonly path: string,
+    private readonly door: ConfigDoor,
     options: StoreOptions = {},
   ) {
     this.backupsDir = options.backupsDir ?? join(dirname(path), 'backups');
@@ -280,8 +304,29 @@ export class Store {
     return this.getSetting('notifications', notificationsSchema);
   }
 
-  getGeneralSettings(): z.infer<typeof settingsSchema> {
+  getGeneralSettings(): GeneralSettings {
     return this.getSetting('general', settingsSchema);
+  }
+
+  saveNotifications(config: NotificationsConfig): void {
+    this.setSetting('notifications', this.door.notifications(config));
+  }
+
+  saveGeneralSettings(settings: GeneralSettings): void {
+    this.setSetting('general', this.door.generalSettings(settings));
+  }
+
+  // ---- what the configuration checks look up ------------------------------------------
+  hasSource(name: string): boolean {
+    return this.db.prepare('SELECT 1 FROM sources WHERE name = ?').get(name) !== undefined;
+  }
+
+  hasDestination(name: string): boolean {
+    return this.db.prepare('SELECT 1 FROM destinations WHERE name = ?').get(name) !== undefined;
+  }
+
+  customFormats(): readonly unknown[] {
+    return this.listCustomFormats();
   }
 
   // ---- sources ------------------------------------------------------------------------
@@ -295,8 +340,9 @@ export class Store {
     return row ? sourceConfigSchema.parse(JSON.parse(row.config)) : undefined;
   }
 
+  /** Stores a source that passes the configuration checks; throws ConfigError otherwise. */
   saveSource(config: SourceConfig): void {
-    const parsed = sourceConfigSchema.parse(config);
+    const parsed = this.door.source(config, this);
     this.db
       .prepare(
         `INSERT INTO sources (name, type, config, updated_at) VALUES (?, ?, ?, ?)
@@ -323,8 +369,9 @@ export class Store {
     return row ? destinationConfigSchema.parse(JSON.parse(row.config)) : undefined;
   }
 
+  /** Stores a destination that passes the configuration checks (its source and format must exist); throws ConfigError otherwise. */
   saveDestination(config: DestinationConfig): void {
-    const parsed = destinationConfigSchema.parse(config);
+    const parsed = this.door.destination(config, this);
     this.db
       .prepare(
         `INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)
@@ -367,7 +414,9 @@ export class Store {
     );
   }
 
+  /** Stores a custom format that passes the format checks; throws ConfigError otherwise. */
   saveCustomFormat(id: string, definition: unknown): void {
+    if (this.door.customFormat(definition).id !== id) throw new Error(`Custom format "${id}": the definition's id differs.`);
     this.db
       .prepare(
         `INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)
@@ -389,14 +438,9 @@ export class Store {
     ).map((e) => ({ ...e }));
   }
 
-  /** Replaces the destination's whole site map. */
+  /** Replaces the destination's whole site map; throws ConfigError when an entry is invalid or a school code appears twice. */
   replaceSiteMap(destination: string, entries: readonly SiteMapEntry[]): void {
-    const parsed = entries.map((e) => siteMapEntrySchema.parse(e));
-    const seen = new Set<string>();
-    for (const e of parsed) {
-      if (seen.has(e.schoolCode)) throw new Error(`Site map: school code "${e.schoolCode}" appears twice.`);
-      seen.add(e.schoolCode);
-    }
+    const parsed = this.door.siteMap(destination, entries, this);
     const insert = this.db.prepare('INSERT INTO site_map (destination, school_code, site_id, label) VALUES (?, ?, ?, ?)');
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM site_map WHERE destination = ?').run(destination);

@@ -143,8 +143,12 @@ describe('a stored custom format that is no longer valid', () => {
     try {
       const broken = { ...structuredClone(BUILT_IN_FORMATS.find((f) => f.id === 'demographics-yn')!), id: 'stale-format' } as unknown as { files: { columns: { rule?: object }[] }[] };
       broken.files[0]!.columns[0]!.rule = { pattern: '([0-9]' };
-      ctx.store.saveCustomFormat('stale-format', broken);
-      ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'stale', source: 'tiny', format: 'stale-format', type: 'folder', settings: { path: join(work, 'stale') } }));
+      // Written straight into the tables, as an older RosterSync that did not check custom formats left them: the store's save refuses both now.
+      expect(() => ctx.store.saveCustomFormat('stale-format', broken)).toThrow(/files\[0\]\.columns\[0\]\.rule\.pattern: not a valid regular expression/);
+      const stale = destinationConfigSchema.parse({ name: 'stale', source: 'tiny', format: 'stale-format', type: 'folder', settings: { path: join(work, 'stale') } });
+      ctx.store.db.prepare('INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)').run('stale-format', JSON.stringify(broken), new Date().toISOString());
+      expect(() => ctx.store.saveDestination(stale)).toThrow(/format: custom format "stale-format": files\[0\]/);
+      ctx.store.db.prepare('INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)').run('stale', JSON.stringify(stale), new Date().toISOString());
       const run = await runSync(ctx, 'stale', { trigger: 'manual' });
       expect(run.status).toBe('failed');
       expect(run.message).toMatch(/custom format "stale-format": files\[0\]\.columns\[0\]\.rule\.pattern: not a valid regular expression/);
@@ -188,6 +192,6 @@ describe('custom formats in the configuration file', () => {
     );
     const result = await cli('config', 'import', file);
     expect(result.code).toBe(2);
-    expect(result.err).toMatch(/destinations\[0\]\.format: "not-a-format" is not a built-in format/);
+    expect(result.err).toMatch(/destinations\[0\]\.format: Unknown format "not-a-format"/);
   });
 });

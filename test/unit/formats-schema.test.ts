@@ -63,7 +63,7 @@ describe('custom format mistakes', () => {
     f.files[0]!.columns[2]!.colour = 'red';
     const message = problems(f);
     expect(message).toMatch(/files\[0\]\.columns\[1\]\.defaults\.students\.transforms\[0\]\.op: /);
-    expect(message).toMatch(/files\[0\]\.columns\[2\]: Unrecognized key: "colour"/);
+    expect(message).toMatch(/files\[0\]\.columns\[2\]\.colour: unknown key/);
   });
 
   it('a key, reference or row rule naming a column that does not exist', () => {

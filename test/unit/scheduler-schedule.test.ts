@@ -6,10 +6,10 @@ import {
   localDate,
   localDateTime,
   nextRunAfter,
-  scheduleProblems,
   schedulePattern,
   slotsBetween,
 } from '../../src/scheduler/schedule.js';
+import { scheduleProblems } from '../../src/shared/schedule-check.js';
 
 const schedule = (over: Partial<ScheduleConfig>): ScheduleConfig => scheduleSchema.parse({ enabled: true, ...over });
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, Store } from '../../src/store/store.js';
+import { CONFIG_DOOR } from '../../src/agent/config-door.js';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from '../../src/store/migrations/index.js';
 import { backupFileName, listBackups, StoreFileError } from '../../src/store/store-file.js';
 import { closeAgent, loadSecrets, openAgent, saveSecrets, sourceSecretOwner } from '../../src/agent/context.js';
@@ -177,7 +178,7 @@ describe('store backup and restore', () => {
     migrate(db, MIGRATIONS.slice(0, -1));
     db.prepare(`INSERT INTO site_map (destination, school_code, site_id, label) VALUES ('d', '007', 'S7', 'Seven')`).run();
     db.close();
-    const store = new Store(path);
+    const store = new Store(path, CONFIG_DOOR);
     expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     store.close();
     const backups = listBackups(join(home, 'backups'));
@@ -188,7 +189,7 @@ describe('store backup and restore', () => {
     expect(copy.prepare('SELECT site_id FROM site_map').pluck().get()).toBe('S7');
     copy.close();
     // opening again at the latest version makes no further copy
-    new Store(path).close();
+    new Store(path, CONFIG_DOOR).close();
     expect(listBackups(join(home, 'backups'))).toHaveLength(1);
   });
 

@@ -4,13 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, Store } from '../../src/store/store.js';
+import { CONFIG_DOOR } from '../../src/agent/config-door.js';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from '../../src/store/migrations/index.js';
 
 const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'rs-store-')), 'rostersync.db');
 
 describe('store migrations', () => {
   it('creates a new store at the latest schema version, in WAL mode', () => {
-    const store = new Store(tempDb());
+    const store = new Store(tempDb(), CONFIG_DOOR);
     expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
@@ -84,7 +85,7 @@ describe('store migrations', () => {
   });
 
   it('marks runs of a process that died as failed (interrupted)', () => {
-    const store = new Store(tempDb());
+    const store = new Store(tempDb(), CONFIG_DOOR);
     const id = store.createRun('d', 'schedule', false);
     store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(999999, id);
     expect(store.failInterruptedRuns(() => false)).toEqual([id]);

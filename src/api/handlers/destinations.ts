@@ -3,12 +3,12 @@ import { destinationIdentity, destinationSecretOwner, type AgentContext } from '
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
 import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp-host-key.js';
-import { resolveFormat } from '../../formats/format.schema.js';
 import type { DestinationConfig } from '../../shared/config.schema.js';
 import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
-import { checkSettings } from './validate.js';
+import { asBadRequest } from './validate.js';
+import { checkDestination, checkDestinationSettings } from '../../agent/config-door.js';
 import type { HandlerGroup } from './types.js';
 
 export function destinationView(ctx: AgentContext, config: DestinationConfig): DestinationView {
@@ -22,18 +22,9 @@ export function destinationView(ctx: AgentContext, config: DestinationConfig): D
   };
 }
 
-/** Checks what the store cannot: the source exists, the format is known, the driver accepts the settings. */
+/** A drafted destination passes the same checks as a saved one (src/agent/config-door.ts): 400 naming `config.…`. */
 export function checkDestinationDraft(ctx: AgentContext, config: DestinationConfig): void {
-  if (!ctx.store.getSource(config.source)) {
-    const known = ctx.store.listSources().map((s) => s.name).join(', ') || 'none yet';
-    throw badRequest(`config.source: no source named "${config.source}" (known: ${known}).`);
-  }
-  try {
-    resolveFormat(config.format, ctx.store.listCustomFormats());
-  } catch (err) {
-    throw badRequest(`config.format: ${(err as Error).message}`);
-  }
-  checkSettings(getDestinationDriver(config.type).settingsSchema, config.settings);
+  asBadRequest(() => checkDestination(config, ctx.store), 'config');
 }
 
 export const destinationHandlers: HandlerGroup<
@@ -48,12 +39,15 @@ export const destinationHandlers: HandlerGroup<
   },
 
   saveDestination: ({ config, secrets }, { ctx, scheduler }) => {
-    checkDestinationDraft(ctx, config);
     const driver = getDestinationDriver(config.type);
-    ctx.store.db.transaction(() => {
-      ctx.store.saveDestination(config);
-      storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
-    })();
+    asBadRequest(
+      () =>
+        ctx.store.db.transaction(() => {
+          ctx.store.saveDestination(config);
+          storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
+        })(),
+      'config',
+    );
     scheduler.reload?.();
     return destinationView(ctx, ctx.store.getDestination(config.name)!);
   },
@@ -68,7 +62,7 @@ export const destinationHandlers: HandlerGroup<
 
   testDestination: async ({ config, secrets }, { ctx }) => {
     const driver = getDestinationDriver(config.type);
-    checkSettings(driver.settingsSchema, config.settings);
+    asBadRequest(() => checkDestinationSettings(config.type, config.settings), 'config');
     const merged = mergedSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
     const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name });
     if (result.fingerprint && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, SEEN_FINGERPRINT_KEY, result.fingerprint);
@@ -91,7 +85,7 @@ export const destinationHandlers: HandlerGroup<
     if (!driver.hostKey) throw badRequest(`destination: ${destination} delivers to ${driver.displayName}, which has no host key.`);
     const normalized = normalizeFingerprint(fingerprint);
     if (!isFingerprint(normalized)) throw badRequest(`fingerprint: expected SHA256: followed by 43 base64 characters, as ssh-keygen -l prints it; got "${fingerprint}".`);
-    ctx.store.saveDestination({ ...config, settings: driver.hostKey.pin(driver.settingsSchema.parse(config.settings), normalized) });
+    asBadRequest(() => ctx.store.saveDestination({ ...config, settings: driver.hostKey!.pin(driver.settingsSchema.parse(config.settings), normalized) }), 'config');
     return destinationView(ctx, ctx.store.getDestination(destination)!);
   },
 };

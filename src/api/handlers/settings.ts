@@ -6,6 +6,7 @@ import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../notify/ma
 import { appVersion } from '../agent-info.js';
 import { badRequest } from '../services.js';
 import { storeSecrets } from './secrets.js';
+import { asBadRequest } from './validate.js';
 import type { HandlerGroup } from './types.js';
 
 
@@ -33,19 +34,23 @@ export const settingsHandlers: HandlerGroup<'getSettings' | 'saveNotifications' 
       if (!notifications.host) throw badRequest('notifications.host: an SMTP server (or a webhook) is required when alerts are on.');
       if (!notifications.to.length) throw badRequest('notifications.to: at least one recipient is required when e-mail alerts are on.');
     }
-    ctx.store.db.transaction(() => {
-      ctx.store.setSetting('notifications', notifications);
-      const parsed = ctx.store.getNotifications();
-      storeSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(parsed), password === undefined ? {} : { [SMTP_PASSWORD_FIELD]: password });
-      if (webhookUrl !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
-    })();
+    asBadRequest(
+      () =>
+        ctx.store.db.transaction(() => {
+          ctx.store.saveNotifications(notifications);
+          const parsed = ctx.store.getNotifications();
+          storeSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(parsed), password === undefined ? {} : { [SMTP_PASSWORD_FIELD]: password });
+          if (webhookUrl !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
+        })(),
+      'notifications',
+    );
     return settingsView(ctx);
   },
 
   sendTestEmail: ({ to }, { notifier }) => notifier.sendTestEmail(to),
 
   saveGeneralSettings: (input, { ctx }) => {
-    ctx.store.setSetting('general', input);
+    asBadRequest(() => ctx.store.saveGeneralSettings(input));
     return settingsView(ctx);
   },
 };

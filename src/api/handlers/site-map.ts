@@ -5,6 +5,7 @@ import { getSourceDriver } from '../../sources/registry.js';
 import { ApiError, type UnmappedSchool } from '../../shared/api.contract.js';
 import type { AgentContext } from '../../agent/context.js';
 import { badRequest, notFound } from '../services.js';
+import { asBadRequest } from './validate.js';
 import type { HandlerGroup } from './types.js';
 
 const MAX_SITE_MAP_BYTES = 10 * 1024 * 1024;
@@ -16,11 +17,7 @@ function destinationOrThrow(ctx: AgentContext, name: string) {
 }
 
 function replace(ctx: AgentContext, destination: string, entries: Parameters<AgentContext['store']['replaceSiteMap']>[1]): void {
-  try {
-    ctx.store.replaceSiteMap(destination, entries);
-  } catch (err) {
-    throw badRequest((err as Error).message);
-  }
+  asBadRequest(() => ctx.store.replaceSiteMap(destination, entries), 'entries');
 }
 
 /** Case-insensitive field of a source row. */

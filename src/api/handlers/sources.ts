@@ -7,7 +7,8 @@ import type { SourceView } from '../../shared/api.contract.js';
 import { ApiError } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, moveSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
-import { checkSettings } from './validate.js';
+import { asBadRequest } from './validate.js';
+import { checkSource } from '../../agent/config-door.js';
 import type { HandlerGroup } from './types.js';
 
 export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView {
@@ -16,9 +17,10 @@ export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView 
   return { config, secretsSet: secretsSet(ctx, owner, driver.secretFields), secretsSavedFor: secretsSavedFor(ctx, owner, driver.secretFields) };
 }
 
+/** A drafted source passes the same checks as a saved one before anything connects. */
 function draftDriver(ctx: AgentContext, config: SourceConfig, secrets: Readonly<Record<string, string>> | undefined) {
+  asBadRequest(() => checkSource(config), 'config');
   const driver = getSourceDriver(config.type);
-  checkSettings(driver.settingsSchema, config.settings);
   return { driver, secrets: mergedSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets) };
 }
 
@@ -34,21 +36,24 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
   saveSource: ({ config, secrets, previousName }, { ctx, scheduler }) => {
     const { store } = ctx;
     const driver = getSourceDriver(config.type);
-    checkSettings(driver.settingsSchema, config.settings);
     const renaming = previousName !== undefined && previousName !== config.name;
     if (renaming) {
       if (!store.getSource(previousName)) throw notFound(`No source named "${previousName}" to rename.`);
       if (store.getSource(config.name)) throw new ApiError('conflict', `config.name: a source named "${config.name}" already exists.`);
     }
-    store.db.transaction(() => {
-      store.saveSource(config);
-      if (renaming) {
-        moveSecrets(ctx, sourceSecretOwner(previousName), sourceSecretOwner(config.name));
-        for (const d of store.listDestinations().filter((d) => d.source === previousName)) store.saveDestination({ ...d, source: config.name });
-        store.deleteSource(previousName);
-      }
-      storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets);
-    })();
+    asBadRequest(
+      () =>
+        store.db.transaction(() => {
+          store.saveSource(config);
+          if (renaming) {
+            moveSecrets(ctx, sourceSecretOwner(previousName), sourceSecretOwner(config.name));
+            for (const d of store.listDestinations().filter((d) => d.source === previousName)) store.saveDestination({ ...d, source: config.name });
+            store.deleteSource(previousName);
+          }
+          storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets);
+        })(),
+      'config',
+    );
     if (renaming) scheduler.reload?.();
     return sourceView(ctx, store.getSource(config.name)!);
   },

@@ -1,18 +1,13 @@
-/** Driver-settings validation with messages that name the field (`config.settings.host: …`). */
-import type { z } from 'zod';
+/** Configuration problems as answers: a ConfigError from the configuration door becomes a 400 naming the field in the request. */
+import { ConfigError, type ConfigPath } from '../../shared/config-issues.js';
 import { badRequest } from '../services.js';
 
-/** `config.settings.port: Too small…; config.settings.host: …` */
-export function describeIssues(error: z.ZodError, where: string): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-      return `${where}${path}: ${i.message}`;
-    })
-    .join('; ');
-}
-
-export function checkSettings(schema: z.ZodType, settings: unknown, where = 'config.settings'): void {
-  const result = schema.safeParse(settings);
-  if (!result.success) throw badRequest(describeIssues(result.error, where));
+/** Runs a check or a save; a ConfigError becomes a 400 with its paths under `parent` (`config.settings.port: …`). */
+export function asBadRequest<T>(work: () => T, ...parent: ConfigPath): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof ConfigError) throw badRequest(err.at(...parent).message);
+    throw err;
+  }
 }

@@ -4,10 +4,11 @@
  */
 import type { Command } from 'commander';
 import { startDaemon, consoleLog } from '../../agent/daemon.js';
-import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter, scheduleProblems } from '../../scheduler/schedule.js';
+import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter } from '../../scheduler/schedule.js';
+import { scheduleProblems } from '../../shared/schedule-check.js';
 import { LAST_SLOT_KEY } from '../../scheduler/scheduler.js';
-import { listLocks } from '../../scheduler/lock.js';
-import { UsageError, untilStopSignal, withAgent, type CliKit } from '../cli-kit.js';
+import { listLocks, staleReason } from '../../scheduler/lock.js';
+import { wholeNumber, UsageError, untilStopSignal, withAgent, type CliKit } from '../cli-kit.js';
 import { staleLimitHours } from '../../shared/config.schema.js';
 
 
@@ -20,13 +21,12 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
     .option('--port <n>', 'port of the local API on 127.0.0.1 (default: any free port, advertised in <home>/api.json)')
     .option('--no-api', 'do not serve the local API')
     .option('--renderer <dir>', 'built GUI to serve (default: dist-renderer)')
-    .option('--stop-timeout <seconds>', 'how long a stop waits for runs in progress', (v) => Number(v), 60)
+    .option('--stop-timeout <seconds>', 'how long a stop waits for runs in progress', wholeNumber('--stop-timeout', 0), 60)
     .action(
       action(async (cmd) => {
         const o = cmd.opts<{ port?: string; api: boolean; renderer?: string; stopTimeout: number }>();
         const port = o.port === undefined ? undefined : Number(o.port);
         if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port is a whole number from 0 to 65535; got "${o.port}".`);
-        if (!Number.isFinite(o.stopTimeout) || o.stopTimeout < 0) throw new UsageError(`--stop-timeout takes seconds; got "${String(o.stopTimeout)}".`);
         const stopped = untilStopSignal();
         const daemon = await startDaemon({ home: globals(cmd).home, api: o.api, apiPort: port, staticDir: o.renderer, stopTimeoutMs: o.stopTimeout * 1000, log: consoleLog });
         const signal = await stopped;
@@ -49,6 +49,8 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
             const next = d.enabled && s.enabled && !problems.length ? nextRunAfter(s, now) : null;
             const blackout = next ? blackoutFor(s, next) : undefined;
             const lock = locks.get(d.name);
+            // A lock row outlives a killed process: only a live holder is "running now".
+            const stale = lock && staleReason(lock, { now });
             return {
               destination: d.name,
               enabled: d.enabled && s.enabled,
@@ -61,7 +63,8 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
               minIntervalMinutes: s.minIntervalMinutes,
               staleAfterHours: staleLimitHours(s),
               onArrival: s.onArrival,
-              runningNow: lock ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+              runningNow: lock && !stale ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+              staleLock: lock && stale ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt, why: stale } : null,
               problems,
             };
           });
@@ -73,6 +76,7 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
                       `${r.destination}: ${r.enabled ? r.schedule : 'not scheduled'}${r.onArrival ? ', and when a new export set arrives' : ''}`,
                       r.nextLocal ? `  next: ${r.nextLocal}${r.nextInBlackout ? ` (skipped: blackout ${r.nextInBlackout})` : ''}` : '',
                       r.runningNow ? `  running now: pid ${r.runningNow.pid} since ${r.runningNow.since}` : '',
+                      r.staleLock ? `  interrupted: the run started ${r.staleLock.since} by pid ${r.staleLock.pid} is not running (${r.staleLock.why}); the next run takes its lock over` : '',
                       ...r.problems.map((p) => `  problem: ${p}`),
                     ]
                       .filter(Boolean)

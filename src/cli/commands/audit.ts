@@ -10,15 +10,7 @@ import { writeTextAtomic } from '../../agent/config-file.js';
 import { auditDeliveries, buildRunReport, formatRunReport, pruneHistory, REPORT_FORMATS, type ReportFormat } from '../../agent/history-report.js';
 import { whoReceived } from '../../agent/audit-who.js';
 import type { AuditDelivery, AuditDeliveryStatus, StudentReceipt } from '../../shared/audit.js';
-import { parseRunId, UsageError, withAgent, type CliKit } from '../cli-kit.js';
-
-const DATE_RE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;
-
-function parseSince(text: string | undefined): string | undefined {
-  if (text === undefined) return undefined;
-  if (!DATE_RE.test(text) || Number.isNaN(new Date(text).getTime())) throw new UsageError(`--since takes a date (YYYY-MM-DD); got "${text}".`);
-  return text;
-}
+import { calendarDate, wholeNumber, parseRunId, UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -68,13 +60,13 @@ export function registerAuditCommands(program: Command, kit: CliKit): void {
   const audit = program
     .command('audit')
     .description('every delivery: destination, when, files, record counts and the personal-data columns sent (names, not values)')
-    .option('--since <date>', 'only deliveries on or after this date (YYYY-MM-DD)')
+    .option('--since <date>', 'only deliveries on or after this date (YYYY-MM-DD)', calendarDate('--since'))
     .option('--destination <name>', 'only this destination')
     .action(
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
           const o = cmd.opts<{ since?: string; destination?: string }>();
-          const deliveries = auditDeliveries(ctx.store.listAudit({ since: parseSince(o.since), destination: o.destination }));
+          const deliveries = auditDeliveries(ctx.store.listAudit({ since: o.since, destination: o.destination }));
           print(globals(cmd), deliveries, () => formatAudit(deliveries));
           return 0;
         }),
@@ -125,12 +117,11 @@ export function registerAuditCommands(program: Command, kit: CliKit): void {
   history
     .command('prune')
     .description('delete run records older than N days (held runs are kept; the audit ledger is never pruned)')
-    .requiredOption('--older-than <days>', 'age in days', (v) => Number(v))
+    .requiredOption('--older-than <days>', 'age in days', wholeNumber('--older-than', 1, undefined, 'days'))
     .action(
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
           const { olderThan } = cmd.opts<{ olderThan: number }>();
-          if (!Number.isInteger(olderThan) || olderThan < 1) throw new UsageError(`--older-than takes a whole number of days (1 or more); got "${String(olderThan)}".`);
           const result = pruneHistory(ctx, olderThan);
           print(globals(cmd), result, () => `Deleted ${result.runs} run record(s) started before ${result.cutoff} and ${result.folders} leftover run folder(s). The audit ledger is kept.`);
           return 0;

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
-import { readSecretInput, UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import { readSecretInput, UsageError, wholeNumber, withAgent, type CliKit } from '../cli-kit.js';
 import { formatSourceCheck, sourceCheckExitCode, useColor } from '../source-check-output.js';
 
 /** A configured source with its driver and unsealed secrets, or a usage error naming what exists. */
@@ -80,7 +80,7 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
     .description("first rows of one of the source's entities (as its query or file returns them)")
     .argument('<name>')
     .argument('<entity>')
-    .option('--limit <n>', 'rows', (v) => Number(v), 10)
+    .option('--limit <n>', 'rows', wholeNumber('--limit', 1, 500), 10)
     .action(
       action((cmd, name: string, entity: string) =>
         withAgent(globals(cmd), async (ctx) => {

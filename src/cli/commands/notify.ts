@@ -5,14 +5,14 @@
  */
 import type { Command } from 'commander';
 import { loadSecrets, saveSecrets, smtpIdentity, staleSecret } from '../../agent/context.js';
-import { notificationsSchema, describeZodError } from '../../shared/config.schema.js';
+import { ConfigError } from '../../shared/config-issues.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, mailerProblems } from '../../notify/mailer.js';
 import { sendTestMail } from '../../notify/notifier.js';
 import { activeChannels } from '../../notify/channels.js';
 import { WEBHOOK_URL_FIELD, describeWebhook, postWebhook, webhookPayload } from '../../notify/webhook.js';
 import { composeTestMail } from '../../notify/compose.js';
 import { hostname } from 'node:os';
-import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import { wholeNumber, UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
 const list = (v: string): string[] =>
   v
@@ -70,7 +70,7 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
     .option('--enable', 'turn notifications on')
     .option('--disable', 'turn notifications off')
     .option('--host <host>', 'SMTP server')
-    .option('--port <n>', 'SMTP port (465 for TLS, 587 for STARTTLS, 25 plain)', (v) => Number(v))
+    .option('--port <n>', 'SMTP port (465 for TLS, 587 for STARTTLS, 25 plain)', wholeNumber('--port', 1, 65535))
     .option('--security <mode>', 'starttls, tls or none')
     .option('--user <name>', 'SMTP login (empty for none)')
     .option('--password-stdin', 'read the SMTP password from standard input (or set ROSTERSYNC_SMTP_PASSWORD)')
@@ -79,8 +79,8 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
     .option('--on-failure <yes|no>', 'mail failed runs')
     .option('--on-hold <yes|no>', 'mail held runs')
     .option('--on-success <yes|no>', 'mail successful runs')
-    .option('--rate-limit <minutes>', 'held, partial, successful runs: at most one mail per destination and status within this many minutes', (v) => Number(v))
-    .option('--reminder <minutes>', 'while a destination keeps failing, remind this often (0 = never)', (v) => Number(v))
+    .option('--rate-limit <minutes>', 'held, partial, successful runs: at most one mail per destination and status within this many minutes', wholeNumber('--rate-limit', 0))
+    .option('--reminder <minutes>', 'while a destination keeps failing, remind this often (0 = never)', wholeNumber('--reminder', 0))
     .option('--webhook <on|off>', 'also POST every alert as JSON to the webhook URL')
     .option('--webhook-url-stdin', 'read the webhook URL from standard input (or set ROSTERSYNC_WEBHOOK_URL); it is stored sealed')
     .option('--ca-file <pem>', "CA certificate (PEM) that signed the SMTP server's certificate")
@@ -133,13 +133,16 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
               caFile: o.caFile,
             }).filter(([, v]) => v !== undefined),
           );
-          const parsed = notificationsSchema.safeParse({ ...current, ...changes });
-          if (!parsed.success) throw new UsageError(describeZodError(parsed.error, 'notifications.'));
-          ctx.store.setSetting('notifications', parsed.data);
+          try {
+            ctx.store.saveNotifications({ ...current, ...changes });
+          } catch (err) {
+            throw err instanceof ConfigError ? err.at('notifications') : err;
+          }
+          const saved = ctx.store.getNotifications();
           const password = o.passwordStdin ? await readStdin() : process.env.ROSTERSYNC_SMTP_PASSWORD;
           if (password !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: password });
           else {
-            const stale = staleSecret(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(parsed.data));
+            const stale = staleSecret(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(saved));
             if (stale) io.err(`Note: ${stale.message} (--password-stdin or ROSTERSYNC_SMTP_PASSWORD)`);
           }
           const webhookUrl = o.webhookUrlStdin ? await readStdin() : process.env.ROSTERSYNC_WEBHOOK_URL;
@@ -148,7 +151,7 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
             saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
           }
           const sealed = [password !== undefined ? 'password' : '', webhookUrl !== undefined ? 'webhook URL' : ''].filter(Boolean);
-          print(globals(cmd), { ...parsed.data, passwordChanged: password !== undefined, webhookUrlChanged: webhookUrl !== undefined }, () =>
+          print(globals(cmd), { ...saved, passwordChanged: password !== undefined, webhookUrlChanged: webhookUrl !== undefined }, () =>
             `Notification settings saved${sealed.length ? ` (${sealed.join(' and ')} stored sealed)` : ''}. Send a test: rostersync notify test`,
           );
           return 0;

@@ -9,7 +9,8 @@ import { readApiInfo } from '../../api/agent-info.js';
 import { channelHealth } from '../../notify/channels.js';
 import { describeDuration } from '../../notify/incidents.js';
 import { getIncident } from '../../notify/notifier.js';
-import { localDateTime, nextRunAfter, scheduleProblems } from '../../scheduler/schedule.js';
+import { localDateTime, nextRunAfter } from '../../scheduler/schedule.js';
+import { scheduleProblems } from '../../shared/schedule-check.js';
 import { withAgent, type CliKit } from '../cli-kit.js';
 
 export function registerStatusCommands(program: Command, kit: CliKit): void {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceError } from '../types.js';
+import { relativePathProblem } from '../../shared/relative-path.js';
 import type { FolderSettings } from './settings.js';
 
 export interface ExportFile {
@@ -56,6 +57,9 @@ async function listFolder(folder: string): Promise<fs.Dirent[]> {
 
 /** The newest file in the folder matching `pattern` (a name or a glob, optionally in a sub-folder), or undefined. */
 export async function findExportFile(folder: string, pattern: string): Promise<ExportFile | undefined> {
+  // The configuration door refuses such names; this also stops one stored before it did, since the archive step moves what was read.
+  const escape = relativePathProblem(pattern);
+  if (escape) throw new SourceError(`Export file ${escape}. Name files inside the export folder ${folder}.`, 'config');
   const dir = path.resolve(folder, path.dirname(pattern));
   const re = globToRegExp(path.basename(pattern));
   const entries = await listFolder(dir);

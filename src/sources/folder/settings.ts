@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { maxFieldLengthSetting } from '../common.js';
+import { relativePathProblem } from '../../shared/relative-path.js';
 
 export const FILE_ENCODINGS = ['auto', 'utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
 export type FileEncoding = (typeof FILE_ENCODINGS)[number];
@@ -25,7 +26,11 @@ export const folderSettingsSchema = z
     /** A file is complete when its size and modification time have not changed for this long. */
     quietPeriodSeconds: z.number().min(0).max(3600).default(30),
     /** Optional file the SIS writes last (e.g. `done.flag`): the set is ready only once it exists. */
-    triggerFile: z.string().min(1).optional(),
+    triggerFile: z
+      .string()
+      .min(1)
+      .refine((name) => !relativePathProblem(name), { error: (issue) => relativePathProblem(String(issue.input)) })
+      .optional(),
     /** A set that stays incomplete this long (some expected files there, others missing) is reported as a failed run naming the missing files (0 = never). */
     incompleteAfterMinutes: z.number().min(0).max(10_080).default(120),
     /** How long a run waits for files that are still being written before giving up. */
