@@ -54,6 +54,8 @@ export function serializeConfig(file: ConfigFile, format: 'yaml' | 'json'): stri
 export interface ConfigDocument {
   readonly config: ConfigFile;
   readonly raw: unknown;
+  /** The file name, put before every problem found later. */
+  readonly where: string;
 }
 
 export function parseConfigDocument(text: string, where: string): ConfigDocument {
@@ -70,7 +72,7 @@ export function parseConfigDocument(text: string, where: string): ConfigDocument
   try {
     const config = checkConfigFileShape(raw);
     checkCustomFormats(config);
-    return { config, raw };
+    return { config, raw, where };
   } catch (err) {
     throw err instanceof ConfigError ? new ConfigError(err.issues, where) : err;
   }

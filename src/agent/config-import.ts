@@ -146,7 +146,7 @@ export function importConfig(ctx: AgentContext, doc: ConfigDocument, options: Im
   if (config.secrets?.length && !options.secretsPassphrase) {
     issues.push({ path: ['secrets'], message: 'this configuration carries sealed secrets: give the passphrase it was exported with (--passphrase-env VAR, or on standard input)' });
   }
-  if (issues.length) throw new ConfigError(issues);
+  if (issues.length) throw new ConfigError(issues, doc.where);
   const secrets = options.secretsPassphrase ? (config.secrets ?? []).map((s) => ({ ...s, plain: unsealWithPassphrase(s.sealed, options.secretsPassphrase!) })) : [];
 
   const plan: ImportPlan = {

@@ -88,7 +88,7 @@ function sendError(res: ServerResponse, code: ApiErrorCode, message: string): vo
 
 /** Validates and runs one call. Exported for in-process callers (tests, the Electron fallback). */
 export async function dispatch(services: ApiServices, name: ApiCallName, body: unknown): Promise<unknown> {
-  const parsed = API[name].input.safeParse(body ?? {});
+  const parsed = API[name].input.safeParse(body ?? {}, { reportInput: true });
   if (!parsed.success) throw new ApiError('bad-request', `${name}: ${new ConfigError(issuesFromZod(parsed.error)).at('input').message}`);
   const handler = HANDLERS[name] as (input: unknown, services: ApiServices) => unknown;
   return await handler(parsed.data, services);

@@ -52,9 +52,13 @@ export class ConfigError extends Error {
 
 const NUMBER_TYPES = new Set(['number', 'int', 'bigint']);
 
-/** Zod's issue in the words of a configuration problem, with the value that was given (needs `reportInput: true`). */
+/** Fields whose value is never repeated in a message. */
+const SECRET_PATH = /secret|password|passphrase|privateKey/i;
+
+/** Zod's issue in the words of a configuration problem, with the value that was given (needs `reportInput: true`) unless it may be a secret. */
 function issueMessage(issue: z.core.$ZodIssue): string {
-  const got = 'input' in issue ? `, got ${shownValue(issue.input)}` : '';
+  const secret = issue.path.some((p) => typeof p === 'string' && SECRET_PATH.test(p));
+  const got = 'input' in issue && !secret ? `, got ${shownValue(issue.input)}` : '';
   switch (issue.code) {
     case 'invalid_type': {
       // Messages set by the schema itself (ports, ranges) already say what was expected.

@@ -13,7 +13,8 @@ export const CONFIG_VERSION = 1;
 
 /** A whole number in [min, max]; refused otherwise, numbers written as text (`"5432"`) included, with one message naming the range. */
 export function integerSchema(min: number, max: number): z.ZodNumber {
-  const error = (issue: { input?: unknown }): string => `expected an integer ${min}–${max}, got ${shownValue(issue.input)}`;
+  const error = (issue: { input?: unknown }): string =>
+    `expected an integer ${min}–${max}, got ${shownValue(issue.input)}${typeof issue.input === 'string' && /^\s*-?\d+\s*$/.test(issue.input) ? ' (write the number without quotes)' : ''}`;
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
@@ -219,7 +220,7 @@ export const destinationConfigSchema = z
     guard: guardSchema.default(guardSchema.parse({})),
     schedule: scheduleSchema.default(scheduleSchema.parse({})),
     /** Keep delivered files locally for this many days (0 = delete after a successful delivery). */
-    keepDeliveredDays: z.number().int().min(0).default(0),
+    keepDeliveredDays: z.number().int().min(0).max(3650).default(0),
     /** Phone region for numbers written without a country code. */
     phoneRegion: z.string().length(2).default('US'),
     /**
@@ -267,7 +268,7 @@ export type NotificationsConfig = z.infer<typeof notificationsSchema>;
 
 export const settingsSchema = z
   .object({
-    historyRetentionDays: z.number().int().min(1).default(365),
+    historyRetentionDays: z.number().int().min(1).max(36_500).default(365),
     outboxDir: z.string().optional(),
   })
   .strict();

@@ -270,7 +270,11 @@ describe('staleness, configuration changes', () => {
   });
 
   it('an invalid schedule is reported, not armed', () => {
-    setSchedule({ preset: 'cron', cron: '0 25 * * *', timezone: 'UTC' });
+    // The store's save refuses it now; one stored by an older RosterSync is written straight into the table.
+    expect(() => setSchedule({ preset: 'cron', cron: '0 25 * * *', timezone: 'UTC' })).toThrow(/schedule\.cron: "0 25 \* \* \*" is not a valid cron expression/);
+    const d = ctx.store.getDestination(DEMO_DESTINATION)!;
+    const stale = { ...d, schedule: scheduleSchema.parse({ enabled: true, preset: 'cron', cron: '0 25 * * *', timezone: 'UTC' }) };
+    ctx.store.db.prepare('UPDATE destinations SET config = ? WHERE name = ?').run(JSON.stringify(stale), DEMO_DESTINATION);
     const clock = new ManualClock('2026-02-01T00:00:00Z');
     begin(clock);
     expect(clock.pending()).toEqual([]);

@@ -11,7 +11,7 @@ import { packageRoot } from '../../api/agent-info.js';
 import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_NAME, type ServiceSpec } from '../../service/definitions.js';
 import { definitionFor, describeStep, executePlan, installPlan, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
 import { openAgent, closeAgent } from '../../agent/context.js';
-import { listLocks } from '../../scheduler/lock.js';
+import { listLocks, staleReason } from '../../scheduler/lock.js';
 import { AGENT_LOCK_NAME } from '../../agent/daemon.js';
 import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
@@ -134,7 +134,8 @@ export function registerServiceCommands(program: Command, kit: CliKit): void {
         const ctx = openAgent(spec.home);
         try {
           const lock = listLocks(ctx.store).find((l) => l.destination === AGENT_LOCK_NAME);
-          agent = lock ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null;
+          // A lock row outlives a killed agent: only a live holder counts as running.
+          agent = lock && !staleReason(lock) ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null;
         } finally {
           closeAgent(ctx);
         }
