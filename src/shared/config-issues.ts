@@ -52,6 +52,8 @@ export class ConfigError extends Error {
 
 const NUMBER_TYPES = new Set(['number', 'int', 'bigint']);
 
+const withValue = (message: string, got: string): string => (/\bgot\b/.test(message) ? message : `${message}${got}`);
+
 /** Fields whose value is never repeated in a message. */
 const SECRET_PATH = /secret|password|passphrase|privateKey/i;
 
@@ -61,15 +63,15 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   const got = 'input' in issue && !secret ? `, got ${shownValue(issue.input)}` : '';
   switch (issue.code) {
     case 'invalid_type': {
-      // Messages set by the schema itself (ports, ranges) already say what was expected.
-      if (!/^Invalid input/.test(issue.message)) return issue.message;
+      // Messages set by the schema itself (ports, durations) say what was expected; the value is added unless they show it.
+      if (!/^Invalid input/.test(issue.message)) return withValue(issue.message, got);
       const hint = NUMBER_TYPES.has(issue.expected) && typeof issue.input === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(issue.input) ? ' (write the number without quotes)' : '';
       const expected = issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`;
       return issue.input === undefined ? `required (${expected})` : `expected ${expected}${got}${hint}`;
     }
     case 'too_big':
     case 'too_small': {
-      if (!/^Too (big|small)/.test(issue.message)) return issue.message;
+      if (!/^Too (big|small)/.test(issue.message)) return withValue(issue.message, got);
       const bound = issue.code === 'too_big' ? issue.maximum : issue.minimum;
       const op = issue.code === 'too_big' ? (issue.inclusive ? '≤' : '<') : issue.inclusive ? '≥' : '>';
       const what = issue.origin === 'string' ? 'a length' : issue.origin === 'array' || issue.origin === 'set' ? 'a count' : 'a value';

@@ -9,18 +9,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { main } from '../../src/cli/main.js';
 import { closeAgent, openAgent } from '../../src/agent/context.js';
 import { deadPid, killAllStarted, runCli } from '../helpers/child-process.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rs-exit-codes-'));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'rostersync', '--home', home, ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-  return { code, out, err };
-}
+const cli = cliInProcess(home);
 
 beforeAll(async () => {
   mkdirSync(join(home, 'exports'));

@@ -15,8 +15,8 @@ import { closeAgent, openAgent, type AgentContext } from '../../src/agent/contex
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ConfigError } from '../../src/shared/config-issues.js';
 import { destinationConfigSchema, notificationsSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
-import { main } from '../../src/cli/main.js';
 import { killAllStarted, runCli } from '../helpers/child-process.js';
+import { cliInProcess } from '../helpers/cli-in-process.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rs-config-doors-'));
 const PINNED = 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s';
@@ -204,16 +204,10 @@ describe('the three doors refuse the same values with the same message', () => {
 
 describe('re-import', () => {
   const home = join(work, 'reimport-home');
-  const quiet = { out: () => undefined, err: () => undefined };
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await main(['node', 'rostersync', '--home', home, ...args], { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`) });
-    return { code, out, err };
-  }
+  const cli = cliInProcess(home);
 
   beforeAll(async () => {
-    expect(await main(['node', 'rostersync', '--home', home, 'config', 'import', writeConfig('first.yaml', goodConfig())], quiet)).toBe(0);
+    expect((await cli('config', 'import', writeConfig('first.yaml', goodConfig()))).code).toBe(0);
   });
   afterAll(() => {
     process.exitCode = 0;
