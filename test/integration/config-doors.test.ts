@@ -15,7 +15,7 @@ import { closeAgent, openAgent, type AgentContext } from '../../src/agent/contex
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ConfigError } from '../../src/shared/config-issues.js';
 import { destinationConfigSchema, notificationsSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
-import { killAllStarted, runCli } from '../helpers/child-process.js';
+import { killAllStarted, runCli, type Finished } from '../helpers/child-process.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rs-config-doors-'));
@@ -123,6 +123,37 @@ function writeConfig(name: string, config: unknown): string {
   return file;
 }
 
+/** Runs `jobs` at most `width` at a time (each is a CLI process; a busy CI machine should not start them all at once). */
+async function pooled<T>(jobs: readonly (() => Promise<T>)[], width: number): Promise<T[]> {
+  const results: T[] = new Array<T>(jobs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+  return results;
+}
+
+/** `rostersync config import` of the good file and of each bad one, as separate processes. */
+let goodImport: Finished;
+let badImports: Finished[];
+
+beforeAll(async () => {
+  const badConfigs = CORPUS.map((bad, i) => {
+    const config = goodConfig();
+    bad.mutate(config);
+    return writeConfig(`bad-${i}.yaml`, config);
+  });
+  const good = writeConfig('good.yaml', goodConfig());
+  [goodImport, ...badImports] = await pooled(
+    [good, ...badConfigs].map((file, i) => () => runCli(['--home', join(work, `cli-home-${i}`), 'config', 'import', file])),
+    3,
+  );
+}, 900_000);
+
 beforeAll(async () => {
   mkdirSync(join(work, 'exports'));
   ctx = openAgent(join(work, 'api-home'));
@@ -140,10 +171,8 @@ afterAll(async () => {
 
 describe('the three doors refuse the same values with the same message', () => {
   it('accepts the good configuration at every door', async () => {
-    const file = writeConfig('good.yaml', goodConfig());
-    const imported = await runCli(['--home', join(work, 'good-home'), 'config', 'import', file]);
-    expect(imported.stderr).toBe('');
-    expect(imported.code).toBe(0);
+    expect(goodImport.stderr).toBe('');
+    expect(goodImport.code).toBe(0);
     const good = goodConfig();
     expect((await post('saveDestination', { config: good.destinations[0] })).status).toBe(200);
     expect(() => ctx.store.saveDestination(destinationConfigSchema.parse(good.destinations[0]))).not.toThrow();
@@ -157,7 +186,7 @@ describe('the three doors refuse the same values with the same message', () => {
 
       // 1. rostersync config import, as a separate process: exit 2, the path inside the file.
       const filePath = bad.door === 'notifications' ? `notifications.${bad.problem}` : `${bad.door === 'source' ? 'sources' : 'destinations'}[${index}].${bad.problem}`;
-      const cli = await runCli(['--home', join(work, `cli-home-${CORPUS.indexOf(bad)}`), 'config', 'import', writeConfig(`bad-${CORPUS.indexOf(bad)}.yaml`, config)]);
+      const cli = badImports[CORPUS.indexOf(bad)]!;
       expect(cli.code, cli.stderr).toBe(2);
       expect(cli.stderr).toContain(filePath);
 
@@ -181,7 +210,7 @@ describe('the three doors refuse the same values with the same message', () => {
     });
   }
 
-  it('reports every problem of a file at once, and writes nothing', async () => {
+  it('reports every problem of a file at once, and writes nothing', { timeout: 300_000 }, async () => {
     const home = join(work, 'all-at-once');
     const config = goodConfig();
     sftp(config).port = '22';
