@@ -14,7 +14,7 @@ import { MIGRATIONS, LATEST_SCHEMA_VERSION } from '../../src/store/migrations/in
 import { backupFileName, listBackups, StoreFileError } from '../../src/store/store-file.js';
 import { closeAgent, loadSecrets, openAgent, saveSecrets, sourceSecretOwner } from '../../src/agent/context.js';
 import { main } from '../../src/cli/main.js';
-import type { SourceConfig } from '../../src/shared/config.schema.js';
+import { destinationConfigSchema, type SourceConfig } from '../../src/shared/config.schema.js';
 
 const tempHome = (): string => mkdtempSync(join(tmpdir(), 'rs-storefile-'));
 
@@ -31,6 +31,7 @@ function populatedHome(): string {
   const ctx = openAgent(home, {});
   ctx.store.saveSource({ name: 'sis', type: 'postgres', settings: { host: 'sis.local', port: 5432, database: 'sis', user: 'rs' }, entities: {} } as unknown as SourceConfig);
   saveSecrets(ctx, sourceSecretOwner('sis'), { password: 'S3cret-pw' });
+  ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'vendor', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: join(home, 'outbox') } }));
   ctx.store.replaceSiteMap('vendor', [{ schoolCode: '007', siteId: 'A-7', label: 'Lincoln' }]);
   closeAgent(ctx);
   return home;
