@@ -240,6 +240,13 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
     const check = await visible(page.getByTestId('destination-check'));
     await expect.poll(() => check.getAttribute('class'), { timeout: 30_000 }).toContain('ok');
     await screenshot(page, '09-destination-saved');
+
+    // Another port is another server: the stored password is not kept for it, and the form says so.
+    const reenter = page.getByText(`The stored value was saved for ${sshd.user}@${sshd.host}:${sshd.port}; enter it again to use it with the new server.`);
+    await page.getByLabel('Port', { exact: true }).fill(String(sshd.port + 1));
+    await visible(reenter);
+    await page.getByLabel('Port', { exact: true }).fill(String(sshd.port));
+    await expect.poll(() => reenter.count()).toBe(0);
   });
 
   it('maps OneRoster 1.1 with the wizard: suggestions, a transform, live preview, save', async () => {
