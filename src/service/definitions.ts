@@ -35,6 +35,12 @@ export interface ServiceSpec {
    * copy of the data folder carries no key.
    */
   readonly keyFile?: string;
+  /**
+   * Folders outside the data folder that the agent writes: folder destinations (outboxes) and
+   * export folders whose files are archived after a run. Linux: added to ReadWritePaths (the unit
+   * makes everything else read-only); Windows: the service account is granted modify rights on them.
+   */
+  readonly writablePaths?: readonly string[];
 }
 
 // ---- systemd -----------------------------------------------------------------------------
@@ -87,7 +93,8 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     '# Hardening: the agent needs its data folder, outbound network and nothing else.',
     'UMask=0027',
     ...(stateDir ? [`StateDirectory=${stateDir}`, 'StateDirectoryMode=0750'] : []),
-    `ReadWritePaths=${systemdPath(home)}`,
+    // the outboxes and archived export folders of this configuration ("-": a folder that does not exist yet does not stop the service)
+    `ReadWritePaths=${[systemdPath(home), ...(spec.writablePaths ?? []).map((p) => systemdPath(`-${posix.normalize(p)}`))].join(' ')}`,
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     `ProtectHome=${protectHome}`,

@@ -10,13 +10,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, win32 } from 'node:path';
+import { delimiter, join, win32 } from 'node:path';
 import { parseWindowsAccount, renderSystemdUnit, renderWinswXml, WINSW_DOWNLOAD, WINSW_VERSION, DEFAULT_LINUX_ACCOUNT, type ServiceSpec } from './definitions.js';
 
 export type ServicePlatform = 'linux' | 'windows';
 
 export type PlanStep =
   | { readonly kind: 'require-admin' }
+  /** Everything the later steps need, checked before any of them changes the system. */
+  | { readonly kind: 'preflight'; readonly checks: readonly PreflightCheck[] }
   | { readonly kind: 'ensure-user'; readonly user: string; readonly home: string; readonly create: boolean }
   | { readonly kind: 'mkdir'; readonly path: string; readonly owner?: string; readonly mode?: number }
   | { readonly kind: 'write'; readonly path: string; readonly content: string; readonly mode: number }
@@ -24,9 +26,18 @@ export type PlanStep =
   | { readonly kind: 'remove'; readonly path: string }
   | { readonly kind: 'run'; readonly command: string; readonly args: readonly string[]; readonly interactive?: boolean; readonly allowFailure?: boolean };
 
+/** One thing that must hold before installing; `problem` says what is wrong and what to do. */
+export type PreflightCheck =
+  | { readonly kind: 'systemd-running'; readonly runDir: string }
+  | { readonly kind: 'command'; readonly command: string; readonly why: string }
+  | { readonly kind: 'file'; readonly path: string; readonly why: string }
+  | { readonly kind: 'account'; readonly user: string; readonly create: boolean };
+
 export interface PlatformPaths {
   /** Linux: where the unit goes. */
   readonly unitDir: string;
+  /** Linux: present when systemd is the running init system (default /run/systemd/system). */
+  readonly systemdRunDir?: string;
   /** Windows: folder holding <name>.exe (WinSW) and <name>.xml. */
   readonly serviceDir: string;
 }
@@ -53,6 +64,17 @@ export function installPlan(platform: ServicePlatform, spec: ServiceSpec, paths:
     case 'linux':
       return [
         { kind: 'require-admin' },
+        {
+          kind: 'preflight',
+          checks: [
+            { kind: 'systemd-running', runDir: paths.systemdRunDir ?? '/run/systemd/system' },
+            { kind: 'command', command: 'systemctl', why: 'to register and start the unit' },
+            { kind: 'file', path: spec.nodePath, why: 'the Node.js the service runs' },
+            { kind: 'file', path: spec.scriptPath, why: 'the RosterSync the service runs' },
+            ...(spec.keyFile ? [{ kind: 'file' as const, path: spec.keyFile, why: 'the machine key handed to the service' }] : []),
+            { kind: 'account', user: spec.account, create: spec.account === DEFAULT_LINUX_ACCOUNT },
+          ],
+        },
         { kind: 'ensure-user', user: spec.account, home: spec.home, create: spec.account === DEFAULT_LINUX_ACCOUNT },
         { kind: 'mkdir', path: spec.home, owner: spec.account, mode: 0o750 },
         { kind: 'write', path: unitPath(spec, paths), content: renderSystemdUnit(spec), mode: 0o644 },
@@ -69,6 +91,7 @@ export function installPlan(platform: ServicePlatform, spec: ServiceSpec, paths:
       const exe = win32.join(paths.serviceDir, `${spec.name}.exe`);
       const steps: PlanStep[] = [
         { kind: 'require-admin' },
+        { kind: 'preflight', checks: [{ kind: 'file', path: winswExe, why: `WinSW ${WINSW_VERSION}, the service wrapper` }, { kind: 'file', path: spec.scriptPath, why: 'the RosterSync the service runs' }] },
         { kind: 'mkdir', path: paths.serviceDir },
         { kind: 'copy', from: winswExe, to: exe },
         { kind: 'write', path: win32.join(paths.serviceDir, `${spec.name}.xml`), content: renderWinswXml(spec), mode: 0o644 },
@@ -80,6 +103,8 @@ export function installPlan(platform: ServicePlatform, spec: ServiceSpec, paths:
       // language of Windows) and the service account keep access; the service account may change it.
       const serviceAccount = account.user === null ? [] : [`${account.domain === '.' ? '' : `${account.domain}\\`}${account.user}:(OI)(CI)M`];
       steps.push({ kind: 'run', command: 'icacls', args: [spec.home, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F', ...serviceAccount, '/T', '/Q'] });
+      // outboxes and archived export folders: the service account may write there (UNC shares need a domain account or gMSA, see README)
+      for (const path of serviceAccount.length ? (spec.writablePaths ?? []) : []) steps.push({ kind: 'run', command: 'icacls', args: [path, '/grant', serviceAccount[0]!, '/Q'] });
       steps.push(
         { kind: 'run', command: exe, args: account.needsPassword ? ['install', '/p'] : ['install'], interactive: account.needsPassword },
         { kind: 'run', command: exe, args: ['start'] },
@@ -124,6 +149,8 @@ export function describeStep(step: PlanStep): string {
   switch (step.kind) {
     case 'require-admin':
       return 'check: running as an administrator (root / elevated)';
+    case 'preflight':
+      return `check before changing anything: ${step.checks.map(describeCheck).join('; ')}`;
     case 'ensure-user':
       return step.create ? `user: ${step.user} (system account, no login shell; created if missing)` : `user: ${step.user} (must exist)`;
     case 'mkdir':
@@ -140,6 +167,56 @@ export function describeStep(step: PlanStep): string {
       const never: never = step;
       throw new Error(`Unknown step ${JSON.stringify(never)}`);
     }
+  }
+}
+
+function describeCheck(check: PreflightCheck): string {
+  switch (check.kind) {
+    case 'systemd-running':
+      return 'systemd is the init system';
+    case 'command':
+      return `${check.command} is installed`;
+    case 'file':
+      return `${check.path} exists`;
+    case 'account':
+      return check.create ? `account ${check.user} exists or can be created` : `account ${check.user} exists`;
+    default: {
+      const never: never = check;
+      throw new Error(`Unknown check ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** What is wrong with one check, or undefined when it holds. */
+function checkProblem(check: PreflightCheck): string | undefined {
+  switch (check.kind) {
+    case 'systemd-running':
+      return existsSync(check.runDir)
+        ? undefined
+        : `systemd is not the init system here (${check.runDir} is missing): run \`rostersync agent\` under this machine's own service manager instead (rostersync service install --print shows what it must run).`;
+    case 'command':
+      return onPath(check.command) ? undefined : `${check.command} is not installed (needed ${check.why}).`;
+    case 'file':
+      return existsSync(check.path) ? undefined : `${check.path} does not exist (${check.why}).`;
+    case 'account':
+      if (lookupIds(check.user)) return undefined;
+      if (!check.create) return `The account "${check.user}" does not exist: create it, or leave out --account to use the "${DEFAULT_LINUX_ACCOUNT}" system account.`;
+      return onPath('useradd') ? undefined : `The account "${check.user}" does not exist and useradd is not installed to create it.`;
+    default: {
+      const never: never = check;
+      throw new Error(`Unknown check ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, command)));
+}
+
+/** Thrown when a preflight check fails: nothing has been changed. */
+export class PreflightError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Nothing was changed. Before installing, fix:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 
@@ -180,6 +257,11 @@ export function executePlan(platform: ServicePlatform, steps: readonly PlanStep[
           );
         }
         break;
+      case 'preflight': {
+        const problems = step.checks.map(checkProblem).filter((p): p is string => p !== undefined);
+        if (problems.length) throw new PreflightError(problems);
+        break;
+      }
       case 'ensure-user': {
         if (lookupIds(step.user)) break;
         if (!step.create) throw new Error(`The account "${step.user}" does not exist on this machine. Create it, or leave out --account to use the "${DEFAULT_LINUX_ACCOUNT}" system account.`);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -19,7 +19,9 @@ import {
   WINSW_DOWNLOAD,
   type ServiceSpec,
 } from '../../src/service/definitions.js';
-import { describeStep, installPlan, parseSystemctlShow, uninstallPlan } from '../../src/service/install.js';
+import { describeStep, executePlan, installPlan, parseSystemctlShow, PreflightError, uninstallPlan } from '../../src/service/install.js';
+import { openAgent, closeAgent } from '../../src/agent/context.js';
+import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { REPO_ROOT } from '../helpers/child-process.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -147,19 +149,62 @@ describe('Linux: systemd unit', () => {
     const plan = installPlan('linux', spec, { unitDir: '/etc/systemd/system', serviceDir: '' }).map(describeStep);
     expect(plan).toEqual([
       'check: running as an administrator (root / elevated)',
+      `check before changing anything: systemd is the init system; systemctl is installed; ${spec.nodePath} exists; ${spec.scriptPath} exists; account rostersync exists or can be created`,
       'user: rostersync (system account, no login shell; created if missing)',
       'folder: /var/lib/rostersync owned by rostersync mode 750',
       `write: /etc/systemd/system/rostersync-agent.service (${renderSystemdUnit(spec).length} bytes)`,
       'run: systemctl daemon-reload',
       'run: systemctl enable --now rostersync-agent.service',
     ]);
-    expect(installPlan('linux', { ...spec, account: 'sis-sync' }, { unitDir: '/etc/systemd/system', serviceDir: '' }).map(describeStep)[1]).toBe('user: sis-sync (must exist)');
+    expect(installPlan('linux', { ...spec, account: 'sis-sync' }, { unitDir: '/etc/systemd/system', serviceDir: '' }).map(describeStep)[2]).toBe('user: sis-sync (must exist)');
     expect(uninstallPlan('linux', spec, { unitDir: '/etc/systemd/system', serviceDir: '' }).map(describeStep)).toEqual([
       'check: running as an administrator (root / elevated)',
       'run: systemctl disable --now rostersync-agent.service',
       'remove: /etc/systemd/system/rostersync-agent.service',
       'run: systemctl daemon-reload',
     ]);
+  });
+
+  it('preflight: without systemd (or with a missing account) it refuses before changing anything, listing every problem', () => {
+    const unitDir = mkdtempSync(join(tmpdir(), 'rs-unit-'));
+    const user = 'rs-preflight-probe';
+    const spec = { ...packagedSpec('linux'), nodePath: process.execPath, scriptPath: join(REPO_ROOT, 'bin', 'rostersync.js'), home: join(unitDir, 'home'), account: user };
+    const lines: string[] = [];
+    let error: unknown;
+    try {
+      executePlan('linux', installPlan('linux', spec, { unitDir, serviceDir: '', systemdRunDir: join(unitDir, 'no-systemd') }), (l) => lines.push(l));
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(PreflightError);
+    expect((error as PreflightError).problems).toEqual([
+      `systemd is not the init system here (${join(unitDir, 'no-systemd')} is missing): run \`rostersync agent\` under this machine's own service manager instead (rostersync service install --print shows what it must run).`,
+      ...(spawnSync('sh', ['-c', 'command -v systemctl']).status === 0 ? [] : ['systemctl is not installed (needed to register and start the unit).']),
+      `The account "${user}" does not exist: create it, or leave out --account to use the "rostersync" system account.`,
+    ]);
+    // nothing was changed: no unit, no data folder, no account
+    expect(readdirSync(unitDir)).toEqual([]);
+    expect(spawnSync('id', ['-u', user]).status).not.toBe(0);
+    expect(lines.at(-1)).toMatch(/^check before changing anything: /);
+  });
+
+  it('lets the agent write the configured outboxes and archived export folders outside its data folder', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'rs-svc-home-'));
+    const ctx = openAgent(home);
+    try {
+      ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'share', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: '/srv/vendor outbox' } }));
+      ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'inside', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: join(home, 'outbox') } }));
+      ctx.store.saveSource(sourceConfigSchema.parse({ name: 'sis', type: 'folder', settings: { path: '/srv/sis-export', afterProcessing: 'archive', archivePath: '/srv/sis-archive' }, entities: {} }));
+    } finally {
+      closeAgent(ctx);
+    }
+    const { code, out } = await cli(['service', 'install', '--print', '--home', home]);
+    expect(code).toBe(0);
+    expect(out.split('\n')).toContain(`ReadWritePaths=${home} -/srv/sis-archive -/srv/sis-export "-/srv/vendor outbox"`);
+    const file = join(mkdtempSync(join(tmpdir(), 'rs-unit-')), 'rostersync-agent.service');
+    writeFileSync(file, out);
+    const analyze = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+    if (!analyze.error) expect(analyze.stderr).not.toMatch(/ReadWritePaths/);
   });
 
   it('reads systemctl show', () => {
@@ -227,8 +272,12 @@ describe('Windows: WinSW XML', () => {
     const paths = { unitDir: '', serviceDir: 'C:\\Program Files\\RosterSync\\service' };
     expect(() => installPlan('windows', packagedSpec('windows'), paths)).toThrow(WINSW_DOWNLOAD);
     const plan = installPlan('windows', { ...packagedSpec('windows'), account: 'DISTRICT\\svc-roster' }, paths, 'D:\\Downloads\\WinSW-x64.exe').map(describeStep);
+    // an outbox on a share: the service account may modify it (a domain account or gMSA reaches UNC shares; LocalService does not)
+    const withShare = installPlan('windows', { ...packagedSpec('windows'), account: 'DISTRICT\\svc-roster', writablePaths: ['\\\\files\\vendor-outbox'] }, paths, 'D:\\Downloads\\WinSW-x64.exe').map(describeStep);
+    expect(withShare).toContain('run: icacls \\\\files\\vendor-outbox /grant DISTRICT\\svc-roster:(OI)(CI)M /Q');
     expect(plan).toEqual([
       'check: running as an administrator (root / elevated)',
+      'check before changing anything: D:\\Downloads\\WinSW-x64.exe exists; C:\\Program Files\\RosterSync\\bin\\rostersync.js exists',
       'folder: C:\\Program Files\\RosterSync\\service',
       'copy: D:\\Downloads\\WinSW-x64.exe → C:\\Program Files\\RosterSync\\service\\rostersync-agent.exe',
       expect.stringMatching(/^write: C:\\Program Files\\RosterSync\\service\\rostersync-agent\.xml \(\d+ bytes\)$/),

@@ -6,11 +6,14 @@
  * it runs at boot with nobody logged on. `--print` shows the definition without installing.
  */
 import type { Command } from 'commander';
-import { join, resolve, win32 } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative, resolve, win32, isAbsolute } from 'node:path';
 import { packageRoot } from '../../api/agent-info.js';
 import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_NAME, type ServiceSpec } from '../../service/definitions.js';
-import { definitionFor, describeStep, executePlan, installPlan, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
+import { definitionFor, describeStep, executePlan, installPlan, PreflightError, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
 import { openAgent, closeAgent } from '../../agent/context.js';
+import { homeLayout } from '../../agent/home.js';
+import { folderSettingsSchema } from '../../sources/export-folder.js';
 import { listLocks, staleReason } from '../../scheduler/lock.js';
 import { AGENT_LOCK_NAME } from '../../agent/daemon.js';
 import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
@@ -49,7 +52,38 @@ export function serviceSpecFor(platform: ServicePlatform, globals: GlobalOptions
     home: native ? resolve(home) : home,
     account: o.account ?? (platform === 'linux' ? DEFAULT_LINUX_ACCOUNT : DEFAULT_WINDOWS_ACCOUNT),
     ...(o.keyFile ? { keyFile: resolve(o.keyFile) } : {}),
+    ...(native ? { writablePaths: configuredWritablePaths(resolve(home)) } : {}),
   };
+}
+
+/**
+ * Folders outside the data folder this configuration writes: folder destinations' outboxes, and
+ * export folders (with their archive folders) whose files are archived after a run. None when
+ * the data folder has no store yet; run `service install` again after adding such a folder.
+ */
+function configuredWritablePaths(home: string): string[] {
+  if (!existsSync(homeLayout(home).storePath)) return [];
+  const ctx = openAgent(home);
+  try {
+    const paths = new Set<string>();
+    for (const d of ctx.store.listDestinations()) {
+      if (d.type === 'folder' && typeof d.settings.path === 'string') paths.add(resolve(d.settings.path));
+    }
+    for (const source of ctx.store.listSources()) {
+      if (source.type !== 'folder') continue;
+      const settings = folderSettingsSchema.safeParse(source.settings);
+      if (!settings.success || settings.data.afterProcessing !== 'archive') continue;
+      paths.add(resolve(settings.data.path));
+      if (settings.data.archivePath) paths.add(resolve(settings.data.path, settings.data.archivePath));
+    }
+    const inside = (p: string): boolean => {
+      const rel = relative(home, p);
+      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+    };
+    return [...paths].filter((p) => !inside(p)).sort();
+  } finally {
+    closeAgent(ctx);
+  }
 }
 
 function pathsFor(platform: ServicePlatform, o: ServiceCliOptions): PlatformPaths {
@@ -95,7 +129,14 @@ export function registerServiceCommands(program: Command, kit: CliKit): void {
         return 0;
       }
       if (platform !== hostPlatform()) throw new UsageError(`This machine is not ${platform}: use --print or --dry-run to see what would be installed there.`);
-      executePlan(platform, plan, (line) => io.err(`  ${line}`));
+      if (spec.writablePaths?.length) io.err(`Folders outside the data folder the service may write: ${spec.writablePaths.join(', ')}`);
+      try {
+        executePlan(platform, plan, (line) => io.err(`  ${line}`));
+      } catch (err) {
+        // the machine does not fit (no systemd, no such account…): a configuration problem, and nothing was changed
+        if (err instanceof PreflightError) throw new UsageError(err.message);
+        throw err;
+      }
       io.err(`Service ${spec.name} installed and started: it runs \`rostersync agent --home ${spec.home}\` as ${spec.account}. Check: rostersync service status`);
       return 0;
     }),
