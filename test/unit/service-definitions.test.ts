@@ -192,9 +192,9 @@ describe('Linux: systemd unit', () => {
     const home = mkdtempSync(join(tmpdir(), 'rs-svc-home-'));
     const ctx = openAgent(home);
     try {
+      ctx.store.saveSource(sourceConfigSchema.parse({ name: 'sis', type: 'folder', settings: { path: '/srv/sis-export', afterProcessing: 'archive', archivePath: '/srv/sis-archive' }, entities: {} }));
       ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'share', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: '/srv/vendor outbox' } }));
       ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'inside', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: join(home, 'outbox') } }));
-      ctx.store.saveSource(sourceConfigSchema.parse({ name: 'sis', type: 'folder', settings: { path: '/srv/sis-export', afterProcessing: 'archive', archivePath: '/srv/sis-archive' }, entities: {} }));
     } finally {
       closeAgent(ctx);
     }
