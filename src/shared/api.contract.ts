@@ -391,6 +391,12 @@ export const API = {
         siteMap: z.array(siteMapEntrySchema).optional(),
         rows: z.number().int().min(1).max(200).default(10),
         findingsLimit: z.number().int().min(1).max(5000).default(200),
+        /**
+         * Write every mapped row, bad ones too (with their findings), whatever the destination does
+         * with bad rows: the column editor's live preview shows what a mapping produces, and a row
+         * left out would hide exactly the value being fixed.
+         */
+        keepBadRows: z.boolean().default(false),
       })
       .strict(),
   ),

@@ -643,7 +643,7 @@ function StepChip(props: { readonly step: TransformStep; readonly column: string
 let previewInFlight: Promise<unknown> | null = null;
 
 /** Runs a preview of the draft (nothing saved or delivered), debounced while the admin edits. */
-function usePreview(config: DestinationConfig, rows: number): { result: PreviewResult | null; error: string | null; busy: boolean; refresh: () => void } {
+function usePreview(config: DestinationConfig, rows: number, keepBadRows = false): { result: PreviewResult | null; error: string | null; busy: boolean; refresh: () => void } {
   const api = useApi();
   const [result, setResult] = useState<PreviewResult | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -658,7 +658,7 @@ function usePreview(config: DestinationConfig, rows: number): { result: PreviewR
       while (previewInFlight) await previewInFlight.catch(() => undefined);
       // Superseded by a later edit while waiting: that one runs instead.
       if (mine !== token.current) return;
-      const request = api.previewMapping({ config, rows, findingsLimit: 2000 });
+      const request = api.previewMapping({ config, rows, findingsLimit: 2000, keepBadRows });
       previewInFlight = request;
       try {
         const r = await request;
@@ -680,12 +680,12 @@ function usePreview(config: DestinationConfig, rows: number): { result: PreviewR
       token.current++;
     };
     // `key` stands for the whole config.
-  }, [api, key, rows, tick]);
+  }, [api, key, rows, keepBadRows, tick]);
   return { result, error, busy, refresh: () => setTick((t) => t + 1) };
 }
 
 function LivePreview(props: { readonly config: DestinationConfig; readonly file: string }): ReactNode {
-  const { result, error, busy } = usePreview(props.config, 8);
+  const { result, error, busy } = usePreview(props.config, 8, true);
   const preview = result?.files.find((f) => f.name === props.file);
   const fileFindings = (result?.findings ?? []).filter((f) => f.file === props.file);
   const errors = fileFindings.filter((f) => f.severity === 'error').length;

@@ -91,11 +91,15 @@ export const mappingHandlers: HandlerGroup<'listFormats' | 'getFormat' | 'sugges
     return { sourceFields, sourceErrors, columns: suggestColumns(format, sourceFields, formatOptions, mapping ?? {}) };
   },
 
-  previewMapping: async ({ config, siteMap, rows, findingsLimit }, { ctx }) => {
+  previewMapping: async ({ config, siteMap, rows, findingsLimit, keepBadRows }, { ctx }) => {
     checkDestinationDraft(ctx, config);
     const format = getFormat(config.format, customFormats(ctx));
-    // Preview the CSV files themselves, not the zip they may be packed into.
-    const draft: DestinationConfig = format.options?.some((o) => o.id === 'zip') ? { ...config, formatOptions: { ...config.formatOptions, zip: false } } : config;
+    // Preview the CSV files themselves, not the zip they may be packed into; 'block' writes every row, bad ones included.
+    const draft: DestinationConfig = {
+      ...config,
+      ...(format.options?.some((o) => o.id === 'zip') ? { formatOptions: { ...config.formatOptions, zip: false } } : {}),
+      ...(keepBadRows ? { onValidationError: 'block' as const } : {}),
+    };
     let result;
     try {
       result = await runSync(withDraft(ctx, draft, siteMap), draft.name, { trigger: 'preview', dryRun: true });
