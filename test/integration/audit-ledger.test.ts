@@ -14,8 +14,8 @@ import { openAgent, closeAgent, type AgentContext } from '../../src/agent/contex
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
-import { main } from '../../src/cli/main.js';
 import type { AuditDelivery, StudentReceipt } from '../../src/shared/audit.js';
+import { cliInProcess, type CliResult } from '../helpers/cli-in-process.js';
 
 const SECOND = 'second-vendor';
 let ctx: AgentContext;
@@ -24,12 +24,8 @@ let outbox: string;
 let first: RunResult;
 let second: RunResult;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'rostersync', ...args, '--home', home], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join(''), err: err.join('') };
-}
+/** The CLI on this test's data folder (opened in beforeAll). */
+const cli = (args: string[]): Promise<CliResult> => cliInProcess(home)(...args);
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'rs-ledger-'));

@@ -11,20 +11,16 @@ import { parse } from 'csv-parse/sync';
 import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
-import { main } from '../../src/cli/main.js';
 import type { AuditDelivery, RunReport } from '../../src/agent/history-report.js';
+import { cliInProcess, type CliResult } from '../helpers/cli-in-process.js';
 
 let ctx: AgentContext;
 let home: string;
 let outbox: string;
 let delivered: RunResult;
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['node', 'rostersync', ...args, '--home', home], { out: (t) => out.push(t), err: (t) => err.push(t) });
-  return { code, out: out.join(''), err: err.join('') };
-}
+/** The CLI on this test's data folder (opened in beforeAll). */
+const cli = (args: string[]): Promise<CliResult> => cliInProcess(home)(...args);
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'rs-history-'));
@@ -132,7 +128,7 @@ describe('audit', () => {
   });
 
   it('filters by date and destination, and checks the date', async () => {
-    expect((await cli(['audit', '--since', '2999-01-01'])).out).toBe('No deliveries recorded.');
+    expect((await cli(['audit', '--since', '2999-01-01'])).out.trim()).toBe('No deliveries recorded.');
     expect(JSON.parse((await cli(['audit', '--json', '--destination', 'nowhere'])).out)).toEqual([]);
     const bad = await cli(['audit', '--since', 'last week']);
     expect(bad.code).toBe(2);
