@@ -14,11 +14,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openAgent, type AgentContext } from '../../src/agent/context.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
-import { createMysqlDatabase, createPostgresDatabase, createTables, type TestDatabase, type TestTable } from '../helpers/databases.js';
+import { createMysqlDatabase, createPostgresDatabase, createTables, type TestTable } from '../helpers/databases.js';
+import { closeAfterAll } from '../helpers/cleanup.js';
 
 type Engine = 'postgres' | 'mysql';
 
@@ -83,15 +84,7 @@ const SITE_MAP = [
   { schoolCode: '005', siteId: 'SITE-5', label: 'Cedar Ridge' },
 ];
 
-const databases: TestDatabase[] = [];
-const contexts: AgentContext[] = [];
-const dirs: string[] = [];
-
-afterAll(async () => {
-  for (const ctx of contexts) closeAgent(ctx);
-  await Promise.all(databases.map((db) => db.drop()));
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+const { databases, contexts, dirs } = closeAfterAll();
 
 describe.each<Engine>(['postgres', 'mysql'])('values, inactive records and vendor fixes from %s', (engine) => {
   let ctx: AgentContext;
