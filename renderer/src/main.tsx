@@ -4,7 +4,7 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createBrowserApi } from './api/fetch-client.js';
+import { createBrowserApi } from '../../src/shared/api-client.js';
 import type { Api } from './api/types.js';
 import { App } from './app.js';
 import './styles.css';

@@ -14,7 +14,7 @@ import { DEMO_DESTINATION, DEMO_SOURCE, setupDemo } from '../../src/agent/demo.j
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { API_CALL_NAMES, ApiError, type Api, type ApiCallName, type DestinationView } from '../../src/shared/api.contract.js';
 import type { RunDetail } from '../../src/shared/run.js';
-import { createFetchApi } from '../../renderer/src/api/fetch-client.js';
+import { createFetchApi } from '../../src/shared/api-client.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { acquireDestinationLock } from '../../src/scheduler/lock.js';

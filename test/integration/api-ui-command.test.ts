@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cliKit, type CliIo } from '../../src/cli/cli-kit.js';
 import { serveUi } from '../../src/cli/commands/ui.js';
 import { buildCli } from '../../src/cli/main.js';
-import { createFetchApi, takeKeyFromFragment, type KeyStorage } from '../../renderer/src/api/fetch-client.js';
+import { createFetchApi, takeKeyFromFragment, type KeyStorage } from '../../src/shared/api-client.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rs-ui-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));

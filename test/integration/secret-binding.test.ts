@@ -17,7 +17,7 @@ import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { ApiError, type Api } from '../../src/shared/api.contract.js';
 import type { DestinationConfig, SourceConfig } from '../../src/shared/config.schema.js';
-import { createFetchApi } from '../../renderer/src/api/fetch-client.js';
+import { createFetchApi } from '../../src/shared/api-client.js';
 
 const PASSWORD = 'Stored-Pg-pw-5c1e9a';
 const SFTP_PASSWORD = 'Stored-Sftp-pw-8d2b4f';

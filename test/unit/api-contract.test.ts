@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { API, API_CALL_NAMES, isApiCallName, type Api } from '../../src/shared/api.contract.js';
-import { createFetchApi, takeKeyFromFragment, type KeyStorage } from '../../renderer/src/api/fetch-client.js';
+import { createFetchApi, takeKeyFromFragment, type KeyStorage } from '../../src/shared/api-client.js';
 import { describeZodError } from '../../src/shared/config.schema.js';
 
 describe('API contract', () => {

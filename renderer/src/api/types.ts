@@ -1,7 +1,7 @@
 /**
  * The renderer's view of the agent API: one typed `Api` interface derived from the contract
  * (src/shared/api.contract.ts). Two implementations: the Electron preload bridge (`window.api`)
- * and the browser fetch client (./fetch-client.ts). Screens depend on `Api` only.
+ * and the browser fetch client (src/shared/api-client.ts, shared with the tray app). Screens depend on `Api` only.
  */
 import type { Api as ApiInterface } from '../../../src/shared/api.contract.js';
 

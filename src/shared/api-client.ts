@@ -16,7 +16,7 @@ import {
   type ApiCallName,
   type ApiInput,
   type ApiOutput,
-} from '../../../src/shared/api.contract.js';
+} from './api.contract.js';
 
 export interface FetchApiOptions {
   /** Origin of the agent, e.g. `http://127.0.0.1:8765`; '' = same origin (the page was served by the agent). */
