@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readApiInfo, type ApiInfo } from '../src/api/agent-info.js';
-import { apiKeyPath, readApiKey } from '../src/api/api-key.js';
+import { readApiInfo, type ApiInfo } from '../src/home/api-info.js';
+import { apiKeyPath, readApiKey } from '../src/home/api-key.js';
 import { callApi } from '../src/shared/api-client.js';
 import { ApiError, isApiCallName, type ApiCallName, type ApiInput, type ApiOutput } from '../src/shared/api.contract.js';
 import { isIpcRequest, type IpcAnswer } from './ipc-contract.js';

@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolveHome } from '../src/agent/home.js';
+import { resolveHome } from '../src/home/layout.js';
 import { resolveStaticPath } from '../src/api/static-files.js';
 import type { Dashboard } from '../src/shared/api.contract.js';
 import { AgentClient, agentEntryExists, agentSpawnSpec, findRunningAgent, waitForAgent } from './agent-client.js';

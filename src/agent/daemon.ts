@@ -19,7 +19,7 @@ import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
 import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type FolderSettings, type IncompleteSet, type ReadySet } from '../sources/export-folder.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
-import { defaultStaticDir } from '../api/agent-info.js';
+import { defaultStaticDir } from '../home/api-info.js';
 
 /** The run_locks row that keeps a second agent off the same data folder (not a valid destination name). */
 export const AGENT_LOCK_NAME = '#agent';

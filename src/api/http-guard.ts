@@ -4,7 +4,7 @@
  * on another site that resolves its name to 127.0.0.1 still sends its own Host), and API calls
  * carry the key as a bearer token.
  */
-import { keyMatches } from './api-key.js';
+import { keyMatches } from '../home/api-key.js';
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 

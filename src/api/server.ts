@@ -13,8 +13,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { AgentContext } from '../agent/context.js';
 import { API, API_ERROR_STATUS, API_PATH_PREFIX, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode } from '../shared/api.contract.js';
-import { loadOrCreateApiKey } from './api-key.js';
-import { removeApiInfo, writeApiInfo } from './agent-info.js';
+import { loadOrCreateApiKey } from '../home/api-key.js';
+import { removeApiInfo, writeApiInfo } from '../home/api-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
 import { HANDLERS } from './handlers/index.js';
 import { ConfigError, issuesFromZod } from '../shared/config-issues.js';

@@ -13,7 +13,7 @@
 import { hostname } from 'node:os';
 import type { AgentContext } from '../agent/context.js';
 import { loadSecrets } from '../agent/context.js';
-import { defaultHome } from '../agent/home.js';
+import { defaultHome } from '../home/layout.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { RunStatus } from '../shared/run.js';
 import { composeIncidentMail, composeRunMail, composeTestMail, describeStale, type ComposeContext, type StaleInfo } from './compose.js';

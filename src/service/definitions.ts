@@ -6,7 +6,7 @@
  * Pure functions: `rostersync service install --print` shows exactly what install writes.
  */
 import { posix, win32 } from 'node:path';
-import { KEY_CREDENTIAL_NAME } from '../agent/home.js';
+import { KEY_CREDENTIAL_NAME } from '../home/layout.js';
 
 export const SERVICE_NAME = 'rostersync-agent';
 export const SERVICE_DISPLAY_NAME = 'RosterSync Agent';

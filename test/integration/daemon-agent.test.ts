@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { startDaemon, AGENT_LOCK_NAME, type AgentDaemon } from '../../src/agent/daemon.js';
-import { apiInfoPath } from '../../src/api/agent-info.js';
+import { apiInfoPath } from '../../src/home/api-info.js';
 import { ManualClock } from '../../src/scheduler/clock.js';
 import { LAST_SLOT_KEY, Scheduler } from '../../src/scheduler/scheduler.js';
 import { getIncident } from '../../src/notify/notifier.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
-import { readApiInfo } from '../../src/api/agent-info.js';
+import { readApiInfo } from '../../src/home/api-info.js';
 
 let home: string;
 let ctx: AgentContext;

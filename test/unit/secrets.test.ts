@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { keyIdOf, MachineKeyError, passphraseWeakness, sealWithPassphrase, unsealWithPassphrase, Vault, type KeyLocation } from '../../src/secrets/vault.js';
 import { bindingOf, SecretBindingError } from '../../src/secrets/binding.js';
 import { closeAgent, loadSecrets, loadSourceSecrets, openAgent, saveSecrets, sourceSecretOwner, staleSecrets, type AgentContext } from '../../src/agent/context.js';
-import { homeLayout, machineKeyLocation, KEY_CREDENTIAL_NAME } from '../../src/agent/home.js';
+import { homeLayout, machineKeyLocation, KEY_CREDENTIAL_NAME } from '../../src/home/layout.js';
 import type { SourceConfig } from '../../src/shared/config.schema.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'rs-vault-'));

@@ -3,7 +3,7 @@ import { WEBHOOK_URL_FIELD } from '../../notify/webhook.js';
 import { saveSecrets, smtpIdentity, type AgentContext } from '../../agent/context.js';
 import type { SettingsView } from '../../shared/api.contract.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../notify/mailer.js';
-import { appVersion } from '../agent-info.js';
+import { appVersion } from '../../home/api-info.js';
 import { badRequest } from '../services.js';
 import { storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';

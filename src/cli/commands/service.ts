@@ -8,11 +8,11 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, win32, isAbsolute } from 'node:path';
-import { packageRoot } from '../../api/agent-info.js';
+import { packageRoot } from '../../home/api-info.js';
 import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_NAME, type ServiceSpec } from '../../service/definitions.js';
 import { definitionFor, describeStep, executePlan, installPlan, PreflightError, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
 import { openAgent, closeAgent } from '../../agent/context.js';
-import { homeLayout } from '../../agent/home.js';
+import { homeLayout } from '../../home/layout.js';
 import { folderSettingsSchema } from '../../sources/export-folder.js';
 import { listLocks, staleReason } from '../../scheduler/lock.js';
 import { AGENT_LOCK_NAME } from '../../agent/daemon.js';

@@ -5,7 +5,7 @@
  * notification channel is failing.
  */
 import type { Command } from 'commander';
-import { readApiInfo } from '../../api/agent-info.js';
+import { readApiInfo } from '../../home/api-info.js';
 import { channelHealth } from '../../notify/channels.js';
 import { describeDuration } from '../../notify/incidents.js';
 import { getIncident } from '../../notify/notifier.js';

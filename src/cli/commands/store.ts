@@ -6,8 +6,8 @@
  * The machine key is never part of a backup: back it up separately (README, "Backing up").
  */
 import type { Command } from 'commander';
-import { homeLayout, machineKeyLocation, resolveHome } from '../../agent/home.js';
-import { readApiInfo } from '../../api/agent-info.js';
+import { homeLayout, machineKeyLocation, resolveHome } from '../../home/layout.js';
+import { readApiInfo } from '../../home/api-info.js';
 import { LATEST_SCHEMA_VERSION } from '../../store/migrations/index.js';
 import { restoreStoreFile } from '../../store/store-file.js';
 import { UsageError, withAgent, type CliKit } from '../cli-kit.js';

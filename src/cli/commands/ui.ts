@@ -9,8 +9,8 @@
  */
 import type { Command } from 'commander';
 import { closeAgent, openAgent } from '../../agent/context.js';
-import { readApiInfo, defaultStaticDir } from '../../api/agent-info.js';
-import { readApiKey } from '../../api/api-key.js';
+import { readApiInfo, defaultStaticDir } from '../../home/api-info.js';
+import { readApiKey } from '../../home/api-key.js';
 import { startApiServer } from '../../api/server.js';
 import { recoverInterruptedPublishes } from '../../pipeline/publish-journal.js';
 import { UsageError, untilStopSignal, type CliKit, type GlobalOptions } from '../cli-kit.js';
