@@ -52,12 +52,25 @@ const STATUS_LABEL: Record<RunStatus | 'never', string> = {
   never: 'Never run',
 };
 
-export function StatusBadge(props: { readonly status: RunStatus | 'never' }): ReactNode {
-  return <span className={`badge ${props.status}`}>{STATUS_LABEL[props.status] ?? props.status}</span>;
+/** The colour of a badge: a verdict, or a run status (styles.css gives each its colour). */
+export type BadgeKind = 'ok' | 'error' | 'warning' | 'none' | RunStatus | 'never';
+
+/** A small coloured label; `count` makes it the number beside a tab or step. */
+export function Badge(props: { readonly kind: BadgeKind; readonly children: ReactNode; readonly count?: boolean; readonly label?: string }): ReactNode {
+  return (
+    <span className={`badge ${props.kind}${props.count ? ' tab-count' : ''}`} aria-label={props.label}>
+      {props.children}
+    </span>
+  );
 }
 
-export function Badge(props: { readonly kind: 'ok' | 'error' | 'warning' | 'none'; readonly children: ReactNode }): ReactNode {
-  return <span className={`badge ${props.kind}`}>{props.children}</span>;
+export function StatusBadge(props: { readonly status: RunStatus | 'never' }): ReactNode {
+  return <Badge kind={props.status}>{STATUS_LABEL[props.status] ?? props.status}</Badge>;
+}
+
+/** A finding's severity. */
+export function SeverityBadge(props: { readonly severity: 'error' | 'warning' }): ReactNode {
+  return <Badge kind={props.severity}>{props.severity === 'error' ? 'Error' : 'Warning'}</Badge>;
 }
 
 export function Loading(props: { readonly what?: string }): ReactNode {

@@ -47,8 +47,14 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** A share (0.334) as a percentage rounded to one decimal (33.4), for display or a number field. */
+export function shareAsPercent(share: number): number {
+  return Math.round(share * 1000) / 10;
+}
+
+/** A share (0.334) as "33.4%". */
 export function formatPercent(share: number): string {
-  return `${Math.round(share * 1000) / 10}%`;
+  return `${shareAsPercent(share)}%`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -2,27 +2,27 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { DashboardDestination, DestinationStatus, HeldRun, RunSummary } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
-import { ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge } from '../components/ui.js';
+import { Badge, ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge, type BadgeKind } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
-import { DiffGrid } from './run-parts.js';
+import { DiffGrid } from '../components/run-parts.js';
 
-const STATUS_TEXT: Record<DestinationStatus, { cls: string; text: string }> = {
-  ok: { cls: 'success', text: 'OK' },
-  failed: { cls: 'failed', text: 'Failed' },
-  held: { cls: 'held', text: 'Held for approval' },
-  running: { cls: 'running', text: 'Running' },
-  never: { cls: 'never', text: 'Never run' },
-  disabled: { cls: 'skipped', text: 'Disabled' },
+const STATUS_TEXT: Record<DestinationStatus, { kind: BadgeKind; text: string }> = {
+  ok: { kind: 'success', text: 'OK' },
+  failed: { kind: 'failed', text: 'Failed' },
+  held: { kind: 'held', text: 'Held for approval' },
+  running: { kind: 'running', text: 'Running' },
+  never: { kind: 'never', text: 'Never run' },
+  disabled: { kind: 'skipped', text: 'Disabled' },
 };
 
-export function DestinationStatusBadge(props: { readonly status: DestinationStatus }): ReactNode {
+function DestinationStatusBadge(props: { readonly status: DestinationStatus }): ReactNode {
   const s = STATUS_TEXT[props.status];
-  return <span className={`badge ${s.cls}`}>{s.text}</span>;
+  return <Badge kind={s.kind}>{s.text}</Badge>;
 }
 
 export function DashboardScreen(): ReactNode {

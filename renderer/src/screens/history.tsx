@@ -13,7 +13,7 @@ import { formatCount, formatDateTime, formatDuration } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
-import { DeliveryGrid, DiffGrid, EventLog, FilesGrid, FindingsGrid } from './run-parts.js';
+import { DeliveryGrid, DiffGrid, EventLog, FilesGrid, FindingsGrid } from '../components/run-parts.js';
 
 export function HistoryScreen(props: { readonly runId?: number }): ReactNode {
   if (props.runId !== undefined && Number.isInteger(props.runId) && props.runId > 0) return <RunView key={props.runId} id={props.runId} />;

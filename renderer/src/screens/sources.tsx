@@ -15,20 +15,7 @@ import { errorMessage } from '../lib/errors.js';
 import { href } from '../lib/router.js';
 import { useSaveDelete } from '../lib/use-save-delete.js';
 import { useLoad } from '../lib/use-load.js';
-
-export const NEW_ITEM = '+new';
-
-export const ENTITY_LABELS: Readonly<Record<Entity, string>> = {
-  schools: 'Schools',
-  terms: 'Terms',
-  courses: 'Courses',
-  classes: 'Classes',
-  students: 'Students',
-  teachers: 'Teachers',
-  guardians: 'Guardians',
-  enrollments: 'Enrollments',
-  roster: 'Roster (student in class)',
-};
+import { ENTITY_LABELS, NEW_ITEM } from '../lib/entity-labels.js';
 
 /** The second read-only wall: the login itself can write. Says why, what a run does, and the statements for a read-only login. */
 function WritableLoginNotice(props: { readonly check: CheckResultView }): ReactNode {

@@ -1,7 +1,8 @@
 /** Pieces of a run shown in several places: changes (diff), files, findings, event log. */
 import { useMemo, useState, type ReactNode } from 'react';
 import type { FileDiff, Finding, RunEvent, RunFileRecord } from '../api/types.js';
-import { DataGrid, gridColumns } from '../components/data-grid.js';
+import { DataGrid, gridColumns } from './data-grid.js';
+import { SeverityBadge } from './ui.js';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../lib/format.js';
 
 export function DiffGrid(props: { readonly diff: readonly FileDiff[]; readonly label?: string }): ReactNode {
@@ -79,7 +80,7 @@ export function FindingsGrid(props: {
   const columns = useMemo(() => {
     const c = gridColumns<Finding>();
     return [
-      c.accessor('severity', { header: 'Severity', cell: (i) => <span className={`badge ${i.getValue()}`}>{i.getValue() === 'error' ? 'Error' : 'Warning'}</span> }),
+      c.accessor('severity', { header: 'Severity', cell: (i) => <SeverityBadge severity={i.getValue()} /> }),
       c.accessor('file', { header: 'File', cell: (i) => <span className="mono">{i.getValue()}</span> }),
       c.accessor('row', { header: 'Row', cell: (i) => (i.getValue() === 0 ? 'file' : i.getValue()) }),
       c.accessor('column', { header: 'Column', cell: (i) => <span className="mono">{i.getValue()}</span> }),

@@ -1,0 +1,110 @@
+/** Safety tab: when a run is held for approval, and what happens to bad rows and unmapped schools. */
+import type { ReactNode } from 'react';
+import type { DestinationConfig } from '../../api/types.js';
+import { CheckField, NumberField, SelectField, TextField } from '../../components/fields.js';
+import { shareAsPercent } from '../../lib/format.js';
+import type { TabProps } from './tab-props.js';
+
+export function SafetyTab(props: TabProps): ReactNode {
+  const { config, patch } = props;
+  const g = config.guard;
+  const setGuard = (p: Partial<DestinationConfig['guard']>): void => patch({ guard: { ...g, ...p } });
+  return (
+    <div className="stack">
+      <fieldset>
+        <legend>Hold a run for approval when</legend>
+        <p className="muted small bottom-gap">A held run is not delivered until someone approves it on the dashboard. This protects the vendor’s data from a half-empty export.</p>
+        <div className="form-grid">
+          <NumberField
+            label="More than this share of records disappears (%)"
+            value={shareAsPercent(g.maxRemovedShare)}
+            min={0}
+            max={100}
+            step={0.1}
+            onChange={(v) => setGuard({ maxRemovedShare: (v ?? 0) / 100 })}
+          />
+          <NumberField
+            label="More than this share of records changes (%)"
+            value={shareAsPercent(g.maxChangedShare)}
+            min={0}
+            max={100}
+            step={0.1}
+            onChange={(v) => setGuard({ maxChangedShare: (v ?? 0) / 100 })}
+          />
+          <NumberField
+            label="Only for files with at least (records)"
+            value={g.minRecordsForShare}
+            min={0}
+            onChange={(v) => setGuard({ minRecordsForShare: v ?? 0 })}
+            hint="Smaller files are not checked by share."
+          />
+        </div>
+        <div className="top-gap">
+          <CheckField label="A file that had records is now empty" checked={g.holdOnEmpty} onChange={(v) => setGuard({ holdOnEmpty: v })} />
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Data</legend>
+        <div className="form-grid">
+          <SelectField
+            label="When values break the format’s rules"
+            value={config.onValidationError}
+            onChange={(v) => patch({ onValidationError: v as DestinationConfig['onValidationError'] })}
+            options={[
+              { value: 'skip-rows', label: 'Leave out the bad rows and what depends on them' },
+              { value: 'block', label: 'Deliver nothing' },
+            ]}
+          />
+          {config.onValidationError === 'skip-rows' && (
+            <NumberField
+              label="Deliver nothing when more than this share of a file’s rows is bad (%)"
+              value={shareAsPercent(config.maxBadRowShare)}
+              min={0}
+              max={100}
+              step={0.1}
+              onChange={(v) => patch({ maxBadRowShare: (v ?? 0) / 100 })}
+            />
+          )}
+          <SelectField
+            label="Schools missing from the site ID map"
+            value={config.unmappedSchool}
+            onChange={(v) => patch({ unmappedSchool: v as DestinationConfig['unmappedSchool'] })}
+            options={[
+              { value: 'error', label: 'Report an error' },
+              { value: 'use-sis-code', label: 'Send the SIS school code' },
+            ]}
+          />
+          <SelectField
+            label="What to send"
+            value={config.syncMode}
+            onChange={(v) => patch({ syncMode: v as DestinationConfig['syncMode'] })}
+            options={[
+              { value: 'full', label: 'Everything, every time (full)' },
+              { value: 'delta', label: 'Only additions and changes (delta)' },
+            ]}
+          />
+          <NumberField
+            label="Keep delivered files (days)"
+            value={config.keepDeliveredDays}
+            min={0}
+            onChange={(v) => patch({ keepDeliveredDays: v ?? 0 })}
+            hint="0 = delete local copies after delivery."
+          />
+          <TextField
+            label="Phone region"
+            value={config.phoneRegion}
+            onChange={(v) => patch({ phoneRegion: v.toUpperCase().slice(0, 2) })}
+            hint="Two-letter country for numbers without a country code."
+          />
+        </div>
+        <div className="top-gap">
+          <CheckField
+            label="Write formula-like values (=…, @…, +cmd…) with a leading ' so spreadsheets show them as text"
+            checked={config.neutraliseFormulas}
+            onChange={(v) => patch({ neutraliseFormulas: v })}
+          />
+        </div>
+      </fieldset>
+    </div>
+  );
+}
