@@ -68,6 +68,11 @@ export interface EntityRequest {
   readonly entity: Entity | string;
   readonly query?: string;
   readonly file?: string;
+  /**
+   * Export-folder profiles: canonical field → the export's own header, so rows come out under the
+   * canonical names (src/shared/sis-profile.ts ProfileEntity.columns). Absent: headers as they are.
+   */
+  readonly columns?: Readonly<Record<string, string>>;
 }
 
 export interface ReadOptions {
