@@ -6,13 +6,15 @@
  *   - the local HTTP API for GUI clients (src/api/);
  *   - start-up repair: runs left `running` by a dead process are marked failed (interrupted),
  *     stale destination locks are released;
- *   - daily history pruning (settings.historyRetentionDays; the audit ledger is kept).
+ *   - daily history pruning (settings.historyRetentionDays; the audit ledger is kept) and, at start
+ *     and daily, the retention sweep of generated files (src/pipeline/retention.ts).
  * stop() (SIGINT/SIGTERM in the CLI) aborts runs in progress — they are recorded failed with
  * "Stopped: agent shutting down" — waits for them, closes the API and releases every lock.
  */
 import { closeAgent, openAgent, type AgentContext } from './context.js';
 import { pruneHistory } from './history-report.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
+import { sweepRunFiles } from '../pipeline/retention.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/scheduler.js';
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
@@ -227,6 +229,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
       if (pruned.runs || pruned.folders) log('info', `History: deleted ${pruned.runs} run record(s) older than ${days} days (the audit ledger is kept).`);
     } catch (err) {
       log('error', `History pruning failed: ${(err as Error).message}`);
+    }
+    try {
+      // Generated files (student data) of runs whose time is up (src/pipeline/retention.ts).
+      const swept = sweepRunFiles(ctx.store, ctx.layout.runsDir, clock.now());
+      if (swept.expired.length) log('info', `Retention: deleted the generated files of run(s) ${swept.expired.join(', ')}.`);
+      if (swept.orphans) log('info', `Retention: deleted ${swept.orphans} run folder(s) without a run record.`);
+    } catch (err) {
+      log('error', `Retention sweep failed: ${(err as Error).message}`);
     }
     maintenanceTimer = clock.setTimer(new Date(clock.now().getTime() + DAY_MS), maintain);
   };

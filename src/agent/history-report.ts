@@ -9,6 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { AgentContext } from './context.js';
 import type { AuditEntry } from '../store/store.js';
 import type { AuditDelivery } from '../shared/audit.js';
+import { filesRetentionOf } from '../pipeline/retention.js';
 
 export type { AuditDelivery } from '../shared/audit.js';
 import type { RunDetail } from '../shared/run.js';
@@ -23,9 +24,15 @@ export interface RunReport extends RunDetail {
   readonly deliveries: readonly AuditEntry[];
 }
 
+/** One run as the run page and `history show` show it: its record with where its generated files stand. */
+export function runDetail(ctx: AgentContext, runId: number, findingsLimit?: number): RunDetail | undefined {
+  const detail = ctx.store.getRunDetail(runId, findingsLimit);
+  return detail && { ...detail, filesRetention: filesRetentionOf(ctx.store, ctx.layout.runsDir, detail, detail.events) };
+}
+
 /** Everything known about one run: all findings (not only the first 500), events, files, diff, deliveries. */
 export function buildRunReport(ctx: AgentContext, runId: number, now = new Date()): RunReport | undefined {
-  const detail = ctx.store.getRunDetail(runId, -1);
+  const detail = runDetail(ctx, runId, -1);
   if (!detail) return undefined;
   const deliveries = ctx.store.listAudit({ destination: detail.destination }).filter((a) => a.runId === runId);
   return { reportVersion: 1, generatedAt: now.toISOString(), ...detail, deliveries };

@@ -1,6 +1,7 @@
 /** Human-readable text for runs, for the terminal. */
 import type { FileDiff, RunDetail, RunSummary } from '../shared/run.js';
 import type { RunResult } from '../pipeline/run-sync.js';
+import { describeFilesRetention } from '../shared/retention.js';
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -50,6 +51,7 @@ export function formatRunDetail(d: RunDetail): string {
     `Trigger: ${d.trigger}   Started: ${d.startedAt}   Ended: ${d.endedAt ?? '—'}`,
     d.message ?? '',
   ];
+  if (d.filesRetention) lines.push(describeFilesRetention(d.filesRetention));
   if (Object.keys(d.stageTimings).length) lines.push(`Stages (ms): ${Object.entries(d.stageTimings).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (d.files.length) {
     lines.push(

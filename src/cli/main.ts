@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
+import { userInfo } from 'node:os';
 import type { AgentContext } from '../agent/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
 import { configJsonSchema, exportConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
@@ -14,6 +15,8 @@ import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map
 import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipeline/run-sync.js';
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
 import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
+import { runDetail } from '../agent/history-report.js';
+import { purgeRunFiles, PurgeRefused } from '../pipeline/retention.js';
 import { registerConnectionCommands } from './commands/connections.js';
 import { registerUiCommands } from './commands/ui.js';
 import { registerNotifyCommands } from './commands/notify.js';
@@ -113,7 +116,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const opts = globals(cmd);
           if (!ctx.store.hasDestination(name)) throw new UsageError(`No destination named "${name}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
           const result = await runSync(ctx, name, { trigger: 'preview', dryRun: true });
-          print(opts, result, () => formatRunDetail(ctx.store.getRunDetail(result.runId)!));
+          print(opts, result, () => formatRunDetail(runDetail(ctx, result.runId)!));
           return result.errors > 0 || result.status === 'failed' ? 1 : 0;
         }),
       ),
@@ -145,9 +148,29 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .action(
       action((cmd, id: string) =>
         withAgent(globals(cmd), (ctx) => {
-          const detail = ctx.store.getRunDetail(parseRunId(id));
+          const detail = runDetail(ctx, parseRunId(id));
           if (!detail) throw new UsageError(`No run ${id}.`);
           print(globals(cmd), detail, () => formatRunDetail(detail));
+          return 0;
+        }),
+      ),
+    );
+
+  program
+    .command('purge')
+    .description("delete a run's generated files now (a held run is discarded with them); recorded in the run's log")
+    .argument('<runId>')
+    .action(
+      action((cmd, id: string) =>
+        withAgent(globals(cmd), (ctx) => {
+          let outcome: { deleted: boolean; message: string };
+          try {
+            outcome = purgeRunFiles(ctx.store, ctx.layout.runsDir, parseRunId(id), `rostersync purge (${operatorName()})`, new Date());
+          } catch (err) {
+            if (err instanceof PurgeRefused) throw new UsageError(err.message);
+            throw err;
+          }
+          print(globals(cmd), { runId: Number(id), ...outcome }, () => outcome.message);
           return 0;
         }),
       ),
@@ -327,4 +350,13 @@ export async function main(argv: readonly string[], io: CliIo = consoleIo): Prom
   }
   process.exitCode = code;
   return code;
+}
+
+/** Who asked, for a run's log: the operating-system account running the command. */
+function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
 }

@@ -75,7 +75,8 @@ export class CsvFileWriter {
     this.countedAt = (options.counted ?? []).map((c) => header.indexOf(c)).filter((i) => i >= 0);
     this.filledCounts = new Uint32Array(this.countedAt.length);
     this.partialPath = `${path}.partial`;
-    this.out = createWriteStream(this.partialPath);
+    // Owner-only: a generated file holds student data (its run folder is 0700 too, src/pipeline/retention.ts).
+    this.out = createWriteStream(this.partialPath, { mode: 0o600 });
     this.out.on('error', (err: Error) => {
       this.failed ??= err;
     });

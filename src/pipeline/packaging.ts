@@ -25,7 +25,7 @@ export function writeOneRosterManifest(dir: string, written: readonly WrittenFil
   ];
   const text = stringify(rows, { record_delimiter: 'windows' });
   const path = join(dir, 'manifest.csv');
-  writeFileSync(`${path}.partial`, text);
+  writeFileSync(`${path}.partial`, text, { mode: 0o600 });
   renameSync(`${path}.partial`, path);
   return {
     name: 'manifest.csv',
@@ -52,7 +52,7 @@ export async function zipFiles(dir: string, zipName: string, files: readonly Wri
     },
   });
   try {
-    await pipeline(zip.outputStream, tap, createWriteStream(`${path}.partial`));
+    await pipeline(zip.outputStream, tap, createWriteStream(`${path}.partial`, { mode: 0o600 }));
   } catch (err) {
     rmSync(`${path}.partial`, { force: true });
     throw err;

@@ -24,6 +24,7 @@ import type { DeliveryContext, DeliveryReceipt, PreviousFile, PublishJournal, Pu
 import { advanceJournal, listOpenJournals, openJournal, type JournalRow } from '../store/publish-journal-table.js';
 import { acquireDestinationLock, DestinationBusyError } from '../scheduler/lock.js';
 import { fingerprintPath, promoteFingerprintFile } from './fingerprints.js';
+import { afterDelivery } from './retention.js';
 
 /** What the run becomes when its publish is rolled forward after its process died. */
 export interface JournalResume {
@@ -176,7 +177,7 @@ function recordRecovered(ctx: AgentContext, destination: DestinationConfig, row:
       endedAt: new Date().toISOString(),
       message: `Delivered: the process stopped while publishing, and the next start finished the publish (rolled forward). ${result.message}`,
     });
-    if (destination.keepDeliveredDays === 0) rmSync(runDir, { recursive: true, force: true });
+    afterDelivery(store, dirname(runDir), row.runId, destination);
   } else {
     rmSync(row.resume.fingerprints, { force: true });
     store.updateRun(row.runId, {

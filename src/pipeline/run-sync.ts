@@ -5,7 +5,7 @@
  * the CSV writer; only counts, capped findings and row fingerprints (in a scratch SQLite file)
  * are kept. Nothing reaches the destination unless validation passed and the safety guard agreed.
  */
-import { mkdirSync, rmSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { rmSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentContext } from '../agent/context.js';
 import { loadDestinationSecrets, loadSourceSecrets } from '../agent/context.js';
@@ -38,6 +38,8 @@ import { blocks, missingFields } from './source-fields.js';
 import { acquireDestinationLock } from '../scheduler/lock.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 import { DeliveryJournal, previousSetOf, recoverDestination } from './publish-journal.js';
+import { afterDelivery, createRunFolder, filesRetentionOf, sweepRunFiles } from './retention.js';
+import { describeFilesRetention } from '../shared/retention.js';
 
 export interface RunOptions {
   readonly trigger: RunTrigger;
@@ -181,9 +183,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
 
   const dryRun = options.dryRun ?? false;
   const runId = store.createRun(destination.name, options.trigger, dryRun);
-  const runDir = join(ctx.layout.runsDir, String(runId));
-  const filesDir = join(runDir, 'files');
-  mkdirSync(filesDir, { recursive: true });
+  // Owner-only (0700), inside the data folder's runs/: the only place a run writes student data.
+  const { runDir, filesDir } = createRunFolder(ctx.layout.runsDir, runId);
   store.updateRun(runId, { outputDir: filesDir });
 
   const timings: Record<string, number> = {};
@@ -376,7 +377,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fileRecords = mergeReceipt(fileRecords, receipt);
       fp.promoteTo(previousPath);
       fingerprints = undefined;
-      cleanupAfterDelivery(ctx, destination, runDir);
+      cleanupAfterDelivery(ctx, destination, runId, now());
     });
     const archiveProblem = await releaseSource(source, requests, now(), log);
     if (archiveProblem) sink.add(archiveProblem);
@@ -393,8 +394,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     const stage = err instanceof RunFailure ? err.stage : 'run';
     const message = err instanceof Error ? err.message : String(err);
     log('error', stage, message);
-    const kept = existsSync(filesDir) && readdirSync(filesDir).length > 0 ? ` Generated files are kept in ${filesDir}.` : '';
-    return finish('failed', `${message}${kept}`);
+    const result = finish('failed', message);
+    return existsSync(filesDir) && readdirSync(filesDir).length > 0 ? withRetentionNote(ctx, result, filesDir) : result;
   }
 }
 
@@ -924,23 +925,20 @@ async function releaseSource(
   }
 }
 
-/** Generated files are not kept longer than needed: deleted after delivery unless the destination keeps them N days. */
-function cleanupAfterDelivery(ctx: AgentContext, destination: DestinationConfig, runDir: string): void {
-  if (destination.keepDeliveredDays === 0) rmSync(runDir, { recursive: true, force: true });
-  pruneRunFolders(ctx.layout.runsDir, destination.keepDeliveredDays, ctx);
+/** Generated files are not kept longer than needed: deleted after delivery unless the destination keeps them N days; other runs' expired files go too (retention.ts). */
+function cleanupAfterDelivery(ctx: AgentContext, destination: DestinationConfig, runId: number, now: Date): void {
+  afterDelivery(ctx.store, ctx.layout.runsDir, runId, destination);
+  sweepRunFiles(ctx.store, ctx.layout.runsDir, now);
 }
 
-export function pruneRunFolders(runsDir: string, keepDays: number, ctx: AgentContext): void {
-  if (!existsSync(runsDir)) return;
-  const cutoff = Date.now() - keepDays * 86_400_000;
-  for (const entry of readdirSync(runsDir)) {
-    const id = Number(entry);
-    if (!Number.isInteger(id)) continue;
-    const run = ctx.store.getRun(id);
-    if (!run || run.status === 'running' || run.status === 'held' || run.status === 'failed') continue;
-    const path = join(runsDir, entry);
-    if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
-  }
+/** A run that delivered nothing says where its files are and until when they are kept (retention.ts). */
+function withRetentionNote(ctx: AgentContext, result: RunResult, filesDir: string): RunResult {
+  const run = ctx.store.getRun(result.runId);
+  const retention = run ? filesRetentionOf(ctx.store, ctx.layout.runsDir, run, []) : undefined;
+  const until = retention?.state === 'kept' ? ` until ${retention.deleteAt.replace('T', ' ').slice(0, 16)} UTC (${retention.setting} ${retention.limitDays})` : '';
+  const message = `${result.message} Generated files are kept in ${filesDir}${until}.`;
+  ctx.store.updateRun(result.runId, { message });
+  return { ...result, message };
 }
 
 /** Delivers exactly the files a held run produced, once an admin approved them (holding the destination's lock). */
@@ -990,8 +988,10 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     const records = mergeReceipt(run.files, receipt);
     store.setRunFiles(runId, records);
     if (existsSync(fpFile)) promoteFingerprintFile(fpFile, fingerprintPath(ctx.layout.fingerprintsDir, destination.name));
-    cleanupAfterDelivery(ctx, destination, runDir);
     const source = store.getSource(destination.source);
+    const status: RunStatus = run.errors > 0 ? 'partial' : 'success';
+    store.updateRun(runId, { status, endedAt: new Date().toISOString() });
+    cleanupAfterDelivery(ctx, destination, runId, options.now?.() ?? new Date());
     let archiveProblem: Finding | undefined;
     if (source) {
       const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: [], now: new Date() });
@@ -999,7 +999,6 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
       if (archiveProblem) store.addFindings(runId, [archiveProblem]);
     }
     // The held files are what was checked: rows the run left out stay out, and the run says so.
-    const status: RunStatus = run.errors > 0 ? 'partial' : 'success';
     const message = `Approved and delivered: ${receipt.message}${run.errors ? ` ${run.errors} error(s); see the run's findings for the rows left out.` : ''}${archiveProblem ? ` ${archiveProblem.message}` : ''}`;
     store.updateRun(runId, { status, endedAt: new Date().toISOString(), message, ...(archiveProblem ? { warnings: run.warnings + 1 } : {}) });
     log('info', 'record', message);
@@ -1012,12 +1011,16 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
   }
 }
 
-/** Discards a held run: nothing is delivered and its files are deleted. */
-export function discardHeldRun(ctx: AgentContext, runId: number): void {
+/**
+ * Discards a held run: nothing is delivered. Its files stay for the destination's keepUndeliveredDays
+ * from now (a look at what would have gone out), then the retention sweep deletes them; `rostersync
+ * purge` deletes them at once.
+ */
+export function discardHeldRun(ctx: AgentContext, runId: number, now: Date = new Date()): void {
   const run = ctx.store.getRun(runId);
   if (!run) throw new Error(`No run ${runId}.`);
   if (run.status !== 'held') throw new Error(`Run ${runId} is ${run.status}, not held: only a held run can be discarded.`);
-  rmSync(join(ctx.layout.runsDir, String(runId)), { recursive: true, force: true });
-  ctx.store.updateRun(runId, { status: 'discarded', message: 'Discarded by an administrator; nothing was delivered.' });
-  ctx.store.addRunEvent(runId, 'info', 'approve', 'Discarded by an administrator; nothing was delivered.');
+  ctx.store.updateRun(runId, { status: 'discarded', endedAt: now.toISOString(), message: 'Discarded by an administrator; nothing was delivered.' });
+  const retention = filesRetentionOf(ctx.store, ctx.layout.runsDir, ctx.store.getRun(runId)!, []);
+  ctx.store.addRunEvent(runId, 'info', 'approve', `Discarded by an administrator; nothing was delivered. ${describeFilesRetention(retention)}`);
 }

@@ -221,6 +221,12 @@ export const destinationConfigSchema = z
     schedule: scheduleSchema.default(scheduleSchema.parse({})),
     /** Keep delivered files locally for this many days (0 = delete after a successful delivery). */
     keepDeliveredDays: z.number().int().min(0).max(3650).default(0),
+    /**
+     * Days the generated files of a run that delivered nothing (failed, blocked, discarded, preview) are
+     * kept for a look or a retry before the retention sweep deletes them; a held run's are kept until it
+     * is approved or discarded, then this long (src/pipeline/retention.ts).
+     */
+    keepUndeliveredDays: z.number().int().min(0).max(3650).default(7),
     /** Phone region for numbers written without a country code. */
     phoneRegion: z.string().length(2).default('US'),
     /**

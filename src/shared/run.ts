@@ -1,4 +1,6 @@
 /** Run records as the store keeps them and the API returns them. Pure types, shared with the renderer. */
+import type { FilesRetention } from './retention.js';
+
 export const RUN_STATUSES = ['running', 'success', 'failed', 'held', 'partial', 'skipped', 'discarded'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_TRIGGERS = ['manual', 'schedule', 'cli', 'arrival', 'catch-up', 'approval', 'preview', 'retry'] as const;
@@ -78,4 +80,6 @@ export interface RunDetail extends RunSummary {
   readonly stageTimings: Readonly<Record<string, number>>;
   readonly holdReasons: readonly string[];
   readonly outputDir: string | null;
+  /** Until when the run's generated files are kept, or when they were deleted (the agent fills it in; src/pipeline/retention.ts). */
+  readonly filesRetention?: FilesRetention;
 }

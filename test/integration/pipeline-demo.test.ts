@@ -208,7 +208,8 @@ describe('demo district → OneRoster 1.1 outbox', () => {
 
       discardHeldRun(ctx, run.runId);
       expect(ctx.store.getRun(run.runId)!.status).toBe('discarded');
-      expect(existsSync(join(ctx.layout.runsDir, String(run.runId)))).toBe(false);
+      // its files stay for keepUndeliveredDays after the discard (test/integration/retention.test.ts), then the sweep deletes them
+      expect(existsSync(join(ctx.layout.runsDir, String(run.runId)))).toBe(true);
     } finally {
       ctx.store.saveDestination(d);
       const restore = new Database(sisPath);

@@ -1,6 +1,7 @@
 /** History: runs with filters; one run's files, counts, changes, findings, delivery and log; the report. */
 import { useMemo, useState, type ReactNode } from 'react';
 import { RUN_STATUSES, type RunStatus } from '../../../src/shared/run.js';
+import { describeFilesRetention } from '../../../src/shared/retention.js';
 import type { RunDetail, RunSummary } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
 import { DestinationFilter } from '../components/destination-picker.js';
@@ -215,6 +216,12 @@ function RunView(props: { readonly id: number }): ReactNode {
             <dd>{formatDateTime(r.startedAt)}</dd>
             <dt>Duration</dt>
             <dd>{formatDuration(durationOf(r))}</dd>
+            {r.filesRetention && (
+              <>
+                <dt>Local files</dt>
+                <dd data-testid="files-retention">{describeFilesRetention(r.filesRetention).replace(/^Generated files: /, '')}</dd>
+              </>
+            )}
           </dl>
           <div className="stats" aria-label="Counts">
             <Stat label="Files" value={formatCount(r.files.length)} />

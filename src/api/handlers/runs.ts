@@ -1,5 +1,5 @@
 /** History: runs with filters, one run in detail, the run report as JSON or CSV; the audit ledger and the per-student question. */
-import { auditDeliveries, buildRunReport, formatRunReport } from '../../agent/history-report.js';
+import { auditDeliveries, buildRunReport, formatRunReport, runDetail } from '../../agent/history-report.js';
 import { whoReceived } from '../../agent/audit-who.js';
 import { notFound } from '../services.js';
 import type { HandlerGroup } from './types.js';
@@ -29,7 +29,7 @@ export const runHandlers: HandlerGroup<'listRuns' | 'getRun' | 'runReport' | 'li
   },
 
   getRun: ({ id, findingsLimit }, { ctx }) => {
-    const run = ctx.store.getRunDetail(id, findingsLimit);
+    const run = runDetail(ctx, id, findingsLimit);
     if (!run) throw notFound(`No run ${id}.`);
     return run;
   },

@@ -33,6 +33,7 @@ function blankDestination(source: string, format: string): DestinationConfig {
     guard: guardSchema.parse({}),
     schedule: scheduleSchema.parse({}),
     keepDeliveredDays: 0,
+    keepUndeliveredDays: 7,
     phoneRegion: 'US',
     neutraliseFormulas: false,
   };

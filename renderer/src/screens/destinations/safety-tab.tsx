@@ -90,6 +90,13 @@ export function SafetyTab(props: TabProps): ReactNode {
             onChange={(v) => patch({ keepDeliveredDays: v ?? 0 })}
             hint="0 = delete local copies after delivery."
           />
+          <NumberField
+            label="Keep files of runs that delivered nothing (days)"
+            value={config.keepUndeliveredDays}
+            min={0}
+            onChange={(v) => patch({ keepUndeliveredDays: v ?? 0 })}
+            hint="Failed, blocked, discarded and preview runs; held runs are kept until approved or discarded, then this long."
+          />
           <TextField
             label="Phone region"
             value={config.phoneRegion}
