@@ -5,7 +5,7 @@
  * pointing at the benchmark's OpenSSH server, runs the full sync and prints one JSON line.
  */
 import { readFileSync } from 'node:fs';
-import { openAgent, closeAgent, saveSecrets, destinationSecretOwner } from '../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, destinationSecretOwner } from '../src/home/context.js';
 import { DEMO_QUERIES_POSTGRES } from '../src/demo/queries.js';
 import { sourceConfigSchema, destinationConfigSchema, type SiteMapEntry } from '../src/shared/config.schema.js';
 import { getSourceDriver } from '../src/sources/registry.js';

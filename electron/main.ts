@@ -125,7 +125,7 @@ async function connectAgent(): Promise<void> {
   // has no `agent` command yet). Serve the same API from this process so the GUI works. No
   // scheduler runs here: scheduled syncs need the agent service (`rostersync agent`).
   try {
-    const { openAgent, closeAgent } = await import('../src/agent/context.js');
+    const { openAgent, closeAgent } = await import('../src/home/context.js');
     const { startApiServer } = await import('../src/api/server.js');
     const ctx = openAgent(home);
     ctx.store.failInterruptedRuns();

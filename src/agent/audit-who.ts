@@ -5,7 +5,7 @@
  * published, where, and which personal-data columns held a value. Earlier deliveries are counted
  * per file but cannot be attributed to one student, since only the last delivery's keys are kept.
  */
-import type { AgentContext } from './context.js';
+import type { AgentContext } from '../home/context.js';
 import type { AuditEntry } from '../store/store.js';
 import type { StudentReceipt } from '../shared/audit.js';
 import { filesHoldingKey, fingerprintPath } from '../pipeline/fingerprints.js';

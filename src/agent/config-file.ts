@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { CONFIG_VERSION, configFileSchema, type ConfigFile } from '../shared/config.schema.js';
 import { ConfigError, type ConfigIssue } from '../shared/config-issues.js';
 import { sealWithPassphrase } from '../secrets/vault.js';
-import { checkConfigFileShape, checkCustomFormat } from './config-door.js';
-import type { AgentContext } from './context.js';
+import { checkConfigFileShape, checkCustomFormat } from '../home/config-door.js';
+import type { AgentContext } from '../home/context.js';
 
 export const CONFIG_SCHEMA_URL = 'https://rostersync.local/schema/config-v1.json';
 

@@ -1,6 +1,6 @@
 /**
  * `rostersync config import`: a configuration file merged into the agent's. Every entry passes the
- * same checks as a save through the API (src/agent/config-door.ts) before anything is written, and
+ * same checks as a save through the API (src/home/config-door.ts) before anything is written, and
  * every problem is reported at once with its path. The admin sees what will change (added, changed,
  * unchanged; field by field) and what the file leaves alone: entries it does not list, notification
  * and general settings it does not contain, site maps it does not name, and settings the agent
@@ -12,9 +12,9 @@ import { unsealWithPassphrase } from '../secrets/vault.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import { describeSchedule } from '../scheduler/schedule.js';
 import type { ConfigLookup } from '../store/store.js';
-import { checkDestination, checkNotifications, checkGeneralSettings, checkSiteMap, checkSource } from './config-door.js';
+import { checkDestination, checkNotifications, checkGeneralSettings, checkSiteMap, checkSource } from '../home/config-door.js';
 import type { ConfigDocument } from './config-file.js';
-import { saveSecrets, type AgentContext } from './context.js';
+import { saveSecrets, type AgentContext } from '../home/context.js';
 
 export interface EntryChange {
   readonly name: string;

@@ -11,7 +11,7 @@
  * stop() (SIGINT/SIGTERM in the CLI) aborts runs in progress — they are recorded failed with
  * "Stopped: agent shutting down" — waits for them, closes the API and releases every lock.
  */
-import { closeAgent, openAgent, type AgentContext } from './context.js';
+import { closeAgent, openAgent, type AgentContext } from '../home/context.js';
 import { pruneHistory } from './history-report.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
 import { sweepRunFiles } from '../pipeline/retention.js';

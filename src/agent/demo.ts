@@ -8,7 +8,7 @@ import { createDemoDatabase } from '../demo/sqlite-loader.js';
 import { DEMO_QUERIES } from '../demo/queries.js';
 import { getSourceDriver } from '../sources/registry.js';
 import { sourceConfigSchema, destinationConfigSchema, type SiteMapEntry } from '../shared/config.schema.js';
-import type { AgentContext } from './context.js';
+import type { AgentContext } from '../home/context.js';
 
 export const DEMO_SOURCE = 'demo-sis';
 export const DEMO_DESTINATION = 'demo-outbox';

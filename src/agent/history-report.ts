@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { AgentContext } from './context.js';
+import type { AgentContext } from '../home/context.js';
 import type { AuditEntry } from '../store/store.js';
 import type { AuditDelivery } from '../shared/audit.js';
 import { filesRetentionOf } from '../pipeline/retention.js';

@@ -11,7 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AgentContext } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
 import { API, API_ERROR_STATUS, API_PATH_PREFIX, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode } from '../shared/api.contract.js';
 import { loadOrCreateApiKey } from '../home/api-key.js';
 import { removeApiInfo, writeApiInfo } from '../home/api-info.js';

@@ -4,7 +4,7 @@
  * `rostersync ui` started alone uses the in-process run launcher, the standalone scheduler port
  * and the SMTP mailer below.
  */
-import type { AgentContext } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
 import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
 import type { RunTrigger } from '../shared/run.js';
 import { ApiError } from '../shared/api.contract.js';

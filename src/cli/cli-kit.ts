@@ -4,7 +4,7 @@
  */
 import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { closeAgent, openAgent, type AgentContext } from '../agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../home/context.js';
 import type { RunResult } from '../pipeline/run-sync.js';
 import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
 import { SourceError } from '../sources/types.js';

@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { userInfo } from 'node:os';
-import type { AgentContext } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
 import { configJsonSchema, exportConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
 import { formatImportPlan, importConfig } from '../agent/config-import.js';
@@ -27,7 +27,7 @@ import { registerServiceCommands } from './commands/service.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
-import { staleSecrets } from '../agent/context.js';
+import { staleSecrets } from '../home/context.js';
 import { calendarDate, cliKit, consoleIo, exitCodeForError, exitFor, parseRunId, readSecretInput, UsageError, wholeNumber, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 import { passphraseWeakness } from '../secrets/vault.js';
 

@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import type { AgentContext } from '../agent/context.js';
-import { loadSecrets } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
+import { loadSecrets } from '../home/context.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { MailContent } from './compose.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, sendMail } from './mailer.js';

@@ -11,8 +11,8 @@
  * a run's outcome: what happened is recorded as a run event.
  */
 import { hostname } from 'node:os';
-import type { AgentContext } from '../agent/context.js';
-import { loadSecrets } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
+import { loadSecrets } from '../home/context.js';
 import { defaultHome } from '../home/layout.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { RunStatus } from '../shared/run.js';

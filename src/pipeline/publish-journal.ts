@@ -15,8 +15,8 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AgentContext } from '../agent/context.js';
-import { destinationSecretOwner, loadSecrets } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
+import { destinationSecretOwner, loadSecrets } from '../home/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunFileRecord } from '../shared/run.js';
 import { getDestinationDriver } from '../destinations/registry.js';

@@ -7,8 +7,8 @@
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentContext } from '../agent/context.js';
-import { loadDestinationSecrets, loadSourceSecrets } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
+import { loadDestinationSecrets, loadSourceSecrets } from '../home/context.js';
 import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js';
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';

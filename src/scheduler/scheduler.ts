@@ -15,7 +15,7 @@
  * and a channel that keeps failing is logged.
  */
 import { z } from 'zod';
-import type { AgentContext } from '../agent/context.js';
+import type { AgentContext } from '../home/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunTrigger } from '../shared/run.js';
 import { runSync, type RunResult } from '../pipeline/run-sync.js';

@@ -1,7 +1,7 @@
 /**
  * Whether a schedule can run: an IANA time zone, a cron expression croner accepts (five fields,
  * each in range, firing at least once), calendar dates in blackouts. Pure, so the configuration
- * doors (src/agent/config-door.ts), the scheduler and the GUI all judge a schedule the same way.
+ * doors (src/home/config-door.ts), the scheduler and the GUI all judge a schedule the same way.
  */
 import { Cron } from 'croner';
 import type { ScheduleConfig } from './config.schema.js';

@@ -111,7 +111,7 @@ export interface ConfigLookup {
 }
 
 /**
- * The checks every configuration value passes before it is stored (src/agent/config-door.ts): the
+ * The checks every configuration value passes before it is stored (src/home/config-door.ts): the
  * same for `config import`, the local API and any other caller of the save methods. Each returns
  * the parsed value or throws ConfigError (src/shared/config-issues.ts) naming the path of every problem.
  */

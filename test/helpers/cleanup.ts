@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { afterAll } from 'vitest';
-import { closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, type AgentContext } from '../../src/home/context.js';
 import type { TestDatabase } from './databases.js';
 
 export interface Opened {

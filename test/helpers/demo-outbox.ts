@@ -1,7 +1,7 @@
 /** Breaking and mending the demo destination's outbox, so a run fails at delivery (notification tests). */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentContext } from '../../src/agent/context.js';
+import type { AgentContext } from '../../src/home/context.js';
 import { DEMO_DESTINATION } from '../../src/agent/demo.js';
 
 /** Points the demo destination at a file instead of a folder: its next delivery fails. */

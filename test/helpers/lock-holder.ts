@@ -3,7 +3,7 @@
  * is killed: `node --import ts-register.mjs lock-holder.ts HOME DESTINATION`. Prints
  * "LOCKED <pid>" once it holds the lock, "BUSY <message>" if it could not take it.
  */
-import { openAgent, closeAgent } from '../../src/agent/context.js';
+import { openAgent, closeAgent } from '../../src/home/context.js';
 import { acquireDestinationLock, DestinationBusyError } from '../../src/scheduler/lock.js';
 
 const [home, destination] = process.argv.slice(2);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, type AgentContext } from '../../src/home/context.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';

@@ -3,7 +3,7 @@
  * ts-register.mjs run-sync-peak-rss.ts HOME DESTINATION`. Prints one JSON line: the run's status,
  * message and findings, and the RSS (MiB) at the start and at its peak, sampled every 20 ms while it ran.
  */
-import { closeAgent, openAgent } from '../../src/agent/context.js';
+import { closeAgent, openAgent } from '../../src/home/context.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 
 const [home, destination] = process.argv.slice(2);

@@ -3,7 +3,7 @@
  * seal-in-fresh-home.ts HOME NAME`. Configures source NAME, seals its password, and prints
  * "SEALED NAME KEYID" once it could unseal it again.
  */
-import { closeAgent, loadSecrets, openAgent, saveSecrets, sourceSecretOwner } from '../../src/agent/context.js';
+import { closeAgent, loadSecrets, openAgent, saveSecrets, sourceSecretOwner } from '../../src/home/context.js';
 import type { SourceConfig } from '../../src/shared/config.schema.js';
 
 const [home, name] = process.argv.slice(2) as [string, string];

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { DEMO_DESTINATION, DEMO_SOURCE, setupDemo } from '../../src/agent/demo.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { API_CALL_NAMES, ApiError, type Api, type ApiCallName, type DestinationView } from '../../src/shared/api.contract.js';

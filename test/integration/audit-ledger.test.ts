@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';

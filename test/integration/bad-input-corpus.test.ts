@@ -15,7 +15,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Finding } from '../../src/shared/run.js';

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { closeAgent, openAgent } from '../../src/agent/context.js';
+import { closeAgent, openAgent } from '../../src/home/context.js';
 import { deadPid, killAllStarted, runCli } from '../helpers/child-process.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 

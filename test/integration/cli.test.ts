@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { main } from '../../src/cli/main.js';
-import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, loadSecrets } from '../../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, loadSecrets } from '../../src/home/context.js';
 import { spawnCli } from '../helpers/child-process.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rs-cli-'));

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { ConfigError } from '../../src/shared/config-issues.js';
 import { destinationConfigSchema, notificationsSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { startDaemon, AGENT_LOCK_NAME, type AgentDaemon } from '../../src/agent/daemon.js';
 import { apiInfoPath } from '../../src/home/api-info.js';

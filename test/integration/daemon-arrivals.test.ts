@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { startDaemon, type AgentDaemon } from '../../src/agent/daemon.js';
 import { ManualClock } from '../../src/scheduler/clock.js';
 import { getIncident } from '../../src/notify/notifier.js';

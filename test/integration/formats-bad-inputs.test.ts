@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';

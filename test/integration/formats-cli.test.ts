@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { parseConfigText } from '../../src/agent/config-file.js';
-import { openAgent, closeAgent } from '../../src/agent/context.js';
+import { openAgent, closeAgent } from '../../src/home/context.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { FormatDef } from '../../src/shared/format.js';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { openAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION, DEMO_SOURCE } from '../../src/agent/demo.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';

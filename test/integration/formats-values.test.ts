@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, type AgentContext } from '../../src/home/context.js';
 import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { createMysqlDatabase, createPostgresDatabase, createTables, type TestTable } from '../helpers/databases.js';

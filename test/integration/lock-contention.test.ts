@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { approveHeldRun, runSync } from '../../src/pipeline/run-sync.js';
 import { acquireDestinationLock, busyMessage, DestinationBusyError, listLocks, releaseStaleLocks, type LockHolder } from '../../src/scheduler/lock.js';

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeAgent, loadSecrets, openAgent, sourceSecretOwner } from '../../src/agent/context.js';
+import { closeAgent, loadSecrets, openAgent, sourceSecretOwner } from '../../src/home/context.js';
 import { killAllStarted, REPO_ROOT, spawnTs } from '../helpers/child-process.js';
 
 const SEALER = join(REPO_ROOT, 'test/helpers/seal-in-fresh-home.ts');

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, saveSecrets, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { notificationsSchema, scheduleSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, closeAgent, saveSecrets, smtpIdentity, staleSecret, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, smtpIdentity, staleSecret, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { runSync } from '../../src/pipeline/run-sync.js';
 import { notificationsSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';

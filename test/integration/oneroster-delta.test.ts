@@ -23,7 +23,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { loadIntoMysql } from '../../src/demo/mysql-loader.js';
 import { loadIntoPostgres } from '../../src/demo/postgres-loader.js';
 import { demoQueries } from '../../src/demo/queries.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION, DEMO_SOURCE } from '../../src/agent/demo.js';
 import { runSync, approveHeldRun, discardHeldRun } from '../../src/pipeline/run-sync.js';
 import { oneRoster11, ONEROSTER_GRADES } from '../../src/formats/oneroster-1.1.js';

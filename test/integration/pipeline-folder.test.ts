@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
-import { openAgent, closeAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { DEMO_QUERIES } from '../../src/demo/queries.js';
 import { getSourceDriver } from '../../src/sources/registry.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { main } from '../../src/cli/main.js';
-import { openAgent, closeAgent } from '../../src/agent/context.js';
+import { openAgent, closeAgent } from '../../src/home/context.js';
 import { setupDemo, DEMO_SOURCE } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { runSync } from '../../src/pipeline/run-sync.js';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAgent, type AgentContext } from '../../src/agent/context.js';
+import { openAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { startDaemon } from '../../src/agent/daemon.js';
 import { runDetail } from '../../src/agent/history-report.js';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { closeAgent, destinationSecretOwner, openAgent, saveSecrets, sourceSecretOwner, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, destinationSecretOwner, openAgent, saveSecrets, sourceSecretOwner, type AgentContext } from '../../src/home/context.js';
 import { DEMO_DESTINATION, DEMO_SOURCE, setupDemo } from '../../src/agent/demo.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { runSync } from '../../src/pipeline/run-sync.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAgent, openAgent, saveSecrets, sourceSecretOwner } from '../../src/agent/context.js';
+import { closeAgent, openAgent, saveSecrets, sourceSecretOwner } from '../../src/home/context.js';
 import { main } from '../../src/cli/main.js';
 import { formatSourceCheck, sourceCheckExitCode } from '../../src/cli/source-check-output.js';
 import { loadIntoMysql } from '../../src/demo/mysql-loader.js';

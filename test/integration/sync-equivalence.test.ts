@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { loadIntoMysql } from '../../src/demo/mysql-loader.js';
 import { loadIntoPostgres } from '../../src/demo/postgres-loader.js';
 import { demoQueries, type DemoQueryDialect } from '../../src/demo/queries.js';

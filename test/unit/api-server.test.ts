@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { readApiInfo } from '../../src/home/api-info.js';
 

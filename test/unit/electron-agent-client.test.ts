@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closeAgent, openAgent, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { AgentClient, agentSpawnSpec, findRunningAgent, waitForAgent } from '../../electron/agent-client.js';
 

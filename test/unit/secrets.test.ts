@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyIdOf, MachineKeyError, passphraseWeakness, sealWithPassphrase, unsealWithPassphrase, Vault, type KeyLocation } from '../../src/secrets/vault.js';
 import { bindingOf, SecretBindingError } from '../../src/secrets/binding.js';
-import { closeAgent, loadSecrets, loadSourceSecrets, openAgent, saveSecrets, sourceSecretOwner, staleSecrets, type AgentContext } from '../../src/agent/context.js';
+import { closeAgent, loadSecrets, loadSourceSecrets, openAgent, saveSecrets, sourceSecretOwner, staleSecrets, type AgentContext } from '../../src/home/context.js';
 import { homeLayout, machineKeyLocation, KEY_CREDENTIAL_NAME } from '../../src/home/layout.js';
 import type { SourceConfig } from '../../src/shared/config.schema.js';
 

@@ -20,7 +20,7 @@ import {
   type ServiceSpec,
 } from '../../src/service/definitions.js';
 import { describeStep, executePlan, installPlan, parseSystemctlShow, PreflightError, uninstallPlan } from '../../src/service/install.js';
-import { openAgent, closeAgent } from '../../src/agent/context.js';
+import { openAgent, closeAgent } from '../../src/home/context.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { REPO_ROOT } from '../helpers/child-process.js';
 

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, Store } from '../../src/store/store.js';
-import { CONFIG_DOOR } from '../../src/agent/config-door.js';
+import { CONFIG_DOOR } from '../../src/home/config-door.js';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION } from '../../src/store/migrations/index.js';
 import { backupFileName, listBackups, StoreFileError } from '../../src/store/store-file.js';
-import { closeAgent, loadSecrets, openAgent, saveSecrets, sourceSecretOwner } from '../../src/agent/context.js';
+import { closeAgent, loadSecrets, openAgent, saveSecrets, sourceSecretOwner } from '../../src/home/context.js';
 import { main } from '../../src/cli/main.js';
 import { destinationConfigSchema, type SourceConfig } from '../../src/shared/config.schema.js';
 

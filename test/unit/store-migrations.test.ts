@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, Store } from '../../src/store/store.js';
-import { CONFIG_DOOR } from '../../src/agent/config-door.js';
+import { CONFIG_DOOR } from '../../src/home/config-door.js';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from '../../src/store/migrations/index.js';
 
 const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'rs-store-')), 'rostersync.db');

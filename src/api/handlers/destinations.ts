@@ -1,5 +1,5 @@
 /** Destinations: list/get/save/delete, connection test, SFTP host-key probe and trust. */
-import { destinationIdentity, destinationSecretOwner, type AgentContext } from '../../agent/context.js';
+import { destinationIdentity, destinationSecretOwner, type AgentContext } from '../../home/context.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
 import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp-host-key.js';
@@ -8,7 +8,7 @@ import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';
-import { checkDestination, checkDestinationSettings } from '../../agent/config-door.js';
+import { checkDestination, checkDestinationSettings } from '../../home/config-door.js';
 import type { HandlerGroup } from './types.js';
 
 export function destinationView(ctx: AgentContext, config: DestinationConfig): DestinationView {
@@ -22,7 +22,7 @@ export function destinationView(ctx: AgentContext, config: DestinationConfig): D
   };
 }
 
-/** A drafted destination passes the same checks as a saved one (src/agent/config-door.ts): 400 naming `config.…`. */
+/** A drafted destination passes the same checks as a saved one (src/home/config-door.ts): 400 naming `config.…`. */
 export function checkDestinationDraft(ctx: AgentContext, config: DestinationConfig): void {
   asBadRequest(() => checkDestination(config, ctx.store), 'config');
 }

@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
-import { loadSourceSecrets, type AgentContext } from '../../agent/context.js';
+import { loadSourceSecrets, type AgentContext } from '../../home/context.js';
 import { BUILT_IN_FORMATS, getFormat, listFormats } from '../../formats/registry.js';
 import { loadCustomFormats } from '../../formats/format.schema.js';
 import { runSync } from '../../pipeline/run-sync.js';

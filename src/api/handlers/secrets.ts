@@ -1,5 +1,5 @@
 /** Write-only secrets: what the GUI may learn (which fields are set, for which server) and how drafts merge with stored values. */
-import { loadSecrets, saveSecrets, staleSecret, type AgentContext } from '../../agent/context.js';
+import { loadSecrets, saveSecrets, staleSecret, type AgentContext } from '../../home/context.js';
 import type { ConnectionIdentity } from '../../secrets/binding.js';
 import { ApiError, type SecretsSet } from '../../shared/api.contract.js';
 import type { Secrets } from '../../sources/types.js';

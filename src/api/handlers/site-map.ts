@@ -1,9 +1,9 @@
 /** The site-ID map per destination: edit, import/export CSV or Excel, schools not in the map. */
-import { loadSourceSecrets } from '../../agent/context.js';
+import { loadSourceSecrets } from '../../home/context.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../../agent/site-map-file.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { ApiError, type UnmappedSchool } from '../../shared/api.contract.js';
-import type { AgentContext } from '../../agent/context.js';
+import type { AgentContext } from '../../home/context.js';
 import { badRequest, notFound } from '../services.js';
 import { asBadRequest } from './validate.js';
 import type { HandlerGroup } from './types.js';

@@ -1,5 +1,5 @@
 /** Sources: list/get/save/delete, and test/discover/sample on a draft (unsaved edits with stored secrets). */
-import { sourceIdentity, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
+import { sourceIdentity, sourceSecretOwner, type AgentContext } from '../../home/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import type { EntityRequest } from '../../sources/types.js';
 import type { SourceConfig } from '../../shared/config.schema.js';
@@ -8,7 +8,7 @@ import { ApiError } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, moveSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';
-import { checkSource } from '../../agent/config-door.js';
+import { checkSource } from '../../home/config-door.js';
 import type { HandlerGroup } from './types.js';
 
 export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView {

@@ -5,7 +5,7 @@
  * the command line (where any user could see them in the process list).
  */
 import type { Command } from 'commander';
-import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../agent/context.js';
+import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../home/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { readSecretInput, UsageError, wholeNumber, withAgent, type CliKit } from '../cli-kit.js';

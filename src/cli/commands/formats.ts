@@ -16,7 +16,7 @@ import { resolveDialect } from '../../shared/format.js';
 import { BUILT_IN_FORMATS, listFormats } from '../../formats/registry.js';
 import { loadCustomFormats, parseCustomFormat, parseFormatDef } from '../../formats/format.schema.js';
 import { writeTextAtomic } from '../../agent/config-file.js';
-import type { AgentContext } from '../../agent/context.js';
+import type { AgentContext } from '../../home/context.js';
 import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
 const isBuiltIn = (id: string): boolean => BUILT_IN_FORMATS.some((f) => f.id === id);

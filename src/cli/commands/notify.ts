@@ -4,7 +4,7 @@
  * environment variable, never from the command line) — and a test alert on every channel.
  */
 import type { Command } from 'commander';
-import { loadSecrets, saveSecrets, smtpIdentity, staleSecret } from '../../agent/context.js';
+import { loadSecrets, saveSecrets, smtpIdentity, staleSecret } from '../../home/context.js';
 import { ConfigError } from '../../shared/config-issues.js';
 import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, mailerProblems } from '../../notify/mailer.js';
 import { sendTestMail } from '../../notify/notifier.js';

@@ -11,7 +11,7 @@ import { join, relative, resolve, win32, isAbsolute } from 'node:path';
 import { packageRoot } from '../../home/api-info.js';
 import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_NAME, type ServiceSpec } from '../../service/definitions.js';
 import { definitionFor, describeStep, executePlan, installPlan, PreflightError, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
-import { openAgent, closeAgent } from '../../agent/context.js';
+import { openAgent, closeAgent } from '../../home/context.js';
 import { homeLayout } from '../../home/layout.js';
 import { folderSettingsSchema } from '../../sources/export-folder.js';
 import { listLocks, staleReason } from '../../scheduler/lock.js';

@@ -8,7 +8,7 @@
  * --port is asked for, its login URL is printed instead of starting a second server.
  */
 import type { Command } from 'commander';
-import { closeAgent, openAgent } from '../../agent/context.js';
+import { closeAgent, openAgent } from '../../home/context.js';
 import { readApiInfo, defaultStaticDir } from '../../home/api-info.js';
 import { readApiKey } from '../../home/api-key.js';
 import { startApiServer } from '../../api/server.js';

@@ -5,7 +5,7 @@
  * (strict: an unknown setting is refused), schedules (croner, IANA time zones), names that must
  * stay inside their folder, number ranges, and references (the destination's source and format).
  *
- * The store is handed this door when the agent opens it (src/agent/context.ts); the store layer
+ * The store is handed this door when the agent opens it (src/home/context.ts); the store layer
  * itself does not know the drivers.
  */
 import { z } from 'zod';

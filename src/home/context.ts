@@ -3,7 +3,7 @@
  * (CLI command, daemon, local API) opens one and closes it when done.
  */
 import { mkdirSync } from 'node:fs';
-import { homeLayout, machineKeyLocation, resolveHome, type HomeLayout } from '../home/layout.js';
+import { homeLayout, machineKeyLocation, resolveHome, type HomeLayout } from './layout.js';
 import { Store } from '../store/store.js';
 import { CONFIG_DOOR } from './config-door.js';
 import { Vault } from '../secrets/vault.js';
