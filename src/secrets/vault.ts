@@ -12,10 +12,14 @@
  *
  * The store records the key's id (a hash of the key, never the key), so a wrong or missing key is
  * named as such instead of surfacing as a decryption failure.
+ *
+ * On Windows the key file holds the key protected with DPAPI in machine scope (src/secrets/dpapi.ts):
+ * a new key is written so, and a plain key found there is converted in place.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { DpapiError, DpapiRefused, dpapiProtector, protectedBlobOf, protectedKeyFile, type KeyProtector } from './dpapi.js';
 
 export class SecretError extends Error {
   override name = 'SecretError';
@@ -73,8 +77,11 @@ const sleep = (ms: number): void => {
  * Creates the key with an exclusive create ('wx'), never by writing a temporary and renaming it over:
  * of several processes opening a fresh home at once exactly one creates it, and the others read it.
  */
-function createKeyExclusively(path: string): void {
+function createKeyExclusively(path: string, protector: KeyProtector | undefined): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const key = randomBytes(KEY_BYTES);
+  // Protected before the file exists: a DPAPI failure leaves no empty key file behind.
+  const text = protector ? protectedKeyFile(protector.protect(key)) : `${key.toString('base64')}\n`;
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);
@@ -83,22 +90,40 @@ function createKeyExclusively(path: string): void {
     throw new MachineKeyError(`Cannot create the machine key ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
   try {
-    writeSync(fd, `${randomBytes(KEY_BYTES).toString('base64')}\n`);
+    writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
 }
 
-type KeyRead = { key: Buffer } | { missing: true } | { problem: MachineKeyError };
+type KeyRead = { key: Buffer; protectedWithDpapi: boolean } | { missing: true } | { problem: MachineKeyError };
 
 function decodeKey(text: string): Buffer | undefined {
   const key = Buffer.from(text.trim(), 'base64');
   return key.length === KEY_BYTES ? key : undefined;
 }
 
+/** A DPAPI-protected key file unprotected, or why it cannot be (another machine, not Windows). */
+function unprotectKey(location: KeyLocation, blob: Buffer, protector: KeyProtector | undefined): KeyRead {
+  const where = `The machine key ${location.path} (${location.origin}) is protected with Windows DPAPI (LocalMachine scope)`;
+  const recover =
+    'A data folder moved to another machine needs its secrets again: import a configuration exported with --with-secrets (sealed with a passphrase), or enter each secret again.';
+  if (!protector) return { problem: new MachineKeyError(`${where} and opens only on the Windows machine that wrote it, not on ${process.platform}. ${recover}`) };
+  let key: Buffer;
+  try {
+    key = protector.unprotect(blob);
+  } catch (err) {
+    if (err instanceof DpapiRefused) return { problem: new MachineKeyError(`${where} for another machine: this machine cannot open it (DPAPI: ${err.message}). ${recover}`) };
+    if (err instanceof DpapiError) return { problem: new MachineKeyError(`${where}, and it could not be opened: ${err.message}`) };
+    throw err;
+  }
+  if (key.length !== KEY_BYTES) return { problem: new MachineKeyError(`${where}, but what DPAPI returned is not a ${KEY_BYTES}-byte key. Restore the key file from its backup.`) };
+  return { key, protectedWithDpapi: true };
+}
+
 /** Reads the key; a file another process has just created may still be empty for a moment. */
-function readKey(location: KeyLocation): KeyRead {
+function readKey(location: KeyLocation, protector: KeyProtector | undefined): KeyRead {
   const deadline = Date.now() + KEY_WRITE_WAIT_MS;
   for (;;) {
     let text: string;
@@ -113,8 +138,10 @@ function readKey(location: KeyLocation): KeyRead {
         ),
       };
     }
-    const key = decodeKey(text);
-    if (key) return { key };
+    const blob = protectedBlobOf(text);
+    if (blob?.length) return unprotectKey(location, blob, protector);
+    const key = blob ? undefined : decodeKey(text);
+    if (key) return { key, protectedWithDpapi: false };
     if (Date.now() > deadline) {
       return {
         problem: new MachineKeyError(
@@ -139,12 +166,34 @@ function parseSealed(sealed: string): SealedParts {
   return { version, iv, tag, ct };
 }
 
+/** Replaces a plain key file with the DPAPI-protected form of the same key (Windows); false when it could not. */
+function protectInPlace(path: string, key: Buffer, protector: KeyProtector): boolean {
+  const temp = `${path}.protecting`;
+  try {
+    writeFileSync(temp, protectedKeyFile(protector.protect(key)), { mode: 0o600, flag: 'w' });
+    renameSync(temp, path);
+    return true;
+  } catch {
+    rmSync(temp, { force: true });
+    return false;
+  }
+}
+
+export interface VaultOptions {
+  /** The platform whose key protection applies (default: this one). */
+  readonly platform?: NodeJS.Platform;
+  /** The machine-scope protection on Windows (default: DPAPI through PowerShell, src/secrets/dpapi.ts). */
+  readonly protector?: KeyProtector;
+}
+
 export class Vault {
   private constructor(
     private readonly key: Buffer | undefined,
     /** Why this vault cannot seal or unseal (the key is missing, damaged or the wrong one). */
     readonly problem: MachineKeyError | undefined,
     readonly location: KeyLocation,
+    /** How the key file protects the key: DPAPI (Windows) or only the file's permissions. */
+    readonly protection: 'dpapi' | 'file-permissions' = 'file-permissions',
   ) {}
 
   /**
@@ -153,8 +202,10 @@ export class Vault {
    * with a vault that refuses to seal or unseal and says why; the rest of the agent (history,
    * backups) still works.
    */
-  static open(location: KeyLocation, state: SealedState = { recordedKeyId: undefined, sealedSecrets: 0 }): Vault {
-    let read = readKey(location);
+  static open(location: KeyLocation, state: SealedState = { recordedKeyId: undefined, sealedSecrets: 0 }, options: VaultOptions = {}): Vault {
+    const windows = (options.platform ?? process.platform) === 'win32';
+    const protector = windows ? (options.protector ?? dpapiProtector()) : undefined;
+    let read = readKey(location, protector);
     if ('missing' in read) {
       if (state.sealedSecrets > 0) {
         const sealedWith = state.recordedKeyId ? `key id ${state.recordedKeyId}` : 'a machine key';
@@ -167,8 +218,13 @@ export class Vault {
         );
       }
       if (!location.creatable) return new Vault(undefined, new MachineKeyError(`The machine key is not at ${location.path} (${location.origin}).`), location);
-      createKeyExclusively(location.path);
-      read = readKey(location);
+      try {
+        createKeyExclusively(location.path, protector);
+      } catch (err) {
+        if (!(err instanceof DpapiError)) throw err;
+        return new Vault(undefined, new MachineKeyError(`A new machine key could not be protected with Windows DPAPI, so none was written to ${location.path}: ${err.message}`), location);
+      }
+      read = readKey(location, protector);
     }
     if ('problem' in read) return new Vault(undefined, read.problem, location);
     if (!('key' in read)) return new Vault(undefined, new MachineKeyError(`The machine key ${location.path} disappeared while it was opened.`), location);
@@ -182,14 +238,16 @@ export class Vault {
         location,
       );
     }
-    if (process.platform !== 'win32' && location.creatable) {
+    if (!windows && location.creatable) {
       try {
         chmodSync(location.path, 0o600);
       } catch {
         // read-only access is enough to unseal
       }
     }
-    return new Vault(read.key, undefined, location);
+    // A plain key on Windows (written before DPAPI protection, or restored from a backup) is protected now, where it may be rewritten.
+    const protectedNow = read.protectedWithDpapi || (protector !== undefined && location.creatable && protectInPlace(location.path, read.key, protector));
+    return new Vault(read.key, undefined, location, protectedNow ? 'dpapi' : 'file-permissions');
   }
 
   /** The id of the key in use; undefined when the vault has no usable key. */

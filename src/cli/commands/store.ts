@@ -77,11 +77,11 @@ export function registerStoreCommands(program: Command, kit: CliKit): void {
           const integrity = ctx.store.db.pragma('integrity_check', { simple: true }) as string;
           const secrets = ctx.store.countSealedSecrets();
           const keyProblem = ctx.vault.problem?.message ?? null;
-          const result = { store: ctx.store.path, integrity, schemaVersion: ctx.store.schemaVersion, sealedSecrets: secrets, keyFile: ctx.vault.location.path, keyId: ctx.vault.keyId ?? null, keyProblem };
+          const result = { store: ctx.store.path, integrity, schemaVersion: ctx.store.schemaVersion, sealedSecrets: secrets, keyFile: ctx.vault.location.path, keyId: ctx.vault.keyId ?? null, keyProtection: ctx.vault.protection, keyProblem };
           print(globals(cmd), result, () =>
             [
               `Store ${ctx.store.path}: schema ${ctx.store.schemaVersion}, integrity ${integrity}.`,
-              `Machine key ${ctx.vault.location.path} (${ctx.vault.location.origin}): ${keyProblem ?? `key id ${ctx.vault.keyId}, fits the ${secrets} sealed secret(s).`}`,
+              `Machine key ${ctx.vault.location.path} (${ctx.vault.location.origin}): ${keyProblem ?? `key id ${ctx.vault.keyId}${ctx.vault.protection === 'dpapi' ? ', protected with Windows DPAPI (LocalMachine)' : ''}, fits the ${secrets} sealed secret(s).`}`,
             ].join('\n'),
           );
           return integrity === 'ok' && !keyProblem ? 0 : 1;
