@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gibbon } from '../../src/profiles/gibbon.js';
 import { openSis } from '../../src/profiles/opensis.js';
 import type { Entity } from '../../src/shared/format.js';
 import type { SisProfile } from '../../src/shared/sis-profile.js';
@@ -105,5 +106,64 @@ describe('openSIS profile on MariaDB', () => {
     expect(delivery.status, delivery.message).toBe('success');
     expect(delivery.check.problems).toEqual([]);
     expect(delivery.check.rows).toMatchObject(expectedOneRosterRows({ schools: 2, terms: 8, courses: 5, classes: 6, students: 6, teachers: 4, guardians: 3, enrollments: 14 }));
+  }, 120_000);
+});
+
+describe('Gibbon profile on MariaDB (sql_mode=\'\', zero dates)', () => {
+  let db: TestDatabase;
+  let rows: Partial<Record<Entity, Row[]>>;
+  const id = (n: number): string => String(n).padStart(10, '0');
+  beforeAll(async () => {
+    db = await loadFixture('gibbon', '');
+    rows = await readProfileEntities(gibbon, 'mysql', db.settings);
+  }, 60_000);
+
+  it('reads the rows the fixture expects for every entity', () => {
+    expect(Object.fromEntries(Object.entries(rows).map(([e, r]) => [e, r.length]))).toEqual({
+      schools: 1, terms: 3, courses: 3, classes: 4, students: 3, teachers: 2, guardians: 3, enrollments: 7,
+    });
+  });
+
+  it('keeps ZEROFILL IDs, empties zero dates and sends a teacher who is a parent in both roles', () => {
+    expect(rows.schools![0]).toMatchObject({ school_code: 'GIS', name: 'Gibbon International School', low_grade: '07', high_grade: '09' });
+    expect(keys(rows.terms, 'term_id')).toEqual(['00050', '00051', '025']);
+    expect(byKey(rows.terms!, 'term_id').get('00051')).toMatchObject({ parent_id: '025', school_year: '2026', type: 'term' });
+
+    const courses = byKey(rows.courses!, 'course_id');
+    expect([...courses.keys()].sort()).toEqual(['00000200', '00000201', '00000202']);
+    expect(courses.get('00000200')).toMatchObject({ title: 'English 7', grades: '07', school_year_id: '025', subjects: 'English' });
+    expect(courses.get('00000201')).toMatchObject({ grades: '08;09' });
+    expect(courses.get('00000202')).toMatchObject({ grades: '07;08;09' });
+
+    const classes = byKey(rows.classes!, 'class_id');
+    expect(classes.get('00002000')).toMatchObject({ title: 'ENG7.1', teacher_id: id(2), term_ids: '025' });
+    expect(classes.get('00002001')).toMatchObject({ teacher_id: null }); // its only teacher left
+    expect(classes.get('00002010')).toMatchObject({ teacher_id: id(2) });
+
+    expect(keys(rows.students, 'student_id')).toEqual([id(10), id(11), id(14)]);
+    const students = byKey(rows.students!, 'student_id');
+    expect(students.get(id(10))).toMatchObject({ birth_date: null, first_name: 'Sara', grade: '07', state_id: '007001', guardian_ids: `P${id(2)}`, gender: 'F' });
+    expect(students.get(id(11))).toMatchObject({ birth_date: '2012-02-29', gender: null, phone: '+81 3 5555 0101', guardian_ids: `P${id(20)};P${id(21)}` });
+    expect(students.get(id(14))).toMatchObject({ gender: null, guardian_ids: null, grade: '09' });
+
+    expect(keys(rows.teachers, 'teacher_id')).toEqual([id(2), id(3)]);
+    expect(keys(rows.guardians, 'guardian_id')).toEqual([`P${id(2)}`, `P${id(20)}`, `P${id(21)}`]);
+    const guardians = byKey(rows.guardians!, 'guardian_id');
+    expect(guardians.get(`P${id(2)}`)).toMatchObject({ student_ids: id(10), relationship: 'Mother', sms: '+1 555 201 0002', email: 'TESS.GRAY@gibbon.example.org' });
+    expect(guardians.get(`P${id(21)}`)).toMatchObject({ email: null, phone: '555-0103', sms: '555-0105', relationship: 'Father' });
+
+    const enrollments = byKey(rows.enrollments!, 'enrollment_id');
+    expect([...enrollments.keys()].sort()).toEqual([1, 2, 5, 6, 7, 8, 10].map(id));
+    expect(enrollments.get(id(1))).toMatchObject({ begin_date: null, role: 'student', user_id: id(10) });
+    expect(enrollments.get(id(6))).toMatchObject({ end_date: null });
+    expect(enrollments.get(id(8))).toMatchObject({ role: 'teacher', primary: 'true' });
+    expect(enrollments.get(id(7))).toMatchObject({ role: 'teacher', primary: 'false' });
+  });
+
+  it('a source with the profile delivers a valid OneRoster 1.1 set', async () => {
+    const delivery = await deliverOneRoster(opened, { type: 'mysql', settings: db.settings, entities: entitiesOf(gibbon) });
+    expect(delivery.status, delivery.message).toBe('success');
+    expect(delivery.check.problems).toEqual([]);
+    expect(delivery.check.rows).toMatchObject(expectedOneRosterRows({ schools: 1, terms: 3, courses: 3, classes: 4, students: 3, teachers: 2, guardians: 3, enrollments: 7 }));
   }, 120_000);
 });
