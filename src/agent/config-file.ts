@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CONFIG_VERSION, configFileSchema, type ConfigFile } from '../shared/config.schema.js';
 import { ConfigError, type ConfigIssue } from '../shared/config-issues.js';
 import { sealWithPassphrase } from '../secrets/vault.js';
-import { checkConfigFileShape, checkCustomFormat } from '../home/config-door.js';
+import { checkConfigFileShape, checkCustomFormat, checkCustomProfile } from '../home/config-door.js';
 import type { AgentContext } from '../home/context.js';
 
 export const CONFIG_SCHEMA_URL = 'https://rostersync.local/schema/config-v1.json';
@@ -33,6 +33,7 @@ export function exportConfig(ctx: AgentContext, options: ExportOptions = {}): Co
     destinations,
     siteMaps: Object.fromEntries(destinations.map((d) => [d.name, store.getSiteMap(d.name)])),
     customFormats: store.listCustomFormats() as ConfigFile['customFormats'],
+    customProfiles: store.listCustomProfiles() as ConfigFile['customProfiles'],
     notifications: store.getNotifications(),
     settings: store.getGeneralSettings(),
   };
@@ -72,6 +73,7 @@ export function parseConfigDocument(text: string, where: string): ConfigDocument
   try {
     const config = checkConfigFileShape(raw);
     checkCustomFormats(config);
+    checkCustomProfiles(config);
     return { config, raw, where };
   } catch (err) {
     throw err instanceof ConfigError ? new ConfigError(err.issues, where) : err;
@@ -91,6 +93,23 @@ function checkCustomFormats(file: ConfigFile): void {
     }
     if (seen.has(f.id)) issues.push({ path: ['customFormats', i, 'id'], message: `"${f.id}" appears twice; custom format ids must be unique` });
     seen.add(f.id);
+  });
+  if (issues.length) throw new ConfigError(issues);
+}
+
+/** Custom SIS profiles are checked in full (src/profiles/profile.schema.ts), each id once. */
+function checkCustomProfiles(file: ConfigFile): void {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  file.customProfiles.forEach((p, i) => {
+    try {
+      checkCustomProfile(p);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.at('customProfiles', i).issues);
+    }
+    if (seen.has(p.id)) issues.push({ path: ['customProfiles', i, 'id'], message: `"${p.id}" appears twice; custom profile ids must be unique` });
+    seen.add(p.id);
   });
   if (issues.length) throw new ConfigError(issues);
 }

@@ -28,6 +28,7 @@ export interface ImportPlan {
   readonly destinations: readonly EntryChange[];
   readonly siteMaps: readonly EntryChange[];
   readonly customFormats: readonly EntryChange[];
+  readonly customProfiles: readonly EntryChange[];
   /** Undefined when the file has no `notifications` (the agent's are kept). */
   readonly notifications?: EntryChange;
   /** Undefined when the file has no `settings` (the agent's are kept). */
@@ -111,14 +112,16 @@ export function importConfig(ctx: AgentContext, doc: ConfigDocument, options: Im
   const fileSources = new Set(config.sources.map((s) => s.name));
   const fileDestinations = new Set(config.destinations.map((d) => d.name));
   const fileFormatIds = new Set(config.customFormats.map((f) => f.id));
+  const fileProfileIds = new Set(config.customProfiles.map((p) => p.id));
   const lookup: ConfigLookup = {
     hasSource: (name) => fileSources.has(name) || store.hasSource(name),
     hasDestination: (name) => fileDestinations.has(name) || store.hasDestination(name),
     customFormats: () => [...store.listCustomFormats().filter((f) => !fileFormatIds.has((f as { id: string }).id)), ...config.customFormats],
+    customProfiles: () => [...store.listCustomProfiles().filter((p) => !fileProfileIds.has((p as { id: string }).id)), ...config.customProfiles],
   };
 
   const kept: string[] = [];
-  const sources = config.sources.map((s, i) => collect(issues, ['sources', i], () => checkSource(s)));
+  const sources = config.sources.map((s, i) => collect(issues, ['sources', i], () => checkSource(s, lookup)));
   const rawDestinations = Array.isArray(raw.destinations) ? (raw.destinations as unknown[]) : [];
   const destinations = config.destinations.map((d, i) => {
     const stored = store.getDestination(d.name);
@@ -172,6 +175,10 @@ export function importConfig(ctx: AgentContext, doc: ConfigDocument, options: Im
       const before = store.listCustomFormats().find((s) => (s as { id: string }).id === f.id);
       return change(f.id, before, before && JSON.stringify(before) !== JSON.stringify(f) ? ['definition changed'] : []);
     }),
+    customProfiles: config.customProfiles.map((p) => {
+      const before = store.listCustomProfiles().find((s) => (s as { id: string }).id === p.id);
+      return change(p.id, before, before && JSON.stringify(before) !== JSON.stringify(p) ? ['definition changed'] : []);
+    }),
     notifications: notifications && change('notifications', store.getNotifications(), fieldChanges(store.getNotifications(), notifications, '')),
     settings: general && change('general settings', store.getGeneralSettings(), fieldChanges(store.getGeneralSettings(), general, '')),
     kept,
@@ -185,6 +192,7 @@ export function importConfig(ctx: AgentContext, doc: ConfigDocument, options: Im
 
   store.db.transaction(() => {
     for (const f of config.customFormats) store.saveCustomFormat(f.id, f);
+    for (const p of config.customProfiles) store.saveCustomProfile(p.id, p);
     for (const s of sources) store.saveSource(s!);
     for (const d of destinations) store.saveDestination(d!);
     for (const { destination, entries } of siteMaps) store.replaceSiteMap(destination, entries!);
@@ -213,6 +221,7 @@ export function formatImportPlan(plan: ImportPlan): string {
     ...section('Destinations', plan.destinations),
     ...section('Site maps', plan.siteMaps),
     ...section('Custom formats', plan.customFormats),
+    ...section('Custom SIS profiles', plan.customProfiles),
     ...section('Notifications', plan.notifications ? [plan.notifications] : []),
     ...section('General settings', plan.settings ? [plan.settings] : []),
     ...(plan.kept.length ? ['Kept as configured here:', ...plan.kept.map((k) => `  ${k}`)] : []),

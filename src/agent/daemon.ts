@@ -21,6 +21,7 @@ import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
 import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type FolderSettings, type IncompleteSet, type ReadySet } from '../sources/export-folder.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
+import { resolveSourceEntities, type ResolvedEntities } from '../profiles/resolve.js';
 import { defaultStaticDir } from '../home/api-info.js';
 
 /** The run_locks row that keeps a second agent off the same data folder (not a valid destination name). */
@@ -139,7 +140,14 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
         log('error', `${d.name}: cannot watch the export folder of ${source.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         continue;
       }
-      const files = Object.values(source.entities)
+      let entities: ResolvedEntities;
+      try {
+        entities = resolveSourceEntities(source, ctx.store.listCustomProfiles());
+      } catch (err) {
+        log('error', `${d.name}: cannot watch the export folder of ${source.name}: ${(err as Error).message}`);
+        continue;
+      }
+      const files = Object.values(entities)
         .map((e) => e?.file)
         .filter((f): f is string => Boolean(f));
       const key = JSON.stringify([parsed.data, files]);

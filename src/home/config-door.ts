@@ -12,6 +12,7 @@ import { z } from 'zod';
 import {
   configFileSchema,
   customFormatSchema,
+  customProfileSchema,
   destinationConfigSchema,
   notificationsSchema,
   settingsSchema,
@@ -28,6 +29,8 @@ import { scheduleIssues } from '../shared/schedule-check.js';
 import { relativePathProblem } from '../shared/relative-path.js';
 import { FormatDefinitionError, parseCustomFormat, resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
+import { ProfileDefinitionError, parseCustomProfile, resolveProfile } from '../profiles/profile.schema.js';
+import { checkProfileEngine } from '../profiles/resolve.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import type { ConfigDoor, ConfigLookup, GeneralSettings } from '../store/store.js';
 
@@ -78,11 +81,21 @@ export function checkConfigFileShape(raw: unknown): ConfigFile {
   return parseOrThrow(configFileSchema, raw);
 }
 
-/** A source: its shape, its driver's settings, and each entity asking for what the driver reads (a file inside the folder, or a query). */
-export function checkSource(input: unknown): SourceConfig {
+/**
+ * A source: its shape, its driver's settings, a profile that exists and runs on its type, and each
+ * entity asking for what the driver reads (a file inside the folder, or a query).
+ */
+export function checkSource(input: unknown, lookup: Pick<ConfigLookup, 'customProfiles'>): SourceConfig {
   const config = parseOrThrow(sourceConfigSchema, input);
   const driver = getSourceDriver(config.type);
   const issues = settingsIssues(driver.settingsSchema, config.settings);
+  if (config.profile) {
+    try {
+      checkProfileEngine(resolveProfile(config.profile, lookup.customProfiles()), config.type);
+    } catch (err) {
+      issues.push({ path: ['profile'], message: (err as Error).message });
+    }
+  }
   const readsFiles = driver.capabilities.includes('files');
   for (const [entity, request] of Object.entries(config.entities)) {
     if (!request) continue;
@@ -145,6 +158,17 @@ export function checkCustomFormat(input: unknown): z.infer<typeof customFormatSc
   return parseOrThrow(customFormatSchema, input);
 }
 
+/** A custom SIS profile, checked in full (src/profiles/profile.schema.ts); stored as given. */
+export function checkCustomProfile(input: unknown): z.infer<typeof customProfileSchema> {
+  try {
+    parseCustomProfile(input, '');
+  } catch (err) {
+    if (err instanceof ProfileDefinitionError) throw new ConfigError([{ path: [], message: err.message }]);
+    throw err;
+  }
+  return parseOrThrow(customProfileSchema, input);
+}
+
 export const CONFIG_DOOR: ConfigDoor = {
   source: checkSource,
   destination: checkDestination,
@@ -152,4 +176,5 @@ export const CONFIG_DOOR: ConfigDoor = {
   notifications: checkNotifications,
   generalSettings: checkGeneralSettings,
   customFormat: checkCustomFormat,
+  customProfile: checkCustomProfile,
 };

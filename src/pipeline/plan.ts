@@ -9,6 +9,7 @@ import type { DestinationConfig, SiteMapEntry, SourceConfig } from '../shared/co
 import type { TransformStep } from '../shared/transform.js';
 import type { Finding } from '../shared/run.js';
 import type { EntityRequest } from '../sources/types.js';
+import { entityRequestOf, resolveSourceEntities } from '../profiles/resolve.js';
 import { compileTransforms, type TransformContext, type TransformIssue } from './transforms.js';
 import { compileColumnCheck, type ValueProblem } from './value-rules.js';
 import { compileRowRules, type RowCheck } from './row-rules.js';
@@ -165,6 +166,8 @@ export interface PlanInput {
   readonly destination: DestinationConfig;
   readonly source: SourceConfig;
   readonly siteMap: readonly SiteMapEntry[];
+  /** Custom SIS profiles as stored, for a source whose `profile` is a custom one (src/profiles/resolve.ts). */
+  readonly customProfiles?: readonly unknown[];
   /** The run's start (for `$runStartedAt`); now when omitted. */
   readonly now?: Date;
 }
@@ -175,8 +178,9 @@ function optionValue(format: FormatDef, destination: DestinationConfig, id: stri
   return destination.formatOptions[id] ?? declared?.default;
 }
 
-export function buildPlan({ format, destination, source, siteMap, now }: PlanInput): Plan {
+export function buildPlan({ format, destination, source, siteMap, customProfiles, now }: PlanInput): Plan {
   const findings: Finding[] = [];
+  const sourceEntities = resolveSourceEntities(source, customProfiles);
   const vars: RunVariables = { $runStartedAt: (now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'), $syncMode: destination.syncMode };
   const sites = new Map(siteMap.map((e) => [e.schoolCode, { siteId: e.siteId, label: e.label }]));
   const unmappedSchools = new Set<string>();
@@ -254,14 +258,14 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
     const entities: EntityPlan[] = [];
     const volatile = new Set<number>();
     for (const entity of def.entities) {
-      const query = source.entities[entity];
+      const request = entityRequestOf(sourceEntities, entity);
       const overrides = destination.mapping[def.name]?.[entity] ?? {};
       const anyMapping = columnDefs.some((c) => overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity]);
-      if (!query) {
+      if (!request) {
         if (anyMapping || def.entities.length === 1) {
-          findings.push(
-            planFinding(def.name, '', 'no-query', `Source "${source.name}" has no ${entity} ${source.type === 'folder' ? 'file' : 'query'}; ${def.name} needs ${entity} rows.`),
-          );
+          const what = source.type === 'folder' ? 'file' : 'query';
+          const why = source.profile ? ` (its profile ${source.profile} gives none; add one under the source's entities)` : '';
+          findings.push(planFinding(def.name, '', 'no-query', `Source "${source.name}" has no ${entity} ${what}${why}; ${def.name} needs ${entity} rows.`));
         }
         continue;
       }
@@ -288,7 +292,7 @@ export function buildPlan({ format, destination, source, siteMap, now }: PlanInp
         .map((f) => ({ field: f.field, values: new Set(f.values) }));
       const inactive = compileInactiveTest(format.inactive, entity);
       if (inactive) fieldNeeds.push({ column: inactive.field, fields: [inactive.field], required: false, whenMissing: '', activeFlag: true });
-      entities.push({ entity, request: { entity, query: query.query, file: query.file }, columns: compiled, filters, rowPer: def.rowPer?.[entity], inactive, fieldNeeds });
+      entities.push({ entity, request, columns: compiled, filters, rowPer: def.rowPer?.[entity], inactive, fieldNeeds });
     }
 
     const headerIndex = new Map(columnDefs.map((c, i) => [c.name, i]));

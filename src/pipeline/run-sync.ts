@@ -235,7 +235,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     const source = store.getSource(destination.source);
     if (!source) throw new RunFailure(`Destination ${destination.name} reads source "${destination.source}", which does not exist.`, 'plan');
     const format = resolveFormat(destination.format, store.listCustomFormats());
-    const plan = buildPlan({ format, destination, source, siteMap: store.getSiteMap(destination.name), now: now() });
+    const plan = buildPlan({ format, destination, source, siteMap: store.getSiteMap(destination.name), customProfiles: store.listCustomProfiles(), now: now() });
     plan.findings.forEach((f) => sink.add(f));
     if (format.inactive) log('info', 'plan', `Inactive records (${format.inactive.rule}): ${format.inactive.how}.`);
     if (sink.errors > 0) {
@@ -994,7 +994,7 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     cleanupAfterDelivery(ctx, destination, runId, options.now?.() ?? new Date());
     let archiveProblem: Finding | undefined;
     if (source) {
-      const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: [], now: new Date() });
+      const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: [], customProfiles: store.listCustomProfiles(), now: new Date() });
       archiveProblem = await releaseSource(source, plan.files.flatMap((f) => f.entities.map((e) => e.request)), new Date(), log);
       if (archiveProblem) store.addFindings(runId, [archiveProblem]);
     }

@@ -113,6 +113,11 @@ export const sourceConfigSchema = z
   .object({
     name: nameSchema,
     type: sourceTypeSchema,
+    /**
+     * A SIS profile (src/profiles/registry.ts, or a custom one): gives every entity's query or file, so a
+     * source with `type`, `profile` and connection settings is complete. An `entities` entry replaces that one entity.
+     */
+    profile: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'a profile id such as "rosariosis" (rostersync profile list)').optional(),
     /** Driver settings (host, port, database, user, file path, folder path…); shape checked by the driver's own schema. */
     settings: z.record(z.string(), z.unknown()).default({}),
     entities: z.partialRecord(entitySchema, entityQuerySchema).default({}),
@@ -188,6 +193,9 @@ export const rowFilterSchema = z
   .strict();
 
 export const customFormatSchema = z.object({ id: z.string() }).passthrough();
+
+/** A custom SIS profile as stored; checked in full by src/profiles/profile.schema.ts. */
+export const customProfileSchema = z.object({ id: z.string() }).passthrough();
 
 export const destinationConfigSchema = z
   .object({
@@ -291,6 +299,7 @@ export const configFileSchema = z
     /** Site maps per destination name. */
     siteMaps: z.record(z.string(), z.array(siteMapEntrySchema)).default({}),
     customFormats: z.array(customFormatSchema).default([]),
+    customProfiles: z.array(customProfileSchema).default([]),
     notifications: notificationsSchema.default(notificationsSchema.parse({})),
     settings: settingsSchema.default(settingsSchema.parse({})),
     secrets: z.array(exportedSecretSchema).optional(),

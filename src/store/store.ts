@@ -108,6 +108,8 @@ export interface ConfigLookup {
   hasDestination(name: string): boolean;
   /** Custom formats as stored (raw definitions). */
   customFormats(): readonly unknown[];
+  /** Custom SIS profiles as stored (raw definitions). */
+  customProfiles(): readonly unknown[];
 }
 
 /**
@@ -122,6 +124,7 @@ export interface ConfigDoor {
   notifications(input: unknown): NotificationsConfig;
   generalSettings(input: unknown): GeneralSettings;
   customFormat(input: unknown): { id: string };
+  customProfile(input: unknown): { id: string };
 }
 
 export interface RunFilter {
@@ -329,6 +332,10 @@ export class Store implements ConfigLookup {
     return this.listCustomFormats();
   }
 
+  customProfiles(): readonly unknown[] {
+    return this.listCustomProfiles();
+  }
+
   // ---- sources ------------------------------------------------------------------------
   listSources(): SourceConfig[] {
     const rows = this.db.prepare('SELECT config FROM sources ORDER BY name').all() as { config: string }[];
@@ -427,6 +434,26 @@ export class Store implements ConfigLookup {
 
   deleteCustomFormat(id: string): boolean {
     return this.db.prepare('DELETE FROM custom_formats WHERE id = ?').run(id).changes > 0;
+  }
+
+  // ---- custom SIS profiles ------------------------------------------------------------
+  listCustomProfiles(): unknown[] {
+    return (this.db.prepare('SELECT definition FROM custom_profiles ORDER BY id').all() as { definition: string }[]).map((r) => JSON.parse(r.definition));
+  }
+
+  /** Stores a custom profile that passes the profile checks; throws ConfigError otherwise. */
+  saveCustomProfile(id: string, definition: unknown): void {
+    if (this.door.customProfile(definition).id !== id) throw new Error(`Custom profile "${id}": the definition's id differs.`);
+    this.db
+      .prepare(
+        `INSERT INTO custom_profiles (id, definition, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
+      )
+      .run(id, JSON.stringify(definition), now());
+  }
+
+  deleteCustomProfile(id: string): boolean {
+    return this.db.prepare('DELETE FROM custom_profiles WHERE id = ?').run(id).changes > 0;
   }
 
   // ---- site map -----------------------------------------------------------------------

@@ -84,6 +84,16 @@ describe('store migrations', () => {
     db.close();
   });
 
+  it('version 5 adds custom SIS profiles beside custom formats', () => {
+    const db = new Database(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 4));
+    migrate(db, MIGRATIONS.filter((m) => m.version <= 5));
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    db.prepare(`INSERT INTO custom_profiles (id, definition, updated_at) VALUES ('mine', '{}', 'now')`).run();
+    expect(db.prepare('SELECT id FROM custom_profiles').all()).toEqual([{ id: 'mine' }]);
+    db.close();
+  });
+
   it('marks runs of a process that died as failed (interrupted)', () => {
     const store = new Store(tempDb(), CONFIG_DOOR);
     const id = store.createRun('d', 'schedule', false);

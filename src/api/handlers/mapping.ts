@@ -11,6 +11,7 @@ import { BUILT_IN_FORMATS, getFormat, listFormats } from '../../formats/registry
 import { loadCustomFormats } from '../../formats/format.schema.js';
 import { runSync } from '../../pipeline/run-sync.js';
 import { getSourceDriver } from '../../sources/registry.js';
+import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
 import type { DestinationConfig, SiteMapEntry } from '../../shared/config.schema.js';
 import { resolveDialect, type Entity, type FormatDef } from '../../shared/format.js';
 import { ApiError, type PreviewFile } from '../../shared/api.contract.js';
@@ -75,14 +76,15 @@ export const mappingHandlers: HandlerGroup<'listFormats' | 'getFormat' | 'sugges
     const entities = [...new Set(format.files.filter((f) => !omitted.has(f.name)).flatMap((f) => f.entities))];
     const sourceFields: Partial<Record<Entity, string[]>> = {};
     const sourceErrors: Partial<Record<Entity, string>> = {};
+    const resolved = resolveSourceEntities(config, ctx.store.listCustomProfiles());
     for (const entity of entities) {
-      const request = config.entities[entity];
+      const request = entityRequestOf(resolved, entity);
       if (!request) {
-        sourceErrors[entity] = `Source ${source} has no query or file for ${entity}.`;
+        sourceErrors[entity] = `Source ${source} has no query or file for ${entity}${config.profile ? ` (nor does its profile ${config.profile})` : ''}.`;
         continue;
       }
       try {
-        const sample = await driver.sample(config.settings, secrets, { entity, query: request.query, file: request.file }, 1);
+        const sample = await driver.sample(config.settings, secrets, request, 1);
         sourceFields[entity] = [...sample.columns];
       } catch (err) {
         sourceErrors[entity] = (err as Error).message;

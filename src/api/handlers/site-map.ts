@@ -2,6 +2,7 @@
 import { loadSourceSecrets } from '../../home/context.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../../agent/site-map-file.js';
 import { getSourceDriver } from '../../sources/registry.js';
+import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
 import { ApiError, type UnmappedSchool } from '../../shared/api.contract.js';
 import type { AgentContext } from '../../home/context.js';
 import { badRequest, notFound } from '../services.js';
@@ -77,8 +78,8 @@ export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'impor
     const d = destinationOrThrow(ctx, destination);
     const source = ctx.store.getSource(d.source);
     if (!source) throw notFound(`Destination ${destination} reads source "${d.source}", which does not exist.`);
-    const request = source.entities.schools;
-    if (!request) throw badRequest(`Source ${source.name} has no query or file for schools, so its school codes cannot be listed.`);
+    const request = entityRequestOf(resolveSourceEntities(source, ctx.store.listCustomProfiles()), 'schools');
+    if (!request) throw badRequest(`Source ${source.name} has no query or file for schools${source.profile ? ` (nor does its profile ${source.profile})` : ''}, so its school codes cannot be listed.`);
     const mapped = new Set(ctx.store.getSiteMap(destination).map((e) => e.schoolCode));
     const driver = getSourceDriver(source.type);
     const session = await driver.open(source.settings, loadSourceSecrets(ctx, source)).catch((err: Error) => {
@@ -86,7 +87,7 @@ export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'impor
     });
     const seen = new Map<string, UnmappedSchool>();
     try {
-      for await (const { row } of session.read({ entity: 'schools', query: request.query, file: request.file })) {
+      for await (const { row } of session.read(request)) {
         const code = field(row, 'school_code');
         if (code && !mapped.has(code) && !seen.has(code)) seen.set(code, { schoolCode: code, name: field(row, 'name') });
       }

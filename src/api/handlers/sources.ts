@@ -9,6 +9,7 @@ import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, moveSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';
 import { checkSource } from '../../home/config-door.js';
+import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
 import type { HandlerGroup } from './types.js';
 
 export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView {
@@ -19,7 +20,7 @@ export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView 
 
 /** A drafted source passes the same checks as a saved one before anything connects. */
 function draftDriver(ctx: AgentContext, config: SourceConfig, secrets: Readonly<Record<string, string>> | undefined) {
-  asBadRequest(() => checkSource(config), 'config');
+  asBadRequest(() => checkSource(config, ctx.store), 'config');
   const driver = getSourceDriver(config.type);
   return { driver, secrets: mergedSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets) };
 }
@@ -84,9 +85,9 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
     let request: EntityRequest | { table: string };
     if (table) request = { table };
     else if (entity) {
-      const e = config.entities[entity];
-      if (!e) throw badRequest(`config.entities.${entity}: no query or file is set for ${entity}.`);
-      request = { entity, query: e.query, file: e.file };
+      const resolved = entityRequestOf(resolveSourceEntities(config, ctx.store.listCustomProfiles()), entity);
+      if (!resolved) throw badRequest(`config.entities.${entity}: no query or file is set for ${entity}${config.profile ? `, and profile ${config.profile} gives none` : ''}.`);
+      request = resolved;
     } else request = { entity: 'query', query: query! };
     return driver.sample(config.settings, merged, request, limit);
   },

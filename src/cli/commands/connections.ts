@@ -7,6 +7,8 @@
 import type { Command } from 'commander';
 import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../home/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
+import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
+import type { Entity } from '../../shared/format.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { readSecretInput, UsageError, wholeNumber, withAgent, type CliKit } from '../cli-kit.js';
 import { formatSourceCheck, sourceCheckExitCode, useColor } from '../source-check-output.js';
@@ -85,9 +87,10 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
       action((cmd, name: string, entity: string) =>
         withAgent(globals(cmd), async (ctx) => {
           const { source: s, driver, secrets } = resolveSource(ctx, name);
-          const request = s.entities[entity as keyof typeof s.entities];
-          if (!request) throw new UsageError(`Source ${name} has no ${entity} entity (has: ${Object.keys(s.entities).join(', ') || 'none'}).`);
-          const sample = await driver.sample(s.settings, secrets(), { entity, ...request }, cmd.opts<{ limit: number }>().limit);
+          const resolved = resolveSourceEntities(s, ctx.store.listCustomProfiles());
+          const request = entityRequestOf(resolved, entity as Entity);
+          if (!request) throw new UsageError(`Source ${name} has no ${entity} entity (has: ${Object.keys(resolved).join(', ') || 'none'}).`);
+          const sample = await driver.sample(s.settings, secrets(), request, cmd.opts<{ limit: number }>().limit);
           print(globals(cmd), sample, () => [sample.columns.join(' | '), ...sample.rows.map((r) => sample.columns.map((c) => r[c] ?? '').join(' | '))].join('\n'));
           return 0;
         }),

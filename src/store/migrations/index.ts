@@ -162,6 +162,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE secrets ADD COLUMN bound_to TEXT;
     `,
   },
+  {
+    version: 5,
+    description: 'custom_profiles: SIS profiles cloned or imported by the admin (src/profiles/profile.schema.ts checks them), like custom_formats',
+    sql: `
+      CREATE TABLE custom_profiles (id TEXT PRIMARY KEY, definition TEXT NOT NULL, updated_at TEXT NOT NULL);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
