@@ -1,78 +1,14 @@
 /**
  * Mapping suggestions for the wizard: for every target column of a format and every entity its
- * file is built from, the source fields whose names are closest to the column name (or that the
- * format's default mapping reads). Pure.
+ * file is built from, the source fields whose names are closest to the column name or to the
+ * canonical fields the format's default mapping reads — so a source with the SIS's own column
+ * names (`StudentNumber`, `DOB`) gets the same suggestions as one with canonical names. The name
+ * matching is the entity builder's (src/shared/field-names.ts): one suggester for both. Pure.
  */
+import { fieldScore, nameSimilarity } from '../shared/field-names.js';
 import type { ColumnMapping, Entity, FormatDef } from '../shared/format.js';
 import type { ColumnSuggestion, FieldCandidate } from '../shared/api.contract.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
-
-/** Words that mean the same in SIS tables and vendor formats. */
-const SYNONYMS: Readonly<Record<string, string>> = {
-  given: 'first',
-  forename: 'first',
-  fname: 'first',
-  family: 'last',
-  surname: 'last',
-  lname: 'last',
-  sourced: 'id',
-  identifier: 'id',
-  org: 'school',
-  site: 'school',
-  building: 'school',
-  mail: 'email',
-  dob: 'birth',
-  birthdate: 'birth',
-  sex: 'gender',
-  grade: 'grade',
-  level: 'grade',
-  login: 'username',
-  user: 'username',
-  section: 'class',
-  teacher: 'teacher',
-  staff: 'teacher',
-  instructor: 'teacher',
-  pupil: 'student',
-  learner: 'student',
-  number: 'id',
-  num: 'id',
-  no: 'id',
-  code: 'id',
-};
-
-/** Words ending in s that are not plurals. */
-const KEEP_S = new Set(['sis', 'status', 'gps', 'alias', 'bus', 'campus']);
-
-/** `orgSourcedIds` → ['school', 'id'] ; `first_name` → ['first', 'name']. */
-export function nameTokens(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean)
-    .map((t) => (t.length > 2 && t.endsWith('s') && !t.endsWith('ss') && !KEEP_S.has(t) ? t.slice(0, -1) : t))
-    .map((t) => SYNONYMS[t] ?? t);
-}
-
-const compact = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');
-
-/** 0–1: how alike two field names are. */
-export function nameSimilarity(target: string, field: string): number {
-  if (compact(target) === compact(field)) return 1;
-  const a = new Set(nameTokens(target));
-  const b = new Set(nameTokens(field));
-  if (!a.size || !b.size) return 0;
-  let common = 0;
-  for (const t of a) if (b.has(t)) common++;
-  const jaccard = common / (a.size + b.size - common);
-  const ta = [...a].join('');
-  const tb = [...b].join('');
-  const [short, long] = ta.length <= tb.length ? [ta, tb] : [tb, ta];
-  const contained = short.length >= 3 && long.includes(short) ? (0.8 * short.length) / long.length : 0;
-  // Only an exact (spelling-insensitive) match scores 1; same words via synonyms score at most 0.95.
-  return Math.round(Math.min(0.95, Math.max(jaccard, contained)) * 100) / 100;
-}
 
 /** Source fields a mapping reads: `from` alternatives (`a|b`) and `{field}` template slots. */
 export function mappingFields(mapping: ColumnMapping | undefined): string[] {
@@ -86,11 +22,14 @@ export function mappingFields(mapping: ColumnMapping | undefined): string[] {
 const MIN_SCORE = 0.34;
 const MAX_CANDIDATES = 5;
 
-/** Candidates for one target column among the fields of one entity, best first. */
-export function rankFields(column: string, fields: readonly string[], preferred: readonly string[] = []): FieldCandidate[] {
-  const lowerPreferred = new Set(preferred.map((p) => p.toLowerCase()));
+/**
+ * Candidates for one target column among the fields of one entity, best first: a field scores by
+ * its name against the column's, or against a canonical field the default mapping reads
+ * (`preferred`; the same name scores 1).
+ */
+export function rankFields(column: string, fields: readonly string[], preferred: readonly string[] = [], entity?: Entity): FieldCandidate[] {
   return fields
-    .map((field) => ({ field, score: lowerPreferred.has(field.toLowerCase()) ? 1 : nameSimilarity(column, field) }))
+    .map((field) => ({ field, score: Math.max(nameSimilarity(column, field, entity), ...preferred.map((p) => fieldScore(p, field, entity))) }))
     .filter((c) => c.score >= MIN_SCORE)
     .sort((x, y) => y.score - x.score || x.field.localeCompare(y.field))
     .slice(0, MAX_CANDIDATES);
@@ -130,7 +69,7 @@ export function suggestColumns(
           ...(column.description ? { description: column.description } : {}),
           formatDefault,
           current,
-          candidates: rankFields(column.name, fields, mappingFields(formatDefault ?? undefined)),
+          candidates: rankFields(column.name, fields, mappingFields(formatDefault ?? undefined), entity),
         });
       }
     }

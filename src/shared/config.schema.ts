@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { durationSetting } from './duration.schema.js';
+import { entityBuilderSpecSchema } from './entity-builder.js';
 import { ENTITIES } from './format.js';
 import { RACE_CATEGORIES, type TransformStep } from './transform.js';
 import { issuesFromZod, issueText, shownValue } from './config-issues.js';
@@ -82,14 +83,20 @@ export const columnMappingSchema = z
 
 export const entitySchema = z.enum(ENTITIES);
 
-/** Where one entity's rows come from: a SELECT for database sources, a file (glob) for an export folder. */
+/**
+ * Where one entity's rows come from: a SELECT for database sources, a file (glob) for an export folder.
+ * `builder`: the entity builder's choices (src/shared/entity-builder.ts) the query was generated from,
+ * kept so the builder can reopen them; the query is what runs, edited by hand or not.
+ */
 export const entityQuerySchema = z
   .object({
     query: z.string().min(1).optional(),
     file: z.string().min(1).optional(),
+    builder: entityBuilderSpecSchema.optional(),
   })
   .strict()
-  .refine((q) => Boolean(q.query) !== Boolean(q.file), 'give either a query or a file, not both');
+  .refine((q) => Boolean(q.query) !== Boolean(q.file), 'give either a query or a file, not both')
+  .refine((q) => !q.builder || q.query !== undefined, { message: 'builder choices belong to a query, not a file', path: ['builder'] });
 
 export const sourceTypeSchema = z.enum(['sqlite', 'postgres', 'mysql', 'mssql', 'oracle', 'folder']);
 export type SourceType = z.infer<typeof sourceTypeSchema>;

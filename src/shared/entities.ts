@@ -38,3 +38,23 @@ export const ENTITY_KEY: Readonly<Record<Entity, string>> = {
   enrollments: 'enrollment_id',
   roster: 'class_id',
 };
+
+/** Canonical fields that hold several values joined with MULTI_SEPARATOR (a student's schools, a class's terms). */
+export const MULTI_VALUED_FIELDS: ReadonlySet<string> = new Set(['school_codes', 'term_ids', 'grades', 'subjects', 'periods', 'guardian_ids', 'student_ids']);
+
+/**
+ * The canonical fields each entity needs for a valid roster delivery: the ones vendor formats
+ * require (OneRoster 1.1 sourcedIds, names, references, term dates; a student's grade). A source is
+ * complete when its query returns these; the suggestions are measured against them.
+ */
+export const REQUIRED_FIELDS: Readonly<Record<Entity, readonly string[]>> = {
+  schools: ['school_code', 'name'],
+  terms: ['term_id', 'title', 'type', 'start_date', 'end_date', 'school_year'],
+  courses: ['course_id', 'title', 'school_code'],
+  classes: ['class_id', 'title', 'course_id', 'school_code', 'term_ids'],
+  students: ['student_id', 'school_codes', 'first_name', 'last_name', 'grade'],
+  teachers: ['teacher_id', 'school_codes', 'first_name', 'last_name'],
+  guardians: ['guardian_id', 'student_ids', 'first_name', 'last_name'],
+  enrollments: ['enrollment_id', 'class_id', 'user_id', 'role', 'school_code'],
+  roster: ['school_code', 'class_id', 'student_id', 'teacher_id'],
+};
