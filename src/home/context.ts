@@ -10,7 +10,6 @@ import { Vault } from '../secrets/vault.js';
 import { bindingOf, hostPart, SecretBindingError, type ConnectionIdentity } from '../secrets/binding.js';
 import { getSourceDriver } from '../sources/registry.js';
 import { getDestinationDriver } from '../destinations/registry.js';
-import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../notify/mailer.js';
 import type { DestinationConfig, NotificationsConfig, SourceConfig } from '../shared/config.schema.js';
 import type { Secrets } from '../sources/types.js';
 
@@ -46,6 +45,9 @@ export function closeAgent(ctx: AgentContext): void {
 
 export const sourceSecretOwner = (name: string): string => `source:${name}`;
 export const destinationSecretOwner = (name: string): string => `destination:${name}`;
+/** The owner of the notification channels' secrets: the SMTP password (field `password`) and the webhook URL. */
+export const NOTIFICATIONS_SECRET_OWNER = 'notifications';
+export const SMTP_PASSWORD_FIELD = 'password';
 
 /** Connections without a server (folders, SQLite files) keep secrets bound to their own name. */
 const ownIdentity = (owner: string): ConnectionIdentity => ({ label: owner, parts: ['owner', owner] });

@@ -10,10 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { AgentContext } from '../home/context.js';
-import { loadSecrets } from '../home/context.js';
+import { loadSecrets, NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../home/context.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { MailContent } from './compose.js';
-import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, sendMail } from './mailer.js';
+import { sendMail } from './mailer.js';
 import { WEBHOOK_URL_FIELD, postWebhook, webhookPayload } from './webhook.js';
 
 export const CHANNELS = ['email', 'webhook'] as const;

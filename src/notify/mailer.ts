@@ -8,9 +8,6 @@ import nodemailer from 'nodemailer';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { MailContent } from './compose.js';
 
-export const NOTIFICATIONS_SECRET_OWNER = 'notifications';
-export const SMTP_PASSWORD_FIELD = 'password';
-
 export interface MailReceipt {
   readonly accepted: readonly string[];
   readonly rejected: readonly string[];

@@ -12,14 +12,14 @@
  */
 import { hostname } from 'node:os';
 import type { AgentContext } from '../home/context.js';
-import { loadSecrets } from '../home/context.js';
+import { loadSecrets, NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../home/context.js';
 import { defaultHome } from '../home/layout.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { RunStatus } from '../shared/run.js';
 import { composeIncidentMail, composeRunMail, composeTestMail, describeStale, type ComposeContext, type StaleInfo } from './compose.js';
 import { deliverAlert, type Alert, type ChannelOutcome } from './channels.js';
 import { incidentSchema, nextIncident, type Incident, type IncidentAlert, type IncidentEvent, type IncidentStep } from './incidents.js';
-import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, sendMail, type MailReceipt } from './mailer.js';
+import { sendMail, type MailReceipt } from './mailer.js';
 
 export type NotifyKind = 'failed' | 'partial' | 'held' | 'success';
 

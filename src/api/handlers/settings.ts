@@ -1,8 +1,7 @@
 /** Settings: notifications (SMTP password write-only), test e-mail, retention, the data folder (read-only). */
 import { WEBHOOK_URL_FIELD } from '../../notify/webhook.js';
-import { saveSecrets, smtpIdentity, type AgentContext } from '../../home/context.js';
+import { NOTIFICATIONS_SECRET_OWNER, saveSecrets, SMTP_PASSWORD_FIELD, smtpIdentity, type AgentContext } from '../../home/context.js';
 import type { SettingsView } from '../../shared/api.contract.js';
-import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../../notify/mailer.js';
 import { appVersion } from '../../home/api-info.js';
 import { badRequest } from '../services.js';
 import { storeSecrets } from './secrets.js';

@@ -4,9 +4,9 @@
  * environment variable, never from the command line) — and a test alert on every channel.
  */
 import type { Command } from 'commander';
-import { loadSecrets, saveSecrets, smtpIdentity, staleSecret } from '../../home/context.js';
+import { loadSecrets, NOTIFICATIONS_SECRET_OWNER, saveSecrets, SMTP_PASSWORD_FIELD, smtpIdentity, staleSecret } from '../../home/context.js';
 import { ConfigError } from '../../shared/config-issues.js';
-import { NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, mailerProblems } from '../../notify/mailer.js';
+import { mailerProblems } from '../../notify/mailer.js';
 import { sendTestMail } from '../../notify/notifier.js';
 import { activeChannels } from '../../notify/channels.js';
 import { WEBHOOK_URL_FIELD, describeWebhook, postWebhook, webhookPayload } from '../../notify/webhook.js';
