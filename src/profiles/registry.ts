@@ -5,8 +5,9 @@
  * test/unit/profiles-registry.test.ts then checks it like a custom profile (schema, engines, SQL guard).
  */
 import type { SisProfile } from '../shared/sis-profile.js';
+import { rosarioSis } from './rosariosis.js';
 
-export const BUILT_IN_PROFILES: readonly SisProfile[] = [];
+export const BUILT_IN_PROFILES: readonly SisProfile[] = [rosarioSis];
 
 export function isBuiltInProfile(id: string): boolean {
   return BUILT_IN_PROFILES.some((p) => p.id === id);
