@@ -15,8 +15,8 @@ import { isIpcRequest, type IpcAnswer } from './ipc-contract.js';
 export interface AgentEndpoint {
   readonly url: string;
   readonly key: string;
-  /** Who runs the agent: a service or earlier process, a child the tray app started, or the tray app itself. */
-  readonly via: 'running' | 'spawned' | 'in-process';
+  /** Who runs the agent: a service or earlier process, or a child the tray app started. */
+  readonly via: 'running' | 'spawned';
 }
 
 export interface AgentLookup {

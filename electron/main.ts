@@ -39,7 +39,6 @@ let window: BrowserWindow | undefined;
 let client: AgentClient | undefined;
 let agentProblem: string | undefined;
 let agentChild: ChildProcess | undefined;
-let inProcessAgent: { close(): Promise<void> } | undefined;
 let lastDashboard: Dashboard | undefined;
 let pollTimer: NodeJS.Timeout | undefined;
 let quitting = false;
@@ -62,7 +61,7 @@ if (decision.action === 'quit') {
     quitting = true;
   });
   app.on('will-quit', (event) => {
-    if (!agentChild && !inProcessAgent) return;
+    if (!agentChild) return;
     event.preventDefault();
     void stopAgent().finally(() => app.exit(0));
   });
@@ -120,32 +119,21 @@ async function connectAgent(): Promise<void> {
       return;
     }
     if (!exited) child.kill();
+    // The child lost the data folder to an agent started meanwhile (a service, `rostersync ui`): attach to that one.
+    const other = await waitForAgent(home, { timeoutMs: 10_000 });
+    if (other.kind === 'found') {
+      client = new AgentClient(other.endpoint);
+      return;
+    }
   }
-  // FALLBACK: the agent could not be started as its own process (for instance a build whose CLI
-  // has no `agent` command yet). Serve the same API from this process so the GUI works. No
-  // scheduler runs here: scheduled syncs need the agent service (`rostersync agent`).
-  try {
-    const { openAgent, closeAgent } = await import('../src/home/context.js');
-    const { startApiServer } = await import('../src/api/server.js');
-    const ctx = openAgent(home);
-    ctx.store.failInterruptedRuns();
-    const server = await startApiServer(ctx, { port: 0, host: '127.0.0.1', staticDir: rendererDir });
-    inProcessAgent = {
-      close: async () => {
-        await server.close();
-        closeAgent(ctx);
-      },
-    };
-    client = new AgentClient({ url: server.url, key: server.key, via: 'in-process' });
-  } catch (err) {
-    agentProblem = `The RosterSync agent could not be started: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  // No in-process fallback: an API without the scheduler would show schedules that nothing runs.
+  agentProblem = agentEntryExists(appRoot)
+    ? `The RosterSync agent could not be started for ${home} (\`rostersync agent --home ${home}\` stopped or did not advertise its API within 30 s). Start it, or install it as a service, and reopen RosterSync.`
+    : `This RosterSync build has no agent (${join(appRoot, 'bin', 'rostersync.js')} is missing): reinstall RosterSync.`;
 }
 
 async function stopAgent(): Promise<void> {
   if (pollTimer) clearInterval(pollTimer);
-  if (inProcessAgent) await inProcessAgent.close().catch(() => undefined);
-  inProcessAgent = undefined;
   const child = agentChild;
   agentChild = undefined;
   if (child && child.exitCode === null) {

@@ -15,7 +15,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 
 export function trayState(dashboard: Dashboard | undefined, unreachable?: string): TrayState {
   if (!dashboard) return { icon: 'offline', tooltip: `RosterSync: agent not reachable${unreachable ? ` (${unreachable})` : ''}` };
-  const paused = dashboard.schedulesPaused ? ' Schedules paused.' : '';
+  const paused = dashboard.agent.scheduling === 'nobody' ? ' No agent runs: schedules do not run.' : dashboard.schedulesPaused ? ' Schedules paused.' : '';
   const by = (status: string): string[] => dashboard.destinations.filter((d) => d.status === status).map((d) => d.name);
   switch (dashboard.overall) {
     case 'running':

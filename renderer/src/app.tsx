@@ -4,7 +4,8 @@ import { API_KEY_STORAGE } from '../../src/shared/api.contract.js';
 import type { AgentStatus, Api } from './api/types.js';
 import { TextField } from './components/fields.js';
 import { Notice } from './components/ui.js';
-import { ApiProvider } from './lib/api-context.js';
+import { ApiProvider, useApi } from './lib/api-context.js';
+import { formatDateTime } from './lib/format.js';
 import { errorMessage } from './lib/errors.js';
 import { href, useRoute, type Screen } from './lib/router.js';
 import { ToastProvider } from './lib/toasts.js';
@@ -101,8 +102,22 @@ function SignIn(props: { readonly message: string; readonly onSignedIn: () => vo
   );
 }
 
+/** How often the sidebar asks the agent how it is (so it never says "running" about an agent that stopped). */
+const STATUS_POLL_MS = 10_000;
+
 function Shell(props: { readonly status: AgentStatus }): ReactNode {
   const route = useRoute();
+  const api = useApi();
+  const [status, setStatus] = useState<{ ok: true; status: AgentStatus } | { ok: false; message: string }>({ ok: true, status: props.status });
+  useEffect(() => {
+    const timer = setInterval(() => {
+      api.getStatus({}).then(
+        (s) => setStatus({ ok: true, status: s }),
+        (err: unknown) => setStatus({ ok: false, message: errorMessage(err) }),
+      );
+    }, STATUS_POLL_MS);
+    return () => clearInterval(timer);
+  }, [api]);
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
   // Move focus to the page on navigation, so keyboard and screen-reader users land on the new screen.
@@ -135,15 +150,39 @@ function Shell(props: { readonly status: AgentStatus }): ReactNode {
             ))}
           </ul>
         </nav>
-        <div className="sidebar-foot">
-          Agent {props.status.version}
-          <br />
-          <span className="small">Connected</span>
-        </div>
+        <AgentFoot state={status} />
       </aside>
       <main id="main" ref={mainRef} tabIndex={-1}>
         <ScreenView screen={route.screen} params={route.params} />
       </main>
+    </div>
+  );
+}
+
+function AgentFoot(props: { readonly state: { ok: true; status: AgentStatus } | { ok: false; message: string } }): ReactNode {
+  const { state } = props;
+  if (!state.ok) {
+    return (
+      <div className="sidebar-foot" data-testid="agent-state" title={state.message}>
+        <span className="badge failed">Agent not reachable</span>
+      </div>
+    );
+  }
+  const agent = state.status.agent;
+  const since = agent.runningSince ? formatDateTime(agent.runningSince) : '';
+  return (
+    <div className="sidebar-foot" data-testid="agent-state">
+      Agent {agent.version}
+      <br />
+      {agent.scheduling === 'nobody' ? (
+        <span className="badge failed" title="Start `rostersync agent` or install the service">No agent: schedules do not run</span>
+      ) : (
+        <span className="small">
+          {agent.scheduling === 'here' ? 'Running' : `Attached to agent ${agent.pid ?? ''}`} since {since}
+          <br />
+          Schedules {agent.schedulesPaused ? 'paused' : 'on'} · {agent.serviceInstalled ? 'installed as a service' : 'not a service'}
+        </span>
+      )}
     </div>
   );
 }

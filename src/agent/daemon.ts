@@ -18,14 +18,14 @@ import { sweepRunFiles } from '../pipeline/retention.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/scheduler.js';
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
-import { acquireDestinationLock, DestinationBusyError, releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
+import { releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
+import { acquireAgentLock, serviceInstalled } from './agent-lock.js';
 import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type FolderSettings, type IncompleteSet, type ReadySet } from '../sources/export-folder.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { resolveSourceEntities, type ResolvedEntities } from '../profiles/resolve.js';
-import { defaultStaticDir } from '../home/api-info.js';
+import { appVersion, defaultStaticDir } from '../home/api-info.js';
 
-/** The run_locks row that keeps a second agent off the same data folder (not a valid destination name). */
-export const AGENT_LOCK_NAME = '#agent';
+export { AGENT_LOCK_NAME, AgentRunningError } from './agent-lock.js';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 
@@ -95,12 +95,9 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   const ctx = openAgent(options.home);
   let agentLock: DestinationLock;
   try {
-    agentLock = acquireDestinationLock(ctx.store, AGENT_LOCK_NAME, { purpose: 'agent' });
+    agentLock = acquireAgentLock(ctx.store, ctx.layout.home);
   } catch (err) {
     closeAgent(ctx);
-    if (err instanceof DestinationBusyError) {
-      throw new Error(`Another RosterSync agent is already running for ${ctx.layout.home} (pid ${err.holder.pid}${err.holder.host ? ` on ${err.holder.host}` : ''} since ${err.holder.acquiredAt}).`, { cause: err });
-    }
     throw err;
   }
   log('info', `RosterSync agent starting (pid ${process.pid}, data folder ${ctx.layout.home}).`);
@@ -189,12 +186,23 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
 
   // ---- local API -------------------------------------------------------------------------
   let api: ApiServer | undefined;
+  const installedAsService = serviceInstalled();
   if (options.api ?? true) {
     api = await startApiServer(ctx, {
       port: options.apiPort ?? 0,
       host: '127.0.0.1',
       staticDir: options.staticDir ?? defaultStaticDir(),
       scheduler,
+      agent: {
+        state: () => ({
+          scheduling: 'here',
+          pid: process.pid,
+          runningSince: agentLock.holder.acquiredAt,
+          schedulesPaused: scheduler.isPaused(),
+          serviceInstalled: installedAsService,
+          version: appVersion(),
+        }),
+      },
       onError: (err) => log('error', `api: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     });
     log('info', `Local API on ${api.url} (key in ${ctx.layout.home}/api.key).`);

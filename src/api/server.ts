@@ -18,7 +18,7 @@ import { removeApiInfo, writeApiInfo } from '../home/api-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
 import { HANDLERS } from './handlers/index.js';
 import { ConfigError, issuesFromZod } from '../shared/config-issues.js';
-import { inProcessRunLauncher, smtpNotifier, standaloneScheduler, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
+import { attachedAgent, attachedScheduler, inProcessRunLauncher, smtpNotifier, type AgentPort, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
 import { serveStatic } from './static-files.js';
 
 export interface ApiServerOptions {
@@ -28,8 +28,10 @@ export interface ApiServerOptions {
   readonly host?: '127.0.0.1';
   /** Built renderer to serve; none = API only (GET / explains). */
   readonly staticDir?: string;
-  /** The agent's Scheduler; default: the standalone port (pause setting, schedule's next slot). */
+  /** The agent's Scheduler; default: the attached port (pause setting; the schedule's next slot while an agent runs). */
   readonly scheduler?: SchedulerPort;
+  /** Who schedules; default: the live holder of the data folder's agent lock, if any. */
+  readonly agent?: AgentPort;
   /** Default: the SMTP mailer of src/notify/. */
   readonly notifier?: NotifierPort;
   /** Default: runs inside this process. */
@@ -102,7 +104,8 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
   const services: ApiServices = {
     ctx,
     runs,
-    scheduler: options.scheduler ?? standaloneScheduler(ctx),
+    scheduler: options.scheduler ?? attachedScheduler(ctx),
+    agent: options.agent ?? attachedAgent(ctx),
     notifier: options.notifier ?? smtpNotifier(ctx),
     startedAt: new Date().toISOString(),
   };

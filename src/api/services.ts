@@ -1,13 +1,15 @@
 /**
  * What the API handlers work with: the agent context plus optional ports for the parts other
- * components own. The daemon passes its scheduler (and may pass its own run launcher);
- * `rostersync ui` started alone uses the in-process run launcher, the standalone scheduler port
- * and the SMTP mailer below.
+ * components own. The daemon (the agent: `rostersync agent`, `rostersync ui`, the tray app's agent)
+ * passes its scheduler and its agent state; an API served beside a running agent (tests, an agent
+ * started with --no-api) uses the attached ports below, which report that agent's schedules.
  */
 import type { AgentContext } from '../home/context.js';
 import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
 import type { RunTrigger } from '../shared/run.js';
-import { ApiError } from '../shared/api.contract.js';
+import { ApiError, type AgentState } from '../shared/api.contract.js';
+import { liveAgent, serviceInstalled } from '../agent/agent-lock.js';
+import { appVersion } from '../home/api-info.js';
 import { sendTestMail } from '../notify/notifier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { nextRunAfter } from '../scheduler/schedule.js';
@@ -22,15 +24,40 @@ export interface SchedulerPort {
   reload?(): void;
 }
 
+/** Who schedules runs for this data folder (the daemon says `here`). */
+export interface AgentPort {
+  state(): AgentState;
+}
+
+/** An API without the scheduler in its process: the agent is whoever holds the data folder's agent lock, if anyone. */
+export function attachedAgent(ctx: AgentContext): AgentPort {
+  const installed = serviceInstalled();
+  return {
+    state() {
+      const holder = liveAgent(ctx.store);
+      return {
+        scheduling: holder ? 'other' : 'nobody',
+        pid: holder?.pid ?? null,
+        runningSince: holder?.acquiredAt ?? null,
+        schedulesPaused: new Scheduler(ctx).isPaused(),
+        serviceInstalled: installed,
+        version: appVersion(),
+      };
+    },
+  };
+}
+
 /**
- * Without the agent's scheduler in this process (`rostersync ui` alone, the tray app's fallback):
- * pausing writes the same store setting the agent's Scheduler reads (src/scheduler/), and the next
- * run is the schedule's next slot. A Scheduler that is never started runs no timers here.
+ * Without the agent's scheduler in this process: pausing writes the same store setting the agent's
+ * Scheduler reads (src/scheduler/), and the next run is the schedule's next slot — only while a
+ * live agent holds the data folder, since nothing else would start it. A Scheduler that is never
+ * started runs no timers here.
  */
-export function standaloneScheduler(ctx: AgentContext): SchedulerPort {
+export function attachedScheduler(ctx: AgentContext): SchedulerPort {
   const scheduler = new Scheduler(ctx);
   return {
     nextRun(destination) {
+      if (!liveAgent(ctx.store)) return null;
       const config = ctx.store.getDestination(destination);
       if (!config?.enabled || !config.schedule.enabled) return null;
       try {
@@ -84,6 +111,7 @@ export interface ApiServices {
   readonly runs: RunLauncher;
   readonly scheduler: SchedulerPort;
   readonly notifier: NotifierPort;
+  readonly agent: AgentPort;
   readonly startedAt: string;
 }
 

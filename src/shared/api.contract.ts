@@ -156,6 +156,25 @@ export interface Dashboard {
   readonly overall: DestinationStatus;
   /** The notification channels that are set up, and whether alerts reach them. */
   readonly notificationChannels: readonly ChannelHealthView[];
+  /** Who runs the schedules of this data folder. */
+  readonly agent: AgentState;
+}
+
+/**
+ * Who schedules runs for this data folder. `here`: the process answering is the agent (scheduler
+ * and export-folder watchers); `other`: it is attached to the agent process `pid`; `nobody`: no
+ * agent runs, so nothing runs on schedule (and no next run is shown).
+ */
+export interface AgentState {
+  readonly scheduling: 'here' | 'other' | 'nobody';
+  /** The agent's process (null when nobody schedules). */
+  readonly pid: number | null;
+  /** When the agent took the data folder (null when nobody schedules). */
+  readonly runningSince: string | null;
+  readonly schedulesPaused: boolean;
+  /** Whether the agent is installed as a system service (systemd unit or Windows service) on this machine. */
+  readonly serviceInstalled: boolean;
+  readonly version: string;
 }
 
 export interface AgentStatus {
@@ -164,6 +183,7 @@ export interface AgentStatus {
   readonly pid: number;
   readonly startedAt: string;
   readonly runningRuns: readonly number[];
+  readonly agent: AgentState;
 }
 
 export interface StartedRun {

@@ -12,6 +12,7 @@ import ExcelJS from 'exceljs';
 import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { DEMO_DESTINATION, DEMO_SOURCE, setupDemo } from '../../src/agent/demo.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
+import { acquireAgentLock } from '../../src/agent/agent-lock.js';
 import { API_CALL_NAMES, ApiError, type Api, type ApiCallName, type DestinationView } from '../../src/shared/api.contract.js';
 import type { RunDetail } from '../../src/shared/run.js';
 import { createFetchApi } from '../../src/shared/api-client.js';
@@ -411,12 +412,24 @@ describe('settings', () => {
     expect((await api.getSettings({})).general.historyRetentionDays).toBe(30);
   });
 
-  it('shows the next scheduled run, pauses and resumes schedules', async () => {
+  it('shows the next scheduled run only while an agent runs, pauses and resumes schedules', async () => {
     const current = (await api.getDestination({ name: 'vendor-sftp' })).config;
     await api.saveDestination({ config: { ...current, schedule: { ...current.schedule, enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' } } });
-    const next = (await api.getDashboard({})).destinations.find((d) => d.name === 'vendor-sftp')!.nextRun;
-    expect(next).toMatch(/T02:00:00\.000Z$/);
-    expect(new Date(next!).getTime()).toBeGreaterThan(Date.now());
+    // no agent holds the data folder: nothing would start the run, so none is shown
+    const alone = await api.getDashboard({});
+    expect(alone.destinations.find((d) => d.name === 'vendor-sftp')!.nextRun).toBeNull();
+    expect(alone.agent).toMatchObject({ scheduling: 'nobody', pid: null });
+    // an agent in another process holds it (here: this process's lock row); this API is attached to it
+    const agentLock = acquireAgentLock(ctx.store, ctx.layout.home);
+    try {
+      const attached = await api.getDashboard({});
+      const next = attached.destinations.find((d) => d.name === 'vendor-sftp')!.nextRun;
+      expect(next).toMatch(/T02:00:00\.000Z$/);
+      expect(new Date(next!).getTime()).toBeGreaterThan(Date.now());
+      expect(attached.agent).toMatchObject({ scheduling: 'other', pid: process.pid });
+    } finally {
+      agentLock.release();
+    }
     await api.saveDestination({ config: current });
     // no scheduler in this process: the pause is the store setting the agent's scheduler obeys
     expect(await api.pauseSchedules({})).toEqual({ paused: true });

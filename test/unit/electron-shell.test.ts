@@ -108,6 +108,7 @@ const dashboard = (destinations: DashboardDestination[], holds: HeldRun[] = [], 
   overall,
   schedulesPaused,
   notificationChannels: [],
+  agent: { scheduling: 'here', pid: 4242, runningSince: '2026-09-01T00:00:00.000Z', schedulesPaused, serviceInstalled: false, version: '1.0.0' },
 });
 
 describe('tray state', () => {

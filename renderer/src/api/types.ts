@@ -11,6 +11,7 @@ export type {
   ApiInput,
   ApiOutput,
   ApiErrorCode,
+  AgentState,
   AgentStatus,
   CheckResultView,
   ColumnSuggestion,

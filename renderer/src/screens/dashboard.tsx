@@ -180,6 +180,11 @@ export function DashboardScreen(): ReactNode {
       {!data && !dashboard.error && <Loading what="the dashboard" />}
       {data && (
         <>
+          {data.agent.scheduling === 'nobody' && (
+            <Notice kind="error" title="No agent is running: nothing runs on schedule">
+              Start the agent (<code>rostersync agent</code> or <code>rostersync ui</code>) or install it as a service (<code>rostersync service install</code>). Sync now still works.
+            </Notice>
+          )}
           {data.schedulesPaused && (
             <Notice kind="warn" title="Scheduled runs are paused">
               Nothing runs on schedule until you resume. Sync now still works.

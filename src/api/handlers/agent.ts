@@ -35,9 +35,10 @@ export const agentHandlers: HandlerGroup<
     pid: process.pid,
     startedAt: services.startedAt,
     runningRuns: runningHere(services),
+    agent: services.agent.state(),
   }),
 
-  getDashboard: (_input, { ctx, scheduler }) => {
+  getDashboard: (_input, { ctx, scheduler, agent }) => {
     const { store } = ctx;
     const destinations: DashboardDestination[] = store.listDestinations().map((d) => {
       const recent = store.listRuns({ destination: d.name, limit: RECENT });
@@ -70,6 +71,7 @@ export const agentHandlers: HandlerGroup<
       schedulesPaused: scheduler.isPaused(),
       overall: overallStatus(destinations.map((d) => d.status)),
       notificationChannels: channelHealth(ctx),
+      agent: agent.state(),
     };
   },
 

@@ -15,7 +15,7 @@ import { openAgent, closeAgent } from '../../home/context.js';
 import { homeLayout } from '../../home/layout.js';
 import { folderSettingsSchema } from '../../sources/export-folder.js';
 import { listLocks, staleReason } from '../../scheduler/lock.js';
-import { AGENT_LOCK_NAME } from '../../agent/daemon.js';
+import { AGENT_LOCK_NAME } from '../../agent/agent-lock.js';
 import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 interface ServiceCliOptions {

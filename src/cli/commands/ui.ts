@@ -1,18 +1,18 @@
 /**
- * `rostersync ui [--port N]`: serves the admin GUI and its API on 127.0.0.1 and prints a login
- * URL (the API key travels in the URL fragment, which browsers never send to a server). For
- * servers without a desktop session: open the URL through an SSH tunnel
- * (`ssh -L 8765:127.0.0.1:8765 server`). Runs until Ctrl+C / SIGTERM.
+ * `rostersync ui [--port N]`: the admin GUI and its API on 127.0.0.1, with a printed login URL (the
+ * API key travels in the URL fragment, which browsers never send to a server). For servers without
+ * a desktop session: open the URL through an SSH tunnel (`ssh -L 8765:127.0.0.1:8765 server`).
  *
- * When an agent in the same data folder already serves the API (see `<home>/api.json`) and no
- * --port is asked for, its login URL is printed instead of starting a second server.
+ * One agent per data folder (src/agent/agent-lock.ts): when no agent runs, this command IS the
+ * agent — scheduler, export-folder watchers and the API, exactly like `rostersync agent` — until
+ * Ctrl+C / SIGTERM. When an agent already runs (the service, `rostersync agent`, another `ui`), it
+ * attaches: it prints that agent's login URL and exits, so two processes never both schedule.
  */
 import type { Command } from 'commander';
-import { closeAgent, openAgent } from '../../home/context.js';
-import { readApiInfo, defaultStaticDir } from '../../home/api-info.js';
+import { AgentRunningError, startDaemon, type AgentDaemon, type LogLevel } from '../../agent/daemon.js';
+import { homeLayout, resolveHome } from '../../home/layout.js';
+import { readApiInfo, type ApiInfo } from '../../home/api-info.js';
 import { readApiKey } from '../../home/api-key.js';
-import { startApiServer } from '../../api/server.js';
-import { recoverInterruptedPublishes } from '../../pipeline/publish-journal.js';
 import { UsageError, untilStopSignal, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 function parsePort(text: string): number {
@@ -21,51 +21,76 @@ function parsePort(text: string): number {
   return port;
 }
 
-
 export interface UiOptions {
   readonly port?: number;
   readonly renderer?: string;
 }
 
+/** How long a `ui` that lost the race for the agent lock waits for the winner to advertise its API. */
+const ATTACH_WAIT_MS = 30_000;
+
+async function advertisedApi(home: string, waitMs: number): Promise<ApiInfo | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const info = readApiInfo(home);
+    if (info || Date.now() >= deadline) return info;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Prints the running agent's login URL (exit 0), or says why this process cannot attach to it (exit 1). */
+function attach(kit: CliKit, opts: GlobalOptions, home: string, running: ApiInfo | undefined, holderPid: number | undefined): number {
+  const key = readApiKey(home);
+  if (!running || !key) {
+    const why = !running
+      ? `runs without its local API (started with --no-api), so there is no GUI to open. Restart it without --no-api.`
+      : `serves the GUI, but this account cannot read its key in ${home}/api.key.`;
+    kit.io.err(`The RosterSync agent for ${home} (process ${running?.pid ?? holderPid ?? '?'}) ${why}`);
+    return 1;
+  }
+  const loginUrl = `${running.url}/#key=${encodeURIComponent(key)}`;
+  kit.print(opts, { url: running.url, loginUrl, port: running.port, pid: running.pid, started: false }, () =>
+    `The RosterSync agent (process ${running.pid}) already runs for this data folder and serves the GUI. Open:\n${loginUrl}`,
+  );
+  return 0;
+}
+
 /**
- * Serves the GUI until `until` settles (SIGINT/SIGTERM for the command), or prints the login URL
- * of the agent that already serves it. Returns the exit code.
+ * Runs the agent with the GUI until `until` settles (SIGINT/SIGTERM for the command), or attaches
+ * to the agent that already runs for the data folder. Returns the exit code.
  */
 export async function serveUi(kit: CliKit, opts: GlobalOptions, ui: UiOptions, until: () => Promise<unknown>): Promise<number> {
-  const ctx = openAgent(opts.home);
+  const home = homeLayout(resolveHome(opts.home)).home;
+  const running = readApiInfo(home);
+  if (running) return attach(kit, opts, home, running, running.pid);
+  let daemon: AgentDaemon;
   try {
-    if (ui.port === undefined) {
-      const running = readApiInfo(ctx.layout.home);
-      const key = readApiKey(ctx.layout.home);
-      if (running && key) {
-        const loginUrl = `${running.url}/#key=${encodeURIComponent(key)}`;
-        kit.print(opts, { url: running.url, loginUrl, port: running.port, pid: running.pid, started: false }, () =>
-          `The RosterSync agent (process ${running.pid}) already serves the GUI. Open:\n${loginUrl}`,
-        );
-        return 0;
-      }
-    }
-    await recoverInterruptedPublishes(ctx, ctx.store.failInterruptedRuns(), (level, message) => kit.io.err(message));
-    const server = await startApiServer(ctx, { port: ui.port ?? 0, host: '127.0.0.1', staticDir: ui.renderer ?? defaultStaticDir() });
-    try {
-      kit.print(opts, { url: server.url, loginUrl: server.loginUrl, port: server.port, pid: process.pid, started: true }, () =>
-        `RosterSync admin GUI: open this address in a browser on this machine:\n${server.loginUrl}`,
-      );
-      if (!opts.json) kit.io.err('The link contains the access key: do not share it. Press Ctrl+C to stop.');
-      await until();
-    } finally {
-      await server.close();
-    }
-    return 0;
-  } finally {
-    closeAgent(ctx);
+    const log = (level: LogLevel, message: string): void => {
+      if (level !== 'info' || !opts.json) kit.io.err(message);
+    };
+    daemon = await startDaemon({ home: opts.home, apiPort: ui.port ?? 0, staticDir: ui.renderer, log });
+  } catch (err) {
+    // Another process took the data folder first: it is the agent; attach to it.
+    if (err instanceof AgentRunningError) return attach(kit, opts, home, await advertisedApi(home, ATTACH_WAIT_MS), err.holder.pid);
+    throw err;
   }
+  try {
+    const server = daemon.api!;
+    kit.print(opts, { url: server.url, loginUrl: server.loginUrl, port: server.port, pid: process.pid, started: true }, () =>
+      `RosterSync agent and admin GUI: open this address in a browser on this machine:\n${server.loginUrl}`,
+    );
+    if (!opts.json) kit.io.err('The link contains the access key: do not share it. Schedules run while this command runs. Press Ctrl+C to stop.');
+    await until();
+  } finally {
+    await daemon.stop('the ui command stopped');
+  }
+  return 0;
 }
 
 export function registerUiCommands(program: Command, kit: CliKit): void {
   program
     .command('ui')
-    .description('serve the admin GUI on 127.0.0.1 and print its login URL (runs until Ctrl+C)')
+    .description('run the agent with the admin GUI on 127.0.0.1 and print its login URL (or open the running agent\'s); runs until Ctrl+C')
     .option('--port <n>', 'port to listen on (0 or none: a free one)', parsePort)
     .option('--renderer <dir>', 'folder of the built GUI (default: dist-renderer/ of this installation)')
     .action(kit.action((cmd) => serveUi(kit, kit.globals(cmd), cmd.opts<UiOptions>(), untilStopSignal)));
