@@ -13,6 +13,9 @@ import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
+import { profileOfSource } from '../profiles/resolve.js';
+import { assertProfileSchema } from '../profiles/detect.js';
+import type { Entity } from '../shared/format.js';
 import { SourceDataError, type EntityRequest, type Row, type RowBatch, type SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import type { DeliveryContext, DeliveryReceipt, StagedFile, StagingDelivery } from '../destinations/types.js';
@@ -152,6 +155,18 @@ function fieldAccess(): { get: FieldGetter; has(name: string): boolean; set(row:
 }
 
 /**
+ * A source that reads any entity through its SIS profile must have every table and column the profile
+ * expects: checked against the driver's schema listing before a row is read, so a missing one is named
+ * (with the profile that expected it) instead of failing somewhere inside a query.
+ */
+async function checkProfileSchema(ctx: AgentContext, source: SourceConfig, requests: readonly EntityRequest[]): Promise<void> {
+  const profile = profileOfSource(source, ctx.store.listCustomProfiles());
+  if (!profile || requests.every((r) => source.entities[r.entity as Entity])) return;
+  const tables = await getSourceDriver(source.type).discover(source.settings, loadSourceSecrets(ctx, source));
+  assertProfileSchema(profile, tables, source.name);
+}
+
+/**
  * Runs one sync while holding the destination's cross-process lock (src/scheduler/lock.ts), so the
  * agent, the CLI and the API never run the same destination at once. A second runner is refused
  * with DestinationBusyError before any run is recorded. Every finished run goes to the notifier
@@ -269,6 +284,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       // A missing export file or a refused query stops the run before a single row is read.
       await timed('connect', async () => {
         try {
+          await checkProfileSchema(ctx, source, requests);
           await session.preflight?.(requests, { signal: options.signal });
         } catch (err) {
           throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');

@@ -29,6 +29,7 @@ import {
 import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js';
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
+import type { SisProfile } from './sis-profile.js';
 
 // ---- contract machinery --------------------------------------------------------------------
 
@@ -230,6 +231,25 @@ export interface TableView {
   readonly columns: readonly { readonly name: string; readonly type: string; readonly nullable?: boolean }[];
 }
 
+/** Profiles whose tables/columns (or export files/headers) a source has, with the evidence (src/profiles/detect.ts). */
+export interface DetectionView {
+  readonly matches: readonly {
+    readonly id: string;
+    readonly name: string;
+    /** "tables students, student_enrollment, course_periods found: RosarioSIS" */
+    readonly evidence: string;
+    readonly verification: SisProfile['verification'];
+  }[];
+  /** The matches in one sentence, or what was looked for when none matched. */
+  readonly message: string;
+}
+
+/** A SIS profile for the source editor: its SQL (or files) per entity and how far it was verified. */
+export interface ProfileView {
+  readonly profile: SisProfile;
+  readonly builtIn: boolean;
+}
+
 export interface SampleView {
   readonly columns: readonly string[];
   readonly rows: readonly Readonly<Record<string, string | null>>[];
@@ -361,6 +381,10 @@ export const API = {
   deleteSource: call<OkView>()(byName),
   testSource: call<CheckResultView>()(sourceDraft),
   discoverSource: call<readonly TableView[]>()(sourceDraft),
+  /** Which SIS profile(s) the drafted source's schema matches (the GUI asks right after a successful test). */
+  detectSource: call<DetectionView>()(sourceDraft),
+  /** Every SIS profile: built-in and custom. */
+  listProfiles: call<readonly ProfileView[]>()(none),
   sampleSource: call<SampleView>()(
     sourceDraft
       .extend({

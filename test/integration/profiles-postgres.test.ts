@@ -134,4 +134,73 @@ describe('RosarioSIS profile on PostgreSQL', () => {
       demographics: c.students,
     });
   }, 180_000);
+
+  it('source detect names RosarioSIS with the evidence; an empty database says what was looked for', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-rosario-detect-'));
+    opened.dirs.push(home);
+    const empty = await createPostgresDatabase('rs_empty');
+    opened.databases.push(empty);
+    const configFile = path.join(home, 'sources.yaml');
+    fs.writeFileSync(
+      configFile,
+      YAML.stringify({ version: 1, sources: [{ name: 'rosario', type: 'postgres', settings: db.settings }, { name: 'empty', type: 'postgres', settings: empty.settings }] }),
+    );
+    const cli = cliInProcess(home);
+    expect((await cli('config', 'import', configFile)).code).toBe(0);
+    const found = await cli('source', 'detect', 'rosario');
+    expect(found.code, found.err).toBe(0);
+    expect(found.out).toMatch(/tables students, student_enrollment, schools, school_marking_periods, courses, course_periods, schedule, staff, students_join_users found: RosarioSIS/);
+    expect(found.out).toMatch(/profile: rosariosis/);
+    const none = await cli('source', 'detect', 'empty');
+    expect(none.code).toBe(1);
+    expect(none.out).toMatch(/No SIS profile matches this database\. Looked for: RosarioSIS \(tables students, student_enrollment, .*; missing table students, table student_enrollment/);
+  }, 120_000);
+
+  it('a run stops before reading when a table or column the profile reads is missing, naming it and the profile', async () => {
+    const broken = await loadRosario();
+    await broken.exec('ALTER TABLE schedule DROP COLUMN end_date; DROP TABLE students_join_users');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-rosario-broken-'));
+    opened.dirs.push(home);
+    const configFile = path.join(home, 'rosario.yaml');
+    fs.writeFileSync(
+      configFile,
+      YAML.stringify({
+        version: 1,
+        sources: [{ name: 'rosario', type: 'postgres', profile: 'rosariosis', settings: broken.settings }],
+        destinations: [{ name: 'oneroster', source: 'rosario', format: 'oneroster-1.1', type: 'folder', unmappedSchool: 'use-sis-code', settings: { path: path.join(home, 'outbox') } }],
+      }),
+    );
+    const cli = cliInProcess(home);
+    expect((await cli('config', 'import', configFile)).code).toBe(0);
+    const run = await cli('run', 'oneroster');
+    expect(run.code).not.toBe(0);
+    expect(`${run.out}${run.err}`).toMatch(
+      /Source "rosario" lacks column schedule\.end_date; table students_join_users, which profile rosariosis \(RosarioSIS\) expects/,
+    );
+    expect(fs.existsSync(path.join(home, 'outbox'))).toBe(false);
+  }, 120_000);
+
+  it('profile list, show, clone and import: a clone is checked like any custom profile, and a write query is refused by name', async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-rosario-profiles-'));
+    opened.dirs.push(home);
+    const cli = cliInProcess(home);
+    const list = await cli('profile', 'list');
+    expect(list.out).toMatch(/^rosariosis\s+built-in\s+RosarioSIS \[postgres\]\s+Tested in CI/m);
+    const show = await cli('profile', 'show', 'rosariosis');
+    expect(show.out).toMatch(/NULLIF\(TRIM\(s\.school_number\), ''\) AS school_code/);
+    const file = path.join(home, 'my-rosario.yaml');
+    expect((await cli('profile', 'clone', 'rosariosis', 'my-rosario', '--file', file)).code).toBe(0);
+    const clone = YAML.parse(fs.readFileSync(file, 'utf8'));
+    expect(clone).toMatchObject({ id: 'my-rosario', clonedFrom: 'rosariosis', verification: { testedInCi: false } });
+    clone.entities.students.query = 'DELETE FROM students';
+    fs.writeFileSync(file, YAML.stringify(clone));
+    const refused = await cli('profile', 'import', file);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/entities\.students\.query: The query for students under profile my-rosario \(postgres\)/);
+    clone.entities.students.query = rosarioSis.entities.students!.query!.replace("'Y' AS enabled", "'true' AS enabled");
+    fs.writeFileSync(file, YAML.stringify(clone));
+    const imported = await cli('profile', 'import', file);
+    expect(imported.code, imported.err).toBe(0);
+    expect((await cli('profile', 'list')).out).toMatch(/^my-rosario\s+custom\s+RosarioSIS \(custom\)/m);
+  }, 120_000);
 });

@@ -6,6 +6,8 @@ import { BUILT_IN_PROFILES, getProfile, listProfiles } from '../../src/profiles/
 import { loadCustomProfiles, parseCustomProfile, parseProfile } from '../../src/profiles/profile.schema.js';
 import { entityRequestOf, resolveSourceEntities } from '../../src/profiles/resolve.js';
 import { buildPlan } from '../../src/pipeline/plan.js';
+import { assertProfileSchema, detectProfiles } from '../../src/profiles/detect.js';
+import type { TableInfo } from '../../src/sources/types.js';
 import { oneRoster11 } from '../../src/formats/oneroster-1.1.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { CONFIG_DOOR, checkSource } from '../../src/home/config-door.js';
@@ -129,5 +131,30 @@ describe('the configuration door and the store', () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe('detection', () => {
+  const table = (name: string, ...columns: string[]): TableInfo => ({ name, kind: 'table', columns: columns.map((c) => ({ name: c, type: 'text' })) });
+
+  it('names the profile whose tables and columns are all there (any case), with the evidence', () => {
+    const result = detectProfiles([table('PUPILS', 'Pupil_ID', 'x')], 'postgres', [tinySis, tinyExport]);
+    expect(result.matches.map((m) => m.id)).toEqual(['tiny-sis']);
+    expect(result.message).toBe('tables pupils found: Tiny SIS');
+  });
+
+  it('with no match, says what it looked for and what was missing', () => {
+    expect(detectProfiles([table('pupils', 'name')], 'mysql', [tinySis]).message).toBe(
+      'No SIS profile matches this database. Looked for: Tiny SIS (tables pupils; missing column pupils.pupil_id).',
+    );
+    expect(detectProfiles([], 'mssql', [tinySis]).message).toBe('No SIS profile runs on mssql sources.');
+  });
+
+  it('matches export files by pattern and header for folder profiles', () => {
+    const file = (name: string, ...headers: string[]): TableInfo => ({ name, kind: 'file', columns: headers.map((h) => ({ name: h, type: 'text' })) });
+    expect(detectProfiles([file('Pupils_2025.csv', 'PupilNumber')], 'folder', [tinySis, tinyExport]).message).toBe('export files pupils*.csv found: Tiny export');
+    expect(() => assertProfileSchema(tinyExport, [file('pupils.csv', 'Given')], 'drop')).toThrow(
+      /Source "drop" lacks header pupils\*\.csv\.PupilNumber, which profile tiny-export \(Tiny export\) expects/,
+    );
   });
 });

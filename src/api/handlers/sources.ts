@@ -10,6 +10,9 @@ import { mergedSecrets, moveSecrets, secretsSavedFor, secretsSet, storeSecrets }
 import { asBadRequest } from './validate.js';
 import { checkSource } from '../../home/config-door.js';
 import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
+import { detectProfiles } from '../../profiles/detect.js';
+import { isBuiltInProfile, listProfiles } from '../../profiles/registry.js';
+import { loadCustomProfiles } from '../../profiles/profile.schema.js';
 import type { HandlerGroup } from './types.js';
 
 export function sourceView(ctx: AgentContext, config: SourceConfig): SourceView {
@@ -25,7 +28,9 @@ function draftDriver(ctx: AgentContext, config: SourceConfig, secrets: Readonly<
   return { driver, secrets: mergedSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets) };
 }
 
-export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSource' | 'deleteSource' | 'testSource' | 'discoverSource' | 'sampleSource'> = {
+export const sourceHandlers: HandlerGroup<
+  'listSources' | 'getSource' | 'saveSource' | 'deleteSource' | 'testSource' | 'discoverSource' | 'detectSource' | 'listProfiles' | 'sampleSource'
+> = {
   listSources: (_input, { ctx }) => ctx.store.listSources().map((s) => sourceView(ctx, s)),
 
   getSource: ({ name }, { ctx }) => {
@@ -79,6 +84,15 @@ export const sourceHandlers: HandlerGroup<'listSources' | 'getSource' | 'saveSou
     const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
     return driver.discover(config.settings, merged);
   },
+
+  detectSource: async ({ config, secrets }, { ctx }) => {
+    const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
+    const tables = await driver.discover(config.settings, merged);
+    return detectProfiles(tables, config.type, listProfiles(loadCustomProfiles(ctx.store.listCustomProfiles()).profiles));
+  },
+
+  listProfiles: (_input, { ctx }) =>
+    listProfiles(loadCustomProfiles(ctx.store.listCustomProfiles()).profiles).map((profile) => ({ profile, builtIn: isBuiltInProfile(profile.id) })),
 
   sampleSource: async ({ config, secrets, table, entity, query, limit }, { ctx }) => {
     const { driver, secrets: merged } = draftDriver(ctx, config, secrets);

@@ -8,6 +8,9 @@ import type { Command } from 'commander';
 import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../home/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
+import { detectProfiles } from '../../profiles/detect.js';
+import { listProfiles } from '../../profiles/registry.js';
+import { loadCustomProfiles } from '../../profiles/profile.schema.js';
 import type { Entity } from '../../shared/format.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { readSecretInput, UsageError, wholeNumber, withAgent, type CliKit } from '../cli-kit.js';
@@ -41,7 +44,7 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
         withAgent(globals(cmd), (ctx) => {
           const sources = ctx.store.listSources();
           print(globals(cmd), sources, () =>
-            sources.length ? sources.map((s) => `${s.name}  (${getSourceDriver(s.type).displayName}; entities: ${Object.keys(s.entities).join(', ') || 'none'})`).join('\n') : 'No sources configured.',
+            sources.length ? sources.map((s) => `${s.name}  (${getSourceDriver(s.type).displayName}${s.profile ? `; profile ${s.profile}` : ''}; entities: ${Object.keys(s.entities).join(', ') || 'none'})`).join('\n') : 'No sources configured.',
           );
           return 0;
         }),
@@ -74,6 +77,25 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
             tables.map((t) => `${t.schema ? `${t.schema}.` : ''}${t.name} (${t.kind}): ${t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`).join('\n'),
           );
           return 0;
+        }),
+      ),
+    );
+  source
+    .command('detect')
+    .description("name the SIS profile(s) the source's tables and columns match, with the evidence (exit 1: none matches)")
+    .argument('<name>')
+    .action(
+      action((cmd, name: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const { source: s, driver, secrets } = resolveSource(ctx, name);
+          const tables = await driver.discover(s.settings, secrets());
+          const result = detectProfiles(tables, s.type, listProfiles(loadCustomProfiles(ctx.store.listCustomProfiles()).profiles));
+          print(globals(cmd), result, () =>
+            result.matches.length
+              ? [result.message, ...result.matches.map((m) => `Use it: set "profile: ${m.id}" on source ${s.name} (${m.verification.note})`)].join('\n')
+              : result.message,
+          );
+          return result.matches.length ? 0 : 1;
         }),
       ),
     );
