@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveHome } from '../src/home/layout.js';
-import { resolveStaticPath } from '../src/api/static-files.js';
+import { resolveStaticPath } from '../src/home/install.js';
 import type { Dashboard } from '../src/shared/api.contract.js';
 import { AgentClient, agentEntryExists, agentSpawnSpec, findRunningAgent, waitForAgent } from './agent-client.js';
 import { newAlerts, type Alert } from './alerts.js';

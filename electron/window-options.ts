@@ -4,7 +4,7 @@
  * Pure (types from Electron only), so it is unit-tested without the Electron binary.
  */
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { CONTENT_SECURITY_POLICY } from '../src/api/http-guard.js';
+import { CONTENT_SECURITY_POLICY } from '../src/shared/content-security-policy.js';
 
 export interface WindowOptionsInput {
   readonly preloadPath: string;

@@ -23,7 +23,7 @@ import { acquireAgentLock, serviceInstalled } from './agent-lock.js';
 import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type FolderSettings, type IncompleteSet, type ReadySet } from '../sources/export-folder.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { resolveSourceEntities, type ResolvedEntities } from '../profiles/resolve.js';
-import { appVersion, defaultStaticDir } from '../home/api-info.js';
+import { appVersion, defaultStaticDir } from '../home/install.js';
 
 export { AGENT_LOCK_NAME, AgentRunningError } from './agent-lock.js';
 

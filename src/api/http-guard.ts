@@ -5,6 +5,7 @@
  * carry the key as a bearer token.
  */
 import { keyMatches } from '../home/api-key.js';
+import { CONTENT_SECURITY_POLICY } from '../shared/content-security-policy.js';
 
 export type HeaderBag = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -57,25 +58,6 @@ export function checkKey(headers: HeaderBag, key: string): GuardFailure | undefi
   if (!keyMatches(token, key)) return { code: 'unauthorized', message: 'The API key is wrong: open the login link printed by `rostersync ui` again.' };
   return undefined;
 }
-
-/**
- * Content-Security-Policy of every page the server sends: scripts and connections from the
- * agent's own origin only, no inline scripts or styles, no frames, no plugins, no forms posting
- * elsewhere. (Style properties set from script, as React does, are not affected.)
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "object-src 'none'",
-].join('; ');
 
 /** Headers on every answer. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {

@@ -9,7 +9,7 @@ import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
 import type { RunTrigger } from '../shared/run.js';
 import { ApiError, type AgentState } from '../shared/api.contract.js';
 import { liveAgent, serviceInstalled } from '../agent/agent-lock.js';
-import { appVersion } from '../home/api-info.js';
+import { appVersion } from '../home/install.js';
 import { sendTestMail } from '../notify/notifier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { nextRunAfter } from '../scheduler/schedule.js';

@@ -5,7 +5,8 @@
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname, join } from 'node:path';
+import { resolveStaticPath } from '../home/install.js';
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,21 +23,6 @@ const TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
 };
-
-/** The file a URL path maps to inside `root`, or undefined when it would leave it. Pure apart from nothing. */
-export function resolveStaticPath(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const base = resolve(root);
-  const target = resolve(base, `.${sep}${normalize(decoded).replace(/^([/\\])+/, '')}`);
-  if (target !== base && !target.startsWith(base + sep)) return undefined;
-  return target;
-}
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>RosterSync</title></head>
 <body><h1>RosterSync</h1><p>The agent's API is running, but the GUI is not built. Build it with <code>npm run build:renderer</code> and reload.</p></body></html>`;

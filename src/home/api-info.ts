@@ -4,8 +4,7 @@
  * `rostersync ui` read it to reach an agent that is already running.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { pidIsAlive } from '../store/store.js';
 
 export const API_INFO_FILE = 'api.json';
@@ -49,30 +48,3 @@ export function removeApiInfo(home: string, pid = process.pid): void {
     // absent or unreadable: nothing of ours to remove
   }
 }
-
-/** The folder holding package.json (works from src/ under tsx/vitest and from dist/src/ when built). */
-export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'rostersync') return dir;
-      } catch {
-        // keep looking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`No RosterSync package.json above ${from}.`);
-    dir = parent;
-  }
-}
-
-let version: string | undefined;
-export function appVersion(): string {
-  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  return version;
-}
-
-/** The built renderer (vite output) next to package.json. */
-export const defaultStaticDir = (): string => join(packageRoot(), 'dist-renderer');

@@ -5,7 +5,7 @@ import { bearerToken, checkKey, checkOrigin } from '../../src/api/http-guard.js'
 import { destinationStatus, overallStatus } from '../../src/api/status.js';
 import { mappingFields, omittedFiles, rankFields, suggestColumns } from '../../src/api/mapping-suggest.js';
 import { nameSimilarity, nameTokens } from '../../src/shared/field-names.js';
-import { resolveStaticPath } from '../../src/api/static-files.js';
+import { resolveStaticPath } from '../../src/home/install.js';
 import { oneRoster11 } from '../../src/formats/oneroster-1.1.js';
 import type { RunStatus, RunSummary } from '../../src/shared/run.js';
 

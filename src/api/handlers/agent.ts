@@ -4,7 +4,7 @@ import { discardHeldRun } from '../../pipeline/run-sync.js';
 import { listSourceDrivers } from '../../sources/registry.js';
 import { listDestinationDrivers } from '../../destinations/registry.js';
 import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type HeldRun } from '../../shared/api.contract.js';
-import { appVersion } from '../../home/api-info.js';
+import { appVersion } from '../../home/install.js';
 import { destinationStatus, overallStatus } from '../status.js';
 import { notFound, type ApiServices } from '../services.js';
 import { getIncident } from '../../notify/notifier.js';

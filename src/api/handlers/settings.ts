@@ -2,7 +2,7 @@
 import { WEBHOOK_URL_FIELD } from '../../notify/webhook.js';
 import { NOTIFICATIONS_SECRET_OWNER, saveSecrets, SMTP_PASSWORD_FIELD, smtpIdentity, type AgentContext } from '../../home/context.js';
 import type { SettingsView } from '../../shared/api.contract.js';
-import { appVersion } from '../../home/api-info.js';
+import { appVersion } from '../../home/install.js';
 import { badRequest } from '../services.js';
 import { storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';

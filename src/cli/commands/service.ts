@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, win32, isAbsolute } from 'node:path';
-import { packageRoot } from '../../home/api-info.js';
+import { packageRoot } from '../../home/install.js';
 import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_NAME, type ServiceSpec } from '../../service/definitions.js';
 import { definitionFor, describeStep, executePlan, installPlan, PreflightError, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
 import { openAgent, closeAgent } from '../../home/context.js';
