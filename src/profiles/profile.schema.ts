@@ -26,6 +26,8 @@ const profileEntitySchema = z
     query: z.string().min(1).optional(),
     file: z.string().min(1).optional(),
     columns: z.record(z.string().min(1), z.string().min(1)).optional(),
+    values: z.record(z.string().min(1), z.record(z.string(), z.string())).optional(),
+    constants: z.record(z.string().min(1), z.string()).optional(),
     notes: z.array(z.string()).optional(),
   })
   .strict()
@@ -62,10 +64,20 @@ function crossCheck(profile: z.infer<typeof profileShape>): ConfigIssue[] {
     const at = ['entities', entity];
     if (folder) {
       if (e.query !== undefined) issues.push({ path: [...at, 'query'], message: 'an export-folder profile names a file, not a query' });
+      for (const field of [...Object.keys(e.values ?? {}), ...Object.keys(e.constants ?? {})]) {
+        if (e.columns?.[field] !== undefined && e.constants?.[field] !== undefined) {
+          issues.push({ path: [...at, 'constants', field], message: `${field} is both read from the header "${e.columns[field]}" and a constant; keep one` });
+        }
+      }
+      for (const field of Object.keys(e.values ?? {})) {
+        if (e.columns?.[field] === undefined) issues.push({ path: [...at, 'values', field], message: `value codes for ${field}, but no header is mapped to ${field} in columns` });
+      }
       continue;
     }
     if (e.file !== undefined) issues.push({ path: [...at, 'file'], message: 'a database profile gives a query, not a file' });
     if (e.columns !== undefined) issues.push({ path: [...at, 'columns'], message: 'a header map is for export files; a query names its result columns with AS' });
+    if (e.values !== undefined) issues.push({ path: [...at, 'values'], message: 'value codes are for export files; a query translates its values with CASE' });
+    if (e.constants !== undefined) issues.push({ path: [...at, 'constants'], message: "constants are for export files; a query writes them as 'value' AS field" });
     if (e.query === undefined) continue;
     for (const engine of profile.engines) {
       if (engine === 'folder') continue;

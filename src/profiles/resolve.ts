@@ -59,6 +59,9 @@ export function resolveSourceEntities(source: Pick<SourceConfig, 'name' | 'type'
       ...(fromProfile.query !== undefined ? { query: fromProfile.query } : {}),
       ...(fromProfile.file !== undefined ? { file: fromProfile.file } : {}),
       ...(fromProfile.columns !== undefined ? { columns: fromProfile.columns } : {}),
+      ...(fromProfile.values !== undefined ? { values: fromProfile.values } : {}),
+      ...(fromProfile.constants !== undefined ? { constants: fromProfile.constants } : {}),
+      ...(profile ? { profile: profile.name } : {}),
     };
   }
   return out;
@@ -68,5 +71,6 @@ export function resolveSourceEntities(source: Pick<SourceConfig, 'name' | 'type'
 export function entityRequestOf(resolved: ResolvedEntities, entity: Entity): EntityRequest | undefined {
   const r = resolved[entity];
   if (!r) return undefined;
-  return { entity, ...(r.query !== undefined ? { query: r.query } : {}), ...(r.file !== undefined ? { file: r.file } : {}), ...(r.columns !== undefined ? { columns: r.columns } : {}) };
+  const { origin: _origin, ...request } = r;
+  return request;
 }

@@ -36,6 +36,13 @@ export interface ProfileEntity {
   readonly file?: string;
   /** Folder profiles: canonical field → the SIS export's own header name. */
   readonly columns?: Readonly<Record<string, string>>;
+  /**
+   * Folder profiles: canonical field → { value the export writes → canonical value }, for codes an
+   * export cannot spell out (PowerSchool's term Portion 2 = semester). Values not listed pass through.
+   */
+  readonly values?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Folder profiles: canonical field → the value every row of this export has (a cc.csv of students: role student). */
+  readonly constants?: Readonly<Record<string, string>>;
   /** What this entity's query or file does about the SIS's quirks, shown beside the SQL. */
   readonly notes?: readonly string[];
 }

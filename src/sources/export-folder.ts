@@ -50,6 +50,55 @@ function readerFor(file: string, settings: FolderSettings, expected: readonly st
   return readDelimited(file, settings, expected, signal);
 }
 
+/** The header names of an export file as its rows will be keyed (matched against `expected`). */
+async function headerOf(file: string, settings: FolderSettings, expected: readonly string[]): Promise<string[]> {
+  if (/\.xls[xm]$/i.test(file)) {
+    const it = readXlsx(file, settings.sheet, expected);
+    try {
+      const first = await it.next();
+      return first.done ? [] : Object.keys(first.value.row);
+    } finally {
+      await it.return(undefined);
+    }
+  }
+  return readDelimitedHeader(file, settings, expected);
+}
+
+/**
+ * A profile's header map applied to an export: every row comes out under the canonical names only
+ * (`columns`: canonical field → the export's header), codes translated by `values`, `constants` added. A header the
+ * profile expects and the file lacks stops the read before the first row, naming file, header and profile.
+ */
+async function* underProfileColumns(
+  file: string,
+  request: EntityRequest & { readonly columns: Readonly<Record<string, string>> },
+  settings: FolderSettings,
+  signal?: AbortSignal,
+): AsyncGenerator<SourcedRow> {
+  const headers = Object.values(request.columns);
+  const found = new Set(await headerOf(file, settings, headers));
+  const missing = Object.entries(request.columns).filter(([, header]) => !found.has(header));
+  if (missing.length) {
+    const who = request.profile ? `The ${request.profile} profile` : 'The SIS profile';
+    throw new SourceError(
+      `${path.basename(file)} has no column ${missing.map(([field, header]) => `"${header}" (for ${field})`).join(', ')}. ` +
+        `${who} expects ${missing.length === 1 ? 'it' : 'them'} in the ${request.entity} export; the columns found are: ${[...found].join(', ') || 'none'}.`,
+      'bad-file',
+    );
+  }
+  const constants = Object.entries(request.constants ?? {});
+  const fields = Object.entries(request.columns).map(([field, header]) => ({ field, header, codes: request.values?.[field] }));
+  for await (const { row, origin } of readerFor(file, settings, headers, signal)) {
+    const out: Record<string, string | null> = {};
+    for (const { field, header, codes } of fields) {
+      const value = row[header] ?? null;
+      out[field] = value !== null && codes ? (codes[value] ?? codes[value.trim()] ?? value) : value;
+    }
+    for (const [field, value] of constants) out[field] = value;
+    yield { row: out, origin };
+  }
+}
+
 class FolderSession implements SourceSession {
   constructor(private readonly settings: FolderSettings) {}
 
@@ -74,7 +123,9 @@ class FolderSession implements SourceSession {
       return;
     }
     await waitUntilComplete(found.path, this.waitOptions(options));
-    yield* readerFor(found.path, this.settings, expectedFields(String(request.entity)), options?.signal);
+    const { columns } = request;
+    if (columns) yield* underProfileColumns(found.path, { ...request, columns }, this.settings, options?.signal);
+    else yield* readerFor(found.path, this.settings, expectedFields(String(request.entity)), options?.signal);
   }
 
   async close(): Promise<void> {
@@ -117,14 +168,7 @@ export const folderDriver: SourceDriver<FolderSettings> = {
       const file = path.join(folder, name);
       let columns: string[];
       try {
-        if (/\.xlsx?m?$/i.test(name)) {
-          const it = readXlsx(file, settings.sheet, []);
-          const first = await it.next();
-          await it.return(undefined);
-          columns = first.done ? [] : Object.keys(first.value.row);
-        } else {
-          columns = await readDelimitedHeader(file, settings, []);
-        }
+        columns = await headerOf(file, settings, []);
       } catch {
         columns = []; // unreadable files are still listed; reading them reports the problem
       }

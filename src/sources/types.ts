@@ -73,6 +73,12 @@ export interface EntityRequest {
    * canonical names (src/shared/sis-profile.ts ProfileEntity.columns). Absent: headers as they are.
    */
   readonly columns?: Readonly<Record<string, string>>;
+  /** Export-folder profiles: canonical field → { export value → canonical value } (ProfileEntity.values). */
+  readonly values?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Export-folder profiles: canonical field → the value every row has (ProfileEntity.constants). */
+  readonly constants?: Readonly<Record<string, string>>;
+  /** The SIS profile this request comes from (its display name), named in errors about its columns. */
+  readonly profile?: string;
 }
 
 export interface ReadOptions {

@@ -27,7 +27,8 @@ export async function readProfileEntities(
   try {
     for (const [entity, def] of Object.entries(profile.entities) as [Entity, NonNullable<SisProfile['entities'][Entity]>][]) {
       const rows: Row[] = [];
-      for await (const { row } of session.read({ entity, query: def.query, file: def.file, columns: def.columns })) rows.push(row);
+      const { notes: _notes, ...request } = def;
+      for await (const { row } of session.read({ entity, ...request, profile: profile.name })) rows.push(row);
       out[entity] = rows;
     }
   } finally {

@@ -10,7 +10,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gibbon } from '../../src/profiles/gibbon.js';
 import { openSis } from '../../src/profiles/opensis.js';
 import type { Entity } from '../../src/shared/format.js';
-import type { SisProfile } from '../../src/shared/sis-profile.js';
 import type { Row } from '../../src/sources/types.js';
 import { closeAfterAll } from '../helpers/cleanup.js';
 import { createMysqlDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -42,10 +41,6 @@ function expectedOneRosterRows(counts: Readonly<Record<string, number>>): Record
     enrollments: counts.enrollments!,
     demographics: counts.students!,
   };
-}
-
-function entitiesOf(profile: SisProfile): Record<string, { query: string }> {
-  return Object.fromEntries(Object.entries(profile.entities).map(([entity, def]) => [entity, { query: def!.query! }]));
 }
 
 describe('openSIS profile on MariaDB', () => {
@@ -101,8 +96,8 @@ describe('openSIS profile on MariaDB', () => {
     expect(keys(rows.enrollments, 'enrollment_id')).toEqual(['S1', 'S11', 'S2', 'S3', 'S5', 'S6', 'S7', 'S9', 'T2', 'T2-3', 'T3', 'T4', 'T5', 'T6'].sort());
   });
 
-  it('a source with the profile delivers a valid OneRoster 1.1 set', async () => {
-    const delivery = await deliverOneRoster(opened, { type: 'mysql', settings: db.settings, entities: entitiesOf(openSis) });
+  it('a source with only type, profile and connection settings delivers a valid OneRoster 1.1 set', async () => {
+    const delivery = await deliverOneRoster(opened, { type: 'mysql', profile: 'opensis', settings: db.settings });
     expect(delivery.status, delivery.message).toBe('success');
     expect(delivery.check.problems).toEqual([]);
     expect(delivery.check.rows).toMatchObject(expectedOneRosterRows({ schools: 2, terms: 8, courses: 5, classes: 6, students: 6, teachers: 4, guardians: 3, enrollments: 14 }));
@@ -160,8 +155,8 @@ describe('Gibbon profile on MariaDB (sql_mode=\'\', zero dates)', () => {
     expect(enrollments.get(id(7))).toMatchObject({ role: 'teacher', primary: 'false' });
   });
 
-  it('a source with the profile delivers a valid OneRoster 1.1 set', async () => {
-    const delivery = await deliverOneRoster(opened, { type: 'mysql', settings: db.settings, entities: entitiesOf(gibbon) });
+  it('a source with only type, profile and connection settings delivers a valid OneRoster 1.1 set', async () => {
+    const delivery = await deliverOneRoster(opened, { type: 'mysql', profile: 'gibbon', settings: db.settings });
     expect(delivery.status, delivery.message).toBe('success');
     expect(delivery.check.problems).toEqual([]);
     expect(delivery.check.rows).toMatchObject(expectedOneRosterRows({ schools: 1, terms: 3, courses: 3, classes: 4, students: 3, teachers: 2, guardians: 3, enrollments: 7 }));

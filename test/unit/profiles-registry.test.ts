@@ -76,7 +76,7 @@ describe('resolution: source + profile → entity requests', () => {
   it('a source with type, profile and settings only gets every entity of its profile', () => {
     const resolved = resolveSourceEntities(source({ profile: 'tiny-sis' }), [tinySis]);
     expect(Object.keys(resolved)).toEqual(['schools', 'students']);
-    expect(resolved.students).toEqual({ entity: 'students', origin: 'profile', query: tinySis.entities.students!.query });
+    expect(resolved.students).toEqual({ entity: 'students', origin: 'profile', query: tinySis.entities.students!.query, profile: 'Tiny SIS' });
   });
 
   it("the source's own entry replaces one entity; the others stay the profile's", () => {
@@ -87,7 +87,12 @@ describe('resolution: source + profile → entity requests', () => {
 
   it("passes a folder profile's header map through to the driver's request", () => {
     const folder = sourceConfigSchema.parse({ name: 'drop', type: 'folder', profile: 'tiny-export', settings: { path: '/x' } });
-    expect(entityRequestOf(resolveSourceEntities(folder, [tinyExport]), 'students')).toEqual({ entity: 'students', file: 'pupils*.csv', columns: { student_id: 'PupilNumber', first_name: 'Given' } });
+    expect(entityRequestOf(resolveSourceEntities(folder, [tinyExport]), 'students')).toEqual({
+      entity: 'students',
+      file: 'pupils*.csv',
+      columns: { student_id: 'PupilNumber', first_name: 'Given' },
+      profile: 'Tiny export',
+    });
   });
 
   it('without a profile, only the source entries count', () => {
@@ -105,7 +110,7 @@ describe('resolution: source + profile → entity requests', () => {
     const destination = destinationConfigSchema.parse({ name: 'or', source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: '/out' } });
     const plan = buildPlan({ format: oneRoster11, destination, source: source({ profile: 'tiny-sis' }), siteMap: [], customProfiles: [tinySis] });
     const orgs = plan.files.find((f) => f.def.name === 'orgs.csv')!;
-    expect(orgs.entities[0]!.request).toEqual({ entity: 'schools', query: tinySis.entities.schools!.query });
+    expect(orgs.entities[0]!.request).toEqual({ entity: 'schools', query: tinySis.entities.schools!.query, profile: 'Tiny SIS' });
     expect(plan.findings.find((f) => f.file === 'courses.csv')?.message).toMatch(/has no courses query \(its profile tiny-sis gives none; add one under the source's entities\)/);
   });
 });
