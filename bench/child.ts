@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   try {
     // BENCH_PG_BATCH: rows per cursor fetch (the source's batchSize setting), to compare batch sizes.
     const batch = process.env.BENCH_PG_BATCH ? { batchSize: Number(process.env.BENCH_PG_BATCH) } : {};
-    const settings = { host: job.pg.host, port: job.pg.port, database: job.database, user: job.pg.user, ...batch };
+    // The bench reads as the superuser that loaded the district (requireReadOnlyLogin would refuse it; the SIS is a throw-away copy).
+    const settings = { host: job.pg.host, port: job.pg.port, database: job.database, user: job.pg.user, requireReadOnlyLogin: false, ...batch };
     ctx.store.saveSource(
       sourceConfigSchema.parse({
         name: SOURCE,

@@ -7,8 +7,8 @@
  * units (two per 32-bit word), values separated by a separator code: 96 bits, ~0.3 µs per row.
  * Not for security: nobody chooses SIS values to collide with a previous night's row.
  *
- * The functions come from one self-contained factory, so the fingerprint writer thread runs the
- * very same code from its source text (fingerprint-writer.ts).
+ * The functions come from one self-contained factory (no closure over this module), so a worker
+ * thread can run the very same code from its source text.
  */
 
 export function createHashers() {

@@ -1,25 +1,37 @@
 /**
- * Row fingerprints (key + hash of the row), never the rows themselves: 8 bytes per key in memory
- * for uniqueness and references, and the run's scratch database (written by a worker thread) for
- * the diff — which, once the delivery succeeds, becomes the destination's "last good delivery".
+ * Row fingerprints (key + hash of the row), never the rows themselves, without SQLite on the hot path:
+ * - in memory, per generated file: a 64-bit key filter for uniqueness and references (key-filter.ts),
+ *   and every record's 64-bit key hash + 64-bit row hash + key position in typed arrays (20 bytes);
+ * - the keys themselves (and, for files of people, SIS origins for findings) appended to two scratch
+ *   files in the run folder, read back by position;
+ * - when a file is complete: its records sorted (radix), each reported duplicate confirmed against the
+ *   keys (a 64-bit collision fails the run), a merge with the previous delivery's sorted section for
+ *   the diff, and the section written to the run's fingerprint file (fingerprint-file.ts); only files
+ *   of people keep their sorted records (for SIS origins) until the end of the extract.
+ * The run's file becomes the destination's "last good delivery" once the delivery succeeded.
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FileDiff } from '../shared/run.js';
 import { KeyFilter, keyHash, type KeyHash } from './key-filter.js';
-import { diffFile, FingerprintWriter } from './fingerprint-writer.js';
+import { hashKey64, hashValues96Into } from './fast-hash.js';
+import {
+  FINGERPRINT_FILE_VERSION,
+  FingerprintFile,
+  FingerprintFileError,
+  FingerprintFileWriter,
+  findKeyHash,
+  keyBlobOf,
+  permute,
+  sortByKeyHash,
+  WORDS,
+  type KeyBlob,
+} from './fingerprint-file.js';
 
-/**
- * `PRAGMA user_version` of a fingerprint file. 2: row hashes are hashValues96 (fast-hash.ts).
- * A previous file of another version is not compared (its hashes mean something else): the run
- * then behaves as a first delivery.
- */
-export const FINGERPRINT_VERSION = 2;
-
-/** hashValues96 separates values with U+001F: the hash of the values joined by it is the hash of the values. */
-const ROW_VALUE_SEPARATOR = '\u001f';
+/** Version of the fingerprint files (fingerprint-file.ts). 2 was an SQLite file (converted once, see convertLegacyFingerprints). */
+export const FINGERPRINT_VERSION = FINGERPRINT_FILE_VERSION;
 
 /** Left-out keys whose reason is kept for the findings of rows that referred to them (the rest say "left out"). */
 const LEFT_OUT_REASONS = 10_000;
@@ -27,31 +39,159 @@ const LEFT_OUT_REASONS = 10_000;
 /** Keys of each kind (added, removed, changed) shown per file in a diff. */
 const DIFF_SAMPLES = 5;
 
+/** A run's own fingerprint file, in its run folder, until it is delivered. */
+export const RUN_FINGERPRINTS = 'fingerprints.fp';
+
 export function fingerprintPath(fingerprintsDir: string, destination: string): string {
-  return join(fingerprintsDir, `${encodeURIComponent(destination)}.db`);
+  return join(fingerprintsDir, `${encodeURIComponent(destination)}.fp`);
+}
+
+/** Where a destination's fingerprints were kept before version 3 (SQLite). */
+export function legacyFingerprintPath(path: string): string {
+  return path.replace(/\.fp$/, '.db');
 }
 
 /** A key reported as a duplicate that the written fingerprints do not hold twice: a 64-bit hash collision. */
 export class FingerprintCollision extends Error {}
 
+/** An append-only scratch file written in 1 MiB chunks and read back by byte range. */
+class ScratchFile {
+  private readonly fd: number;
+  private readonly chunk = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private flushed = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w+', 0o600);
+  }
+
+  get size(): number {
+    return this.flushed + this.used;
+  }
+
+  append(text: string): void {
+    const most = text.length * 3;
+    if (this.used + most > this.chunk.length) {
+      this.flush();
+      if (most > this.chunk.length) {
+        const big = Buffer.from(text, 'utf8');
+        this.writeAt(big, this.flushed);
+        this.flushed += big.length;
+        return;
+      }
+    }
+    this.used += this.chunk.write(text, this.used, 'utf8');
+  }
+
+  read(start: number, end: number): Buffer {
+    this.flush();
+    const out = Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < out.length) done += readSync(this.fd, out, done, out.length - done, start + done);
+    return out;
+  }
+
+  /** The bytes [start, end) in pieces of at most 1 MiB. */
+  copy(start: number, end: number, write: (chunk: Buffer) => void): void {
+    for (let at = start; at < end; at += 1 << 20) write(this.read(at, Math.min(end, at + (1 << 20))));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+    rmSync(this.path, { force: true });
+  }
+
+  private flush(): void {
+    if (!this.used) return;
+    this.writeAt(this.chunk.subarray(0, this.used), this.flushed);
+    this.flushed += this.used;
+    this.used = 0;
+  }
+
+  private writeAt(buffer: Buffer, position: number): void {
+    let done = 0;
+    while (done < buffer.length) done += writeSync(this.fd, buffer, done, buffer.length - done, position + done);
+  }
+}
+
+/** A growable Uint32Array. */
+class Words {
+  data: Uint32Array;
+  length = 0;
+  constructor(initial: number) {
+    this.data = new Uint32Array(Math.max(16, initial));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+  view(): Uint32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** One generated file's records in this run. */
+class FileRecords {
+  /** WORDS per record: key hash (2), row hash (2), record number. */
+  readonly hashes: Words;
+  /** Per record, where its key starts in the keys scratch (relative to keyStart); one more at the end. */
+  readonly keyOffsets: Words;
+  /** Files of people: per record, where its SIS origin starts in the origins scratch (relative to originStart). */
+  readonly originOffsets: Words | undefined;
+  /** Hashes of records left out after they were written ("a:b"). */
+  dropped: Set<string> | undefined;
+  count = 0;
+  /** After completion, files of people only: the records sorted by key hash (for SIS origins). */
+  sorted: Uint32Array | undefined;
+  sortedCount = 0;
+  complete = false;
+
+  constructor(
+    readonly keyStart: number,
+    readonly originStart: number,
+    people: boolean,
+    expected: number,
+  ) {
+    this.hashes = new Words(expected * WORDS);
+    this.keyOffsets = new Words(expected + 1);
+    this.keyOffsets.push(0);
+    this.originOffsets = people ? new Words(expected + 1) : undefined;
+    this.originOffsets?.push(0);
+  }
+}
+
+/** The previous delivery's records of one file, sorted by this run's key hash. */
+interface PreviousSection {
+  readonly file: string;
+  readonly hashes: Uint32Array;
+  readonly count: number;
+}
+
 /**
- * The run's fingerprints, in two phases:
- * 1. extract — keys go to the in-memory filters (uniqueness and references, answered at once) and,
- *    with deferred references, to a worker thread that writes them (fingerprint-writer.ts);
- * 2. after `finishWrites()` — the file is opened here for the end-of-run reference check, the diff
- *    against the previous delivery, delta bookkeeping and promotion to "last good delivery".
+ * The run's fingerprints:
+ * 1. extract — keys go to the in-memory filters (uniqueness and references, answered at once) and to
+ *    the per-file records; `fileComplete` sorts, confirms, diffs and writes each file;
+ * 2. after `finishWrites()` — SIS origins for findings, the diffs, delta bookkeeping, `save()` (the
+ *    run's file, for a held run or before a delivery) and promotion to "last good delivery".
  */
 export class FingerprintDb {
-  private database: Database.Database | undefined;
-  private writer: FingerprintWriter | undefined;
-  /** The previous delivery's fingerprints, read-only, for delta runs' per-row lookups. */
-  private previousDb: Database.Database | undefined;
-  private previousHash: Database.Statement | undefined;
-  /** Row rule `consistent` keeps first values per key in its own scratch file (this thread's). */
+  private readonly previousFile: FingerprintFile | undefined;
+  readonly hasPrevious: boolean;
+  /** This run's salt for key hashes: the previous delivery's (so sections merge), unless a collision asked for a new one. */
+  private readonly salt: number;
+  private readonly keys: ScratchFile;
+  private readonly origins: ScratchFile;
+  private out: FingerprintFileWriter | undefined;
+  private saved = false;
+  private readonly records = new Map<string, FileRecords>();
+  /** Row rule `consistent` keeps first values per key in its own scratch file. */
   private consistencyDb: Database.Database | undefined;
   private insertConsistency: Database.Statement | undefined;
   private firstConsistency: Database.Statement | undefined;
-  readonly hasPrevious: boolean;
   /** Keys written per file (see key-filter.ts); dropped with releaseFilter once no later file refers to them. */
   private readonly filters = new Map<string, KeyFilter>();
   /** Files of repeated rows (FileDef.repeats): their record keys, which references name. */
@@ -61,64 +201,93 @@ export class FingerprintDb {
   /** Why the first LEFT_OUT_REASONS left-out keys were left out ("file\u001fkey" → reason). */
   private readonly leftOutReasons = new Map<string, string>();
   private readonly released = new Set<string>();
-  /** Per-file diffs the writer computed (finishWrites collects them). */
-  private diffs = new Map<string, FileDiff>();
-  /** Keys per file at the last delivery (its fingerprints' file_keys table), to size the filters. */
-  private expectedKeys = new Map<string, number>();
-  /** Keys per file in this run, recorded for the next one. */
-  private readonly keyCounts = new Map<string, number>();
+  private readonly diffs = new Map<string, FileDiff>();
   /** Per file, the removed keys removedKeys() listed (confirmed against the exact diff). */
   private readonly removedListed = new Map<string, number>();
-  /** Keys the filters called duplicates, confirmed against the written file in finishWrites. */
+  /** Keys the filters called duplicates, confirmed against the written keys when their file completes. */
   private readonly duplicates: { file: string; key: string }[] = [];
-  /** This run's salt for the filters' key hashes (a collision is not met twice). */
-  private readonly salt = randomBytes(4).readUInt32LE(0);
-  private originStatement: Database.Statement | undefined;
+  private collision: FingerprintCollision | undefined;
+  /** Delta deliveries: records of the previous delivery that stay in this one (all removed ones, or these keys). */
+  private readonly keepRequests = new Map<string, 'removed' | Set<string>>();
+  private previousCache: PreviousSection | undefined;
+  private finished = false;
+  private readonly pair = new Uint32Array(2);
+  private readonly rowHash = Buffer.alloc(12);
 
+  /** `path`: this run's fingerprint file (written by save()); `previousPath`: the last good delivery's. */
   constructor(
     readonly path: string,
     private readonly previousPath: string | undefined,
   ) {
     mkdirSync(dirname(path), { recursive: true });
-    rmSync(path, { force: true });
-    rmSync(this.consistencyPath, { force: true });
-    const db = new Database(path);
-    db.pragma('journal_mode = OFF');
-    db.exec(`
-      CREATE TABLE keys (file TEXT NOT NULL, key TEXT NOT NULL, row_hash BLOB NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID;
-      CREATE TABLE origins (file TEXT NOT NULL, key TEXT NOT NULL, origin TEXT NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID;
-    `);
-    db.pragma(`user_version = ${FINGERPRINT_VERSION}`);
-    db.close();
-    this.hasPrevious = Boolean(previousPath && existsSync(previousPath) && fingerprintVersion(previousPath) === FINGERPRINT_VERSION);
-    if (this.hasPrevious) this.expectedKeys = keyCounts(previousPath!);
-    this.writer = new FingerprintWriter(path, this.hasPrevious ? previousPath : undefined);
+    for (const p of [path, this.partialPath, this.consistencyPath]) rmSync(p, { force: true });
+    if (previousPath && !existsSync(previousPath) && existsSync(legacyFingerprintPath(previousPath))) convertLegacyFingerprints(legacyFingerprintPath(previousPath), previousPath);
+    let previous: FingerprintFile | undefined;
+    try {
+      previous = previousPath && existsSync(previousPath) ? FingerprintFile.open(previousPath) : undefined;
+    } catch (err) {
+      // Not comparable (damaged, another version): the run behaves as a first delivery.
+      if (!(err instanceof FingerprintFileError)) throw err;
+    }
+    this.previousFile = previous;
+    this.hasPrevious = previous !== undefined;
+    this.salt = previous && !existsSync(this.resaltPath) ? previous.salt : randomBytes(4).readUInt32LE(0);
+    this.keys = new ScratchFile(`${path}-keys`);
+    this.origins = new ScratchFile(`${path}-origins`);
+    this.out = new FingerprintFileWriter(this.partialPath, this.salt);
   }
 
   /**
-   * Records a row key of `file` with its row's values (fingerprinted by the writer thread); false when
-   * the key was already there (a duplicate). `recordKey`: in a file of repeated rows (FileDef.repeats),
-   * the record the row belongs to, which references to the file name. A file of people
-   * (FileDef.personRoles) gives every row its role code (kept in memory beside the key references
-   * look up) and SIS origin (kept on disk, for findings).
+   * Records a row key of `file` with its row's values; false when the key was already there (a
+   * duplicate). `recordKey`: in a file of repeated rows (FileDef.repeats), the record the row belongs
+   * to, which references name. A file of people (FileDef.personRoles) gives every row its role code
+   * (kept in memory beside the key references look up) and SIS origin (kept on disk, for findings).
    */
   addKey(file: string, key: string, row: readonly string[], options: { readonly recordKey?: string; readonly person?: { readonly role: number; readonly origin: string } } = {}): boolean {
     const { recordKey, person } = options;
     const filter = this.filterFor(file, this.filters, person !== undefined && recordKey === undefined);
-    if (!filter.add(key, recordKey === undefined ? person?.role : 0)) {
+    hashKey64(key, this.pair, this.salt);
+    const a = this.pair[0]!;
+    const b = this.pair[1]!;
+    if (!filter.addHash(a, b, recordKey === undefined ? person?.role : 0)) {
       this.duplicates.push({ file, key });
       return false;
     }
     if (recordKey !== undefined) this.filterFor(file, this.recordFilters, person !== undefined).add(recordKey, person?.role);
-    this.extracting().addKey(file, key, row.join(ROW_VALUE_SEPARATOR), person?.origin);
+    const records = this.recordsFor(file, person !== undefined);
+    hashValues96Into(row, this.rowHash, 0);
+    const h = records.hashes;
+    h.push(a);
+    h.push(b);
+    h.push(this.rowHash.readUInt32LE(0));
+    h.push(this.rowHash.readUInt32LE(4));
+    h.push(records.count++);
+    this.keys.append(key);
+    records.keyOffsets.push(this.keys.size - records.keyStart);
+    if (records.originOffsets) {
+      this.origins.append(person?.origin ?? '');
+      records.originOffsets.push(this.origins.size - records.originStart);
+    }
     return true;
+  }
+
+  private recordsFor(file: string, people: boolean): FileRecords {
+    let records = this.records.get(file);
+    if (!records) {
+      // A file's keys arrive together: the file before this one is complete.
+      for (const [other, r] of this.records) if (!r.complete) this.fileComplete(other);
+      records = new FileRecords(this.keys.size, this.origins.size, people, this.previousFile?.count(file) ?? 0);
+      this.records.set(file, records);
+    }
+    if (records.complete) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
+    return records;
   }
 
   private filterFor(file: string, filters: Map<string, KeyFilter>, tagged: boolean): KeyFilter {
     let filter = filters.get(file);
     if (!filter) {
       if (this.released.has(file)) throw new Error(`Internal: keys of ${file} added after the file was complete.`);
-      filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.expectedKeys.get(file), tagged })));
+      filters.set(file, (filter = new KeyFilter({ salt: this.salt, expectedKeys: this.previousFile?.count(file), tagged })));
     }
     return filter;
   }
@@ -168,26 +337,33 @@ export class FingerprintDb {
 
   /**
    * Rows of a complete file left out after they were written (a failed link inside the file): their
-   * keys (already out of the filter, removeKeyHash) are marked left out and leave the written fingerprints.
+   * keys (already out of the filter, removeKeyHash) are marked left out and leave the fingerprints.
    */
   dropWrittenKeys(file: string, dropped: readonly { key: string; reason: string }[]): void {
-    for (const d of dropped) this.markLeftOut(file, d.key, d.reason);
-    this.extracting().dropKeys(
-      file,
-      dropped.map((d) => d.key),
-    );
+    const records = this.records.get(file);
+    if (records?.complete) throw new Error(`Internal: keys of ${file} dropped after the file was complete.`);
+    for (const d of dropped) {
+      this.markLeftOut(file, d.key, d.reason);
+      if (!records) continue;
+      hashKey64(d.key, this.pair, this.salt);
+      (records.dropped ??= new Set()).add(`${this.pair[0]}:${this.pair[1]}`);
+    }
   }
 
-  /** Where a key of a file of people came from in the SIS (after finishWrites). */
+  /** Where a key of a file of people came from in the SIS (after its file is complete). */
   originOf(file: string, key: string): string | undefined {
-    this.originStatement ??= this.written().prepare('SELECT origin FROM origins WHERE file = ? AND key = ?').pluck();
-    return this.originStatement.get(file, key) as string | undefined;
+    const records = this.records.get(file);
+    if (!records?.sorted || !records.originOffsets) return undefined;
+    hashKey64(key, this.pair, this.salt);
+    const at = findKeyHash(records.sorted, records.sortedCount, this.pair[0]!, this.pair[1]!);
+    if (at < 0) return undefined;
+    const r = records.sorted[at * WORDS + 4]!;
+    const o = records.originOffsets.data;
+    return this.origins.read(records.originStart + o[r]!, records.originStart + o[r + 1]!).toString('utf8');
   }
 
   /** Frees the in-memory key filters of a finished file no later file refers to. */
   releaseFilter(file: string): void {
-    const filter = this.filters.get(file);
-    if (filter) this.keyCounts.set(file, filter.size);
     this.filters.delete(file);
     this.recordFilters.delete(file);
     this.leftOut.delete(file);
@@ -210,48 +386,158 @@ export class FingerprintDb {
     return first.values === values ? undefined : first;
   }
 
-  /** The row hash delivered last time for this key, or undefined when it is new. */
-  previous(file: string, key: string): Buffer | undefined {
-    if (!this.hasPrevious) return undefined;
-    if (!this.previousHash) {
-      this.previousDb = new Database(this.previousPath!, { readonly: true });
-      this.previousHash = this.previousDb.prepare('SELECT row_hash FROM keys WHERE file = ? AND key = ?').pluck();
-    }
-    return this.previousHash.get(file, key) as Buffer | undefined;
+  /** Whether the last good delivery had this record with exactly these values (a delta run leaves it out). */
+  unchangedSincePrevious(file: string, key: string, row: readonly string[]): boolean {
+    if (!this.hasPrevious) return false;
+    const previous = this.previousSection(file);
+    hashKey64(key, this.pair, this.salt);
+    const at = findKeyHash(previous.hashes, previous.count, this.pair[0]!, this.pair[1]!);
+    if (at < 0) return false;
+    hashValues96Into(row, this.rowHash, 0);
+    return previous.hashes[at * WORDS + 2] === this.rowHash.readUInt32LE(0) && previous.hashes[at * WORDS + 3] === this.rowHash.readUInt32LE(4);
   }
 
   /**
-   * End of the extract: waits until the worker has written and committed everything, confirms every
-   * reported duplicate, and opens the file here for the checks and the diff.
+   * The file has all its keys: sorted, its duplicates confirmed, diffed against the previous delivery
+   * and written to the run's fingerprint file; only files of people keep their records (for origins).
    */
+  fileComplete(file: string): void {
+    const records = this.records.get(file);
+    if (!records) {
+      this.diffs.set(file, this.diffOf(file, new Uint32Array(0), 0, new Uint32Array(1), 0));
+      return;
+    }
+    if (records.complete) return;
+    records.complete = true;
+    const h = records.hashes.view();
+    let order = sortByKeyHash(h, records.count);
+    if (records.dropped?.size) {
+      const gone = records.dropped;
+      order = order.filter((r) => !gone.has(`${h[r * WORDS]}:${h[r * WORDS + 1]}`));
+    }
+    const sorted = permute(h, order);
+    const count = order.length;
+    const keyStart = records.keyStart;
+    const offsets = records.keyOffsets.data;
+    const keyOf = (r: number): string => this.keys.read(keyStart + offsets[r]!, keyStart + offsets[r + 1]!).toString('utf8');
+    for (const d of this.duplicates) {
+      if (d.file !== file || this.collision) continue;
+      hashKey64(d.key, this.pair, this.salt);
+      const at = findKeyHash(sorted, count, this.pair[0]!, this.pair[1]!);
+      if (at < 0 || keyOf(sorted[at * WORDS + 4]!) !== d.key) {
+        this.collision = new FingerprintCollision(
+          `${file}: the key ${d.key} was taken for a duplicate because another key has the same 64-bit fingerprint in this run. ` +
+            'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
+        );
+      }
+    }
+    this.diffs.set(file, this.diffOf(file, sorted, count, offsets.subarray(0, records.count + 1), keyStart));
+    const keyEnd = keyStart + offsets[records.count]!;
+    const blob: KeyBlob = { offsets: offsets.slice(0, records.count + 1), copy: (write) => this.keys.copy(keyStart, keyEnd, write) };
+    this.writer().addFile(file, sorted, count, blob);
+    if (records.originOffsets) {
+      records.sorted = sorted;
+      records.sortedCount = count;
+    }
+    // The hashes and key offsets are on disk now; a file of people keeps its sorted records and origin offsets.
+    records.hashes.data = new Uint32Array(0);
+    records.keyOffsets.data = new Uint32Array(0);
+  }
+
+  /**
+   * This run's sorted records of `file` against the previous delivery's: counts in one merge, then
+   * the DIFF_SAMPLES smallest keys of each kind (in the keys' UTF-8 order), read in one pass over each
+   * side's keys. `keyOffsets`/`keyStart` locate this run's keys (record order) in the keys scratch.
+   */
+  private diffOf(file: string, sorted: Uint32Array, count: number, keyOffsets: Uint32Array, keyStart: number): FileDiff {
+    const kind = new Uint8Array(keyOffsets.length); // per record number: 1 added, 2 changed
+    const previous = this.hasPrevious ? this.previousSection(file) : undefined;
+    const p = previous?.hashes ?? new Uint32Array(0);
+    const previousCount = previous?.count ?? 0;
+    const removedKeys = new Uint8Array(this.hasPrevious ? this.previousFile!.keyCount(file) : 0);
+    let added = 0;
+    let removed = 0;
+    let changed = 0;
+    let i = 0;
+    let j = 0;
+    while (i < count || j < previousCount) {
+      const ci = i * WORDS;
+      const pj = j * WORDS;
+      const order = i >= count ? 1 : j >= previousCount ? -1 : sorted[ci]! !== p[pj]! ? (sorted[ci]! < p[pj]! ? -1 : 1) : sorted[ci + 1]! === p[pj + 1]! ? 0 : sorted[ci + 1]! < p[pj + 1]! ? -1 : 1;
+      if (order === 0) {
+        if (sorted[ci + 2] !== p[pj + 2] || sorted[ci + 3] !== p[pj + 3]) {
+          changed++;
+          kind[sorted[ci + 4]!] = 2;
+        }
+        i++;
+        j++;
+      } else if (order < 0) {
+        added++;
+        kind[sorted[ci + 4]!] = 1;
+        i++;
+      } else {
+        removed++;
+        removedKeys[p[pj + 4]!] = 1;
+        j++;
+      }
+    }
+    const sampleAdded = new SmallestKeys();
+    const sampleChanged = new SmallestKeys();
+    if (added || changed) {
+      forEachKey(keyOffsets, (from, to) => this.keys.read(keyStart + from, keyStart + to), (r, bytes) => {
+        if (kind[r] === 1) sampleAdded.offer(bytes);
+        else if (kind[r] === 2) sampleChanged.offer(bytes);
+      });
+    }
+    const sampleRemoved = new SmallestKeys();
+    if (removed) for (const { index, key } of this.previousFile!.keys(file)) if (removedKeys[index] === 1) sampleRemoved.offer(Buffer.from(key, 'utf8'));
+    return { file, previous: previousCount, current: count, added, removed, changed, unchanged: count - added - changed, sampleAdded: sampleAdded.keys(), sampleRemoved: sampleRemoved.keys(), sampleChanged: sampleChanged.keys() };
+  }
+
+  /** The previous delivery's records of `file`, sorted by this run's key hash (re-hashed from its keys after a resalt); one file at a time. */
+  private previousSection(file: string): PreviousSection {
+    if (this.previousCache?.file === file) return this.previousCache;
+    const previous = this.previousFile!;
+    let hashes = previous.hashes(file);
+    const count = hashes.length / WORDS;
+    if (previous.salt !== this.salt) {
+      const recordOf = new Int32Array(previous.keyCount(file)).fill(-1);
+      for (let r = 0; r < count; r++) recordOf[hashes[r * WORDS + 4]!] = r;
+      for (const { index, key } of previous.keys(file)) {
+        const r = recordOf[index]!;
+        if (r < 0) continue;
+        hashKey64(key, this.pair, this.salt);
+        hashes[r * WORDS] = this.pair[0]!;
+        hashes[r * WORDS + 1] = this.pair[1]!;
+      }
+      hashes = permute(hashes, sortByKeyHash(hashes, count));
+    }
+    this.previousCache = { file, hashes, count };
+    return this.previousCache;
+  }
+
+  /** End of the extract: completes every file still open and fails on a confirmed 64-bit collision. */
   finishWrites(): void {
-    const writer = this.extracting();
-    this.writer = undefined;
-    this.diffs = writer.finish();
-    this.closeScratch();
-    const db = this.open();
-    // Each file's size, so the next run sizes its key filters at once (keyCounts()).
-    for (const [file, filter] of this.filters) this.keyCounts.set(file, filter.size);
-    db.exec('CREATE TABLE file_keys (file TEXT PRIMARY KEY, keys INTEGER NOT NULL)');
-    const insertCount = db.prepare('INSERT INTO file_keys (file, keys) VALUES (?, ?)');
-    for (const [file, keys] of this.keyCounts) insertCount.run(file, keys);
-    const holds = db.prepare('SELECT 1 FROM keys WHERE file = ? AND key = ?').pluck();
-    const collision = this.duplicates.find((d) => holds.get(d.file, d.key) === undefined);
-    if (collision) {
-      throw new FingerprintCollision(
-        `${collision.file}: the key ${collision.key} was taken for a duplicate because another key has the same 64-bit fingerprint in this run. ` +
-          'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
-      );
+    for (const file of this.records.keys()) this.fileComplete(file);
+    this.finished = true;
+    this.closeConsistency();
+    if (this.collision) {
+      this.markResalt();
+      throw this.collision;
     }
   }
 
-  /** This run's keys against the previous delivery's, per file (most were diffed by the writer as their files completed). */
+  /** This run's keys against the previous delivery's, per file. */
   diff(files: readonly string[]): FileDiff[] {
-    const db = this.written();
-    const diffs = files.map((file) => this.diffs.get(file) ?? diffFile(db, file, this.hasPrevious, DIFF_SAMPLES));
+    if (!this.finished) throw new Error('Internal: the fingerprints are diffed only after finishWrites().');
+    const diffs = files.map((file) => {
+      if (!this.diffs.has(file)) this.fileComplete(file);
+      return this.diffs.get(file)!;
+    });
     for (const d of diffs) {
       const listed = this.removedListed.get(d.file);
       if (listed !== undefined && listed !== d.removed) {
+        this.markResalt();
         throw new FingerprintCollision(
           `${d.file}: ${d.removed} record(s) were removed since the last delivery, but ${listed} were found while writing (another key has the same 64-bit fingerprint in this run). ` +
             'Nothing was delivered; run the sync again (each run fingerprints keys differently).',
@@ -259,16 +545,6 @@ export class FingerprintDb {
       }
     }
     return diffs;
-  }
-
-  /** Time the extract has waited so far for the fingerprint writer to catch up (backpressure), in ms. */
-  get writerWaitMs(): number {
-    return this.writer?.waitedMs ?? 0;
-  }
-
-  /** The file has all its keys: the writer diffs it while the next file is read. */
-  fileComplete(file: string): void {
-    this.extracting().diffFile(file, DIFF_SAMPLES);
   }
 
   /**
@@ -280,135 +556,283 @@ export class FingerprintDb {
     if (!this.hasPrevious) return;
     if (this.released.has(file)) throw new Error(`Internal: removed keys of ${file} asked for after its keys were released.`);
     const filter = this.filters.get(file);
-    const db = new Database(this.previousPath!, { readonly: true });
+    const previous = this.previousSection(file);
+    const referenced = referencedKeys(previous.hashes, previous.count, this.previousFile!.keyCount(file));
     let removed = 0;
-    try {
-      for (const key of db.prepare('SELECT key FROM keys WHERE file = ?').pluck().iterate(file) as Iterable<string>) {
-        if (filter?.has(key)) continue;
-        removed++;
-        yield key;
-      }
-      this.removedListed.set(file, removed);
-    } finally {
-      db.close();
+    for (const { index, key } of this.previousFile!.keys(file)) {
+      if (referenced[index] === 0 || filter?.has(key)) continue;
+      removed++;
+      yield key;
     }
+    this.removedListed.set(file, removed);
   }
 
   /** Delta deliveries without deletion rows: records removed from the source stay "delivered" (kept from the last good delivery). */
   keepRemovedFromPrevious(file: string): void {
-    if (!this.hasPrevious) return;
-    this.written().prepare('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys WHERE file = ?').run(file);
+    if (this.hasPrevious) this.keepRequests.set(file, 'removed');
   }
 
   /** Records whose rows were left out of this delivery keep what the vendor has: their last delivered fingerprints. */
   keepFromPrevious(file: string, keys: Iterable<string>): void {
     if (!this.hasPrevious) return;
-    const keep = this.written().prepare('INSERT OR IGNORE INTO keys (file, key, row_hash) SELECT file, key, row_hash FROM prev.keys WHERE file = ? AND key = ?');
-    for (const key of keys) keep.run(file, key);
+    const wanted = new Set(keys);
+    if (wanted.size) this.keepRequests.set(file, wanted);
   }
 
-  /** Stops writing (a failed run) or closes the finished file; the files stay for the caller to keep or delete. */
+  /** Writes this run's fingerprint file (`path`): for a held run, and before a delivery (a publish recovered after a crash promotes it). */
+  save(): void {
+    if (this.saved) return;
+    if (!this.finished) throw new Error('Internal: the fingerprints are saved only after finishWrites().');
+    const writer = this.writer();
+    for (const file of this.keepRequests.keys()) if (!this.records.has(file)) writer.addFile(file, new Uint32Array(0), 0, keyBlobOf([]));
+    writer.finish();
+    this.out = undefined;
+    if (this.keepRequests.size) this.mergeKept();
+    else renameSync(this.partialPath, this.path);
+    this.saved = true;
+  }
+
+  /** Rewrites the run's file with the previous delivery's records that stay (delta deliveries). */
+  private mergeKept(): void {
+    const written = FingerprintFile.open(this.partialPath);
+    const writer = new FingerprintFileWriter(this.path, this.salt);
+    try {
+      for (const file of written.files) {
+        const current = written.hashes(file);
+        const count = current.length / WORDS;
+        const blob = written.blob(file);
+        const request = this.keepRequests.get(file);
+        if (!request) {
+          writer.addFile(file, current, count, blob);
+          continue;
+        }
+        const previous = this.previousSection(file);
+        const kept: number[] = [];
+        const wantedHashes = request === 'removed' ? undefined : new Set([...request].map((k) => (hashKey64(k, this.pair, this.salt), `${this.pair[0]}:${this.pair[1]}`)));
+        for (let r = 0; r < previous.count; r++) {
+          const a = previous.hashes[r * WORDS]!;
+          const b = previous.hashes[r * WORDS + 1]!;
+          if (findKeyHash(current, count, a, b) >= 0) continue;
+          if (wantedHashes && !wantedHashes.has(`${a}:${b}`)) continue;
+          kept.push(r);
+        }
+        if (!kept.length) {
+          writer.addFile(file, current, count, blob);
+          continue;
+        }
+        const merged = new Uint32Array((count + kept.length) * WORDS);
+        merged.set(current);
+        const extraKeys: string[] = [];
+        const firstExtra = blob.offsets.length - 1;
+        kept.forEach((r, n) => {
+          merged.set(previous.hashes.subarray(r * WORDS, r * WORDS + WORDS), (count + n) * WORDS);
+          merged[(count + n) * WORDS + 4] = firstExtra + n;
+          extraKeys.push(this.previousFile!.keyAt(file, previous.hashes[r * WORDS + 4]!));
+        });
+        const extras = keyBlobOf(extraKeys);
+        const offsets = new Uint32Array(blob.offsets.length + extraKeys.length);
+        offsets.set(blob.offsets);
+        const base = blob.offsets[blob.offsets.length - 1]!;
+        for (let n = 1; n <= extraKeys.length; n++) offsets[firstExtra + n] = base + extras.offsets[n]!;
+        const total = count + kept.length;
+        writer.addFile(file, permute(merged, sortByKeyHash(merged, total)), total, {
+          offsets,
+          copy: (write) => {
+            blob.copy(write);
+            extras.copy(write);
+          },
+        });
+      }
+      writer.finish();
+    } catch (err) {
+      writer.abort();
+      throw err;
+    } finally {
+      written.close();
+      rmSync(this.partialPath, { force: true });
+    }
+  }
+
+  /** Stops (a failed run) or releases what the run held; the saved file stays for the caller to keep or delete. */
   close(): void {
-    this.writer?.abort();
-    this.writer = undefined;
-    this.closeScratch();
-    if (this.database?.open) this.database.close();
+    this.out?.abort();
+    this.out = undefined;
+    rmSync(this.partialPath, { force: true });
+    this.keys.close();
+    this.origins.close();
+    this.closeConsistency();
+    this.previousFile?.close();
+    this.previousCache = undefined;
   }
 
   /** Makes this run's fingerprints the destination's last good delivery (atomic rename). */
   promoteTo(target: string): void {
-    const db = this.written();
-    this.originStatement = undefined;
-    // SIS origins are for this run's findings; the last good delivery keeps keys and row hashes only.
-    db.exec('DROP TABLE origins');
-    if (this.hasPrevious) db.exec('DETACH DATABASE prev');
-    db.close();
-    mkdirSync(dirname(target), { recursive: true });
-    renameSync(this.path, target);
+    this.save();
+    this.close();
+    promoteFingerprintFile(this.path, target);
+  }
+
+  private writer(): FingerprintFileWriter {
+    if (!this.out) throw new Error('Internal: the fingerprints were already saved.');
+    return this.out;
+  }
+
+  private get partialPath(): string {
+    return `${this.path}.partial`;
   }
 
   private get consistencyPath(): string {
     return `${this.path}-consistency`;
   }
 
-  private extracting(): FingerprintWriter {
-    if (!this.writer) throw new Error('Internal: the fingerprints were already finished.');
-    return this.writer;
+  /** After a collision, the next run of this destination hashes keys with a new salt. */
+  private get resaltPath(): string {
+    return `${this.previousPath ?? this.path}.resalt`;
   }
 
-  private written(): Database.Database {
-    if (!this.database?.open) throw new Error('Internal: the fingerprints are read only after finishWrites().');
-    return this.database;
+  private markResalt(): void {
+    if (this.previousPath) {
+      mkdirSync(dirname(this.previousPath), { recursive: true });
+      closeSync(openSync(this.resaltPath, 'w'));
+    }
   }
 
-  private open(): Database.Database {
-    const db = new Database(this.path);
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.pragma('cache_size = -16384');
-    if (this.hasPrevious) db.prepare('ATTACH DATABASE ? AS prev').run(this.previousPath);
-    this.database = db;
-    return db;
-  }
-
-  private closeScratch(): void {
-    if (this.previousDb?.open) this.previousDb.close();
-    this.previousDb = undefined;
-    this.previousHash = undefined;
+  private closeConsistency(): void {
     if (this.consistencyDb?.open) this.consistencyDb.close();
     this.consistencyDb = undefined;
     rmSync(this.consistencyPath, { force: true });
   }
 }
 
-/** The previous delivery's keys per file (empty for a file written before file_keys existed). */
-function keyCounts(path: string): Map<string, number> {
-  try {
-    const db = new Database(path, { readonly: true });
-    try {
-      const rows = db.prepare('SELECT file, keys FROM file_keys').all() as { file: string; keys: number }[];
-      return new Map(rows.map((r) => [r.file, r.keys]));
-    } finally {
-      db.close();
-    }
-  } catch {
-    return new Map();
+/** The DIFF_SAMPLES smallest keys offered, in UTF-8 byte order (as SQLite's BINARY collation ordered them). */
+class SmallestKeys {
+  private readonly kept: Buffer[] = [];
+  offer(key: Buffer): void {
+    if (this.kept.length === DIFF_SAMPLES && Buffer.compare(key, this.kept[DIFF_SAMPLES - 1]!) >= 0) return;
+    const copy = Buffer.from(key);
+    let at = this.kept.findIndex((k) => Buffer.compare(copy, k) < 0);
+    if (at < 0) at = this.kept.length;
+    this.kept.splice(at, 0, copy);
+    if (this.kept.length > DIFF_SAMPLES) this.kept.pop();
+  }
+  keys(): string[] {
+    return this.kept.map((k) => k.toString('utf8'));
   }
 }
 
-function fingerprintVersion(path: string): number | undefined {
-  try {
-    const db = new Database(path, { readonly: true });
-    try {
-      return db.pragma('user_version', { simple: true }) as number;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return undefined;
+/** Visits every key of a blob (`offsets`: one more than keys) with its bytes, reading about 1 MiB at a time. */
+function forEachKey(offsets: Uint32Array, read: (from: number, to: number) => Buffer, visit: (index: number, bytes: Buffer) => void): void {
+  const keys = offsets.length - 1;
+  let index = 0;
+  while (index < keys) {
+    let end = index + 1;
+    while (end < keys && offsets[end + 1]! - offsets[index]! <= 1 << 20) end++;
+    const chunk = read(offsets[index]!, offsets[end]!);
+    for (let r = index; r < end; r++) visit(r, chunk.subarray(offsets[r]! - offsets[index]!, offsets[r + 1]! - offsets[index]!));
+    index = end;
   }
 }
 
-/** Promotes a kept fingerprint file (a held run's) without reopening its rows. */
+/** Per key position of a section, 1 when a record uses it (a key left out after it was written stays in the blob, unused). */
+function referencedKeys(hashes: Uint32Array, count: number, keys: number): Uint8Array {
+  const used = new Uint8Array(keys);
+  for (let r = 0; r < count; r++) used[hashes[r * WORDS + 4]!] = 1;
+  return used;
+}
+
+/** Promotes a kept fingerprint file (a held run's) without reading it; a pre-version-3 SQLite file is converted on the way. */
 export function promoteFingerprintFile(path: string, target: string): void {
   mkdirSync(dirname(target), { recursive: true });
+  if (path.endsWith('.db')) {
+    convertLegacyFingerprints(path, target);
+    return;
+  }
   renameSync(path, target);
+  rmSync(`${target}.resalt`, { force: true });
+  rmSync(legacyFingerprintPath(target), { force: true });
 }
 
 /**
- * The files of a destination's last good delivery that hold a record keyed `key` — alone, or as one
- * part of a composite key (parts joined by U+001F). A scan of the key column: for an admin's
- * data-privacy question, not for the hot path. Empty when there is no fingerprint file.
+ * Upgrade: a destination's SQLite fingerprints (version 2: key + 96-bit row hash) are read once and
+ * written as a version-3 file (the row hash's first 64 bits are the version-3 row hash, so the next
+ * run's diff is exact: nothing looks changed, nothing is held for the upgrade). Another version is
+ * left as it is and the next run behaves as a first delivery.
  */
-export function filesHoldingKey(path: string, key: string): string[] {
-  if (!existsSync(path)) return [];
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+export function convertLegacyFingerprints(legacyPath: string, target: string): boolean {
+  let db: Database.Database;
   try {
-    return db
-      .prepare(`SELECT DISTINCT file FROM keys WHERE key = @key OR instr(char(31) || key || char(31), char(31) || @key || char(31)) > 0 ORDER BY file`)
-      .pluck()
-      .all({ key }) as string[];
+    db = new Database(legacyPath, { readonly: true, fileMustExist: true });
+  } catch {
+    return false;
+  }
+  try {
+    if ((db.pragma('user_version', { simple: true }) as number) !== 2) return false;
+    const salt = randomBytes(4).readUInt32LE(0);
+    const pair = new Uint32Array(2);
+    const partial = `${target}.converting`;
+    const writer = new FingerprintFileWriter(partial, salt);
+    try {
+      const files = db.prepare('SELECT DISTINCT file FROM keys ORDER BY file').pluck().all() as string[];
+      for (const file of files) {
+        const keys: string[] = [];
+        const h = new Words(1024);
+        for (const row of db.prepare('SELECT key, row_hash FROM keys WHERE file = ?').iterate(file) as Iterable<{ key: string; row_hash: Buffer }>) {
+          hashKey64(row.key, pair, salt);
+          h.push(pair[0]!);
+          h.push(pair[1]!);
+          h.push(row.row_hash.readUInt32LE(0));
+          h.push(row.row_hash.readUInt32LE(4));
+          h.push(keys.length);
+          keys.push(row.key);
+        }
+        const hashes = h.view();
+        writer.addFile(file, permute(hashes, sortByKeyHash(hashes, keys.length)), keys.length, keyBlobOf(keys));
+      }
+      writer.finish();
+    } catch (err) {
+      writer.abort();
+      rmSync(partial, { force: true });
+      throw err;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(partial, target);
   } finally {
     db.close();
+  }
+  rmSync(legacyPath, { force: true });
+  return true;
+}
+
+/**
+ * The files of a destination's last good delivery that hold a record keyed `key` — alone (looked up
+ * by its hash), or as one part of a composite key (parts joined by U+001F; the keys of such files
+ * are read). For an admin's data-privacy question, not for the hot path. Empty without fingerprints.
+ */
+export function filesHoldingKey(path: string, key: string): string[] {
+  if (!existsSync(path) && existsSync(legacyFingerprintPath(path))) convertLegacyFingerprints(legacyFingerprintPath(path), path);
+  if (!existsSync(path)) return [];
+  const file = FingerprintFile.open(path);
+  try {
+    const pair = new Uint32Array(2);
+    hashKey64(key, pair, file.salt);
+    const found: string[] = [];
+    for (const name of file.files) {
+      const hashes = file.hashes(name);
+      if (findKeyHash(hashes, hashes.length / WORDS, pair[0]!, pair[1]!) >= 0) {
+        found.push(name);
+        continue;
+      }
+      if (!file.isComposite(name)) continue;
+      const used = referencedKeys(hashes, hashes.length / WORDS, file.keyCount(name));
+      for (const { index, key: k } of file.keys(name)) {
+        if (used[index] === 1 && k.includes('\u001f') && k.split('\u001f').includes(key)) {
+          found.push(name);
+          break;
+        }
+      }
+    }
+    return found.sort();
+  } finally {
+    file.close();
   }
 }

@@ -55,6 +55,13 @@ export class KeyFilter {
     return inserted;
   }
 
+  /** add() for a key already hashed with this filter's salt (keyHash): the caller keeps the hash. */
+  addHash(a: number, b: number, tag = 0): boolean {
+    const inserted = this.insert(a, b, tag);
+    if (inserted && this.count > (this.mask + 1) * MAX_LOAD) this.grow();
+    return inserted;
+  }
+
   has(key: string): boolean {
     hashKey64(key, scratch, this.salt);
     return this.find(scratch[0]!, scratch[1]!) >= 0;

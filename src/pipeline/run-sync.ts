@@ -23,8 +23,7 @@ import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan,
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
 import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
-import { FingerprintDb, fingerprintPath, promoteFingerprintFile } from './fingerprints.js';
-import { hashValues96Into } from './fast-hash.js';
+import { FingerprintDb, fingerprintPath, promoteFingerprintFile, RUN_FINGERPRINTS } from './fingerprints.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { writeDeletionRows } from './delta-deletions.js';
@@ -260,12 +259,12 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     // ---- source → map → validate → write (streamed) -------------------------------------
     const driver = getSourceDriver(source.type);
     const previousPath = fingerprintPath(ctx.layout.fingerprintsDir, destination.name);
-    fingerprints = new FingerprintDb(join(runDir, 'fingerprints.db'), previousPath);
+    fingerprints = new FingerprintDb(join(runDir, RUN_FINGERPRINTS), previousPath);
     const fp = fingerprints;
     const written: WrittenFile[] = [];
     /** Per file, keys of rows left out for errors (delta deliveries keep what the vendor has of them). */
     const withheld = new Map<string, Set<string>>();
-    const journal = new DeliveryJournal(ctx, runId, destination, join(runDir, 'fingerprints.db'));
+    const journal = new DeliveryJournal(ctx, runId, destination, fp.path);
     staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log, journal);
     const session: SourceSession = await timed('connect', async () => {
       try {
@@ -322,8 +321,6 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       // Parts of "extract" (sampled, see writeFile): column checks, and references + uniqueness + row fingerprints.
       timings['extract.checks'] = Math.round(clock.checks);
       timings['extract.keys'] = Math.round(clock.keys);
-      // Part of extract.keys: waiting for the fingerprint writer thread to catch up.
-      timings['extract.writerWait'] = Math.round(fp.writerWaitMs);
     }
 
     // The worker thread writing the fingerprints catches up; duplicates are confirmed.
@@ -374,11 +371,13 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fp.close();
       const status: RunStatus = holdReasons.length ? 'held' : sink.errors ? 'partial' : 'success';
       const result = finish(status, `Preview only: nothing delivered. ${holdReasons.length ? `Would be held: ${holdReasons.join(' ')}` : `${sink.errors} error(s), ${sink.warnings} warning(s).`}${leftOutNote}`);
-      rmSync(join(runDir, 'fingerprints.db'), { force: true });
+      rmSync(fp.path, { force: true });
       return result;
     }
 
     if (holdReasons.length) {
+      // Kept in the run folder: an approval makes them the last good delivery.
+      fp.save();
       fp.close();
       await staging?.discard();
       for (const r of holdReasons) log('warn', 'guard', r);
@@ -386,6 +385,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     }
 
     // ---- deliver → record -------------------------------------------------------------
+    // Saved before anything is published: a publish rolled forward after a crash promotes them (publish-journal.ts).
+    fp.save();
     journal.expect(fileRecords, sink.errors > 0 ? 'partial' : 'success');
     const receipt = await timed('deliver', () => deliverStaged(ctx, destination, staged, options, log, journal, staging));
     await timed('record', () => {
@@ -406,7 +407,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
     fingerprints?.close();
     // Nothing of a failed run stays on the server under a temporary name (a delivery that failed part-way cleaned up already).
     await staging?.discard();
-    rmSync(join(runDir, 'fingerprints.db'), { force: true });
+    rmSync(join(runDir, RUN_FINGERPRINTS), { force: true });
     const stage = err instanceof RunFailure ? err.stage : 'run';
     const message = err instanceof Error ? err.message : String(err);
     log('error', stage, message);
@@ -474,8 +475,6 @@ async function writeFile(file: FilePlan, firstRead: number, w: WriteContext, wit
   const hashed = new Array<string>(width).fill('');
   /** Columns whose transform rejected the current row's value, ascending (the first `rejected` entries). */
   const transformRejected = new Int32Array(width);
-  /** The current row's fingerprint (fast-hash.ts), for delta runs' comparison with the last delivery; overwritten per row. */
-  const rowHash = Buffer.alloc(12);
   let outRow = 0;
   let mapped = 0;
 
@@ -671,9 +670,7 @@ async function writeFile(file: FilePlan, firstRead: number, w: WriteContext, wit
     }
     if (sample) sampledKeys += performance.now() - t0;
     if (delta) {
-      hashValues96Into(fingerprinted, rowHash, 0);
-      const previous = fp.previous(name, key);
-      if (previous && previous.equals(rowHash)) return;
+      if (fp.unchangedSincePrevious(name, key, fingerprinted)) return;
     }
     // Links of the rows written (numbered as written) are checked again when the file is complete.
     if (links && key) for (const link of rowLinks) links.add(rowNumber, fp.keyHash(recordKey ?? key), link.target, link.expected, link.column);
@@ -996,7 +993,8 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
   store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
   log('info', 'approve', `Approved by an administrator; delivering the held files.`);
   try {
-    const fpFile = join(runDir, 'fingerprints.db');
+    // A run held before the upgrade to fingerprint files kept an SQLite one (promoteFingerprintFile converts it).
+    const fpFile = [join(runDir, RUN_FINGERPRINTS), join(runDir, 'fingerprints.db')].find((p) => existsSync(p)) ?? join(runDir, RUN_FINGERPRINTS);
     const journal = new DeliveryJournal(ctx, runId, destination, fpFile);
     journal.expect(run.files, 'success');
     const receipt = await deliverStaged(ctx, destination, staged, { ...options, trigger: 'approval' }, log, journal);

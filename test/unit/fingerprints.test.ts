@@ -1,14 +1,16 @@
 /**
- * FingerprintDb: in-memory key filters for uniqueness and references while a worker thread writes
- * the keys; duplicates confirmed and worker failures reported at the end of the extract; diff
- * against a previous delivery; the consistency rule's scratch file.
+ * FingerprintDb: in-memory key filters for uniqueness and references; per file, key + row hashes in
+ * typed arrays, sorted, confirmed and written to the run's fingerprint file when the file completes;
+ * the diff against a previous delivery by merge; delta bookkeeping; the consistency rule's scratch
+ * file; the upgrade from SQLite fingerprints.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { FingerprintCollision, FingerprintDb, FINGERPRINT_VERSION } from '../../src/pipeline/fingerprints.js';
+import { convertLegacyFingerprints, filesHoldingKey, FingerprintCollision, FingerprintDb, FINGERPRINT_VERSION } from '../../src/pipeline/fingerprints.js';
+import { FingerprintFile, WORDS } from '../../src/pipeline/fingerprint-file.js';
 import { KeyFilter } from '../../src/pipeline/key-filter.js';
 import { hashKey64, hashValues96 } from '../../src/pipeline/fast-hash.js';
 
@@ -73,9 +75,36 @@ describe('KeyFilter', () => {
 });
 
 describe('FingerprintDb', () => {
-  it('detects duplicates and resolves references from the filters, then writes every key (worker thread)', () => {
+  /** The row hash stored for `key` in a saved fingerprint file: the first 64 bits of hashValues96. */
+  const storedRowHash = (path: string, file: string, key: string): Buffer | undefined => {
+    const f = FingerprintFile.open(path);
+    try {
+      const h = f.hashes(file);
+      for (let r = 0; r < h.length / WORDS; r++) {
+        if (f.keyAt(file, h[r * WORDS + 4]!) !== key) continue;
+        const out = Buffer.alloc(8);
+        out.writeUInt32LE(h[r * WORDS + 2]!, 0);
+        out.writeUInt32LE(h[r * WORDS + 3]!, 4);
+        return out;
+      }
+      return undefined;
+    } finally {
+      f.close();
+    }
+  };
+  const keysIn = (path: string, file: string): string[] => {
+    const f = FingerprintFile.open(path);
+    try {
+      const h = f.hashes(file);
+      return Array.from({ length: h.length / WORDS }, (_, r) => f.keyAt(file, h[r * WORDS + 4]!)).sort();
+    } finally {
+      f.close();
+    }
+  };
+
+  it('detects duplicates and resolves references from the filters, then saves every key with its row hash', () => {
     const dir = tempDir();
-    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    const fp = new FingerprintDb(join(dir, 'a.fp'), undefined);
     for (let i = 0; i < 10_000; i++) expect(fp.addKey('users.csv', `u${i}`, [`u${i}`])).toBe(true);
     expect(fp.addKey('users.csv', 'u500', ['other'])).toBe(false);
     expect(fp.addKey('classes.csv', 'u500', ['u500', 'b,c', '', 'Zoë 東京'])).toBe(true); // keys are per file
@@ -90,17 +119,20 @@ describe('FingerprintDb', () => {
       { file: 'users.csv', current: 10_000, added: 10_000, removed: 0, changed: 0, previous: 0 },
       { file: 'classes.csv', current: 1 },
     ]);
+    fp.save();
     fp.close();
-    const written = new Database(join(dir, 'a.db'), { readonly: true });
-    expect(written.prepare("SELECT row_hash FROM keys WHERE file = 'users.csv' AND key = 'u77'").pluck().get()).toEqual(hashRow(['u77']));
-    // the writer thread fingerprints rows exactly as hashRow does, separators and empty values included
-    expect(written.prepare("SELECT row_hash FROM keys WHERE file = 'classes.csv' AND key = 'u500'").pluck().get()).toEqual(hashRow(['u500', 'b,c', '', 'Zoë 東京']));
-    written.close();
+    const path = join(dir, 'a.fp');
+    expect(storedRowHash(path, 'users.csv', 'u77')).toEqual(hashRow(['u77']).subarray(0, 8));
+    // rows are fingerprinted exactly as hashRow does, separators and empty values included
+    expect(storedRowHash(path, 'classes.csv', 'u500')).toEqual(hashRow(['u500', 'b,c', '', 'Zoë 東京']).subarray(0, 8));
+    expect(keysIn(path, 'users.csv')).toHaveLength(10_000);
+    // no scratch file stays beside it
+    expect(readdirSync(dir)).toEqual(['a.fp']);
   });
 
   it('fails the extract when a reported duplicate is not in the written keys (a 64-bit hash collision)', () => {
     const dir = tempDir();
-    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    const fp = new FingerprintDb(join(dir, 'a.fp'), undefined);
     fp.addKey('users.csv', 'u1', ['u1']);
     // What the filter would report if "u2" had u1's 64-bit hash in this run:
     (fp as unknown as { duplicates: { file: string; key: string }[] }).duplicates.push({ file: 'users.csv', key: 'u2' });
@@ -108,30 +140,20 @@ describe('FingerprintDb', () => {
     fp.close();
   });
 
-  it("reports the worker's failure (here: a key written twice behind the filter's back) with the file named", () => {
-    const dir = tempDir();
-    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
-    const writer = (fp as unknown as { writer: { addKey(file: string, key: string, row: string): void } }).writer;
-    writer.addKey('users.csv', 'u1', 'u1');
-    writer.addKey('users.csv', 'u1', 'u1');
-    expect(() => fp.finishWrites()).toThrow(/Writing the run's fingerprints to .*a\.db failed: UNIQUE constraint failed/);
-    fp.close();
-  });
-
   it('keeps the first values per key for the consistent rule, in its own scratch file', () => {
     const dir = tempDir();
-    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    const fp = new FingerprintDb(join(dir, 'a.fp'), undefined);
     expect(fp.checkConsistent('roster.csv', 0, 'C1', 'Math|T1', 1)).toBeUndefined();
     expect(fp.checkConsistent('roster.csv', 0, 'C1', 'Math|T1', 2)).toBeUndefined();
     expect(fp.checkConsistent('roster.csv', 0, 'C1', 'Art|T1', 3)).toEqual({ row: 1, values: 'Math|T1' });
     fp.finishWrites();
     fp.close();
-    expect(existsSync(join(dir, 'a.db-consistency'))).toBe(false);
+    expect(existsSync(join(dir, 'a.fp-consistency'))).toBe(false);
   });
 
   it('keeps each person key with its role in memory and its SIS origin on disk; rows left out after writing leave the fingerprints', () => {
     const dir = tempDir();
-    const fp = new FingerprintDb(join(dir, 'a.db'), undefined);
+    const fp = new FingerprintDb(join(dir, 'a.fp'), undefined);
     for (let i = 0; i < 3000; i++) fp.addKey('users.csv', `p${i}`, [`p${i}`], { person: { role: i < 2000 ? 1 : 2, origin: `${i < 2000 ? 'students' : 'teachers'} row ${i + 1}` } });
     expect(fp.roleOf('users.csv', 'p1')).toBe(1);
     expect(fp.roleOf('users.csv', 'p2500')).toBe(2);
@@ -151,45 +173,54 @@ describe('FingerprintDb', () => {
 
   it('diffs against the previous delivery in one pass: added, removed, changed, unchanged and samples', () => {
     const dir = tempDir();
-    const prevPath = join(dir, 'prev.db');
-    const first = new FingerprintDb(join(dir, 'run1.db'), undefined);
+    const prevPath = join(dir, 'prev.fp');
+    const first = new FingerprintDb(join(dir, 'run1.fp'), undefined);
     for (let i = 0; i < 600; i++) first.addKey('users.csv', `u${i}`, [`u${i}`, 'v1']);
     first.finishWrites();
     first.promoteTo(prevPath);
 
-    const second = new FingerprintDb(join(dir, 'run2.db'), prevPath);
+    const second = new FingerprintDb(join(dir, 'run2.fp'), prevPath);
     expect(second.hasPrevious).toBe(true);
     for (let i = 10; i < 620; i++) second.addKey('users.csv', `u${i}`, [`u${i}`, i < 15 ? 'v2' : 'v1']);
-    expect(second.previous('users.csv', 'u12')).toEqual(hashRow(['u12', 'v1']));
-    expect(second.previous('users.csv', 'u610')).toBeUndefined();
+    expect(second.unchangedSincePrevious('users.csv', 'u20', ['u20', 'v1'])).toBe(true);
+    expect(second.unchangedSincePrevious('users.csv', 'u12', ['u12', 'v2'])).toBe(false);
+    expect(second.unchangedSincePrevious('users.csv', 'u610', ['u610', 'v1'])).toBe(false);
     second.finishWrites();
     const [d] = second.diff(['users.csv']);
-    expect(d).toMatchObject({ previous: 600, current: 610, added: 20, removed: 10, changed: 5, unchanged: 585 });
-    expect(d!.sampleRemoved).toHaveLength(5);
-    expect(d!.sampleAdded.every((k) => Number(k.slice(1)) >= 600)).toBe(true);
-    expect(d!.sampleChanged.every((k) => Number(k.slice(1)) < 15)).toBe(true);
+    // the smallest keys of each kind, in the keys' byte order
+    expect(d).toEqual({
+      file: 'users.csv',
+      previous: 600,
+      current: 610,
+      added: 20,
+      removed: 10,
+      changed: 5,
+      unchanged: 585,
+      sampleAdded: ['u600', 'u601', 'u602', 'u603', 'u604'],
+      sampleRemoved: ['u0', 'u1', 'u2', 'u3', 'u4'],
+      sampleChanged: ['u10', 'u11', 'u12', 'u13', 'u14'],
+    });
     second.close();
 
-    // The same diff, computed by the writer thread as the file completes.
-    const third = new FingerprintDb(join(dir, 'run3.db'), prevPath);
+    // The same diff, computed as the file completes.
+    const third = new FingerprintDb(join(dir, 'run3.fp'), prevPath);
     for (let i = 10; i < 620; i++) third.addKey('users.csv', `u${i}`, [`u${i}`, i < 15 ? 'v2' : 'v1']);
     third.fileComplete('users.csv');
     third.finishWrites();
-    expect((third as unknown as { diffs: Map<string, unknown> }).diffs.get('users.csv')).toEqual(d);
     expect(third.diff(['users.csv'])).toEqual([d]);
     third.close();
   });
 
   it('lists the keys removed since the previous delivery while the file is written, and confirms the count against the exact diff', async () => {
     const dir = tempDir();
-    const prevPath = join(dir, 'prev.db');
-    const first = new FingerprintDb(join(dir, 'run1.db'), undefined);
+    const prevPath = join(dir, 'prev.fp');
+    const first = new FingerprintDb(join(dir, 'run1.fp'), undefined);
     for (let i = 0; i < 100; i++) first.addKey('users.csv', `u${i}`, [`u${i}`]);
     first.finishWrites();
     first.promoteTo(prevPath);
 
     const listed: string[] = [];
-    const second = new FingerprintDb(join(dir, 'run2.db'), prevPath);
+    const second = new FingerprintDb(join(dir, 'run2.fp'), prevPath);
     for (let i = 3; i < 100; i++) second.addKey('users.csv', `u${i}`, [i === 50 ? 'changed' : `u${i}`]);
     for await (const key of second.removedKeys('users.csv')) listed.push(key);
     expect(listed.sort()).toEqual(['u0', 'u1', 'u2']);
@@ -197,13 +228,15 @@ describe('FingerprintDb', () => {
     expect(second.diff(['users.csv'])[0]).toMatchObject({ removed: 3, changed: 1 });
     // A row left out for errors keeps its last delivered fingerprint; the others removed are gone.
     second.keepFromPrevious('users.csv', ['u1']);
-    second.promoteTo(join(dir, 'next.db'));
-    const kept = new Database(join(dir, 'next.db'), { readonly: true });
-    expect(kept.prepare("SELECT key FROM keys WHERE key IN ('u0', 'u1', 'u2')").pluck().all()).toEqual(['u1']);
-    kept.close();
+    second.promoteTo(join(dir, 'next.fp'));
+    const kept = keysIn(join(dir, 'next.fp'), 'users.csv');
+    expect(kept.filter((k) => ['u0', 'u1', 'u2'].includes(k))).toEqual(['u1']);
+    expect(kept).toHaveLength(98);
+    // the kept record keeps its last delivered row hash
+    expect(storedRowHash(join(dir, 'next.fp'), 'users.csv', 'u1')).toEqual(hashRow(['u1']).subarray(0, 8));
 
     // Listed while a key was still to come (as a 64-bit collision would hide one): the diff refuses to go on.
-    const third = new FingerprintDb(join(dir, 'run3.db'), prevPath);
+    const third = new FingerprintDb(join(dir, 'run3.fp'), prevPath);
     for (let i = 3; i < 100; i++) third.addKey('users.csv', `u${i}`, [`u${i}`]);
     for await (const key of third.removedKeys('users.csv')) void key;
     third.addKey('users.csv', 'u0', ['u0']);
@@ -213,7 +246,7 @@ describe('FingerprintDb', () => {
   });
 
   it('answers references to a file of repeated rows by record key, uniqueness by row key', () => {
-    const fp = new FingerprintDb(join(tempDir(), 'run.db'), undefined);
+    const fp = new FingerprintDb(join(tempDir(), 'run.fp'), undefined);
     const teacher = { role: 2, origin: 'teachers row 1' };
     expect(fp.addKey('teachers.csv', 'T1\u001f003', ['T1', '003'], { recordKey: 'T1', person: teacher })).toBe(true);
     expect(fp.addKey('teachers.csv', 'T1\u001f005', ['T1', '005'], { recordKey: 'T1', person: teacher })).toBe(true);
@@ -228,12 +261,12 @@ describe('FingerprintDb', () => {
 
   it("sizes a file's key filter from its size at the last delivery (no doubling on the way)", () => {
     const dir = tempDir();
-    const prevPath = join(dir, 'prev.db');
-    const first = new FingerprintDb(join(dir, 'run1.db'), undefined);
+    const prevPath = join(dir, 'prev.fp');
+    const first = new FingerprintDb(join(dir, 'run1.fp'), undefined);
     for (let i = 0; i < 50_000; i++) first.addKey('enrollments.csv', `e${i}`, [`e${i}`]);
     first.finishWrites();
     first.promoteTo(prevPath);
-    const second = new FingerprintDb(join(dir, 'run2.db'), prevPath);
+    const second = new FingerprintDb(join(dir, 'run2.fp'), prevPath);
     second.addKey('enrollments.csv', 'e1', ['e1']);
     const slots = (f: FingerprintDb, file: string): number => (f as unknown as { filters: Map<string, { slots: Uint32Array }> }).filters.get(file)!.slots.length / 2;
     expect(slots(second, 'enrollments.csv')).toBe(131_072); // the size growing to 50 000 keys reaches: 65 536 × 0.75 < 50 000
@@ -242,21 +275,69 @@ describe('FingerprintDb', () => {
     second.close();
   });
 
-  it('ignores a previous file written with another row hash (treated as a first delivery)', () => {
+  it('converts SQLite fingerprints (version 2) once, so the first run after the upgrade diffs exactly and holds nothing', () => {
     const dir = tempDir();
-    const prevPath = join(dir, 'old.db');
-    const old = new Database(prevPath);
+    const legacy = join(dir, 'vendor.db');
+    const old = new Database(legacy);
+    old.exec('CREATE TABLE keys (file TEXT NOT NULL, key TEXT NOT NULL, row_hash BLOB NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID');
+    old.pragma('user_version = 2');
+    const insert = old.prepare('INSERT INTO keys VALUES (?, ?, ?)');
+    for (let i = 0; i < 300; i++) insert.run('users.csv', `u${i}`, hashRow([`u${i}`, 'v1']));
+    insert.run('enrollments.csv', 'C1\u001fu7', hashRow(['C1', 'u7']));
+    old.close();
+
+    const fp = new FingerprintDb(join(dir, 'run.fp'), join(dir, 'vendor.fp'));
+    expect(existsSync(legacy)).toBe(false);
+    expect(fp.hasPrevious).toBe(true);
+    for (let i = 1; i < 300; i++) fp.addKey('users.csv', `u${i}`, [`u${i}`, 'v1']);
+    fp.finishWrites();
+    expect(fp.diff(['users.csv'])[0]).toMatchObject({ previous: 300, current: 299, added: 0, changed: 0, removed: 1, sampleRemoved: ['u0'] });
+    fp.close();
+    // the data-privacy lookup reads the converted file: whole keys by hash, parts of composite keys
+    expect(filesHoldingKey(join(dir, 'vendor.fp'), 'u7')).toEqual(['enrollments.csv', 'users.csv']);
+    expect(filesHoldingKey(join(dir, 'vendor.fp'), 'u300')).toEqual([]);
+  });
+
+  it('leaves SQLite fingerprints of another version alone (the next run is a first delivery, which holds nothing)', () => {
+    const dir = tempDir();
+    const legacy = join(dir, 'old.db');
+    const old = new Database(legacy);
     old.exec('CREATE TABLE keys (file TEXT NOT NULL, key TEXT NOT NULL, row_hash BLOB NOT NULL, PRIMARY KEY (file, key)) WITHOUT ROWID');
     old.prepare('INSERT INTO keys VALUES (?, ?, ?)').run('users.csv', 'u1', Buffer.alloc(12));
     old.close();
-    const fp = new FingerprintDb(join(dir, 'run.db'), prevPath);
+    expect(convertLegacyFingerprints(legacy, join(dir, 'old.fp'))).toBe(false);
+    const fp = new FingerprintDb(join(dir, 'run.fp'), join(dir, 'old.fp'));
     expect(fp.hasPrevious).toBe(false);
     fp.addKey('users.csv', 'u1', ['u1']);
     fp.finishWrites();
     expect(fp.diff(['users.csv'])[0]).toMatchObject({ previous: 0, current: 1, added: 1 });
+    fp.save();
     fp.close();
-    const written = new Database(join(dir, 'run.db'), { readonly: true });
-    expect(written.pragma('user_version', { simple: true })).toBe(FINGERPRINT_VERSION);
-    written.close();
+    expect(FingerprintFile.open(join(dir, 'run.fp')).files).toEqual(['users.csv']);
+    expect(FINGERPRINT_VERSION).toBe(3);
+  });
+
+  it('after a confirmed collision, the next run hashes keys with a new salt and still diffs exactly', () => {
+    const dir = tempDir();
+    const prevPath = join(dir, 'prev.fp');
+    const first = new FingerprintDb(join(dir, 'run1.fp'), undefined);
+    for (let i = 0; i < 100; i++) first.addKey('users.csv', `u${i}`, [`u${i}`]);
+    first.finishWrites();
+    first.promoteTo(prevPath);
+    const salt = FingerprintFile.open(prevPath).salt;
+
+    const failing = new FingerprintDb(join(dir, 'run2.fp'), prevPath);
+    failing.addKey('users.csv', 'u1', ['u1']);
+    (failing as unknown as { duplicates: { file: string; key: string }[] }).duplicates.push({ file: 'users.csv', key: 'u2' });
+    expect(() => failing.finishWrites()).toThrow(FingerprintCollision);
+    failing.close();
+
+    const next = new FingerprintDb(join(dir, 'run3.fp'), prevPath);
+    for (let i = 1; i < 100; i++) next.addKey('users.csv', `u${i}`, [i === 5 ? 'changed' : `u${i}`]);
+    next.finishWrites();
+    expect(next.diff(['users.csv'])[0]).toMatchObject({ previous: 100, current: 99, removed: 1, changed: 1, sampleRemoved: ['u0'], sampleChanged: ['u5'] });
+    next.promoteTo(prevPath);
+    expect(FingerprintFile.open(prevPath).salt).not.toBe(salt);
+    expect(existsSync(`${prevPath}.resalt`)).toBe(false);
   });
 });
