@@ -19,6 +19,7 @@ export type {
   Dashboard,
   DashboardDestination,
   DestinationCheckView,
+  DetectionView,
   DestinationStatus,
   DestinationView,
   FieldCandidate,
@@ -31,6 +32,7 @@ export type {
   OkView,
   PreviewFile,
   PreviewResult,
+  ProfileView,
   SampleView,
   SchedulesState,
   SecretsSet,
@@ -47,6 +49,7 @@ export { API_CALL_NAMES, ApiError, isApiCallName } from '../../../src/shared/api
 export type { RunDetail, RunSummary, RunStatus, Finding, FileDiff, RunFileRecord, RunEvent } from '../../../src/shared/run.js';
 export type { DestinationConfig, SourceConfig, SiteMapEntry, NotificationsConfig } from '../../../src/shared/config.schema.js';
 export type { FormatDef, FileDef, ColumnDef, ColumnMapping, Entity, FormatOption } from '../../../src/shared/format.js';
+export type { SisProfile, ProfileEntity } from '../../../src/shared/sis-profile.js';
 
 /** In Electron the preload exposes the same interface as `window.api`. */
 declare global {

@@ -16,6 +16,8 @@ import { href } from '../lib/router.js';
 import { useSaveDelete } from '../lib/use-save-delete.js';
 import { useLoad } from '../lib/use-load.js';
 import { ENTITY_LABELS, NEW_ITEM } from '../lib/entity-labels.js';
+import type { ProfileEntity } from '../api/types.js';
+import { ProfileOffer, ProfileQueryNote, profileOf } from './sources/sis-profile.js';
 
 /** The second read-only wall: the login itself can write. Says why, what a run does, and the statements for a read-only login. */
 function WritableLoginNotice(props: { readonly check: CheckResultView }): ReactNode {
@@ -105,6 +107,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
   const [check, setCheck] = useState<CheckResultView | null>(null);
   const [checking, setChecking] = useState(false);
   const [tab, setTab] = useState<SourceTab>('connection');
+  const profiles = useLoad(() => api.listProfiles({}), [api]);
   const type = props.types.find((t) => t.id === config.type) ?? props.types[0];
   const isFiles = type?.capabilities.includes('files') ?? false;
   const draft = { config, secrets };
@@ -137,7 +140,8 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
     setConfig({ ...config, entities });
   };
 
-  const entityCount = Object.keys(config.entities).length;
+  const profile = profileOf(config, profiles.data)?.profile;
+  const entityCount = ENTITIES.filter((e) => config.entities[e] ?? profile?.entities[e]).length;
   const tabs = [
     { id: 'connection', label: 'Connection' },
     { id: 'queries', label: `${isFiles ? 'Files' : 'Queries'} (${entityCount})` },
@@ -157,7 +161,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
             label="Type"
             value={config.type}
             onChange={(v) => {
-              setConfig({ ...config, type: v as SourceConfig['type'], settings: {} });
+              setConfig({ ...config, type: v as SourceConfig['type'], settings: {}, profile: undefined });
               setCheck(null);
             }}
             options={props.types.map((t) => ({ value: t.id, label: t.displayName }))}
@@ -190,6 +194,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                   </Notice>
                 )}
                 {check?.loginRights?.canWrite && <WritableLoginNotice check={check} />}
+                <ProfileOffer draft={draft} tested={check?.ok === true} profiles={profiles.data} onUse={(id) => setConfig({ ...config, profile: id })} />
               </div>
             )}
             {tab === 'queries' && (
@@ -207,6 +212,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                     value={config.entities[entity]?.query ?? config.entities[entity]?.file ?? ''}
                     onChange={(v) => setEntity(entity, v)}
                     draft={draft}
+                    profile={profile?.entities[entity] ? { name: profile.name, entity: profile.entities[entity] } : undefined}
                   />
                 ))}
               </div>
@@ -237,12 +243,21 @@ type SourceTab = 'connection' | 'queries' | 'browse';
 
 type Draft = { readonly config: SourceConfig; readonly secrets: Record<string, string> };
 
-function EntityQuery(props: { readonly entity: Entity; readonly isFiles: boolean; readonly value: string; readonly onChange: (v: string) => void; readonly draft: Draft }): ReactNode {
+function EntityQuery(props: {
+  readonly entity: Entity;
+  readonly isFiles: boolean;
+  readonly value: string;
+  readonly onChange: (v: string) => void;
+  readonly draft: Draft;
+  /** The source's profile's query (or file) for this entity: the starting point, used unless overridden. */
+  readonly profile?: { readonly name: string; readonly entity: ProfileEntity };
+}): ReactNode {
   const api = useApi();
   const [sample, setSample] = useState<SampleView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const label = `${ENTITY_LABELS[props.entity]} ${props.isFiles ? 'file' : 'query'}`;
+  const fromProfile = props.profile && !props.value ? (props.profile.entity.query ?? props.profile.entity.file) : undefined;
   const hint = `Suggested columns: ${CANONICAL_FIELDS[props.entity].slice(0, 8).join(', ')}${CANONICAL_FIELDS[props.entity].length > 8 ? ', …' : ''}`;
   const preview = async (): Promise<void> => {
     setLoading(true);
@@ -259,11 +274,22 @@ function EntityQuery(props: { readonly entity: Entity; readonly isFiles: boolean
   return (
     <div className="entity-query">
       {props.isFiles ? (
-        <TextField label={label} value={props.value} onChange={props.onChange} placeholder={`${props.entity}.csv`} hint={hint} />
+        <TextField label={label} value={props.value} onChange={props.onChange} placeholder={fromProfile ?? `${props.entity}.csv`} hint={hint} />
       ) : (
-        <TextAreaField label={label} value={props.value} onChange={props.onChange} rows={props.value ? 4 : 2} hint={hint} placeholder="SELECT …" />
+        <TextAreaField label={label} value={props.value} onChange={props.onChange} rows={props.value || fromProfile ? 6 : 2} hint={hint} placeholder={fromProfile ?? 'SELECT …'} />
       )}
-      {props.value && (
+      {props.profile && (
+        <ProfileQueryNote
+          profileName={props.profile.name}
+          entity={props.profile.entity}
+          overridden={Boolean(props.value)}
+          isFiles={props.isFiles}
+          entityLabel={ENTITY_LABELS[props.entity]}
+          onOverride={props.onChange}
+          onRevert={() => props.onChange('')}
+        />
+      )}
+      {(props.value || fromProfile) && (
         <div className="row">
           <button type="button" className="btn small" onClick={() => void preview()} disabled={loading}>
             {loading ? 'Reading…' : sample ? 'Refresh sample' : `Sample ${ENTITY_LABELS[props.entity].toLowerCase()}`}
