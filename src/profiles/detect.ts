@@ -5,6 +5,7 @@
  * that the source lacks. Pure functions of the discovered schema.
  */
 import type { ProfileEngine, SisProfile } from '../shared/sis-profile.js';
+import { normaliseHeader } from '../sources/folder/headers.js';
 import type { TableInfo } from '../sources/types.js';
 
 /** One table (or export file pattern) a profile looks for, and what of it is missing. */
@@ -35,13 +36,19 @@ function globRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, 'i');
 }
 
+/**
+ * An export header as the folder reader keys it, without underscores: discover lists `SectionID` as
+ * `section_id`, and the reader matches `SectionID`, `Section ID` and `SECTION_ID` alike.
+ */
+const headerKey = (header: string): string => normaliseHeader(header).replace(/_/g, '');
+
 /** What the profile looks for: tables (databases) or export files (folders). */
 function wanted(profile: SisProfile): { kind: 'tables' | 'files'; items: readonly [string, readonly string[]][] } {
   if (profile.engines.includes('folder')) return { kind: 'files', items: Object.entries(profile.detect.files ?? {}) };
   return { kind: 'tables', items: Object.entries(profile.detect.tables ?? {}) };
 }
 
-/** Every table (file) and column the profile expects that `tables` lacks; empty when all are there. Names compare case-insensitively. */
+/** Every table (file) and column the profile expects that `tables` lacks; empty when all are there. Names compare case-insensitively, export headers as the reader matches them. */
 export function schemaGaps(profile: SisProfile, tables: readonly TableInfo[]): SchemaGap[] {
   const { kind, items } = wanted(profile);
   const gaps: SchemaGap[] = [];
@@ -54,8 +61,9 @@ export function schemaGaps(profile: SisProfile, tables: readonly TableInfo[]): S
       gaps.push({ table: name, columns: [] });
       continue;
     }
-    const have = new Set(found.columns.map((c) => c.name.toLowerCase()));
-    const missing = columns.filter((c) => !have.has(c.toLowerCase()));
+    const key = kind === 'files' ? headerKey : (column: string) => column.toLowerCase();
+    const have = new Set(found.columns.map((c) => key(c.name)));
+    const missing = columns.filter((c) => !have.has(key(c)));
     if (missing.length) gaps.push({ table: name, columns: missing });
   }
   return gaps;
