@@ -56,7 +56,7 @@ export function ProfileOffer(props: {
     return (
       <Notice kind="ok" title={`Uses the ${using.profile.name} profile`} testId="source-profile">
         <p>
-          Every kind of record comes from the profile’s queries unless you override one on the Queries tab. {verificationText(using)}
+          Every kind of record comes from the profile’s queries unless you override one on the Queries tab. {verificationText(using.profile.verification)}
         </p>
         <button type="button" className="btn small" onClick={() => props.onUse(undefined)}>
           Stop using the profile
@@ -79,7 +79,7 @@ export function ProfileOffer(props: {
       {detection.matches.map((m) => (
         <div key={m.id} className="stack">
           <p>
-            {m.evidence}. {m.verification.testedInCi ? m.verification.note : `Not verified against a live server: ${m.verification.note}`}
+            {m.evidence}. {verificationText(m.verification)}
           </p>
           <div className="row">
             <button type="button" className="btn primary small" onClick={() => props.onUse(m.id)}>
@@ -92,10 +92,10 @@ export function ProfileOffer(props: {
   );
 }
 
-/** How far the profile was checked, in the words the GUI, the CLI and the README share. */
-function verificationText(view: ProfileView): string {
-  const { verification } = view.profile;
-  return verification.testedInCi ? verification.note : `Not verified against a live server: ${verification.note}`;
+/** How far the profile was checked: its own note, said to be unverified when CI does not test it (unless the note already says so). */
+function verificationText(verification: ProfileView['profile']['verification']): string {
+  if (verification.testedInCi || /^not verified/i.test(verification.note)) return verification.note;
+  return `Not verified against a live server: ${verification.note}`;
 }
 
 /**
