@@ -24,10 +24,11 @@ import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { resolveSourceEntities, type ResolvedEntities } from '../profiles/resolve.js';
 import { appVersion, defaultStaticDir } from '../home/install.js';
+import type { LogSink } from '../log/logger.js';
 
 export { AGENT_LOCK_NAME, AgentRunningError } from './agent-lock.js';
 
-export type LogLevel = 'info' | 'warn' | 'error';
+export type AgentLogLevel = 'info' | 'warn' | 'error';
 
 export interface DaemonOptions {
   readonly home?: string;
@@ -42,7 +43,10 @@ export interface DaemonOptions {
   readonly reloadPollMs?: number;
   /** How long stop() waits for runs in progress to wind down (default 60 s). */
   readonly stopTimeoutMs?: number;
-  readonly log?: (level: LogLevel, message: string) => void;
+  /** Also write the agent's log here (the `agent` command: its standard output). Every line goes to <home>/logs/ in any case. */
+  readonly console?: LogSink;
+  /** Every log message, as well (tests read them). */
+  readonly log?: (level: AgentLogLevel, message: string) => void;
   readonly onOutcome?: (outcome: SlotOutcome) => void;
 }
 
@@ -83,16 +87,17 @@ function describeIncompleteSet(set: IncompleteSet, settings: FolderSettings): st
     : `The export set in ${set.folder} has been incomplete for more than ${settings.incompleteAfterMinutes} minutes: ${missing} ${verb} missing (found ${found}). Nothing was read; the run waits for a complete set.`;
 }
 
-export function consoleLog(level: LogLevel, message: string): void {
-  process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`);
-}
-
 const DAY_MS = 86_400_000;
 
 export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDaemon> {
-  const log = options.log ?? consoleLog;
   const clock = options.clock ?? new SystemClock();
   const ctx = openAgent(options.home);
+  if (options.console) ctx.log.addSink(options.console);
+  /** A line for the agent's log (event: what kind of line, for `rostersync logs --json` and log collectors). */
+  const log = (level: AgentLogLevel, message: string, event = 'agent', destination?: string): void => {
+    ctx.log.log(level, event, message, destination ? { destination } : {});
+    options.log?.(level, message);
+  };
   let agentLock: DestinationLock;
   try {
     agentLock = acquireAgentLock(ctx.store, ctx.layout.home);
@@ -100,10 +105,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
     closeAgent(ctx);
     throw err;
   }
-  log('info', `RosterSync agent starting (pid ${process.pid}, data folder ${ctx.layout.home}).`);
+  log('info', `RosterSync agent starting (pid ${process.pid}, data folder ${ctx.layout.home}).`, 'agent.starting');
 
   const interrupted = ctx.store.failInterruptedRuns();
-  for (const id of interrupted) log('warn', `Run ${id} was interrupted (its process stopped before it finished); recorded as failed.`);
+  for (const id of interrupted) log('warn', `Run ${id} was interrupted (its process stopped before it finished); recorded as failed.`, 'run.interrupted');
   for (const { holder, why } of releaseStaleLocks(ctx.store)) log('warn', `Released the stale lock of ${holder.destination} (pid ${holder.pid}): ${why}.`);
   await recoverInterruptedPublishes(ctx, interrupted, log);
 
@@ -114,11 +119,11 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   for (const { destination, runId } of ctx.store.takeInterruptedRuns()) {
     const latest = ctx.store.listRuns({ destination, limit: 20 }).find((r) => !r.dryRun && r.status !== 'skipped');
     if (latest && latest.id !== runId) {
-      log('info', `${destination}: interrupted run ${runId} is not retried: run ${latest.id} ran after it.`);
+      log('info', `${destination}: interrupted run ${runId} is not retried: run ${latest.id} ran after it.`, 'run.retry', destination);
       continue;
     }
     await notifyRunFinished(ctx, runId);
-    log('warn', scheduler.retryInterrupted(destination, runId));
+    log('warn', scheduler.retryInterrupted(destination, runId), 'run.retry', destination);
   }
 
   // ---- export-folder watchers ----------------------------------------------------------
@@ -156,7 +161,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
             files,
             async (set) => {
               ctx.store.setDestinationState(d.name, ARRIVAL_KEY, set.signature);
-              log('info', `${d.name}: a new complete export set arrived in ${set.folder} (${set.files.length} file(s)).`);
+              log('info', `${d.name}: a new complete export set arrived in ${set.folder} (${set.files.length} file(s)).`, 'arrival.complete', d.name);
               await scheduler.runNow(d.name, 'arrival');
             },
             {
@@ -179,7 +184,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
       const watcher = w.start();
       watchers.set(name, { key: w.key, watcher });
       await watcher.ready;
-      log('info', `${name}: watching its export folder for new sets.`);
+      log('info', `${name}: watching its export folder for new sets.`, 'arrival.watching', name);
     }
   };
   await syncWatchers();
@@ -258,12 +263,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   };
   maintain();
 
-  log('info', `RosterSync agent running: ${scheduler.status().length} scheduled destination(s), ${watchers.size} watched export folder(s).`);
+  log('info', `RosterSync agent running: ${scheduler.status().length} scheduled destination(s), ${watchers.size} watched export folder(s).`, 'agent.started');
 
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'agent shutting down'): Promise<void> =>
     (stopping ??= (async () => {
-      log('info', `Stopping (${reason}).`);
+      log('info', `Stopping (${reason}).`, 'agent.stopping');
       clearInterval(poll);
       maintenanceTimer?.cancel();
       await reloading;
@@ -281,7 +286,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
       clearTimeout(timer);
       agentLock.release();
       closeAgent(ctx);
-      log('info', 'RosterSync agent stopped.');
+      log('info', 'RosterSync agent stopped.', 'agent.stopped');
     })());
 
   return {

@@ -27,13 +27,14 @@ import { registerServiceCommands } from './commands/service.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { registerProfileCommands } from './commands/profiles.js';
+import { registerLogsCommands } from './commands/logs.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
 import { staleSecrets } from '../home/context.js';
 import { calendarDate, cliKit, consoleIo, exitCodeForError, exitFor, parseRunId, readSecretInput, UsageError, wholeNumber, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 import { passphraseWeakness } from '../secrets/vault.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerProfileCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands, registerStoreCommands];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerProfileCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands, registerStoreCommands, registerLogsCommands];
 
 /** How to run this command again as the user did: the installed `rostersync`, or `node bin/rostersync.js` from a checkout. */
 function invokedAs(): string {

@@ -12,11 +12,14 @@ import { getSourceDriver } from '../sources/registry.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import type { DestinationConfig, NotificationsConfig, SourceConfig } from '../shared/config.schema.js';
 import type { Secrets } from '../sources/types.js';
+import { fileSink, Logger } from '../log/logger.js';
 
 export interface AgentContext {
   readonly layout: HomeLayout;
   readonly store: Store;
   readonly vault: Vault;
+  /** The agent's log: a rotating file in the data folder (src/log/); the agent adds its console. */
+  readonly log: Logger;
 }
 
 /**
@@ -29,7 +32,7 @@ export function openAgent(home?: string, env: NodeJS.ProcessEnv = process.env): 
   const store = new Store(layout.storePath, CONFIG_DOOR, { backupsDir: layout.backupsDir });
   try {
     const vault = Vault.open(machineKeyLocation(layout, env), { recordedKeyId: store.getMachineKeyId(), sealedSecrets: store.countSealedSecrets() });
-    const ctx: AgentContext = { layout, store, vault };
+    const ctx: AgentContext = { layout, store, vault, log: new Logger([fileSink(layout.logFile)]) };
     if (vault.keyId !== undefined && vault.keyId !== store.getMachineKeyId()) store.setMachineKeyId(vault.keyId);
     bindUnboundSecrets(ctx);
     return ctx;

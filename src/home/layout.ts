@@ -25,6 +25,8 @@ export interface HomeLayout {
   readonly backupsDir: string;
   /** `home.json`: settings about the data folder itself that cannot live in the store (where the key is). */
   readonly homeConfigPath: string;
+  /** The agent's log (JSON lines, rotated beside it as rostersync.log.1 …): `rostersync logs` reads it. */
+  readonly logFile: string;
 }
 
 export function homeLayout(home: string): HomeLayout {
@@ -37,6 +39,7 @@ export function homeLayout(home: string): HomeLayout {
     demoDir: join(home, 'demo'),
     backupsDir: join(home, 'backups'),
     homeConfigPath: join(home, HOME_CONFIG_FILE),
+    logFile: join(home, 'logs', 'rostersync.log'),
   };
 }
 

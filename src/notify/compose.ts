@@ -8,6 +8,7 @@
  */
 import type { RunDetail, RunStatus } from '../shared/run.js';
 import { describeDuration, type Incident, type IncidentAlert } from './incidents.js';
+import { maskValues } from '../log/mask.js';
 
 export interface MailContent {
   readonly subject: string;
@@ -39,28 +40,6 @@ const oneLine = (text: string, max = 120): string => {
 };
 
 const bytes = (n: number): string => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1048576).toFixed(1)} MiB`);
-
-const HIDDEN = '[value hidden]';
-/** A run of 7 or more digits, possibly split by spaces, dots, dashes or brackets: a phone number, an ID, a date of birth. */
-const DIGIT_RUN = /\+?\(?\d(?:[\d\s()./-]*\d){6,}/g;
-/** A quoted value that holds a digit or an @ (findings quote the value they speak of). */
-const QUOTED_VALUE = /"[^"\n]*[\d@][^"\n]*"/g;
-const EMAIL = /[^\s"'<>@]+@[^\s"'<>@]+\.[A-Za-z]{2,}/g;
-/** The agent's own timestamps in messages (run times, the last delivery) are not personal: they stay. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$/;
-
-/**
- * Hides personal values inside free text (a run's message, a finding's message): every value the
- * run's findings name, quoted values with digits or an @, e-mail addresses, and runs of 7+ digits.
- */
-export function maskValues(text: string, knownValues: readonly string[] = []): string {
-  let out = text;
-  for (const v of knownValues) if (v.trim().length >= 4) out = out.split(v).join(HIDDEN);
-  return out
-    .replace(QUOTED_VALUE, `"${HIDDEN}"`)
-    .replace(EMAIL, HIDDEN)
-    .replace(DIGIT_RUN, (run) => (ISO_TIME.test(run.trim()) ? run : HIDDEN));
-}
 
 const findingValues = (run: RunDetail): string[] => [...new Set(run.findings.map((f) => f.value).filter((v): v is string => !!v))];
 

@@ -155,8 +155,15 @@ export async function notifyRunFinished(ctx: AgentContext, runId: number, option
     const config = ctx.store.getNotifications();
     // the incident is kept whatever the notification settings: the dashboard and `status` show it
     const step = advanceIncident(ctx, run.destination, { type: 'run', status: run.status, runId, message: run.message ?? '', at: now }, config);
-    if (step.alert === 'opened') record('warn', `Incident opened: ${run.destination} is failing.`);
-    if (step.alert === 'recovered') record('info', `Incident closed: ${run.destination} delivered again (it was ${step.closed!.cause} since ${step.closed!.openedAt}).`);
+    const where = { destination: run.destination, runId };
+    if (step.alert === 'opened') {
+      record('warn', `Incident opened: ${run.destination} is failing.`);
+      ctx.log.warn('incident.opened', `Incident opened: ${run.destination} is failing (run ${runId}).`, where);
+    }
+    if (step.alert === 'recovered') {
+      record('info', `Incident closed: ${run.destination} delivered again (it was ${step.closed!.cause} since ${step.closed!.openedAt}).`);
+      ctx.log.info('incident.closed', `Incident closed: ${run.destination} delivered again (it was ${step.closed!.cause} since ${step.closed!.openedAt}).`, where);
+    }
     if (!config.enabled) return { sent: false, detail: 'notifications are off' };
     const alert = alertForRun(ctx, config, step, runId, now);
     if ('skip' in alert) {
@@ -165,10 +172,12 @@ export async function notifyRunFinished(ctx: AgentContext, runId: number, option
     }
     const { complete, ...outcome } = describeOutcomes(await deliverAlert(ctx, alert.send, now));
     record(complete ? 'info' : 'warn', outcome.detail);
+    ctx.log.log(complete ? 'info' : 'warn', complete ? 'notify.sent' : 'notify.failed', outcome.detail, where);
     return outcome;
   } catch (err) {
     const detail = `Notification could not be sent: ${(err as Error).message}`;
     record('warn', detail);
+    ctx.log.warn('notify.failed', detail, { runId });
     return { sent: false, detail };
   }
 }

@@ -56,6 +56,19 @@ export interface RunOptions {
 /** A line for the run's event log (and the live progress of the console or GUI). */
 type RunLog = (level: 'info' | 'warn' | 'error', stage: string, message: string) => void;
 
+/**
+ * A run's event log: each line goes to the run's record, the agent's log (the first line as
+ * `run.started`, the last as `run.finished`, the rest as `run.stage`) and the live progress.
+ */
+function runLog(ctx: AgentContext, destination: string, runId: number, onEvent: RunOptions['onEvent']): (level: 'info' | 'warn' | 'error', stage: string, message: string, event?: string) => void {
+  const agentLog = ctx.log.with({ destination, runId });
+  return (level, stage, message, event = 'run.stage') => {
+    ctx.store.addRunEvent(runId, level, stage, message);
+    agentLog.log(level, event, message, { stage });
+    onEvent?.(level, stage, message);
+  };
+}
+
 export interface RunResult {
   readonly runId: number;
   readonly destination: string;
@@ -202,10 +215,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
   store.updateRun(runId, { outputDir: filesDir });
 
   const timings: Record<string, number> = {};
-  const log = (level: 'info' | 'warn' | 'error', stage: string, message: string): void => {
-    store.addRunEvent(runId, level, stage, message);
-    options.onEvent?.(level, stage, message);
-  };
+  const log = runLog(ctx, destination.name, runId, options.onEvent);
   const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
     try {
@@ -238,12 +248,12 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       holdReasons,
       diff,
     });
-    log(status === 'failed' ? 'error' : status === 'held' ? 'warn' : 'info', 'record', `Run ${status}: ${message}`);
+    log(status === 'failed' ? 'error' : status === 'held' ? 'warn' : 'info', 'record', `Run ${status}: ${message}`, 'run.finished');
     return { runId, destination: destination.name, status, message, files: fileRecords, diff, errors: sink.errors, warnings: sink.warnings, holdReasons, outputDir: filesDir, findings: sink.kept };
   };
 
   try {
-    log('info', 'plan', `${dryRun ? 'Preview' : 'Run'} of ${destination.name} started (${options.trigger}).`);
+    log('info', 'plan', `${dryRun ? 'Preview' : 'Run'} of ${destination.name} started (${options.trigger}).`, 'run.started');
     // A publish of this destination that a dead process left half-done is settled before anything new is written.
     await recoverDestination(ctx, destination.name, (level, message) => log(level, 'recover', message));
     const source = store.getSource(destination.source);
@@ -982,16 +992,13 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     throw new Error(`Run ${runId} is older than run ${newer.id}, which was delivered since: approving it would send stale data. Discard it and run the sync again.`);
   }
   const runDir = join(ctx.layout.runsDir, String(runId));
-  const log = (level: 'info' | 'warn' | 'error', stage: string, message: string): void => {
-    store.addRunEvent(runId, level, stage, message);
-    options.onEvent?.(level, stage, message);
-  };
+  const log = runLog(ctx, destination.name, runId, options.onEvent);
   const staged = stagedOf(run.files, join(runDir, 'files'));
   const missing = staged.filter((f) => !existsSync(f.path));
   if (missing.length) throw new Error(`Run ${runId}'s files are gone (${missing.map((f) => f.name).join(', ')}); run the sync again instead.`);
   store.claimRun(runId);
   store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
-  log('info', 'approve', `Approved by an administrator; delivering the held files.`);
+  log('info', 'approve', `Approved by an administrator; delivering the held files.`, 'run.started');
   try {
     // A run held before the upgrade to fingerprint files kept an SQLite one (promoteFingerprintFile converts it).
     const fpFile = [join(runDir, RUN_FINGERPRINTS), join(runDir, 'fingerprints.db')].find((p) => existsSync(p)) ?? join(runDir, RUN_FINGERPRINTS);
@@ -1015,12 +1022,12 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
     // The held files are what was checked: rows the run left out stay out, and the run says so.
     const message = `Approved and delivered: ${receipt.message}${run.errors ? ` ${run.errors} error(s); see the run's findings for the rows left out.` : ''}${archiveProblem ? ` ${archiveProblem.message}` : ''}`;
     store.updateRun(runId, { status, endedAt: new Date().toISOString(), message, ...(archiveProblem ? { warnings: run.warnings + 1 } : {}) });
-    log('info', 'record', message);
+    log('info', 'record', message, 'run.finished');
     return { runId, destination: destination.name, status, message, files: records, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   } catch (err) {
     const message = `Approved, but delivery failed: ${(err as Error).message} The held files stay in ${join(runDir, 'files')}; approve again to retry.`;
     store.updateRun(runId, { status: 'held', message });
-    log('error', 'deliver', message);
+    log('error', 'deliver', message, 'run.finished');
     return { runId, destination: destination.name, status: 'failed', message, files: run.files, diff: run.diff, errors: run.errors, warnings: run.warnings, holdReasons: run.holdReasons, outputDir: join(runDir, 'files'), findings: run.findings };
   }
 }
@@ -1037,4 +1044,5 @@ export function discardHeldRun(ctx: AgentContext, runId: number, now: Date = new
   ctx.store.updateRun(runId, { status: 'discarded', endedAt: now.toISOString(), message: 'Discarded by an administrator; nothing was delivered.' });
   const retention = filesRetentionOf(ctx.store, ctx.layout.runsDir, ctx.store.getRun(runId)!, []);
   ctx.store.addRunEvent(runId, 'info', 'approve', `Discarded by an administrator; nothing was delivered. ${describeFilesRetention(retention)}`);
+  ctx.log.info('run.discarded', 'Held run discarded by an administrator; nothing was delivered.', { destination: run.destination, runId });
 }

@@ -38,7 +38,8 @@ export class SystemClock implements Clock {
       }
       handle = setTimeout(step, Math.min(wait, this.maxStepMs));
     };
-    step();
+    // never inside setTimer itself, even when already due: the caller has not got the Timer yet
+    handle = setTimeout(step, 0);
     return {
       cancel() {
         cancelled = true;

@@ -52,7 +52,8 @@ export interface ScheduleStatus {
 
 export interface SchedulerOptions {
   readonly clock?: Clock;
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** `event` names the kind of line for the agent's log (src/log/): `notify.channel`, `incident.stale`…; `destination` when it is about one. */
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, event?: string, destination?: string) => void;
   /** A slot handled more than this late counts as missed (run as catch-up). Default 15 minutes. */
   readonly lateAfterMs?: number;
   /** Every slot's outcome (the daemon logs them; tests read them). */
@@ -230,14 +231,14 @@ export class Scheduler {
       await this.checkStale(d, undefined);
     }
     const report = await retryPendingAlerts(this.ctx, this.clock.now());
-    if (report.sent) this.log('info', `Notifications: ${report.sent} alert(s) that had failed were sent on retry.`);
-    for (const g of report.gaveUp) this.log('error', `Notifications: gave up on ${g}.`);
+    if (report.sent) this.log('info', `Notifications: ${report.sent} alert(s) that had failed were sent on retry.`, 'notify.retried');
+    for (const g of report.gaveUp) this.log('error', `Notifications: gave up on ${g}.`, 'notify.gave-up');
     for (const h of channelHealth(this.ctx)) {
       if (h.failing && h.lastError && this.loggedChannelErrors.get(h.channel) !== h.lastError) {
-        this.log('error', `Notifications: the ${h.channel} channel is failing since ${h.lastErrorAt}: ${h.lastError} (${h.waiting} alert(s) waiting to be retried).`);
+        this.log('error', `Notifications: the ${h.channel} channel is failing since ${h.lastErrorAt}: ${h.lastError} (${h.waiting} alert(s) waiting to be retried).`, 'notify.channel-failing');
         this.loggedChannelErrors.set(h.channel, h.lastError);
       } else if (!h.failing && this.loggedChannelErrors.delete(h.channel)) {
-        this.log('info', `Notifications: the ${h.channel} channel works again.`);
+        this.log('info', `Notifications: the ${h.channel} channel works again.`, 'notify.channel-ok');
       }
     }
   }
@@ -256,8 +257,8 @@ export class Scheduler {
     );
   }
 
-  private log(level: 'info' | 'warn' | 'error', message: string): void {
-    this.options.log?.(level, message);
+  private log(level: 'info' | 'warn' | 'error', message: string, event = 'schedule', destination?: string): void {
+    this.options.log?.(level, message, event, destination);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -365,9 +366,9 @@ export class Scheduler {
 
   private outcome(o: SlotOutcome): SlotOutcome {
     const where = o.slot ? ` (slot ${o.slot.toISOString()})` : '';
-    if (o.kind === 'ran') this.log(o.result.status === 'failed' ? 'error' : 'info', `${o.destination}: ${o.trigger} run ${o.result.runId} ${o.result.status}${where}: ${o.result.message}`);
-    else if (o.kind === 'skipped') this.log('info', `${o.destination}: ${o.message}`);
-    else this.log('error', `${o.destination}: ${o.trigger} run could not start${where}: ${o.message}`);
+    if (o.kind === 'ran') this.log(o.result.status === 'failed' ? 'error' : 'info', `${o.destination}: ${o.trigger} run ${o.result.runId} ${o.result.status}${where}: ${o.result.message}`, 'schedule.ran', o.destination);
+    else if (o.kind === 'skipped') this.log('info', `${o.destination}: ${o.message}`, 'schedule.skipped', o.destination);
+    else this.log('error', `${o.destination}: ${o.trigger} run could not start${where}: ${o.message}`, 'schedule.not-started', o.destination);
     this.options.onOutcome?.(o);
     return o;
   }
@@ -381,7 +382,7 @@ export class Scheduler {
     const id = store.createRun(name, trigger, false);
     store.addRunEvent(id, 'error', stage, message);
     store.updateRun(id, { status: 'failed', endedAt: this.clock.now().toISOString(), message });
-    this.log('error', `${name}: ${message}`);
+    this.log('error', `${name}: ${message}`, 'run.finished', name);
     await notifyRunFinished(this.ctx, id, { now: this.clock.now() });
     return id;
   }
@@ -461,11 +462,11 @@ export class Scheduler {
     if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'schedule', describeStale(info));
     try {
       const outcome = await notifyStale(this.ctx, info, now);
-      if (outcome.alert) this.log('warn', `${describeStale(info)} ${outcome.detail}`);
+      if (outcome.alert) this.log('warn', `${describeStale(info)} ${outcome.detail}`, 'incident.stale', name);
       if (outcome.sent && runId !== undefined) this.ctx.store.addRunEvent(runId, 'info', 'notify', outcome.detail);
     } catch (err) {
       const detail = `Stale-destination alert failed: ${(err as Error).message}`;
-      this.log('warn', detail);
+      this.log('warn', detail, 'notify.failed', name);
       if (runId !== undefined) this.ctx.store.addRunEvent(runId, 'warn', 'notify', detail);
     }
   }

@@ -147,8 +147,8 @@ describe('`rostersync agent` as a process', () => {
       agent.child.kill('SIGTERM');
       const exit = await agent.exited;
       expect(exit.code).toBe(0);
-      expect(exit.stderr).toContain('Stopping (SIGTERM received).');
-      expect(exit.stderr).toContain('RosterSync agent stopped.');
+      expect(exit.stdout).toContain('Stopping (SIGTERM received).');
+      expect(exit.stdout).toContain('RosterSync agent stopped.');
       const recorded = ctx.store.getRun(run.id)!;
       expect(recorded.status).toBe('failed');
       expect(recorded.message).toMatch(/^Stopped: agent shutting down\. /);

@@ -1,7 +1,7 @@
 /** The incident state machine (pure) and the masking of personal values in alert text. */
 import { describe, expect, it } from 'vitest';
 import { describeDuration, nextIncident, type Incident } from '../../src/notify/incidents.js';
-import { maskValues } from '../../src/notify/compose.js';
+import { maskValues } from '../../src/log/mask.js';
 
 const t0 = new Date('2026-03-01T02:00:00Z');
 const at = (minutes: number): Date => new Date(t0.getTime() + minutes * 60_000);

@@ -65,11 +65,14 @@ describe('SystemClock', () => {
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
-  it('fires at once for a time already past, and not at all once cancelled', () => {
+  it('fires at once for a time already past (right after setTimer returns, never inside it), and not at all once cancelled', () => {
     vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
     const clock = new SystemClock();
     const past = vi.fn();
     clock.setTimer(new Date('2025-12-31T23:00:00Z'), past);
+    // the caller's `const timer = clock.setTimer(…, () => timers.delete(timer))` must not see its callback first
+    expect(past).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(0);
     expect(past).toHaveBeenCalledTimes(1);
     const later = vi.fn();
     clock.setTimer(new Date('2026-01-01T00:05:00Z'), later).cancel();

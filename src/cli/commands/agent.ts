@@ -3,7 +3,8 @@
  *   rostersync schedules                     each destination's schedule and next run
  */
 import type { Command } from 'commander';
-import { startDaemon, consoleLog } from '../../agent/daemon.js';
+import { startDaemon } from '../../agent/daemon.js';
+import { streamSink } from '../../log/logger.js';
 import { blackoutFor, describeBlackout, describeSchedule, localDateTime, nextRunAfter } from '../../scheduler/schedule.js';
 import { scheduleProblems } from '../../shared/schedule-check.js';
 import { LAST_SLOT_KEY } from '../../scheduler/scheduler.js';
@@ -22,13 +23,14 @@ export function registerAgentCommands(program: Command, kit: CliKit): void {
     .option('--no-api', 'do not serve the local API')
     .option('--renderer <dir>', 'built GUI to serve (default: dist-renderer)')
     .option('--stop-timeout <seconds>', 'how long a stop waits for runs in progress', wholeNumber('--stop-timeout', 0), 60)
+    .option('--log-json', 'print the log on standard output as JSON lines (as in the log file) instead of readable lines')
     .action(
       action(async (cmd) => {
-        const o = cmd.opts<{ port?: string; api: boolean; renderer?: string; stopTimeout: number }>();
+        const o = cmd.opts<{ port?: string; api: boolean; renderer?: string; stopTimeout: number; logJson?: boolean }>();
         const port = o.port === undefined ? undefined : Number(o.port);
         if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port is a whole number from 0 to 65535; got "${o.port}".`);
         const stopped = untilStopSignal();
-        const daemon = await startDaemon({ home: globals(cmd).home, api: o.api, apiPort: port, staticDir: o.renderer, stopTimeoutMs: o.stopTimeout * 1000, log: consoleLog });
+        const daemon = await startDaemon({ home: globals(cmd).home, api: o.api, apiPort: port, staticDir: o.renderer, stopTimeoutMs: o.stopTimeout * 1000, console: streamSink(process.stdout, o.logJson ? 'json' : 'human') });
         const signal = await stopped;
         await daemon.stop(`${signal} received`);
         return 0;
