@@ -28,7 +28,7 @@ import type { LogSink } from '../log/logger.js';
 
 export { AGENT_LOCK_NAME, AgentRunningError } from './agent-lock.js';
 
-export type AgentLogLevel = 'info' | 'warn' | 'error';
+export type LogLevel = 'info' | 'warn' | 'error';
 
 export interface DaemonOptions {
   readonly home?: string;
@@ -46,7 +46,7 @@ export interface DaemonOptions {
   /** Also write the agent's log here (the `agent` command: its standard output). Every line goes to <home>/logs/ in any case. */
   readonly console?: LogSink;
   /** Every log message, as well (tests read them). */
-  readonly log?: (level: AgentLogLevel, message: string) => void;
+  readonly log?: (level: LogLevel, message: string) => void;
   readonly onOutcome?: (outcome: SlotOutcome) => void;
 }
 
@@ -94,7 +94,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   const ctx = openAgent(options.home);
   if (options.console) ctx.log.addSink(options.console);
   /** A line for the agent's log (event: what kind of line, for `rostersync logs --json` and log collectors). */
-  const log = (level: AgentLogLevel, message: string, event = 'agent', destination?: string): void => {
+  const log = (level: LogLevel, message: string, event = 'agent', destination?: string): void => {
     ctx.log.log(level, event, message, destination ? { destination } : {});
     options.log?.(level, message);
   };
