@@ -18,6 +18,8 @@ import { useLoad } from '../lib/use-load.js';
 import { ENTITY_LABELS, NEW_ITEM } from '../lib/entity-labels.js';
 import type { ProfileEntity } from '../api/types.js';
 import { ProfileOffer, ProfileQueryNote, profileOf } from './sources/sis-profile.js';
+import { isBuilderDialect, type EntityBuilderSpec } from '../../../src/shared/entity-builder.js';
+import { EntityBuilder } from './sources/entity-builder.js';
 
 /** The second read-only wall: the login itself can write. Says why, what a run does, and the statements for a read-only login. */
 function WritableLoginNotice(props: { readonly check: CheckResultView }): ReactNode {
@@ -135,10 +137,12 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
   });
   const setEntity = (entity: Entity, text: string): void => {
     const entities = { ...config.entities };
+    const builder = entities[entity]?.builder;
     if (text.trim() === '') delete entities[entity];
-    else entities[entity] = isFiles ? { file: text } : { query: text };
+    else entities[entity] = isFiles ? { file: text } : { query: text, ...(builder ? { builder } : {}) };
     setConfig({ ...config, entities });
   };
+  const applyBuilder = (entity: Entity, query: string, builder: EntityBuilderSpec): void => setConfig({ ...config, entities: { ...config.entities, [entity]: { query, builder } } });
 
   const profile = profileOf(config, profiles.data)?.profile;
   const entityCount = ENTITIES.filter((e) => config.entities[e] ?? profile?.entities[e]).length;
@@ -213,6 +217,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                     onChange={(v) => setEntity(entity, v)}
                     draft={draft}
                     profile={profile?.entities[entity] ? { name: profile.name, entity: profile.entities[entity] } : undefined}
+                    builder={!isFiles && entity !== 'roster' && isBuilderDialect(config.type) ? { saved: config.entities[entity]?.builder, onApply: (q, spec) => applyBuilder(entity, q, spec) } : undefined}
                   />
                 ))}
               </div>
@@ -251,8 +256,12 @@ function EntityQuery(props: {
   readonly draft: Draft;
   /** The source's profile's query (or file) for this entity: the starting point, used unless overridden. */
   readonly profile?: { readonly name: string; readonly entity: ProfileEntity };
+  /** SQL sources: the no-SQL entity builder (screens/sources/entity-builder.tsx). */
+  readonly builder?: { readonly saved?: EntityBuilderSpec; readonly onApply: (query: string, spec: EntityBuilderSpec) => void };
 }): ReactNode {
   const api = useApi();
+  const [building, setBuilding] = useState(false);
+  const dialect = props.draft.config.type;
   const [sample, setSample] = useState<SampleView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -287,6 +296,27 @@ function EntityQuery(props: {
           entityLabel={ENTITY_LABELS[props.entity]}
           onOverride={props.onChange}
           onRevert={() => props.onChange('')}
+        />
+      )}
+      {props.builder && !building && (
+        <div className="row">
+          <button type="button" className="btn small" onClick={() => setBuilding(true)}>
+            {props.builder.saved ? 'Open the builder' : 'Build without SQL'}
+          </button>
+        </div>
+      )}
+      {props.builder && building && isBuilderDialect(dialect) && (
+        <EntityBuilder
+          entity={props.entity}
+          dialect={dialect}
+          draft={props.draft}
+          saved={props.builder.saved}
+          currentQuery={props.value}
+          onApply={(query, spec) => {
+            props.builder?.onApply(query, spec);
+            setBuilding(false);
+          }}
+          onClose={() => setBuilding(false)}
         />
       )}
       {(props.value || fromProfile) && (
