@@ -119,6 +119,10 @@ describe('RosarioSIS profile on PostgreSQL', () => {
     expect(imported.code, imported.err).toBe(0);
     const exported = await cli('config', 'export');
     expect(exported.out).toMatch(/profile: rosariosis/);
+    expect((await cli('source', 'list')).out).toMatch(/rosario {2}\(PostgreSQL; profile rosariosis; entities: all from the profile\)/);
+    const sample = await cli('source', 'sample', 'rosario', 'teachers', '--json');
+    expect(sample.code, sample.err).toBe(0);
+    expect((JSON.parse(sample.out) as { rows: { teacher_id: string }[] }).rows.map((r) => r.teacher_id)).toEqual(['T2', 'T3', 'T15', 'T17']);
     const run = await cli('run', 'oneroster');
     expect(run.code, `${run.out}\n${run.err}`).toBe(0);
     const check = checkOneRosterSet(outbox);

@@ -44,7 +44,7 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
         withAgent(globals(cmd), (ctx) => {
           const sources = ctx.store.listSources();
           print(globals(cmd), sources, () =>
-            sources.length ? sources.map((s) => `${s.name}  (${getSourceDriver(s.type).displayName}${s.profile ? `; profile ${s.profile}` : ''}; entities: ${Object.keys(s.entities).join(', ') || 'none'})`).join('\n') : 'No sources configured.',
+            sources.length ? sources.map((s) => `${s.name}  (${getSourceDriver(s.type).displayName}${s.profile ? `; profile ${s.profile}` : ''}; entities: ${Object.keys(s.entities).join(', ') || (s.profile ? 'all from the profile' : 'none')})`).join('\n') : 'No sources configured.',
           );
           return 0;
         }),
