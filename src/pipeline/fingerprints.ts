@@ -29,6 +29,7 @@ import {
   WORDS,
   type KeyBlob,
 } from './fingerprint-file.js';
+import { privateDir } from './retention.js';
 
 /** Version of the fingerprint files (fingerprint-file.ts). 2 was an SQLite file (converted once, see convertLegacyFingerprints). */
 export const FINGERPRINT_VERSION = FINGERPRINT_FILE_VERSION;
@@ -742,7 +743,8 @@ function referencedKeys(hashes: Uint32Array, count: number, keys: number): Uint8
 
 /** Promotes a kept fingerprint file (a held run's) without reading it; a pre-version-3 SQLite file is converted on the way. */
 export function promoteFingerprintFile(path: string, target: string): void {
-  mkdirSync(dirname(target), { recursive: true });
+  // Owner-only, like runs/: the keys are student IDs.
+  privateDir(dirname(target));
   if (path.endsWith('.db')) {
     convertLegacyFingerprints(path, target);
     return;
@@ -794,7 +796,7 @@ export function convertLegacyFingerprints(legacyPath: string, target: string): b
       rmSync(partial, { force: true });
       throw err;
     }
-    mkdirSync(dirname(target), { recursive: true });
+    privateDir(dirname(target));
     renameSync(partial, target);
   } finally {
     db.close();

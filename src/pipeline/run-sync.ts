@@ -959,7 +959,7 @@ function withRetentionNote(ctx: AgentContext, result: RunResult, filesDir: strin
   const run = ctx.store.getRun(result.runId);
   const retention = run ? filesRetentionOf(ctx.store, ctx.layout.runsDir, run, []) : undefined;
   const until = retention?.state === 'kept' ? ` until ${retention.deleteAt.replace('T', ' ').slice(0, 16)} UTC (${retention.setting} ${retention.limitDays})` : '';
-  const message = `${result.message} Generated files are kept in ${filesDir}${until}.`;
+  const message = `${result.message}${/[.!?]$/.test(result.message) ? '' : '.'} Generated files are kept in ${filesDir}${until}.`;
   ctx.store.updateRun(result.runId, { message });
   return { ...result, message };
 }

@@ -76,7 +76,7 @@ describe('files of runs that delivered nothing', () => {
     expect(failed.message).toMatch(/Generated files are kept in .* until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(keepUndeliveredDays 3\)\./);
 
     // owner-only on POSIX: runs/ and the run's folders 0700, the generated files 0600
-    for (const dir of [ctx.layout.runsDir, folder, join(folder, 'files')]) expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
+    for (const dir of [ctx.layout.runsDir, folder, join(folder, 'files'), ctx.layout.fingerprintsDir]) expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
     for (const name of readdirSync(join(folder, 'files'))) expect((statSync(join(folder, 'files', name)).mode & 0o777).toString(8)).toBe('600');
 
     // the run page and history show say until when (the limit of the destination as it is now: 7 days again)
