@@ -24,6 +24,8 @@ export function trayState(dashboard: Dashboard | undefined, unreachable?: string
       return { icon: 'failed', tooltip: `RosterSync: last sync failed for ${by('failed').join(', ')}.${paused}` };
     case 'held':
       return { icon: 'held', tooltip: `RosterSync: ${plural(dashboard.holds.length, 'run')} waiting for approval.${paused}` };
+    case 'discarded':
+      return { icon: 'ok', tooltip: `RosterSync: a held run was discarded for ${by('discarded').join(', ')}; the vendor keeps the previous data.${paused}` };
     case 'ok':
       return { icon: 'ok', tooltip: `RosterSync: ${plural(dashboard.destinations.filter((d) => d.enabled).length, 'destination')} up to date.${paused}` };
     case 'never':

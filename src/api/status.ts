@@ -10,7 +10,8 @@ export function destinationStatus(enabled: boolean, runs: readonly RunSummary[])
   const real = runs.filter((r) => !r.dryRun);
   if (real.some((r) => r.status === 'running')) return 'running';
   if (real.some((r) => r.status === 'held')) return 'held';
-  const latest = real.find((r) => r.status !== 'skipped' && r.status !== 'discarded');
+  // A discarded held run is the latest word on the destination: the vendor keeps its previous data.
+  const latest = real.find((r) => r.status !== 'skipped');
   if (!latest) return enabled ? 'never' : 'disabled';
   switch (latest.status) {
     case 'failed':
@@ -22,8 +23,9 @@ export function destinationStatus(enabled: boolean, runs: readonly RunSummary[])
       return 'running';
     case 'held':
       return 'held';
-    case 'skipped':
     case 'discarded':
+      return enabled ? 'discarded' : 'disabled';
+    case 'skipped':
       return enabled ? 'ok' : 'disabled';
     default: {
       const unknown: never = latest.status;
@@ -32,7 +34,7 @@ export function destinationStatus(enabled: boolean, runs: readonly RunSummary[])
   }
 }
 
-const RANK: Readonly<Record<DestinationStatus, number>> = { running: 5, failed: 4, held: 3, ok: 2, never: 1, disabled: 0 };
+const RANK: Readonly<Record<DestinationStatus, number>> = { running: 5, failed: 4, held: 3, discarded: 2, ok: 2, never: 1, disabled: 0 };
 
 /** The worst status across destinations (running wins while a run is under way); 'never' when nothing is set up or all are off. */
 export function overallStatus(statuses: readonly DestinationStatus[]): DestinationStatus {

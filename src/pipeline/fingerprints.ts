@@ -838,3 +838,21 @@ export function filesHoldingKey(path: string, key: string): string[] {
     file.close();
   }
 }
+
+/**
+ * Per file, the keys of the last good delivery (`previousPath`) that a kept run's fingerprints
+ * (`runPath`, a held run's) do not hold: exactly what approving that run would remove at the vendor.
+ * Only files in `files` are compared.
+ */
+export function removedKeysBetween(previousPath: string, runPath: string, files: readonly string[]): Map<string, string[]> {
+  const removed = new Map<string, string[]>();
+  const db = new Database(runPath, { readonly: true, fileMustExist: true });
+  try {
+    db.prepare('ATTACH DATABASE ? AS prev').run(previousPath);
+    const query = db.prepare('SELECT p.key FROM prev.keys p WHERE p.file = @file AND NOT EXISTS (SELECT 1 FROM keys k WHERE k.file = @file AND k.key = p.key)').pluck();
+    for (const file of files) removed.set(file, query.all({ file }) as string[]);
+  } finally {
+    db.close();
+  }
+  return removed;
+}

@@ -16,7 +16,7 @@ import { getSourceDriver } from '../sources/registry.js';
 import { profileOfSource } from '../profiles/resolve.js';
 import { assertProfileSchema } from '../profiles/detect.js';
 import type { Entity } from '../shared/format.js';
-import { SourceDataError, type EntityRequest, type Row, type RowBatch, type SourceSession } from '../sources/types.js';
+import { SourceDataError, type EntityRequest, type RowBatch, type SourceSession } from '../sources/types.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import type { DeliveryContext, DeliveryReceipt, StagedFile, StagingDelivery } from '../destinations/types.js';
 import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan, type ReferencePlan } from './plan.js';
@@ -28,6 +28,7 @@ import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { writeDeletionRows } from './delta-deletions.js';
 import { rowExpander } from './row-rules.js';
+import { fieldAccess } from './field-access.js';
 import { compileRowRole, referrerLabel, roleMismatchMessage, roleName, sharedIdMessage, type RowRole } from './reference-roles.js';
 import { rewriteWithout, SameFileLinks } from './same-file-links.js';
 import { LeftOutRows } from './left-out.js';
@@ -136,34 +137,6 @@ class RunFailure extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * Case-insensitive field access to the current row. Every row of one read has the same columns (a
- * result set, one file's header), so the columns are learnt from the first row and each requested
- * name is resolved once: nothing is allocated per row on this hot path.
- */
-function fieldAccess(): { get: FieldGetter; has(name: string): boolean; set(row: Row): void } {
-  let current: Row = {};
-  let columns: Map<string, string> | undefined;
-  const resolved = new Map<string, string | null>();
-  return {
-    set(row) {
-      current = row;
-      columns ??= new Map(Object.keys(row).map((n) => [n.trim().toLowerCase(), n]));
-    },
-    has(name) {
-      return columns?.has(name.trim().toLowerCase()) ?? false;
-    },
-    get(name) {
-      let key = resolved.get(name);
-      if (key === undefined) {
-        key = columns?.get(name.toLowerCase()) ?? null;
-        if (columns) resolved.set(name, key);
-      }
-      return key === null ? null : (current[key] ?? null);
-    },
-  };
 }
 
 /**

@@ -30,6 +30,7 @@ import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
+import type { HoldReview } from './hold-review.js';
 
 // ---- contract machinery --------------------------------------------------------------------
 
@@ -102,7 +103,8 @@ export interface ConnectionTypeInfo {
   readonly settingsSchema: unknown;
 }
 
-export type DestinationStatus = 'ok' | 'failed' | 'held' | 'running' | 'never' | 'disabled';
+/** `discarded`: the latest run was held and then discarded (nothing delivered; the vendor keeps the previous data). */
+export type DestinationStatus = 'ok' | 'failed' | 'held' | 'discarded' | 'running' | 'never' | 'disabled';
 
 /** A destination that is not delivering: failing runs, or no delivery for longer than its limit. */
 export interface IncidentView {
@@ -369,6 +371,8 @@ export const API = {
   syncNow: call<StartedRun>()(byDestination),
   approveRun: call<StartedRun>()(byRunId),
   discardRun: call<RunSummary>()(byRunId),
+  /** A held run's removals named from the current source (reads the whole source: asked for per card, not polled). */
+  reviewHeldRun: call<HoldReview>()(byRunId),
   pauseSchedules: call<SchedulesState>()(none),
   resumeSchedules: call<SchedulesState>()(none),
   listConnectionTypes: call<readonly ConnectionTypeInfo[]>()(none),

@@ -52,7 +52,8 @@ describe('destination status', () => {
     expect(destinationStatus(true, [run(2, 'success'), run(1, 'failed')])).toBe('ok');
     expect(destinationStatus(true, [run(2, 'partial')])).toBe('ok');
     expect(destinationStatus(true, [run(3, 'failed', true), run(2, 'success')])).toBe('ok');
-    expect(destinationStatus(true, [run(3, 'discarded'), run(2, 'failed')])).toBe('failed');
+    expect(destinationStatus(true, [run(3, 'discarded'), run(2, 'failed')])).toBe('discarded');
+    expect(destinationStatus(true, [run(4, 'skipped'), run(3, 'discarded'), run(2, 'failed')])).toBe('discarded');
     expect(destinationStatus(true, [run(3, 'success'), run(2, 'held')])).toBe('held');
     expect(destinationStatus(true, [run(3, 'running'), run(2, 'held')])).toBe('running');
   });

@@ -1,6 +1,7 @@
 /** Dashboard: every destination with its last and next run and status; holds waiting for approval; Sync now. */
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { DashboardDestination, DestinationStatus, HeldRun, RunSummary } from '../api/types.js';
+import type { HoldReview } from '../../../src/shared/hold-review.js';
+import type { DashboardDestination, DestinationStatus, RunSummary } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
 import { Badge, ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge, type BadgeKind } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
@@ -9,12 +10,13 @@ import { formatCount, formatDateTime, formatRelative } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
-import { DiffGrid } from '../components/run-parts.js';
+import { ApproveEffect, byConcern, HoldCard, removalHeadline } from '../components/hold-review.js';
 
 const STATUS_TEXT: Record<DestinationStatus, { kind: BadgeKind; text: string }> = {
   ok: { kind: 'success', text: 'OK' },
   failed: { kind: 'failed', text: 'Failed' },
   held: { kind: 'held', text: 'Held for approval' },
+  discarded: { kind: 'discarded', text: 'Discarded' },
   running: { kind: 'running', text: 'Running' },
   never: { kind: 'never', text: 'Never run' },
   disabled: { kind: 'skipped', text: 'Disabled' },
@@ -31,7 +33,7 @@ export function DashboardScreen(): ReactNode {
   const dashboard = useLoad(() => api.getDashboard({}), [api]);
   const recent = useLoad(() => api.listRuns({ limit: 8 }), [api]);
   const [busy, setBusy] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<{ kind: 'approve' | 'discard'; run: RunSummary } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'approve' | 'discard'; run: RunSummary; review: HoldReview | null } | null>(null);
 
   const running = dashboard.data?.destinations.some((d) => d.status === 'running') ?? false;
   // While a run is going, refresh every 2 seconds.
@@ -147,15 +149,23 @@ export function DashboardScreen(): ReactNode {
         cell: (info) => {
           const d = info.row.original;
           return (
-            <button
-              type="button"
-              className="btn small primary"
-              disabled={busy !== null || d.status === 'running' || !d.enabled}
-              onClick={() => void syncNow(d.name)}
-              aria-label={`Sync ${d.name} now`}
-            >
-              {d.status === 'running' ? 'Running…' : 'Sync now'}
-            </button>
+            <span className="stack-tight">
+              <button
+                type="button"
+                className="btn small primary"
+                disabled={busy !== null || d.status === 'running' || d.status === 'held' || !d.enabled}
+                onClick={() => void syncNow(d.name)}
+                aria-label={`Sync ${d.name} now`}
+                aria-describedby={d.status === 'held' ? `held-reason-${d.name}` : undefined}
+              >
+                {d.status === 'running' ? 'Running…' : 'Sync now'}
+              </button>
+              {d.status === 'held' && (
+                <span className="muted small" id={`held-reason-${d.name}`}>
+                  A run is held for approval: approve or discard it first.
+                </span>
+              )}
+            </span>
           );
         },
       }),
@@ -210,7 +220,7 @@ export function DashboardScreen(): ReactNode {
             <Panel title={`Held for approval (${data.holds.length})`}>
               <div className="stack">
                 {data.holds.map((hold) => (
-                  <HoldCard key={hold.run.id} hold={hold} onDecide={(kind) => setConfirm({ kind, run: hold.run })} />
+                  <HoldCard key={hold.run.id} hold={hold} onDecide={(kind, review) => setConfirm({ kind, run: hold.run, review })} />
                 ))}
               </div>
             </Panel>
@@ -237,43 +247,18 @@ export function DashboardScreen(): ReactNode {
         onCancel={() => setConfirm(null)}
         onConfirm={() => confirm && void decide(confirm.kind, confirm.run)}
       >
-        <p>
-          {confirm?.kind === 'approve'
-            ? `The held files are delivered to ${confirm.run.destination} as they are.`
-            : `The held files are deleted; ${confirm?.run.destination ?? ''} keeps its previous data.`}
-        </p>
+        {confirm?.kind === 'approve' ? (
+          <div className="stack">
+            {confirm.review && byConcern(confirm.review.files).slice(0, 2).map((f) => (
+              <p key={f.file}>{removalHeadline(f)}</p>
+            ))}
+            <ApproveEffect review={confirm.review} run={confirm.run} />
+          </div>
+        ) : (
+          <p>Nothing is delivered; {confirm?.run.destination ?? ''} keeps its previous data. The run shows as discarded.</p>
+        )}
       </ConfirmDialog>
     </>
-  );
-}
-
-function HoldCard(props: { readonly hold: HeldRun; readonly onDecide: (kind: 'approve' | 'discard') => void }): ReactNode {
-  const { run, holdReasons, diff } = props.hold;
-  return (
-    <article className="card" aria-label={`Held run ${run.id} for ${run.destination}`}>
-      <div className="card-head">
-        <h3>
-          <a href={href('history', run.id)}>Run #{run.id}</a> · {run.destination}
-        </h3>
-        <span className="muted small">{formatDateTime(run.startedAt)}</span>
-      </div>
-      <Notice kind="warn" title="Why it was held">
-        <ul className="plain-list">
-          {holdReasons.map((r) => (
-            <li key={r}>{r}</li>
-          ))}
-        </ul>
-      </Notice>
-      {diff.length > 0 && <DiffGrid diff={diff} label={`Changes in held run ${run.id}`} />}
-      <div className="row">
-        <button type="button" className="btn primary" onClick={() => props.onDecide('approve')}>
-          Approve
-        </button>
-        <button type="button" className="btn danger" onClick={() => props.onDecide('discard')}>
-          Discard
-        </button>
-      </div>
-    </article>
   );
 }
 

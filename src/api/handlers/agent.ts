@@ -1,6 +1,7 @@
 /** Agent state, the dashboard, runs started from the GUI, schedules, connection types. */
 import { z } from 'zod';
 import { discardHeldRun } from '../../pipeline/run-sync.js';
+import { reviewHeldRun } from '../../agent/hold-review.js';
 import { listSourceDrivers } from '../../sources/registry.js';
 import { listDestinationDrivers } from '../../destinations/registry.js';
 import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type HeldRun } from '../../shared/api.contract.js';
@@ -27,7 +28,7 @@ function runningHere(services: ApiServices): number[] {
 }
 
 export const agentHandlers: HandlerGroup<
-  'getStatus' | 'getDashboard' | 'syncNow' | 'approveRun' | 'discardRun' | 'pauseSchedules' | 'resumeSchedules' | 'listConnectionTypes'
+  'getStatus' | 'getDashboard' | 'syncNow' | 'approveRun' | 'discardRun' | 'reviewHeldRun' | 'pauseSchedules' | 'resumeSchedules' | 'listConnectionTypes'
 > = {
   getStatus: (_input, services) => ({
     version: appVersion(),
@@ -99,6 +100,12 @@ export const agentHandlers: HandlerGroup<
     if (run.status !== 'held') throw new ApiError('conflict', `Run ${id} is ${run.status}, not held: only a held run can be discarded.`);
     discardHeldRun(ctx, id);
     return ctx.store.getRun(id)!;
+  },
+
+  reviewHeldRun: async ({ id }, { ctx }) => {
+    const review = await reviewHeldRun(ctx, id);
+    if (!review) throw notFound(`No run ${id}.`);
+    return review;
   },
 
   pauseSchedules: async (_input, { scheduler }) => {
