@@ -11,7 +11,7 @@ import { buildPlan } from '../pipeline/plan.js';
 import { describeRemovedRecords } from '../pipeline/removed-records.js';
 import type { FileRemovals, HoldReview } from '../shared/hold-review.js';
 import { getSourceDriver } from '../sources/registry.js';
-import { loadSourceSecrets, type AgentContext } from './context.js';
+import { loadSourceSecrets, type AgentContext } from '../home/context.js';
 
 const records = (n: number): string => `${n.toLocaleString('en-US')} record${n === 1 ? '' : 's'}`;
 

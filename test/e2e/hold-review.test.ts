@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { closeAgent, openAgent } from '../../src/agent/context.js';
+import { closeAgent, openAgent } from '../../src/home/context.js';
 import { DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { launchChromium, screenshot, startUi, watchPageErrors, type RunningUi } from '../helpers/browser.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
