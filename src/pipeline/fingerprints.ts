@@ -411,11 +411,9 @@ export class FingerprintDb {
     if (records.complete) return;
     records.complete = true;
     const h = records.hashes.view();
-    let order = sortByKeyHash(h, records.count);
-    if (records.dropped?.size) {
-      const gone = records.dropped;
-      order = order.filter((r) => !gone.has(`${h[r * WORDS]}:${h[r * WORDS + 1]}`));
-    }
+    const all = sortByKeyHash(h, records.count);
+    const gone = records.dropped;
+    const order = gone?.size ? all.filter((r) => !gone.has(`${h[r * WORDS]}:${h[r * WORDS + 1]}`)) : all;
     const sorted = permute(h, order);
     const count = order.length;
     const keyStart = records.keyStart;
@@ -437,8 +435,9 @@ export class FingerprintDb {
     const blob: KeyBlob = { offsets: offsets.slice(0, records.count + 1), copy: (write) => this.keys.copy(keyStart, keyEnd, write) };
     this.writer().addFile(file, sorted, count, blob);
     if (records.originOffsets) {
-      records.sorted = sorted;
-      records.sortedCount = count;
+      // Rows left out after they were written keep their SIS origin: findings about them name it.
+      records.sorted = order === all ? sorted : permute(h, all);
+      records.sortedCount = all.length;
     }
     // The hashes and key offsets are on disk now; a file of people keeps its sorted records and origin offsets.
     records.hashes.data = new Uint32Array(0);
