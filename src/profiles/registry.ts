@@ -5,14 +5,27 @@
  * test/unit/profiles-registry.test.ts then checks it like a custom profile (schema, engines, SQL guard).
  */
 import type { SisProfile } from '../shared/sis-profile.js';
+import { aeries } from './aeries.js';
 import { gibbon } from './gibbon.js';
+import { infiniteCampus } from './infinite-campus.js';
 import { infiniteCampusExport } from './infinite-campus-export.js';
 import { openSis } from './opensis.js';
+import { powerSchool } from './powerschool.js';
 import { powerSchoolExport } from './powerschool-export.js';
 import { rosarioSis } from './rosariosis.js';
 import { skywardExport } from './skyward-export.js';
 
-export const BUILT_IN_PROFILES: readonly SisProfile[] = [rosarioSis, openSis, gibbon, powerSchoolExport, infiniteCampusExport, skywardExport];
+export const BUILT_IN_PROFILES: readonly SisProfile[] = [
+  rosarioSis,
+  openSis,
+  gibbon,
+  powerSchool,
+  infiniteCampus,
+  aeries,
+  powerSchoolExport,
+  infiniteCampusExport,
+  skywardExport,
+];
 
 export function isBuiltInProfile(id: string): boolean {
   return BUILT_IN_PROFILES.some((p) => p.id === id);
