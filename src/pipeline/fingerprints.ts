@@ -212,6 +212,7 @@ export class FingerprintDb {
   private readonly keepRequests = new Map<string, 'removed' | Set<string>>();
   private previousCache: PreviousSection | undefined;
   private finished = false;
+  private closed = false;
   private readonly pair = new Uint32Array(2);
   private readonly rowHash = Buffer.alloc(12);
 
@@ -655,6 +656,8 @@ export class FingerprintDb {
 
   /** Stops (a failed run) or releases what the run held; the saved file stays for the caller to keep or delete. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.out?.abort();
     this.out = undefined;
     rmSync(this.partialPath, { force: true });
