@@ -101,6 +101,12 @@ const FIELD_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   relationship: ['relation', 'contact_type'],
 };
 
+/**
+ * Words that make a column about something else when the field lacks them: `RoleType` is not a
+ * class's `class_type`, `State_School_ID` is not the `school_code`, `ParentTermID` is not the `term_id`.
+ */
+const DISTINCT_WORDS: ReadonlySet<string> = new Set(['role', 'state', 'parent', 'principal', 'work', 'emergency', 'employer', 'max', 'credit']);
+
 /** The noun of each entity: a field of that entity may drop it (`FirstName` in a students table is the student's first name). */
 const ENTITY_NOUN: Readonly<Record<Entity, string | undefined>> = {
   schools: 'school',
@@ -191,6 +197,7 @@ export function nameSimilarity(target: string, field: string, entity?: Entity): 
   const spelledB = withoutNoun(spelledWords(field), noun).words;
   let score = 0.85 * normal + 0.1 * jaccard(spelledA, spelledB);
   if (a.hadNoun !== b.hadNoun) score *= 0.85;
+  if ([...b.words].some((w) => DISTINCT_WORDS.has(w) && !a.words.has(w))) score *= 0.6;
   return Math.round(Math.min(0.95, score) * 100) / 100;
 }
 
