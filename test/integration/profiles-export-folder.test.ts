@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getProfile } from '../../src/profiles/registry.js';
+import { detectProfiles } from '../../src/profiles/detect.js';
+import { BUILT_IN_PROFILES, getProfile } from '../../src/profiles/registry.js';
 import { entityRequestOf, resolveSourceEntities } from '../../src/profiles/resolve.js';
 import { sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';
@@ -88,6 +89,11 @@ describe.each(CASES)('export-folder profile $id', ({ id, rows: expectedRows, one
     const rows = await readProfileEntities(getProfile(id), 'folder', folderSettings(exportFolder(id)));
     expect(Object.fromEntries(Object.entries(rows).map(([e, r]) => [e, r.length]))).toEqual(expectedRows);
     check(rows);
+  });
+
+  it('the export folder is recognised as this SIS only', async () => {
+    const files = await getSourceDriver('folder').discover(folderSettings(exportFolder(id)), {});
+    expect(detectProfiles(files, 'folder', BUILT_IN_PROFILES).matches.map((m) => m.id)).toEqual([id]);
   });
 
   it('a folder source with only profile and path delivers a valid OneRoster 1.1 set, no mapping touched', async () => {

@@ -7,7 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { detectProfiles } from '../../src/profiles/detect.js';
 import { gibbon } from '../../src/profiles/gibbon.js';
+import { BUILT_IN_PROFILES } from '../../src/profiles/registry.js';
+import { getSourceDriver } from '../../src/sources/registry.js';
 import { openSis } from '../../src/profiles/opensis.js';
 import type { Entity } from '../../src/shared/format.js';
 import type { Row } from '../../src/sources/types.js';
@@ -160,5 +163,25 @@ describe('Gibbon profile on MariaDB (sql_mode=\'\', zero dates)', () => {
     expect(delivery.status, delivery.message).toBe('success');
     expect(delivery.check.problems).toEqual([]);
     expect(delivery.check.rows).toMatchObject(expectedOneRosterRows({ schools: 1, terms: 3, courses: 3, classes: 4, students: 3, teachers: 2, guardians: 3, enrollments: 7 }));
+  }, 120_000);
+});
+
+describe('detection and missing columns on MariaDB', () => {
+  it('each fixture is recognised as its own SIS only, with the evidence', async () => {
+    for (const [name, sqlMode, id] of [['opensis', undefined, 'opensis'], ['gibbon', '', 'gibbon']] as const) {
+      const db = await loadFixture(name, sqlMode);
+      const tables = await getSourceDriver('mysql').discover(db.settings, {});
+      const result = detectProfiles(tables, 'mysql', BUILT_IN_PROFILES);
+      expect(result.matches.map((m) => m.id)).toEqual([id]);
+      expect(result.message).toMatch(/^tables .* found: (openSIS|Gibbon)$/);
+    }
+  }, 120_000);
+
+  it('a column the profile reads and the database lacks stops the run before a row is read, naming it and the profile', async () => {
+    const db = await loadFixture('opensis');
+    await db.exec('ALTER TABLE schedule DROP COLUMN dropped');
+    const delivery = await deliverOneRoster(opened, { type: 'mysql', profile: 'opensis', settings: db.settings });
+    expect(delivery.status).toBe('failed');
+    expect(delivery.message).toMatch(/schedule\.dropped.*profile opensis \(openSIS\)/);
   }, 120_000);
 });
