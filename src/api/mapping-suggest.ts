@@ -20,16 +20,19 @@ export function mappingFields(mapping: ColumnMapping | undefined): string[] {
 }
 
 const MIN_SCORE = 0.34;
+/** Each later alternative of a default mapping's `from` weighs this much less than the one before. */
+const FALLBACK_WEIGHT = 0.6;
 const MAX_CANDIDATES = 5;
 
 /**
  * Candidates for one target column among the fields of one entity, best first: a field scores by
  * its name against the column's, or against a canonical field the default mapping reads
- * (`preferred`; the same name scores 1).
+ * (`preferred`; the same name scores 1). A later alternative of `a|b|c` counts less: it is the
+ * fallback, so `Network_ID` beats `Student_Number` for `username|email|student_id`.
  */
 export function rankFields(column: string, fields: readonly string[], preferred: readonly string[] = [], entity?: Entity): FieldCandidate[] {
   return fields
-    .map((field) => ({ field, score: Math.max(nameSimilarity(column, field, entity), ...preferred.map((p) => fieldScore(p, field, entity))) }))
+    .map((field) => ({ field, score: Math.round(Math.max(nameSimilarity(column, field, entity), ...preferred.map((p, k) => fieldScore(p, field, entity) * FALLBACK_WEIGHT ** k)) * 100) / 100 }))
     .filter((c) => c.score >= MIN_SCORE)
     .sort((x, y) => y.score - x.score || x.field.localeCompare(y.field))
     .slice(0, MAX_CANDIDATES);
