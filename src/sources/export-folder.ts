@@ -77,7 +77,9 @@ async function* underProfileColumns(
 ): AsyncGenerator<SourcedRow> {
   const headers = Object.values(request.columns);
   const found = new Set(await headerOf(file, settings, headers));
-  const missing = Object.entries(request.columns).filter(([, header]) => !found.has(header));
+  // A workbook's header is known only from its first data row: one without rows has nothing to map.
+  const known = found.size > 0 || !/\.xls[xm]$/i.test(file);
+  const missing = Object.entries(request.columns).filter(([, header]) => known && !found.has(header));
   if (missing.length) {
     const who = request.profile ? `The ${request.profile} profile` : 'The SIS profile';
     throw new SourceError(

@@ -123,4 +123,30 @@ describe('export-folder profile errors', () => {
       await session.close();
     }
   });
+
+  it('maps the headers of an .xlsx export too, and a workbook with only its header has nothing to map', async () => {
+    const { default: excel } = await import('exceljs');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rs-xlsx-profile-'));
+    opened.dirs.push(dir);
+    const write = async (name: string, rows: string[][]) => {
+      const book = new excel.Workbook();
+      const sheet = book.addWorksheet('Students');
+      for (const row of rows) sheet.addRow(row);
+      await book.xlsx.writeFile(path.join(dir, name));
+    };
+    await write('students.xlsx', [['Student_Number', 'First_Name'], ['000123', 'Ann']]);
+    await write('empty.xlsx', [['Student_Number', 'First_Name']]);
+    const columns = { student_id: 'Student_Number', first_name: 'First_Name' };
+    const session = await getSourceDriver('folder').open(folderSettings(dir), {});
+    try {
+      const rows: Row[] = [];
+      for await (const { row } of session.read({ entity: 'students', file: 'students.xlsx', columns })) rows.push(row);
+      expect(rows).toEqual([{ student_id: '000123', first_name: 'Ann' }]);
+      const none: Row[] = [];
+      for await (const { row } of session.read({ entity: 'students', file: 'empty.xlsx', columns })) none.push(row);
+      expect(none).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
 });
