@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './lint/layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-renderer/**', 'release/**', 'node_modules/**', 'test-artifacts/**'] },
@@ -29,7 +30,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'test/**/*.mjs'],
+    // The layers of src/ and the two clients' boundaries (lint/layers.js, README "Layers").
+    files: ['src/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.{ts,tsx}'],
+    plugins: { layers },
+    rules: { 'layers/imports': 'error' },
+  },
+  {
+    files: ['bin/**/*.js', 'test/**/*.mjs', 'lint/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
   },
 );

@@ -1,0 +1,49 @@
+/**
+ * The layer rule (lint/layers.js) through ESLint with the project's own config: deliberately wrong
+ * imports fail `npm run lint`, allowed ones pass.
+ */
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const eslint = new ESLint({ cwd: root });
+
+/** The layer messages ESLint gives `code` as if it were the file at `path`. */
+async function layerMessages(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${root}${path}` });
+  return result!.messages.filter((m) => m.ruleId === 'layers/imports').map((m) => m.message);
+}
+
+describe('layer rule', { timeout: 120_000 }, () => {
+  it('refuses an import pointing up a layer, however deep the importing file is', async () => {
+    expect(await layerMessages('src/pipeline/wrong.ts', "import { startDaemon } from '../agent/daemon.js';\nexport const x = startDaemon;\n")).toEqual([
+      '../agent/daemon.js: src/pipeline/ (layer 5: pipeline) may not import src/agent/ (layer 7: agent, api, service): imports point down or sideways, never up.',
+    ]);
+    expect(await layerMessages('src/store/wrong.ts', "export { runSync } from '../pipeline/run-sync.js';\n")).toHaveLength(1);
+    expect(await layerMessages('src/sources/folder/wrong.ts', "import type { AgentContext } from '../../home/context.js';\nexport type X = AgentContext;\n")).toHaveLength(1);
+    expect(await layerMessages('src/pipeline/wrong.ts', "export const load = () => import('../cli/main.js');\n")).toHaveLength(1);
+  });
+
+  it('lets imports point down or sideways', async () => {
+    expect(await layerMessages('src/pipeline/fine.ts', "import { Store } from '../store/store.js';\nimport { getSourceDriver } from '../sources/registry.js';\nexport const x = [Store, getSourceDriver];\n")).toEqual([]);
+    expect(await layerMessages('src/notify/fine.ts', "import { notifyStale } from './notifier.js';\nimport { Scheduler } from '../scheduler/scheduler.js';\nexport const x = [notifyStale, Scheduler];\n")).toEqual([]);
+  });
+
+  it('keeps the renderer on src/shared and the tray app on src/shared and src/home', async () => {
+    expect(await layerMessages('renderer/src/screens/wrong.tsx', "import { planRun } from '../../../src/pipeline/plan.js';\nexport const x = planRun;\n")).toEqual([
+      "../../../src/pipeline/plan.js: renderer/ may import only src/shared/ from src/, not src/pipeline/ (it talks to the agent through the typed API).",
+    ]);
+    expect(await layerMessages('renderer/src/fine.ts', "import { ApiError } from '../../src/shared/api.contract.js';\nexport const x = ApiError;\n")).toEqual([]);
+    expect(await layerMessages('electron/wrong.ts', "import { callApi } from '../renderer/src/lib/mapping.js';\nexport const x = callApi;\n")).toHaveLength(1);
+    expect(await layerMessages('electron/wrong.ts', "import { startApiServer } from '../src/api/server.js';\nexport const x = startApiServer;\n")).toHaveLength(1);
+    expect(await layerMessages('electron/fine.ts', "import { resolveHome } from '../src/home/layout.js';\nexport const x = resolveHome;\n")).toEqual([]);
+    expect(await layerMessages('src/agent/wrong.ts', "import { trayState } from '../../electron/tray-state.js';\nexport const x = trayState;\n")).toHaveLength(1);
+  });
+
+  it('asks for a layer for a new folder under src/', async () => {
+    expect(await layerMessages('src/pipeline/wrong.ts', "import { x } from '../newthing/x.js';\nexport const y = x;\n")).toEqual([
+      '../newthing/x.js: src/newthing/ has no layer: add it to SRC_LAYERS in lint/layers.js (bottom to top).',
+    ]);
+  });
+});
