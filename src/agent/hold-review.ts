@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveFormat } from '../formats/format.schema.js';
-import { fingerprintPath, removedKeysBetween } from '../pipeline/fingerprints.js';
+import { fingerprintPath, heldRunFingerprints, removedKeysBetween } from '../pipeline/fingerprints.js';
 import { buildPlan } from '../pipeline/plan.js';
 import { describeRemovedRecords } from '../pipeline/removed-records.js';
 import type { FileRemovals, HoldReview } from '../shared/hold-review.js';
@@ -40,8 +40,8 @@ export async function reviewHeldRun(ctx: AgentContext, runId: number, now: Date 
   const source = store.getSource(destination.source);
   if (!source) return unresolved(`Source ${destination.source} no longer exists.`);
   const previous = fingerprintPath(ctx.layout.fingerprintsDir, destination.name);
-  const held = join(ctx.layout.runsDir, String(runId), 'fingerprints.db');
-  if (!existsSync(previous) || !existsSync(held)) return unresolved('The keys of the last delivery or of this run are no longer kept, so the removed records cannot be named.');
+  const held = heldRunFingerprints(join(ctx.layout.runsDir, String(runId)));
+  if (!existsSync(previous) || !held) return unresolved('The keys of the last delivery or of this run are no longer kept, so the removed records cannot be named.');
   const files = detail.diff.filter((d) => d.removed > 0).map((d) => d.file);
   const removed = removedKeysBetween(previous, held, files);
   const plan = buildPlan({ format: resolveFormat(destination.format, store.listCustomFormats()), destination, source, siteMap: store.getSiteMap(destination.name), now });

@@ -848,13 +848,45 @@ export function filesHoldingKey(path: string, key: string): string[] {
  */
 export function removedKeysBetween(previousPath: string, runPath: string, files: readonly string[]): Map<string, string[]> {
   const removed = new Map<string, string[]>();
-  const db = new Database(runPath, { readonly: true, fileMustExist: true });
+  const previous = FingerprintFile.open(previousPath);
+  const run = FingerprintFile.open(runPath);
+  const pair = new Uint32Array(2);
   try {
-    db.prepare('ATTACH DATABASE ? AS prev').run(previousPath);
-    const query = db.prepare('SELECT p.key FROM prev.keys p WHERE p.file = @file AND NOT EXISTS (SELECT 1 FROM keys k WHERE k.file = @file AND k.key = p.key)').pluck();
-    for (const file of files) removed.set(file, query.all({ file }) as string[]);
+    for (const file of files) {
+      const before = previous.hashes(file);
+      const count = before.length / WORDS;
+      const after = run.hashes(file);
+      const afterCount = after.length / WORDS;
+      const keys: string[] = [];
+      if (previous.salt === run.salt) {
+        // Same salt: the hashes compare directly; only the removed keys are read.
+        for (let r = 0; r < count; r++) {
+          if (findKeyHash(after, afterCount, before[r * WORDS]!, before[r * WORDS + 1]!) < 0) keys.push(previous.keyAt(file, before[r * WORDS + 4]!));
+        }
+      } else {
+        const used = referencedKeys(before, count, previous.keyCount(file));
+        for (const { index, key } of previous.keys(file)) {
+          if (used[index] !== 1) continue;
+          hashKey64(key, pair, run.salt);
+          if (findKeyHash(after, afterCount, pair[0]!, pair[1]!) < 0) keys.push(key);
+        }
+      }
+      removed.set(file, keys.sort());
+    }
   } finally {
-    db.close();
+    previous.close();
+    run.close();
   }
   return removed;
+}
+
+/**
+ * A held run's fingerprint file (runs/<id>/fingerprints.fp). A run held before the upgrade kept an
+ * SQLite one: it is converted in place (approving it then promotes the converted file).
+ */
+export function heldRunFingerprints(runDir: string): string | undefined {
+  const path = join(runDir, RUN_FINGERPRINTS);
+  const legacy = join(runDir, 'fingerprints.db');
+  if (!existsSync(path) && existsSync(legacy)) convertLegacyFingerprints(legacy, path);
+  return existsSync(path) ? path : undefined;
 }

@@ -23,7 +23,7 @@ import { buildPlan, type EntityPlan, type FieldGetter, type FilePlan, type Plan,
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
 import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
-import { FingerprintDb, fingerprintPath, promoteFingerprintFile, RUN_FINGERPRINTS } from './fingerprints.js';
+import { FingerprintDb, fingerprintPath, heldRunFingerprints, promoteFingerprintFile, RUN_FINGERPRINTS } from './fingerprints.js';
 import { evaluateGuard } from './guard.js';
 import { writeOneRosterManifest, zipFiles } from './packaging.js';
 import { writeDeletionRows } from './delta-deletions.js';
@@ -973,8 +973,8 @@ async function approveHeldRunLocked(ctx: AgentContext, runId: number, options: O
   store.updateRun(runId, { status: 'running', message: 'Approved: delivering.' });
   log('info', 'approve', `Approved by an administrator; delivering the held files.`, 'run.started');
   try {
-    // A run held before the upgrade to fingerprint files kept an SQLite one (promoteFingerprintFile converts it).
-    const fpFile = [join(runDir, RUN_FINGERPRINTS), join(runDir, 'fingerprints.db')].find((p) => existsSync(p)) ?? join(runDir, RUN_FINGERPRINTS);
+    // A run held before the upgrade to fingerprint files kept an SQLite one (converted on the way).
+    const fpFile = heldRunFingerprints(runDir) ?? join(runDir, RUN_FINGERPRINTS);
     const journal = new DeliveryJournal(ctx, runId, destination, fpFile);
     journal.expect(run.files, 'success');
     const receipt = await deliverStaged(ctx, destination, staged, { ...options, trigger: 'approval' }, log, journal);

@@ -5,11 +5,11 @@
  * file; the upgrade from SQLite fingerprints.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { convertLegacyFingerprints, filesHoldingKey, FingerprintCollision, FingerprintDb, FINGERPRINT_VERSION } from '../../src/pipeline/fingerprints.js';
+import { convertLegacyFingerprints, filesHoldingKey, FingerprintCollision, FingerprintDb, FINGERPRINT_VERSION, heldRunFingerprints, removedKeysBetween } from '../../src/pipeline/fingerprints.js';
 import { FingerprintFile, WORDS } from '../../src/pipeline/fingerprint-file.js';
 import { KeyFilter } from '../../src/pipeline/key-filter.js';
 import { hashKey64, hashValues96 } from '../../src/pipeline/fast-hash.js';
@@ -315,6 +315,36 @@ describe('FingerprintDb', () => {
     fp.close();
     expect(FingerprintFile.open(join(dir, 'run.fp')).files).toEqual(['users.csv']);
     expect(FINGERPRINT_VERSION).toBe(3);
+  });
+
+  it("names the keys a held run's fingerprints lack against the last delivery (the hold review), with the same salt or after a resalt", () => {
+    const dir = tempDir();
+    const prevPath = join(dir, 'prev.fp');
+    const first = new FingerprintDb(join(dir, 'run1.fp'), undefined);
+    for (let i = 0; i < 50; i++) first.addKey('users.csv', `u${i}`, [`u${i}`]);
+    first.finishWrites();
+    first.promoteTo(prevPath);
+    const held = new FingerprintDb(join(dir, 'held', 'fingerprints.fp'), prevPath);
+    for (let i = 3; i < 50; i++) held.addKey('users.csv', `u${i}`, [`u${i}`]);
+    held.finishWrites();
+    held.save();
+    held.close();
+    expect(heldRunFingerprints(join(dir, 'held'))).toBe(join(dir, 'held', 'fingerprints.fp'));
+    expect(removedKeysBetween(prevPath, join(dir, 'held', 'fingerprints.fp'), ['users.csv', 'orgs.csv'])).toEqual(
+      new Map([
+        ['users.csv', ['u0', 'u1', 'u2']],
+        ['orgs.csv', []],
+      ]),
+    );
+    // a run hashed with another salt (after a collision) is compared through the keys
+    closeSync(openSync(`${prevPath}.resalt`, 'w'));
+    const resalted = new FingerprintDb(join(dir, 'held2', 'fingerprints.fp'), prevPath);
+    for (let i = 0; i < 49; i++) resalted.addKey('users.csv', `u${i}`, [`u${i}`]);
+    resalted.finishWrites();
+    resalted.save();
+    resalted.close();
+    expect(FingerprintFile.open(join(dir, 'held2', 'fingerprints.fp')).salt).not.toBe(FingerprintFile.open(prevPath).salt);
+    expect(removedKeysBetween(prevPath, join(dir, 'held2', 'fingerprints.fp'), ['users.csv']).get('users.csv')).toEqual(['u49']);
   });
 
   it('after a confirmed collision, the next run hashes keys with a new salt and still diffs exactly', () => {
