@@ -1,5 +1,6 @@
 /** Human-readable text for runs, for the terminal. */
-import type { FileDiff, RunDetail, RunSummary } from '../shared/run.js';
+import type { FileDiff, Finding, RunDetail, RunSummary } from '../shared/run.js';
+import { findingGroupLine, groupFindings } from '../shared/finding-groups.js';
 import type { RunResult } from '../pipeline/run-sync.js';
 import { describeFilesRetention } from '../shared/retention.js';
 
@@ -18,6 +19,14 @@ function diffLines(diff: readonly FileDiff[]): string {
   ]);
 }
 
+/** Findings grouped by rule and column (errors first), at most `max` groups, each with its count and sample rows. */
+export function groupLines(findings: readonly Finding[], max: number): string[] {
+  const groups = groupFindings(findings);
+  const lines = groups.slice(0, max).map((g) => `  ${findingGroupLine(g)}`);
+  if (groups.length > max) lines.push(`  … and ${groups.length - max} more group(s).`);
+  return lines;
+}
+
 export function formatRunResult(r: RunResult): string {
   const lines = [`Run ${r.runId} (${r.destination}): ${r.status.toUpperCase()} — ${r.message}`];
   if (r.files.length) {
@@ -30,8 +39,7 @@ export function formatRunResult(r: RunResult): string {
   }
   if (r.diff.length) lines.push('', 'Since the last good delivery:', diffLines(r.diff));
   if (r.errors || r.warnings) {
-    lines.push('', `${r.errors} error(s), ${r.warnings} warning(s). First findings:`);
-    for (const f of r.findings.slice(0, 10)) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row} ${f.column} "${f.value}": ${f.message}${f.origin ? ` (${f.origin})` : ''}`);
+    lines.push('', `${r.errors} error(s), ${r.warnings} warning(s). By rule and column, errors first:`, ...groupLines(r.findings, 10));
   }
   if (r.holdReasons.length) lines.push('', 'Held because:', ...r.holdReasons.map((h) => `  - ${h}`), `Approve: rostersync approve ${r.runId}   Discard: rostersync discard ${r.runId}`);
   return lines.join('\n');
@@ -73,6 +81,8 @@ export function formatRunDetail(d: RunDetail): string {
   if (d.holdReasons.length) lines.push('', 'Held because:', ...d.holdReasons.map((h) => `  - ${h}`));
   if (d.findingsTotal) {
     lines.push('', `Findings: ${d.errors} error(s), ${d.warnings} warning(s)${d.findingsTotal > d.findings.length ? ` (first ${d.findings.length} shown)` : ''}`);
+    lines.push('By rule and column, errors first:', ...groupLines(d.findings, 20));
+    lines.push('First findings:');
     for (const f of d.findings.slice(0, 50)) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row} ${f.column} "${f.value}" [${f.rule}]: ${f.message}${f.origin ? ` (${f.origin})` : ''}`);
   }
   if (d.events.length) {

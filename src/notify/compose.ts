@@ -9,6 +9,7 @@
 import type { RunDetail, RunStatus } from '../shared/run.js';
 import { describeDuration, type Incident, type IncidentAlert } from './incidents.js';
 import { maskValues } from '../log/mask.js';
+import { findingGroupLine, groupFindings } from '../shared/finding-groups.js';
 
 export interface MailContent {
   readonly subject: string;
@@ -20,7 +21,7 @@ export interface ComposeContext {
   readonly host: string;
   /** Appended to every suggested command, e.g. ` --home /srv/rostersync` (empty for the default home). */
   readonly homeArg: string;
-  /** How many findings to list. */
+  /** How many groups of findings (by rule and column) to list. */
   readonly findings?: number;
 }
 
@@ -74,10 +75,12 @@ function runSummaryLines(run: RunDetail, context: ComposeContext): string[] {
   }
   if (run.holdReasons.length) lines.push('', 'Held because:', ...run.holdReasons.map((r) => `  - ${r}`));
   if (run.errors || run.warnings) {
-    const shown = run.findings.slice(0, context.findings ?? 10);
-    lines.push('', `Findings: ${run.errors} error(s), ${run.warnings} warning(s).${shown.length ? ` First ${shown.length}:` : ''}`);
+    const groups = groupFindings(run.findings);
+    const shown = groups.slice(0, context.findings ?? 10);
+    lines.push('', `Findings: ${run.errors} error(s), ${run.warnings} warning(s).${shown.length ? ' By rule and column, errors first:' : ''}`);
     const known = findingValues(run);
-    for (const f of shown) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row}, ${f.column} [${f.rule}]: ${oneLine(maskValues(f.message, known), 200)}`);
+    for (const g of shown) lines.push(`  ${oneLine(findingGroupLine(g, (f) => maskValues(f.message, known)), 240)}`);
+    if (groups.length > shown.length) lines.push(`  … and ${groups.length - shown.length} more group(s): see the run in the console.`);
   }
   return lines;
 }

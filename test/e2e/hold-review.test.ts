@@ -105,6 +105,23 @@ describe('hold review in the GUI', { timeout: 180_000 }, () => {
     expect(await page.getByRole('button', { name: `Sync ${DEMO_DESTINATION} now` }).isDisabled()).toBe(false);
   });
 
+  it('groups the discarded run\'s findings by rule and column, errors first', async () => {
+    await page.getByRole('link', { name: 'History', exact: true }).click();
+    await page.getByRole('link', { name: '#2', exact: true }).first().click();
+    await page.getByRole('tab', { name: /^Findings/ }).click();
+    const groups = page.getByTestId('finding-groups');
+    await groups.waitFor({ state: 'visible', timeout: 30_000 });
+    const rows = groups.getByRole('row');
+    // The first group: the lost school's rows (left out, or its site-map errors), counted, before any warning.
+    expect(await rows.nth(1).textContent()).toMatch(/^Error.*(site-map|left-out)\d+.*school code \d+ is not in the site map/);
+    const texts = await rows.allTextContents();
+    const firstWarning = texts.findIndex((t) => t.includes('Warning'));
+    const lastError = texts.map((t) => t.includes('Error')).lastIndexOf(true);
+    expect(firstWarning === -1 || firstWarning > lastError).toBe(true);
+    await groups.scrollIntoViewIfNeeded();
+    await screenshot(page, 'grouped-findings');
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors()).toEqual([]);
   });

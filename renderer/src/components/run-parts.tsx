@@ -3,6 +3,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import type { FileDiff, Finding, RunEvent, RunFileRecord } from '../api/types.js';
 import { DataGrid, gridColumns } from './data-grid.js';
 import { SeverityBadge } from './ui.js';
+import { groupFindings, sampleRows, type FindingGroup } from '../../../src/shared/finding-groups.js';
 import { formatBytes, formatCount, formatDuration, formatTime } from '../lib/format.js';
 
 export function DiffGrid(props: { readonly diff: readonly FileDiff[]; readonly label?: string }): ReactNode {
@@ -61,6 +62,25 @@ export function DeliveryGrid(props: { readonly files: readonly RunFileRecord[] }
   return <DataGrid label="Delivery attempts" columns={columns} data={props.files} getRowId={(f) => f.name} empty="Nothing was delivered." />;
 }
 
+/** Findings grouped by rule and column (errors first): how many rows each cause hit, with sample rows. */
+export function FindingGroupsGrid(props: { readonly findings: readonly Finding[]; readonly label: string }): ReactNode {
+  const groups = useMemo(() => groupFindings(props.findings), [props.findings]);
+  const columns = useMemo(() => {
+    const c = gridColumns<FindingGroup>();
+    return [
+      c.accessor('severity', { header: 'Severity', cell: (i) => <SeverityBadge severity={i.getValue()} /> }),
+      c.accessor('file', { header: 'File', cell: (i) => <span className="mono">{i.getValue()}</span> }),
+      c.accessor('column', { header: 'Column', cell: (i) => <span className="mono">{i.getValue()}</span> }),
+      c.accessor('rule', { header: 'Rule', cell: (i) => <span className="mono small">{i.getValue()}</span> }),
+      c.accessor('count', { header: 'Rows', cell: (i) => <strong>{formatCount(i.getValue())}</strong> }),
+      c.accessor((g) => g.samples[0]?.message ?? '', { id: 'message', header: 'Problem (first row)' }),
+      c.accessor((g) => sampleRows(g), { id: 'rows', header: 'Sample rows', enableSorting: false, cell: (i) => <span className="muted small">{i.getValue()}</span> }),
+    ];
+  }, []);
+  if (!groups.length) return null;
+  return <DataGrid label={`${props.label} by rule and column`} columns={columns} data={groups} getRowId={(g) => `${g.severity}|${g.rule}|${g.file}|${g.column}`} pageSize={20} testId="finding-groups" />;
+}
+
 export type SeverityFilter = 'all' | 'error' | 'warning';
 
 /** Findings with an Errors / Warnings / All switch. */
@@ -91,6 +111,8 @@ export function FindingsGrid(props: {
   }, []);
   const label = props.label ?? 'Validation findings';
   return (
+    <div className="stack">
+      <FindingGroupsGrid findings={props.findings} label={label} />
     <DataGrid
       label={label}
       columns={columns}
@@ -128,6 +150,7 @@ export function FindingsGrid(props: {
         </fieldset>
       }
     />
+    </div>
   );
 }
 

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import type { DestinationConfig } from '../../api/types.js';
 import { Loading, Notice, Panel, SeverityBadge } from '../../components/ui.js';
 import { formatCount } from '../../lib/format.js';
+import { groupFindings, sampleRows } from '../../../../src/shared/finding-groups.js';
 import { PreviewTable } from './preview-table.js';
 import { usePreview } from './use-preview.js';
 
@@ -11,6 +12,7 @@ export function LivePreview(props: { readonly config: DestinationConfig; readonl
   const preview = result?.files.find((f) => f.name === props.file);
   const fileFindings = (result?.findings ?? []).filter((f) => f.file === props.file);
   const errors = fileFindings.filter((f) => f.severity === 'error').length;
+  const groups = groupFindings(fileFindings);
   return (
     <Panel
       title={`Live preview: ${props.file}`}
@@ -26,12 +28,12 @@ export function LivePreview(props: { readonly config: DestinationConfig; readonl
       {preview && <PreviewTable file={preview} findings={result?.findings ?? []} />}
       {fileFindings.length > 0 && (
         <ul className="finding-list">
-          {fileFindings.slice(0, 5).map((f, i) => (
-            <li key={i}>
-              <SeverityBadge severity={f.severity} /> row {f.row}, <span className="mono">{f.column}</span>: {f.message}
+          {groups.slice(0, 5).map((g) => (
+            <li key={`${g.severity}|${g.rule}|${g.column}`}>
+              <SeverityBadge severity={g.severity} /> <span className="mono">{g.column}</span> ×{g.count}: {g.samples[0]?.message} ({sampleRows(g)})
             </li>
           ))}
-          {fileFindings.length > 5 && <li className="muted">… and more in the Preview step.</li>}
+          {groups.length > 5 && <li className="muted">… and more in the Preview step.</li>}
         </ul>
       )}
     </Panel>
