@@ -9,6 +9,7 @@ import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
 import type { RunTrigger } from '../shared/run.js';
 import { ApiError, type AgentState } from '../shared/api.contract.js';
 import { liveAgent, serviceInstalled } from '../agent/agent-lock.js';
+import { DestinationBusyError } from '../scheduler/lock.js';
 import { appVersion } from '../home/install.js';
 import { sendTestMail } from '../notify/notifier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -139,7 +140,7 @@ export function inProcessRunLauncher(ctx: AgentContext, onError: (err: unknown) 
           await work;
         } catch (err) {
           // The destination's cross-process lock is held by another runner (src/scheduler/lock.ts).
-          if (err instanceof Error && err.name === 'DestinationBusyError') throw new ApiError('conflict', err.message);
+          if (err instanceof DestinationBusyError) throw new ApiError('conflict', err.message);
           throw err;
         }
         throw new ApiError('failed', `The run of ${destination} did not start.`);

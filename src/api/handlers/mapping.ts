@@ -15,6 +15,7 @@ import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.j
 import type { DestinationConfig, SiteMapEntry } from '../../shared/config.schema.js';
 import { resolveDialect, type Entity, type FormatDef } from '../../shared/format.js';
 import { ApiError, type PreviewFile } from '../../shared/api.contract.js';
+import { DestinationBusyError } from '../../scheduler/lock.js';
 import { notFound } from '../services.js';
 import { omittedFiles, suggestColumns } from '../mapping-suggest.js';
 import { checkDestinationDraft } from './destinations.js';
@@ -106,7 +107,7 @@ export const mappingHandlers: HandlerGroup<'listFormats' | 'getFormat' | 'sugges
     try {
       result = await runSync(withDraft(ctx, draft, siteMap), draft.name, { trigger: 'preview', dryRun: true });
     } catch (err) {
-      if (err instanceof Error && err.name === 'DestinationBusyError') throw new ApiError('conflict', err.message);
+      if (err instanceof DestinationBusyError) throw new ApiError('conflict', err.message);
       throw err;
     }
     try {
