@@ -53,6 +53,11 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
+/** A command to print for the admin to run next: with `--home` when this one was given one, so it works as printed. */
+export function followUp(opts: GlobalOptions, command: string): string {
+  return `rostersync ${command}${opts.home ? ` --home ${/[\s"'$`\\]/.test(opts.home) ? JSON.stringify(opts.home) : opts.home}` : ''}`;
+}
+
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;

@@ -2,6 +2,7 @@
 import type { FileDiff, Finding, RunDetail, RunSummary } from '../shared/run.js';
 import { findingGroupLine, groupFindings } from '../shared/finding-groups.js';
 import type { RunResult } from '../pipeline/run-sync.js';
+import { localDateTime } from '../scheduler/schedule.js';
 import { describeFilesRetention } from '../shared/retention.js';
 
 function table(rows: readonly (readonly string[])[]): string {
@@ -27,7 +28,8 @@ export function groupLines(findings: readonly Finding[], max: number): string[] 
   return lines;
 }
 
-export function formatRunResult(r: RunResult): string {
+/** `followUp` turns `approve 12` into the command to print (with the --home the command was given). */
+export function formatRunResult(r: RunResult, followUp: (command: string) => string = (c) => `rostersync ${c}`): string {
   const lines = [`Run ${r.runId} (${r.destination}): ${r.status.toUpperCase()} — ${r.message}`];
   if (r.files.length) {
     lines.push(
@@ -41,17 +43,30 @@ export function formatRunResult(r: RunResult): string {
   if (r.errors || r.warnings) {
     lines.push('', `${r.errors} error(s), ${r.warnings} warning(s). By rule and column, errors first:`, ...groupLines(r.findings, 10));
   }
-  if (r.holdReasons.length) lines.push('', 'Held because:', ...r.holdReasons.map((h) => `  - ${h}`), `Approve: rostersync approve ${r.runId}   Discard: rostersync discard ${r.runId}`);
+  if (r.holdReasons.length) lines.push('', 'Held because:', ...r.holdReasons.map((h) => `  - ${h}`), `Approve: ${followUp(`approve ${r.runId}`)}   Discard: ${followUp(`discard ${r.runId}`)}`);
   return lines.join('\n');
 }
 
-export function formatRunTable(runs: readonly RunSummary[]): string {
-  if (!runs.length) return 'No runs yet.';
+/** The first sentence-ish of a run's message, on one line: why it failed, was held or skipped. */
+function reason(message: string | null, max = 70): string {
+  const line = (message ?? '').replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * Runs as a table. `zoneOf` gives the time zone a destination's times are shown in (its schedule's,
+ * as `schedules` shows them); each time carries its zone's name.
+ */
+export function formatRunTable(runs: readonly RunSummary[], zoneOf: (destination: string) => string, emptyText = 'No runs yet.'): string {
+  if (!runs.length) return emptyText;
   return table([
-    ['id', 'destination', 'trigger', 'status', 'started', 'rows', 'errors', 'warnings'],
-    ...runs.map((r) => [String(r.id), r.destination, r.trigger, r.dryRun ? `${r.status} (preview)` : r.status, r.startedAt.replace('T', ' ').slice(0, 19), String(r.rows), String(r.errors), String(r.warnings)]),
+    ['id', 'destination', 'trigger', 'status', 'started', 'rows', 'errors', 'warnings', 'reason'],
+    ...runs.map((r) => [String(r.id), r.destination, r.trigger, r.dryRun ? `${r.status} (preview)` : r.status, localDateTime(new Date(r.startedAt), zoneOf(r.destination)), String(r.rows), String(r.errors), String(r.warnings), reason(r.message)]),
   ]);
 }
+
+/** Findings `history show` lists one by one (after the groups). */
+const FINDINGS_LISTED = 50;
 
 export function formatRunDetail(d: RunDetail): string {
   const lines = [
@@ -80,10 +95,11 @@ export function formatRunDetail(d: RunDetail): string {
   }
   if (d.holdReasons.length) lines.push('', 'Held because:', ...d.holdReasons.map((h) => `  - ${h}`));
   if (d.findingsTotal) {
-    lines.push('', `Findings: ${d.errors} error(s), ${d.warnings} warning(s)${d.findingsTotal > d.findings.length ? ` (first ${d.findings.length} shown)` : ''}`);
+    lines.push('', `Findings: ${d.errors} error(s), ${d.warnings} warning(s)${d.findingsTotal > d.findings.length ? ` (the first ${d.findings.length} of ${d.findingsTotal} are grouped here)` : ''}`);
     lines.push('By rule and column, errors first:', ...groupLines(d.findings, 20));
-    lines.push('First findings:');
-    for (const f of d.findings.slice(0, 50)) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row} ${f.column} "${f.value}" [${f.rule}]: ${f.message}${f.origin ? ` (${f.origin})` : ''}`);
+    const listed = d.findings.slice(0, FINDINGS_LISTED);
+    lines.push(`First ${listed.length} finding(s)${d.findingsTotal > listed.length ? ` (all of them: rostersync history export ${d.id})` : ''}:`);
+    for (const f of listed) lines.push(`  ${f.severity.toUpperCase()} ${f.file} row ${f.row} ${f.column} "${f.value}" [${f.rule}]: ${f.message}${f.origin ? ` (${f.origin})` : ''}`);
   }
   if (d.events.length) {
     lines.push('', 'Log:');

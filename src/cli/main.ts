@@ -4,7 +4,7 @@
  * or configuration error.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { userInfo } from 'node:os';
 import type { AgentContext } from '../home/context.js';
@@ -30,8 +30,9 @@ import { registerProfileCommands } from './commands/profiles.js';
 import { registerLogsCommands } from './commands/logs.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
 import { staleSecrets } from '../home/context.js';
-import { calendarDate, cliKit, consoleIo, exitCodeForError, exitFor, parseRunId, readSecretInput, UsageError, wholeNumber, withAgent, type CliIo, type CliKit } from './cli-kit.js';
+import { calendarDate, cliKit, followUp, consoleIo, exitCodeForError, exitFor, parseRunId, readSecretInput, UsageError, wholeNumber, withAgent, type CliIo, type CliKit } from './cli-kit.js';
 import { passphraseWeakness } from '../secrets/vault.js';
+import { appVersion } from '../home/install.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
 const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerProfileCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands, registerStoreCommands, registerLogsCommands];
@@ -47,6 +48,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .description('RosterSync: SIS → vendor roster files, validated, delivered, recorded.')
     .option('--home <dir>', 'data folder (store, keys, outbox); default ROSTERSYNC_HOME or the system data folder')
     .option('--json', 'print machine-readable JSON')
+    .version(appVersion(), '--version', 'print the version of RosterSync')
     .showHelpAfterError()
     // Before any subcommand is added, so every subcommand inherits it: a usage error anywhere throws
     // a CommanderError (exit 2) instead of commander's own process.exit(1).
@@ -55,6 +57,8 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
 
   const kit = cliKit(io, setExit);
   const { globals, print, progress, action } = kit;
+  // A mistyped --home must not quietly become a new, empty data folder.
+  program.hook('preAction', (_program, command) => refuseMissingHome(globals(command).home, commandPath(command)));
 
   program
     .command('demo')
@@ -70,7 +74,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli', onEvent: progress(opts) });
           const self = invokedAs();
           const home = opts.home ?? ctx.layout.home;
-          print(opts, result, () => `${formatRunResult(result)}\nOutbox: ${demo.outbox}\nHistory: ${self} history --home ${home}\nConsole: ${self} ui --home ${home}   (opens the admin GUI in a browser)`);
+          print(opts, result, () => `${formatRunResult(result, (c) => followUp(opts, c))}\nOutbox: ${demo.outbox}\nHistory: ${self} history --home ${home}\nConsole: ${self} ui --home ${home}   (opens the admin GUI in a browser)`);
           return exitFor(result);
         }),
       ),
@@ -102,7 +106,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
               io.err(err.message);
             }
           }
-          print(opts, results, () => results.map(formatRunResult).join('\n\n'));
+          print(opts, results, () => results.map((r) => formatRunResult(r, (c) => followUp(opts, c))).join('\n\n'));
           return busy === 0 && results.every((r) => exitFor(r) === 0) ? 0 : 1;
         }),
       ),
@@ -128,7 +132,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
     .command('history')
     .description('list past runs, newest first')
     .option('--limit <n>', 'how many', wholeNumber('--limit', 1), 20)
-    .option('--destination <name>', 'only this destination')
+    .option('--destination <name>', 'only this destination (it must exist)')
     .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--since <date>', 'only runs started on or after this date (YYYY-MM-DD)', calendarDate('--since'))
     .action(
@@ -137,8 +141,14 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const opts = globals(cmd);
           const o = cmd.opts<{ limit: number; destination?: string; status?: string; since?: string }>();
           if (o.status && !RUN_STATUSES.includes(o.status as RunStatus)) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}; got "${o.status}".`);
+          if (o.destination !== undefined && !ctx.store.hasDestination(o.destination)) {
+            throw new UsageError(`--destination: no destination named "${o.destination}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
+          }
           const runs = ctx.store.listRuns({ limit: o.limit, destination: o.destination, status: o.status as RunStatus | undefined, since: o.since });
-          print(opts, runs, () => formatRunTable(runs));
+          // times in each destination's schedule zone, as `schedules` shows them (UTC for a destination since deleted)
+          const zones = new Map(ctx.store.listDestinations().map((d) => [d.name, d.schedule.timezone]));
+          const filtered = Boolean(o.destination || o.status || o.since);
+          print(opts, runs, () => formatRunTable(runs, (name) => zones.get(name) ?? 'UTC', filtered ? 'No runs match.' : 'No runs yet.'));
           return 0;
         }),
       ),
@@ -187,7 +197,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
         withAgent(globals(cmd), async (ctx) => {
           const opts = globals(cmd);
           const result = await approveHeldRun(ctx, parseRunId(id), { onEvent: progress(opts) });
-          print(opts, result, () => formatRunResult(result));
+          print(opts, result, () => formatRunResult(result, (c) => followUp(opts, c)));
           return exitFor(result);
         }),
       ),
@@ -250,7 +260,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           // A re-pointed connection keeps its old secret stored but unusable: say so now, not at 2 a.m.
           if (!o.dryRun) for (const stale of staleSecrets(ctx)) io.err(`Note: ${stale.message} (set-secret, or the GUI)`);
           print(globals(cmd), { file, dryRun: Boolean(o.dryRun), ...plan }, () =>
-            `${formatImportPlan(plan)}\n${o.dryRun ? `Dry run: nothing was changed. Import it with: rostersync config import ${file}` : `Imported ${file}.`}`,
+            `${formatImportPlan(plan)}\n${o.dryRun ? `Dry run: nothing was changed. Import it with: ${followUp(globals(cmd), `config import ${file}`)}` : `Imported ${file}.`}`,
           );
           return 0;
         }),
@@ -338,6 +348,21 @@ function exportPassphrase(o: PassphraseOptions): string {
   const weakness = passphraseWeakness(passphrase);
   if (weakness) throw new UsageError(`--with-secrets: ${weakness}.`);
   return passphrase;
+}
+
+/** Commands that may make a new data folder: setting one up (demo, config import, store restore) or running the agent there (agent, ui, service install). */
+const CREATES_HOME = new Set(['demo', 'agent', 'ui', 'config import', 'store restore', 'service install']);
+
+/** `config import` for the import subcommand of config: how CREATES_HOME names commands. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function refuseMissingHome(home: string | undefined, command: string): void {
+  if (home === undefined || CREATES_HOME.has(command) || existsSync(home)) return;
+  throw new UsageError(`--home ${home}: no such folder. Check the path; a new data folder is made only by ${[...CREATES_HOME].map((c) => `\`${c}\``).join(', ')}.`);
 }
 
 export async function main(argv: readonly string[], io: CliIo = consoleIo): Promise<number> {

@@ -11,6 +11,11 @@ export function defaultHome(platform: NodeJS.Platform = process.platform, env: N
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'rostersync');
 }
 
+/** ` --home DIR` for a printed follow-up command, or nothing for the default data folder (quoted when it has spaces). */
+export function homeArg(home: string): string {
+  return home === defaultHome() ? '' : ` --home ${/\s/.test(home) ? JSON.stringify(home) : home}`;
+}
+
 export function resolveHome(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   return explicit ?? env.ROSTERSYNC_HOME ?? defaultHome();
 }

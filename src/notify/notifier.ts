@@ -13,7 +13,7 @@
 import { hostname } from 'node:os';
 import type { AgentContext } from '../home/context.js';
 import { loadSecrets, NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD } from '../home/context.js';
-import { defaultHome } from '../home/layout.js';
+import { homeArg } from '../home/layout.js';
 import type { NotificationsConfig } from '../shared/config.schema.js';
 import type { RunStatus } from '../shared/run.js';
 import { composeIncidentMail, composeRunMail, composeTestMail, describeStale, type ComposeContext, type StaleInfo } from './compose.js';
@@ -86,8 +86,7 @@ function advanceIncident(ctx: AgentContext, destination: string, event: Incident
 }
 
 function composeContext(ctx: AgentContext): ComposeContext {
-  const home = ctx.layout.home;
-  return { host: hostname(), homeArg: home === defaultHome() ? '' : ` --home ${/\s/.test(home) ? JSON.stringify(home) : home}` };
+  return { host: hostname(), homeArg: homeArg(ctx.layout.home) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { rmSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentContext } from '../home/context.js';
 import { loadDestinationSecrets, loadSourceSecrets } from '../home/context.js';
+import { homeArg } from '../home/layout.js';
 import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js';
 import type { FileDiff, Finding, RunFileRecord, RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/format.schema.js';
@@ -364,7 +365,7 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       fp.close();
       await staging?.discard();
       for (const r of holdReasons) log('warn', 'guard', r);
-      return finish('held', `Held for approval, nothing delivered: ${holdReasons.join(' ')} Approve with: rostersync approve ${runId}${leftOutNote}`);
+      return finish('held', `Held for approval, nothing delivered: ${holdReasons.join(' ')} Approve with: rostersync approve ${runId}${homeArg(ctx.layout.home)}${leftOutNote}`);
     }
 
     // ---- deliver → record -------------------------------------------------------------

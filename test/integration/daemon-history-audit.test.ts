@@ -129,7 +129,9 @@ describe('audit', () => {
 
   it('filters by date and destination, and checks the date', async () => {
     expect((await cli(['audit', '--since', '2999-01-01'])).out.trim()).toBe('No deliveries recorded.');
-    expect(JSON.parse((await cli(['audit', '--json', '--destination', 'nowhere'])).out)).toEqual([]);
+    const unknown = await cli(['audit', '--json', '--destination', 'nowhere']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--destination: no destination named "nowhere"');
     const bad = await cli(['audit', '--since', 'last week']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--since takes a date (YYYY-MM-DD); got "last week".');

@@ -61,11 +61,15 @@ export function registerAuditCommands(program: Command, kit: CliKit): void {
     .command('audit')
     .description('every delivery: destination, when, files, record counts and the personal-data columns sent (names, not values)')
     .option('--since <date>', 'only deliveries on or after this date (YYYY-MM-DD)', calendarDate('--since'))
-    .option('--destination <name>', 'only this destination')
+    .option('--destination <name>', 'only this destination (configured, or one the ledger has deliveries for)')
     .action(
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
           const o = cmd.opts<{ since?: string; destination?: string }>();
+          // a destination deleted since keeps its deliveries in the ledger: its name is still valid here
+          if (o.destination !== undefined && !ctx.store.hasDestination(o.destination) && !ctx.store.listAudit({ destination: o.destination }).length) {
+            throw new UsageError(`--destination: no destination named "${o.destination}", and the audit ledger has no delivery to one. Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
+          }
           const deliveries = auditDeliveries(ctx.store.listAudit({ since: o.since, destination: o.destination }));
           print(globals(cmd), deliveries, () => formatAudit(deliveries));
           return 0;

@@ -12,7 +12,7 @@ import { activeChannels } from '../../notify/channels.js';
 import { WEBHOOK_URL_FIELD, describeWebhook, postWebhook, webhookPayload } from '../../notify/webhook.js';
 import { composeTestMail } from '../../notify/compose.js';
 import { hostname } from 'node:os';
-import { wholeNumber, UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import { followUp, wholeNumber, UsageError, withAgent, type CliKit } from '../cli-kit.js';
 
 const list = (v: string): string[] =>
   v
@@ -152,7 +152,7 @@ export function registerNotifyCommands(program: Command, kit: CliKit): void {
           }
           const sealed = [password !== undefined ? 'password' : '', webhookUrl !== undefined ? 'webhook URL' : ''].filter(Boolean);
           print(globals(cmd), { ...saved, passwordChanged: password !== undefined, webhookUrlChanged: webhookUrl !== undefined }, () =>
-            `Notification settings saved${sealed.length ? ` (${sealed.join(' and ')} stored sealed)` : ''}. Send a test: rostersync notify test`,
+            `Notification settings saved${sealed.length ? ` (${sealed.join(' and ')} stored sealed)` : ''}. Send a test: ${followUp(globals(cmd), 'notify test')}`,
           );
           return 0;
         }),
