@@ -268,7 +268,8 @@ async function runSyncLocked(ctx: AgentContext, destinationName: string, options
       await timed('connect', async () => {
         try {
           await checkProfileSchema(ctx, source, requests);
-          await session.preflight?.(requests, { signal: options.signal });
+          // an export file still being written: the run's log (and the GUI's run page) says which one and why
+          await session.preflight?.(requests, { signal: options.signal, onWaiting: (file, why) => log('info', 'extract', `Waiting for ${file}: ${why}.`, 'run.waiting') });
         } catch (err) {
           throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
         }

@@ -108,11 +108,16 @@ class FolderSession implements SourceSession {
     return { quietMs: this.settings.quietPeriodSeconds * 1000, maxWaitMs: this.settings.maxWaitSeconds * 1000, signal: options?.signal };
   }
 
+  private waitFor(file: string, options?: ReadOptions): Promise<fs.Stats> {
+    const name = path.basename(file);
+    return waitUntilComplete(file, { ...this.waitOptions(options), onWaiting: options?.onWaiting && ((why) => options.onWaiting!(name, why)) });
+  }
+
   async preflight(requests: readonly EntityRequest[], options?: ReadOptions): Promise<void> {
     const patterns = requests.map(requireFile);
     const status = await inspectExportSet(this.settings, patterns);
     assertSetPresent(status, this.settings.triggerFile);
-    for (const file of status.files) await waitUntilComplete(file.path, this.waitOptions(options));
+    for (const file of status.files) await this.waitFor(file.path, options);
   }
 
   async *read(request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
@@ -124,7 +129,7 @@ class FolderSession implements SourceSession {
       assertSetPresent({ folder, files: [], missing: [pattern] });
       return;
     }
-    await waitUntilComplete(found.path, this.waitOptions(options));
+    await this.waitFor(found.path, options);
     const { columns } = request;
     if (columns) yield* underProfileColumns(found.path, { ...request, columns }, this.settings, options?.signal);
     else yield* readerFor(found.path, this.settings, expectedFields(String(request.entity)), options?.signal);

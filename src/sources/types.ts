@@ -83,6 +83,8 @@ export interface EntityRequest {
 
 export interface ReadOptions {
   readonly signal?: AbortSignal;
+  /** Told when the read waits for a file still being written: its name and why, e.g. ("students.csv", "size still changing (12.4 MB)"). */
+  readonly onWaiting?: (file: string, why: string) => void;
 }
 
 /** An opened source: one connection (pool) for the whole run. */

@@ -134,7 +134,13 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   /** How often to look again (default: a quarter of the quiet period, between 50 ms and 2 s). */
   readonly pollMs?: number;
+  /** Told why the file is not complete yet: when the wait starts, every 10 s while its size keeps changing, and when it stays locked. */
+  readonly onWaiting?: (why: string) => void;
 }
+
+const megabytes = (bytes: number): string => `${(bytes / 1_000_000).toFixed(1)} MB`;
+/** How often a file that keeps growing is reported again. */
+const WAITING_REPORT_MS = 10_000;
 
 /**
  * Resolves once `file` has kept the same size and modification time for `quietMs` and can be opened.
@@ -149,10 +155,18 @@ export async function waitUntilComplete(file: string, options: WaitOptions): Pro
   // The writer's clock may differ from ours (network shares): the file's age alone is only a shortcut
   // when it is confirmed by a second look.
   let oldAlready = Date.now() - last.mtimeMs >= options.quietMs;
+  let reported: { why: 'new' | 'growing' | 'locked'; at: number } | undefined;
+  const report = (why: 'new' | 'growing' | 'locked', text: string): void => {
+    if (!options.onWaiting || (reported?.why === why && (why !== 'growing' || Date.now() - reported.at < WAITING_REPORT_MS))) return;
+    reported = { why, at: Date.now() };
+    options.onWaiting(text);
+  };
   for (;;) {
     if (options.signal?.aborted) throw new SourceError('The wait for export files was cancelled.', 'timeout');
     const quietEnough = Date.now() - stableSince >= options.quietMs;
     if (quietEnough && (await canOpen(file))) return last;
+    if (quietEnough) report('locked', `locked by the program writing it (${megabytes(last.size)})`);
+    else if (!oldAlready && !reported) report('new', `written moments ago; waiting until it has not changed for ${Math.round(options.quietMs / 1000)} s (${megabytes(last.size)})`);
     if (Date.now() - started > options.maxWaitMs) {
       throw new SourceError(
         `${name} is still being written (its size kept changing or it stayed locked) after ${Math.round(options.maxWaitMs / 1000)} s. ` +
@@ -166,6 +180,7 @@ export async function waitUntilComplete(file: string, options: WaitOptions): Pro
       stableSince = Date.now();
       last = now;
       oldAlready = false;
+      report('growing', `size still changing (${megabytes(now.size)})`);
     } else if (oldAlready && now.size === last.size) {
       // second look confirmed an old, unchanged file
       stableSince = Math.min(stableSince, Date.now() - options.quietMs);
