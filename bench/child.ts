@@ -9,7 +9,7 @@ import { openAgent, closeAgent, saveSecrets, destinationSecretOwner } from '../s
 import { DEMO_QUERIES_POSTGRES } from '../src/demo/queries.js';
 import { sourceConfigSchema, destinationConfigSchema, type SiteMapEntry } from '../src/shared/config.schema.js';
 import { getSourceDriver } from '../src/sources/registry.js';
-import { runSync } from '../src/pipeline/run-sync.js';
+import { runDestination } from '../src/agent/runner.js';
 
 export interface ChildJob {
   readonly home: string;
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     sampler.unref();
     const before = ctx.store.listRuns({ destination: DESTINATION }).some((r) => r.status === 'success');
     const started = performance.now();
-    const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
+    const result = await runDestination(ctx, DESTINATION, { trigger: 'cli' });
     const runMs = Math.round(performance.now() - started);
     clearInterval(sampler);
     const detail = ctx.store.getRunDetail(result.runId)!;

@@ -13,7 +13,7 @@
  */
 import { closeAgent, openAgent, type AgentContext } from '../home/context.js';
 import { pruneHistory } from './history-report.js';
-import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
+import { recoverInterruptedPublishes, runDestination } from './runner.js';
 import { sweepRunFiles } from '../pipeline/retention.js';
 import { notifyRunFinished } from '../notify/notifier.js';
 import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/scheduler.js';
@@ -112,7 +112,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   for (const { holder, why } of releaseStaleLocks(ctx.store)) log('warn', `Released the stale lock of ${holder.destination} (pid ${holder.pid}): ${why}.`);
   await recoverInterruptedPublishes(ctx, interrupted, log);
 
-  const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome, watchEveryMs: WATCH_INTERVAL_MS });
+  const scheduler = new Scheduler(ctx, { clock, log, onOutcome: options.onOutcome, watchEveryMs: WATCH_INTERVAL_MS, run: (name, request) => runDestination(ctx, name, request) });
   scheduler.start();
 
   // ---- interrupted runs: the incident alert, then one retry each (back-off across restarts) ----

@@ -5,11 +5,11 @@
  * started with --no-api) uses the attached ports below, which report that agent's schedules.
  */
 import type { AgentContext } from '../home/context.js';
-import { approveHeldRun, runSync } from '../pipeline/run-sync.js';
+import { startApproval, startSync, type StartedSync } from '../agent/runner.js';
+import { DestinationBusyError } from '../scheduler/lock.js';
 import type { RunTrigger } from '../shared/run.js';
 import { ApiError, type AgentState } from '../shared/api.contract.js';
 import { liveAgent, serviceInstalled } from '../agent/agent-lock.js';
-import { DestinationBusyError } from '../scheduler/lock.js';
 import { appVersion } from '../home/install.js';
 import { sendTestMail } from '../notify/notifier.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -117,43 +117,33 @@ export interface ApiServices {
 }
 
 /**
- * Runs syncs inside this process without waiting for them: `runSync` creates the run record
- * before its first await, so the id is known at once; the client polls `getRun`.
+ * Runs syncs inside this process without waiting for them, through the runner
+ * (src/agent/runner.ts), which records the run before it returns: the id is known at once and the
+ * run's events stream on /api/events.
  */
 export function inProcessRunLauncher(ctx: AgentContext, onError: (err: unknown) => void = () => undefined): RunLauncher {
   const running = new Map<number, { destination: string; done: Promise<unknown>; abort: AbortController }>();
   let closed = false;
-  const track = (runId: number, destination: string, abort: AbortController, work: Promise<unknown>): void => {
-    const done = work.catch(onError).finally(() => running.delete(runId));
-    running.set(runId, { destination, done, abort });
+  const start = (destination: string, begin: (signal: AbortSignal) => StartedSync): number => {
+    if (closed) throw new ApiError('conflict', 'The agent is shutting down.');
+    const abort = new AbortController();
+    let started: StartedSync;
+    try {
+      started = begin(abort.signal);
+    } catch (err) {
+      // The destination's cross-process lock is held by another runner (src/scheduler/lock.ts).
+      if (err instanceof DestinationBusyError) throw new ApiError('conflict', err.message);
+      throw err;
+    }
+    const done = started.done.catch(onError).finally(() => running.delete(started.runId));
+    running.set(started.runId, { destination, done, abort });
+    return started.runId;
   };
   return {
-    async startSync(destination, trigger) {
-      if (closed) throw new ApiError('conflict', 'The agent is shutting down.');
-      const abort = new AbortController();
-      const before = ctx.store.lastRun(destination)?.id ?? 0;
-      const work = runSync(ctx, destination, { trigger, signal: abort.signal });
-      // runSync records its run before its first await, so the new run is already in the store.
-      const runId = ctx.store.lastRun(destination)?.id ?? 0;
-      if (runId <= before) {
-        try {
-          await work;
-        } catch (err) {
-          // The destination's cross-process lock is held by another runner (src/scheduler/lock.ts).
-          if (err instanceof DestinationBusyError) throw new ApiError('conflict', err.message);
-          throw err;
-        }
-        throw new ApiError('failed', `The run of ${destination} did not start.`);
-      }
-      track(runId, destination, abort, work);
-      return runId;
-    },
+    startSync: (destination, trigger) => Promise.resolve(start(destination, (signal) => startSync(ctx, destination, { trigger, signal }))),
     async startApproval(runId) {
-      if (closed) throw new ApiError('conflict', 'The agent is shutting down.');
-      const run = ctx.store.getRun(runId);
-      const abort = new AbortController();
-      const work = approveHeldRun(ctx, runId, { signal: abort.signal });
-      track(runId, run?.destination ?? '', abort, work);
+      const destination = ctx.store.getRun(runId)?.destination ?? '';
+      start(destination, (signal) => startApproval(ctx, runId, { signal }));
     },
     active: () => [...running.keys()],
     busyDestinations: () => [...new Set([...running.values()].map((r) => r.destination))],

@@ -10,8 +10,8 @@ export function destinationStatus(enabled: boolean, runs: readonly RunSummary[])
   const real = runs.filter((r) => !r.dryRun);
   if (real.some((r) => r.status === 'running')) return 'running';
   if (real.some((r) => r.status === 'held')) return 'held';
-  // A discarded held run is the latest word on the destination: the vendor keeps its previous data.
-  const latest = real.find((r) => r.status !== 'skipped');
+  // A discarded held run is the latest word on the destination: the vendor keeps its previous data; a cancelled run is not.
+  const latest = real.find((r) => r.status !== 'skipped' && r.status !== 'cancelled');
   if (!latest) return enabled ? 'never' : 'disabled';
   switch (latest.status) {
     case 'failed':
@@ -26,6 +26,7 @@ export function destinationStatus(enabled: boolean, runs: readonly RunSummary[])
     case 'discarded':
       return enabled ? 'discarded' : 'disabled';
     case 'skipped':
+    case 'cancelled':
       return enabled ? 'ok' : 'disabled';
     default: {
       const unknown: never = latest.status;

@@ -5,8 +5,9 @@
 import { CommanderError, InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { closeAgent, openAgent, type AgentContext } from '../home/context.js';
-import type { RunResult } from '../pipeline/run-sync.js';
-import { recoverInterruptedPublishes } from '../pipeline/publish-journal.js';
+import { recoverInterruptedPublishes, type RunResult } from '../agent/runner.js';
+import type { LiveEvent } from '../shared/api.contract.js';
+import { runProgressPrinter, type ProgressOutput } from './run-progress.js';
 import { SourceError } from '../sources/types.js';
 import { DeliveryError } from '../destinations/types.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
@@ -61,11 +62,22 @@ export function followUp(opts: GlobalOptions, command: string): string {
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Live progress output (stderr): written as is, and whether it is a terminal. Absent: plain lines through err(). */
+  readonly progress?: ProgressOutput;
 }
 
 export const consoleIo: CliIo = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+  progress: {
+    write: (t) => void process.stderr.write(t),
+    get isTTY() {
+      return process.stderr.isTTY === true;
+    },
+    get columns() {
+      return process.stderr.columns;
+    },
+  },
 };
 
 /** Runs `work` with an opened agent and closes it; returns the exit code. */
@@ -100,8 +112,8 @@ export interface CliKit {
   globals(cmd: Command): GlobalOptions;
   /** Prints `value` as JSON with --json, else the human text. */
   print(opts: GlobalOptions, value: unknown, human: () => string): void;
-  /** A live progress printer for runs (stderr), or nothing with --json. */
-  progress(opts: GlobalOptions): ((level: string, stage: string, message: string) => void) | undefined;
+  /** The live progress of a run on stderr (src/cli/run-progress.ts): a redrawn line on a terminal, plain lines otherwise and with --json. */
+  progress(opts: GlobalOptions): (event: LiveEvent) => void;
   /** Wraps a command handler: its return value becomes the exit code. */
   action(fn: (cmd: Command, ...args: never[]) => Promise<number> | number): (...args: unknown[]) => Promise<void>;
 }
@@ -111,7 +123,7 @@ export function cliKit(io: CliIo, setExit: (code: number) => void): CliKit {
     io,
     globals: (cmd) => cmd.optsWithGlobals() as GlobalOptions,
     print: (opts, value, human) => io.out(opts.json ? JSON.stringify(value, null, 2) : human()),
-    progress: (opts) => (opts.json ? undefined : (_level, stage, message) => io.err(`  [${stage}] ${message}`)),
+    progress: (opts) => runProgressPrinter(io.progress && !(opts.json && io.progress.isTTY) ? io.progress : { write: (t) => io.err(t.replace(/\n$/, '')), isTTY: false }),
     action:
       (fn) =>
       async (...args) => {

@@ -12,7 +12,7 @@ import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
 import { configJsonSchema, exportConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
 import { formatImportPlan, importConfig } from '../agent/config-import.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map-file.js';
-import { approveHeldRun, discardHeldRun, runSync, type RunResult } from '../pipeline/run-sync.js';
+import { approveHeldRun, cancelRun, discardHeldRun, runDestination, type RunResult } from '../agent/runner.js';
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
 import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
 import { runDetail } from '../agent/history-report.js';
@@ -71,7 +71,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const { students } = cmd.opts<{ students: number }>();
           const demo = await setupDemo(ctx, { students });
           if (!opts.json) io.err(`Demo district: ${demo.schools} schools, ${students} students in ${demo.sisPath}`);
-          const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli', onEvent: progress(opts) });
+          const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli', onEvent: progress(opts) });
           const self = invokedAs();
           const home = opts.home ?? ctx.layout.home;
           print(opts, result, () => `${formatRunResult(result, (c) => followUp(opts, c))}\nOutbox: ${demo.outbox}\nHistory: ${self} history --home ${home}\nConsole: ${self} ui --home ${home}   (opens the admin GUI in a browser)`);
@@ -98,7 +98,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           let busy = 0;
           for (const name of targets) {
             try {
-              results.push(await runSync(ctx, name, { trigger: 'cli', dryRun, onEvent: progress(opts) }));
+              results.push(await runDestination(ctx, name, { trigger: 'cli', dryRun, onEvent: progress(opts) }));
             } catch (err) {
               // Another runner (the service, the GUI) has this destination: say so and go on with the others.
               if (!(err instanceof DestinationBusyError)) throw err;
@@ -121,7 +121,7 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
         withAgent(globals(cmd), async (ctx) => {
           const opts = globals(cmd);
           if (!ctx.store.hasDestination(name)) throw new UsageError(`No destination named "${name}". Configured: ${ctx.store.listDestinations().map((d) => d.name).join(', ') || 'none'}.`);
-          const result = await runSync(ctx, name, { trigger: 'preview', dryRun: true });
+          const result = await runDestination(ctx, name, { trigger: 'preview', dryRun: true });
           print(opts, result, () => formatRunDetail(runDetail(ctx, result.runId)!));
           return result.errors > 0 || result.status === 'failed' ? 1 : 0;
         }),
@@ -199,6 +199,31 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
           const result = await approveHeldRun(ctx, parseRunId(id), { onEvent: progress(opts) });
           print(opts, result, () => formatRunResult(result, (c) => followUp(opts, c)));
           return exitFor(result);
+        }),
+      ),
+    );
+
+  program
+    .command('cancel')
+    .description('stop a running run (in this or another process, the agent included): it ends cancelled, nothing half published')
+    .argument('<runId>')
+    .option('--wait <seconds>', 'how long to wait for the run to stop', wholeNumber('--wait', 0), 60)
+    .action(
+      action((cmd, id: string) =>
+        withAgent(globals(cmd), async (ctx) => {
+          const runId = parseRunId(id);
+          const run = ctx.store.getRun(runId);
+          if (!run) throw new UsageError(`No run ${id}.`);
+          if (cancelRun(ctx, runId) === 'not-running') throw new UsageError(`Run ${runId} is ${run.status}, not running: only a running run can be cancelled.`);
+          const { wait } = cmd.opts<{ wait: number }>();
+          const deadline = Date.now() + wait * 1000;
+          let now = ctx.store.getRun(runId)!;
+          while (now.status === 'running' && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            now = ctx.store.getRun(runId)!;
+          }
+          print(globals(cmd), now, () => (now.status === 'running' ? `Run ${runId} was asked to stop; it is still running after ${wait} s.` : `Run ${runId}: ${now.status}. ${now.message ?? ''}`));
+          return now.status === 'cancelled' ? 0 : 1;
         }),
       ),
     );

@@ -33,6 +33,7 @@ const STATUS_WORDS: Record<RunStatus, string> = {
   held: 'HELD for approval',
   skipped: 'skipped',
   discarded: 'discarded',
+  cancelled: 'cancelled',
 };
 
 const oneLine = (text: string, max = 120): string => {
@@ -106,6 +107,7 @@ function whatToDo(run: RunDetail, context: ComposeContext): string[] {
     case 'running':
     case 'skipped':
     case 'discarded':
+    case 'cancelled':
       lines.push(`  Details: ${cmd(`history show ${run.id}`)}`);
       break;
     default: {

@@ -79,6 +79,7 @@ export function nextIncident(current: Incident | undefined, event: IncidentEvent
     case 'held':
     case 'skipped':
     case 'discarded':
+    case 'cancelled':
     case 'running':
       return { incident: current };
     default: {

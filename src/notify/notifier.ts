@@ -46,6 +46,7 @@ export function kindForStatus(status: RunStatus): NotifyKind | undefined {
     case 'running':
     case 'skipped':
     case 'discarded':
+    case 'cancelled':
       return undefined;
     default: {
       const never: never = status;

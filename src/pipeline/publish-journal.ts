@@ -22,7 +22,6 @@ import type { RunFileRecord } from '../shared/run.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import type { DeliveryContext, DeliveryReceipt, PreviousFile, PublishJournal, PublishPlan, RecoveryResult } from '../destinations/types.js';
 import { advanceJournal, listOpenJournals, openJournal, type JournalRow } from '../store/publish-journal-table.js';
-import { acquireDestinationLock, DestinationBusyError } from '../scheduler/lock.js';
 import { fingerprintPath, promoteFingerprintFile } from './fingerprints.js';
 import { afterDelivery } from './retention.js';
 
@@ -189,7 +188,7 @@ function recordRecovered(ctx: AgentContext, destination: DestinationConfig, row:
 }
 
 /** `.partial` files a dead run was still writing (its generated files stay for the retry; half-written ones are useless). */
-function sweepPartials(ctx: AgentContext, runId: number): void {
+export function sweepPartials(ctx: AgentContext, runId: number): void {
   const dir = join(ctx.layout.runsDir, String(runId), 'files');
   if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) if (name.endsWith('.partial')) rmSync(join(dir, name), { force: true });
@@ -216,25 +215,7 @@ export async function recoverDestination(ctx: AgentContext, destinationName: str
   }
 }
 
-/**
- * At start-up (CLI, agent, GUI server), after interrupted runs were marked failed: settles the open
- * journals of every destination whose lock is free, and removes `.partial` files of interrupted runs.
- */
-export async function recoverInterruptedPublishes(ctx: AgentContext, interruptedRuns: readonly number[], log: (level: 'info' | 'warn' | 'error', message: string) => void): Promise<void> {
-  for (const runId of interruptedRuns) sweepPartials(ctx, runId);
-  const destinations = new Set(listOpenJournals(ctx.store).map((r) => r.destination));
-  for (const name of destinations) {
-    let lock;
-    try {
-      lock = acquireDestinationLock(ctx.store, name, { purpose: 'recovery' });
-    } catch (err) {
-      if (err instanceof DestinationBusyError) continue; // its runner is alive; it settles the journal itself
-      throw err;
-    }
-    try {
-      await recoverDestination(ctx, name, log);
-    } finally {
-      lock.release();
-    }
-  }
+/** The destinations with a publish left open (settled by recoverDestination under their lock). */
+export function destinationsWithOpenPublishes(ctx: AgentContext): string[] {
+  return [...new Set(listOpenJournals(ctx.store).map((r) => r.destination))];
 }

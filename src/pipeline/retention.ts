@@ -141,3 +141,22 @@ export function purgeRunFiles(store: Store, runsDir: string, runId: number, by: 
   deleteRunFolder(store, runsDir, runId, `purged by ${by}`);
   return { deleted: true, message: `Run ${runId}'s generated files were deleted.${run.status === 'held' && !run.dryRun ? ' The held run is discarded: nothing was delivered.' : ''}` };
 }
+
+/** After a delivery: the run's own files go unless the destination keeps them N days, and other runs' expired files go too. */
+export function cleanupAfterDelivery(store: Store, runsDir: string, destination: DestinationConfig, runId: number, now: Date): void {
+  afterDelivery(store, runsDir, runId, destination);
+  sweepRunFiles(store, runsDir, now);
+}
+
+/** For a run that delivered nothing: where its files are and until when they are kept (" Generated files are kept in … until …."). */
+export function keptFilesNote(store: Store, runsDir: string, runId: number, filesDir: string): string {
+  const run = store.getRun(runId);
+  const retention = run ? filesRetentionOf(store, runsDir, run, []) : undefined;
+  const until = retention?.state === 'kept' ? ` until ${retention.deleteAt.replace('T', ' ').slice(0, 16)} UTC (${retention.setting} ${retention.limitDays})` : '';
+  return ` Generated files are kept in ${filesDir}${until}.`;
+}
+
+/** A run's message with the kept-files note (a sentence of its own). */
+export function withKeptFilesNote(message: string, note: string): string {
+  return `${message}${/[.!?]$/.test(message) ? '' : '.'}${note}`;
+}

@@ -3,7 +3,7 @@
  *
  * At each slot: a blackout, the vendor cadence limit (minIntervalMinutes since the last upload),
  * a run still in progress, or another process holding the destination each turn the slot into a
- * run recorded as `skipped` with the reason; otherwise runSync runs it (trigger `schedule`).
+ * run recorded as `skipped` with the reason; otherwise the runner (src/agent/runner.ts) runs it (trigger `schedule`).
  *
  * Missed slots: the last slot handled is kept in the store (destination_state `schedule.lastSlot`).
  * When slots went by while the agent was off or the machine asleep, they are handled ONCE —
@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { AgentContext } from '../home/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunTrigger } from '../shared/run.js';
-import { runSync, type RunResult } from '../pipeline/run-sync.js';
+import type { RunResult } from '../pipeline/run-sync.js';
 import { notifyRunFinished, notifyStale } from '../notify/notifier.js';
 import { describeStale } from '../notify/compose.js';
 import { channelHealth, retryPendingAlerts } from '../notify/channels.js';
@@ -58,6 +58,8 @@ export interface SchedulerOptions {
   readonly lateAfterMs?: number;
   /** Every slot's outcome (the daemon logs them; tests read them). */
   readonly onOutcome?: (outcome: SlotOutcome) => void;
+  /** Runs a destination: the agent's one runner (src/agent/runner.ts runDestination), passed in by whoever starts the scheduler. */
+  readonly run?: (destination: string, options: { readonly trigger: RunTrigger; readonly signal: AbortSignal }) => Promise<RunResult>;
   /** How often the watch runs once started (staleness, alert retries); the daemon uses WATCH_INTERVAL_MS. 0 (default): only when called. */
   readonly watchEveryMs?: number;
 }
@@ -103,6 +105,11 @@ export class Scheduler {
     this.lateAfterMs = options.lateAfterMs ?? 15 * 60_000;
   }
 
+  private run(destination: string, options: { readonly trigger: RunTrigger; readonly signal: AbortSignal }): Promise<RunResult> {
+    if (!this.options.run) throw new Error('This scheduler has no runner: only the agent (src/agent/daemon.ts) runs destinations.');
+    return this.options.run(destination, options);
+  }
+
   /** The signal passed to every run; aborted by stop(). */
   get signal(): AbortSignal {
     return this.abort.signal;
@@ -130,7 +137,7 @@ export class Scheduler {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Stops the timers, aborts runs in progress (recorded failed by runSync) and waits for them. */
+  /** Stops the timers, aborts runs in progress (recorded failed by the runner) and waits for them. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.watchTimer?.cancel();
@@ -432,7 +439,7 @@ export class Scheduler {
 
     if (entry) entry.running = true;
     try {
-      const result = await runSync(this.ctx, name, { trigger, signal: this.abort.signal });
+      const result = await this.run(name, { trigger, signal: this.abort.signal });
       // it finished (whatever its status): a later interruption starts a new streak of retries
       this.ctx.store.deleteDestinationState(name, RETRY_KEY);
       if (note) this.ctx.store.addRunEvent(result.runId, 'info', 'schedule', note);

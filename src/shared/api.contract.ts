@@ -27,7 +27,7 @@ import {
   type SourceConfig,
 } from './config.schema.js';
 import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js';
-import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary } from './run.js';
+import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary, type RunTrigger } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
 import type { HoldReview } from './hold-review.js';
@@ -188,6 +188,47 @@ export interface AgentStatus {
   readonly runningRuns: readonly number[];
   readonly agent: AgentState;
 }
+
+/** The stages of a run, in order (a held run's approval goes straight to deliver). */
+export const RUN_STAGES = ['plan', 'source', 'map', 'validate', 'write', 'deliver', 'record'] as const;
+export type RunStage = (typeof RUN_STAGES)[number];
+
+/**
+ * What a run tells while it goes, streamed by `GET /api/events` as Server-Sent Events (the event
+ * name is `type`, the data this object as JSON). Every event names its run.
+ *  - `run-started`: the run record exists (its id is final);
+ *  - `progress`: about twice a second while rows flow, and at every stage change;
+ *  - `log`: a line of the run's event log;
+ *  - `run-finished`: the run's final status (also `cancelled`).
+ */
+export type LiveEvent =
+  | { readonly type: 'run-started'; readonly runId: number; readonly destination: string; readonly trigger: RunTrigger; readonly dryRun: boolean; readonly at: string }
+  | {
+      readonly type: 'progress';
+      readonly runId: number;
+      readonly destination: string;
+      readonly stage: RunStage;
+      /** The file being written (during write), or null. */
+      readonly file: string | null;
+      /** Rows written so far (all files). */
+      readonly rows: number;
+      /** Rows per second since the run started reading. */
+      readonly rowsPerSecond: number;
+      /** The rows of the last good delivery (the ETA's basis), or null when there was none. */
+      readonly expectedRows: number | null;
+      /** Seconds left by the rate and the last good delivery's rows; null without a basis. */
+      readonly etaSeconds: number | null;
+      /** Bytes of the files uploaded (or copied) to the destination so far. */
+      readonly bytesUploaded: number;
+      readonly at: string;
+    }
+  | { readonly type: 'log'; readonly runId: number; readonly destination: string; readonly level: 'info' | 'warn' | 'error'; readonly stage: string; readonly message: string; readonly at: string }
+  | { readonly type: 'run-finished'; readonly runId: number; readonly destination: string; readonly status: RunStatus; readonly message: string; readonly rows: number; readonly at: string };
+
+export type LiveEventType = LiveEvent['type'];
+
+/** `GET /api/events` (Server-Sent Events): the key as a bearer header, or `?key=` for EventSource, which cannot send headers. */
+export const EVENTS_PATH = '/api/events';
 
 export interface StartedRun {
   readonly runId: number;
@@ -373,6 +414,8 @@ export const API = {
   discardRun: call<RunSummary>()(byRunId),
   /** A held run's removals named from the current source (reads the whole source: asked for per card, not polled). */
   reviewHeldRun: call<HoldReview>()(byRunId),
+  /** Asks a running run to stop: it ends `cancelled`, with nothing half published (a publish already renaming is finished or undone by its journal). */
+  cancelRun: call<RunSummary>()(byRunId),
   pauseSchedules: call<SchedulesState>()(none),
   resumeSchedules: call<SchedulesState>()(none),
   listConnectionTypes: call<readonly ConnectionTypeInfo[]>()(none),

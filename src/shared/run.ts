@@ -1,7 +1,7 @@
 /** Run records as the store keeps them and the API returns them. Pure types, shared with the renderer. */
 import type { FilesRetention } from './retention.js';
 
-export const RUN_STATUSES = ['running', 'success', 'failed', 'held', 'partial', 'skipped', 'discarded'] as const;
+export const RUN_STATUSES = ['running', 'success', 'failed', 'held', 'partial', 'skipped', 'discarded', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_TRIGGERS = ['manual', 'schedule', 'cli', 'arrival', 'catch-up', 'approval', 'preview', 'retry'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { launchChromium, screenshot, startUi, watchPageErrors, type RunningUi } from '../helpers/browser.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 
@@ -33,7 +33,7 @@ beforeAll(async () => {
   sis.prepare(`UPDATE students SET grade_level = 'ZZ' WHERE rowid = 1`).run();
   sis.close();
   ctx.store.saveDestination({ ...ctx.store.getDestination(DEMO_DESTINATION)!, onValidationError: 'block' });
-  const failed = await runSync(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
+  const failed = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
   expect(failed.status).toBe('failed');
   failedRun = failed.runId;
   ui = await startUi(home);

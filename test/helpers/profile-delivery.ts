@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';
 import type { SisProfile } from '../../src/shared/sis-profile.js';
@@ -67,7 +67,7 @@ export async function deliverOneRoster(opened: Opened, source: Record<string, un
       settings: { path: outbox },
     }),
   );
-  const result = await runSync(ctx, 'oneroster', { trigger: 'manual' });
+  const result = await runDestination(ctx, 'oneroster', { trigger: 'manual' });
   const check = fs.existsSync(outbox) ? checkOneRosterSet(outbox) : { problems: ['nothing was delivered'], modes: {}, rows: {}, deleted: {} };
   return { ctx, status: result.status, message: result.message, outbox, check };
 }

@@ -4,7 +4,7 @@
  * message and findings, and the RSS (MiB) at the start and at its peak, sampled every 20 ms while it ran.
  */
 import { closeAgent, openAgent } from '../../src/home/context.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 
 const [home, destination] = process.argv.slice(2);
 const ctx = openAgent(home);
@@ -14,7 +14,7 @@ const sampler = setInterval(() => {
   peak = Math.max(peak, process.memoryUsage().rss);
 }, 20);
 try {
-  const result = await runSync(ctx, destination!, { trigger: 'manual' });
+  const result = await runDestination(ctx, destination!, { trigger: 'manual' });
   peak = Math.max(peak, process.memoryUsage().rss);
   process.stdout.write(`${JSON.stringify({ status: result.status, message: result.message, findings: result.findings, startRssMiB: Math.round(startRss / 2 ** 20), peakRssMiB: Math.round(peak / 2 ** 20) })}\n`);
 } finally {

@@ -13,7 +13,7 @@ import { parse } from 'csv-parse/sync';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import type { AuditDelivery, StudentReceipt } from '../../src/shared/audit.js';
 import { cliInProcess, type CliResult } from '../helpers/cli-in-process.js';
 
@@ -38,8 +38,8 @@ beforeAll(async () => {
   const demo = ctx.store.getDestination(DEMO_DESTINATION)!;
   ctx.store.saveDestination(destinationConfigSchema.parse({ ...demo, name: SECOND, settings: { path: join(home, 'second-outbox') } }));
   ctx.store.replaceSiteMap(SECOND, ctx.store.getSiteMap(DEMO_DESTINATION));
-  first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' });
-  second = await runSync(ctx, SECOND, { trigger: 'cli' });
+  first = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' });
+  second = await runDestination(ctx, SECOND, { trigger: 'cli' });
   expect(first.status, first.message).toBe('success');
   expect(second.status, second.message).toBe('success');
 });

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Finding } from '../../src/shared/run.js';
 import { killAllStarted, REPO_ROOT, spawnTs } from '../helpers/child-process.js';
@@ -40,7 +40,7 @@ function setUp(name: string, students: Buffer, sourceSettings: Record<string, un
 
 async function run(name: string, students: Buffer, sourceSettings: Record<string, unknown> = {}, destination: Record<string, unknown> = {}): Promise<RunResult & { out: string }> {
   const { dest, out } = setUp(name, students, sourceSettings, destination);
-  return { ...(await runSync(ctx, dest, { trigger: 'manual' })), out };
+  return { ...(await runDestination(ctx, dest, { trigger: 'manual' })), out };
 }
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');

@@ -5,6 +5,7 @@
  * export-folder arrivals start runs; configuration changes are picked up; history is pruned.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDestination } from '../../src/agent/runner.js';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,7 +112,7 @@ describe('a run killed mid-way', () => {
 
   it('retries an interrupted destination at most three times in a row, backing off, then leaves it to an administrator', async () => {
     const clock = new ManualClock(new Date());
-    const scheduler = new Scheduler(ctx, { clock });
+    const scheduler = new Scheduler(ctx, { run: (name, request) => runDestination(ctx, name, request), clock });
     const runId = lastRunId();
     expect(scheduler.retryInterrupted(DEMO_DESTINATION, runId)).toBe(`demo-outbox: interrupted run ${runId} will be retried now (attempt 1 of 3).`);
     expect(scheduler.retryInterrupted(DEMO_DESTINATION, runId)).toBe(`demo-outbox: interrupted run ${runId} will be retried in 5 minutes (attempt 2 of 3).`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import type { AuditDelivery, RunReport } from '../../src/agent/history-report.js';
 import { cliInProcess, type CliResult } from '../helpers/cli-in-process.js';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'rs-history-'));
   ctx = openAgent(home);
   outbox = (await setupDemo(ctx, { students: 40 })).outbox;
-  delivered = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+  delivered = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
   expect(delivered.status).toBe('success');
 });
 afterAll(() => closeAgent(ctx));

@@ -5,6 +5,7 @@
  * runner, staleness warnings, reloads.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runDestination } from '../../src/agent/runner.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ const setSchedule = (over: Partial<ScheduleConfig>): void => {
 };
 
 const begin = (clock: ManualClock, outcomes: SlotOutcome[] = []): SlotOutcome[] => {
-  scheduler = new Scheduler(ctx, { clock, onOutcome: (o) => outcomes.push(o) });
+  scheduler = new Scheduler(ctx, { run: (name, request) => runDestination(ctx, name, request), clock, onOutcome: (o) => outcomes.push(o) });
   scheduler.start();
   return outcomes;
 };

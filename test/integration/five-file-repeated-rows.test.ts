@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { createMysqlDatabase, createPostgresDatabase, createTables, type TestDatabase, type TestTable } from '../helpers/databases.js';
 import { closeAfterAll } from '../helpers/cleanup.js';
@@ -87,7 +87,7 @@ describe.each<Engine>(['postgres', 'mysql'])('five-file repeated rows from %s', 
   let teachersAfter: Record<string, string>[];
   let studentsAfter: Record<string, string>[];
   const rows = (file: string): Record<string, string>[] => parse(fs.readFileSync(path.join(out, file), 'utf8'), { columns: true }) as Record<string, string>[];
-  const run = (): Promise<RunResult> => runSync(ctx, 'vendor', { trigger: 'manual' });
+  const run = (): Promise<RunResult> => runDestination(ctx, 'vendor', { trigger: 'manual' });
 
   beforeAll(async () => {
     db = engine === 'postgres' ? await createPostgresDatabase('rs_repeat') : await createMysqlDatabase('rs_repeat');

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';
 import type { Finding } from '../../src/shared/run.js';
@@ -53,7 +53,7 @@ async function run(source: string, format: string, mode: 'block' | 'skip-rows', 
     { schoolCode: '003', siteId: 'S3', label: 'Lincoln' },
     { schoolCode: '005', siteId: 'S5', label: 'Cedar' },
   ]);
-  const result = await runSync(ctx, name, { trigger: 'manual' });
+  const result = await runDestination(ctx, name, { trigger: 'manual' });
   // These tiny SIS tables leave out most optional fields on purpose; the "no source column" warnings
   // that earns are tested in formats-values.test.ts, not here.
   return { ...result, findings: without(result.findings, 'missing-source-field'), out };

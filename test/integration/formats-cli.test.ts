@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { parseConfigText } from '../../src/agent/config-file.js';
 import { openAgent, closeAgent } from '../../src/home/context.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { FormatDef } from '../../src/shared/format.js';
 import Database from 'better-sqlite3';
@@ -95,7 +95,7 @@ describe('rostersync format', () => {
       const out = join(work, 'out');
       ctx.store.saveDestination(destinationConfigSchema.parse({ name: 'custom', source: 'tiny', format: 'my-vendor', type: 'folder', settings: { path: out } }));
       ctx.store.replaceSiteMap('custom', [{ schoolCode: '007', siteId: 'S7', label: 'Lincoln' }]);
-      const run = await runSync(ctx, 'custom', { trigger: 'manual' });
+      const run = await runDestination(ctx, 'custom', { trigger: 'manual' });
       expect(run.status, run.message).toBe('success');
       expect(readFileSync(join(out, 'pupils.csv'), 'utf8')).toBe('STUDENT_ID;FIRST_NAME;LAST_NAME;GRADE;SITE_ID;EMAIL\r\n00042;Zoë;"O\'Brien; Jr";0;S7;zoe@school.org\r\n');
     } finally {
@@ -149,7 +149,7 @@ describe('a stored custom format that is no longer valid', () => {
       ctx.store.db.prepare('INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)').run('stale-format', JSON.stringify(broken), new Date().toISOString());
       expect(() => ctx.store.saveDestination(stale)).toThrow(/format: custom format "stale-format": files\[0\]/);
       ctx.store.db.prepare('INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)').run('stale', JSON.stringify(stale), new Date().toISOString());
-      const run = await runSync(ctx, 'stale', { trigger: 'manual' });
+      const run = await runDestination(ctx, 'stale', { trigger: 'manual' });
       expect(run.status).toBe('failed');
       expect(run.message).toMatch(/custom format "stale-format": files\[0\]\.columns\[0\]\.rule\.pattern: not a valid regular expression/);
     } finally {

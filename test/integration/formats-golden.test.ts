@@ -17,7 +17,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { openAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION, DEMO_SOURCE } from '../../src/agent/demo.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { getFormat } from '../../src/formats/registry.js';
 import { resolveDialect } from '../../src/shared/format.js';
@@ -70,7 +70,7 @@ beforeAll(async () => {
   for (const [format, extra] of Object.entries(DESTINATIONS)) {
     ctx.store.saveDestination(destinationConfigSchema.parse({ name: format, source: DEMO_SOURCE, format, type: 'folder', settings: { path: outDir(format) }, ...extra }));
     ctx.store.replaceSiteMap(format, siteMap);
-    results.set(format, await runSync(ctx, format, { trigger: 'manual' }));
+    results.set(format, await runDestination(ctx, format, { trigger: 'manual' }));
   }
 });
 

@@ -16,7 +16,7 @@ import { parse } from 'csv-parse/sync';
 import { main } from '../../src/cli/main.js';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION, DEMO_SOURCE } from '../../src/agent/demo.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { fingerprintPath } from '../../src/pipeline/fingerprints.js';
 import type { FileDiff } from '../../src/shared/run.js';
@@ -62,7 +62,7 @@ beforeAll(async () => {
   destination('update-only', 'students-upper-snake', { syncMode: 'delta', formatOptions: { wipeAndReload: false } });
   destination('oneroster-delta', 'oneroster-1.1', { syncMode: 'delta' });
   for (const name of ['nightly', 'update-only', 'oneroster-delta']) {
-    const first = await runSync(ctx, name, { trigger: 'manual', now: () => new Date('2026-09-01T02:00:00.000Z') });
+    const first = await runDestination(ctx, name, { trigger: 'manual', now: () => new Date('2026-09-01T02:00:00.000Z') });
     expect(first.status, `${name}: ${first.message}`).toBe('success');
   }
   changeSis();
@@ -107,7 +107,7 @@ describe('preview', () => {
   });
 
   it('a real run then delivers the change, and the next preview shows nothing to do', async () => {
-    const run = await runSync(ctx, 'nightly', { trigger: 'manual' });
+    const run = await runDestination(ctx, 'nightly', { trigger: 'manual' });
     expect(run.status).toBe('success');
     const students = rows('nightly', 'students.csv');
     expect(students).toHaveLength(301);
@@ -120,12 +120,12 @@ describe('preview', () => {
 
 describe('sync mode delta', () => {
   it('writes only added and changed rows and keeps the removed record as delivered', async () => {
-    const run = await runSync(ctx, 'update-only', { trigger: 'manual' });
+    const run = await runDestination(ctx, 'update-only', { trigger: 'manual' });
     expect(run.status, run.message).toBe('success');
     expect(run.diff[0]).toMatchObject({ added: 2, removed: 1, changed: 1 });
     expect(rows('update-only', 'students.csv').map((s) => s.STUDENT_ID)).toEqual(['000200', '009001', '009002']);
     // Nothing changed since: the next delivery is header-only, and 000150 is still counted as delivered (kept).
-    const next = await runSync(ctx, 'update-only', { trigger: 'manual' });
+    const next = await runDestination(ctx, 'update-only', { trigger: 'manual' });
     expect(next.status).toBe('success');
     expect(readFileSync(join(home, 'out-update-only', 'students.csv'), 'utf8')).toBe('STUDENT_ID,FIRST_NAME,LAST_NAME,GRADE,SITE_ID,SCHOOL_NAME,EMAIL\r\n');
     expect(next.diff[0]).toMatchObject({ previous: 302, current: 301, added: 0, changed: 0, removed: 1, sampleRemoved: ['000150'] });
@@ -135,7 +135,7 @@ describe('sync mode delta', () => {
     const first = rows('oneroster-delta', 'users.csv');
     expect(first.length).toBeGreaterThan(300);
     expect(first.every((u) => u.status === 'active' && u.dateLastModified === '2026-09-01T02:00:00Z')).toBe(true);
-    const run = await runSync(ctx, 'oneroster-delta', { trigger: 'manual', now: () => new Date('2026-09-02T02:00:00.000Z') });
+    const run = await runDestination(ctx, 'oneroster-delta', { trigger: 'manual', now: () => new Date('2026-09-02T02:00:00.000Z') });
     expect(run.status, run.message).toBe('success');
     const users = rows('oneroster-delta', 'users.csv');
     expect(users.map((u) => u.sourcedId).sort()).toEqual(expect.arrayContaining(['000200', '009001', '009002']));

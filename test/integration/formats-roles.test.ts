@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Finding } from '../../src/shared/run.js';
 import { createMysqlDatabase, createPostgresDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -102,7 +102,7 @@ describe.each([
     const out = join(root, 'out', name);
     ctx.store.saveDestination(destinationConfigSchema.parse({ name, source: sourceName, format: 'oneroster-1.1', type: 'folder', settings: { path: out }, ...extra }));
     ctx.store.replaceSiteMap(name, [{ schoolCode: '003', siteId: '003', label: 'Lincoln' }]);
-    return { ...(await runSync(ctx, name, { trigger: 'manual' })), out };
+    return { ...(await runDestination(ctx, name, { trigger: 'manual' })), out };
   };
 
   const finding = (findings: readonly Finding[], file: string, rule: string, value: string): Finding | undefined =>

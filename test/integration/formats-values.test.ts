@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { createMysqlDatabase, createPostgresDatabase, createTables, type TestTable } from '../helpers/databases.js';
 import { closeAfterAll } from '../helpers/cleanup.js';
@@ -94,7 +94,7 @@ describe.each<Engine>(['postgres', 'mysql'])('values, inactive records and vendo
   async function run(name: string, format: string, extra: Record<string, unknown> = {}): Promise<RunResult & { dir: string; log: string[] }> {
     ctx.store.saveDestination(destinationConfigSchema.parse({ name, source: 'sis', format, type: 'folder', settings: { path: path.join(home, `out-${name}`) }, ...extra }));
     ctx.store.replaceSiteMap(name, SITE_MAP);
-    const result = await runSync(ctx, name, { trigger: 'manual' });
+    const result = await runDestination(ctx, name, { trigger: 'manual' });
     const delivered = path.join(home, `out-${name}`);
     const dir = fs.existsSync(delivered) ? delivered : result.outputDir;
     return { ...result, dir, log: ctx.store.getRunDetail(result.runId, 5000)!.events.map((e) => e.message) };

@@ -1,6 +1,6 @@
 /**
  * One runner per destination across real processes: a second process holding the lock refuses
- * runSync, approveHeldRun and the CLI with a message naming the holder; a lock left by a process
+ * runDestination, approveHeldRun and the CLI with a message naming the holder; a lock left by a process
  * killed with SIGKILL, or with a heartbeat gone quiet, is detected as stale and taken over.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
-import { approveHeldRun, runSync } from '../../src/pipeline/run-sync.js';
+import { approveHeldRun, runDestination } from '../../src/agent/runner.js';
 import { acquireDestinationLock, busyMessage, DestinationBusyError, listLocks, releaseStaleLocks, type LockHolder } from '../../src/scheduler/lock.js';
 import { deadPid, killAllStarted, REPO_ROOT, runCli, spawnTs } from '../helpers/child-process.js';
 
@@ -105,7 +105,7 @@ describe('two real processes', () => {
     const runsBefore = ctx.store.listRuns().length;
 
     // this process
-    const refused = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' }).then(
+    const refused = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -124,13 +124,13 @@ describe('two real processes', () => {
     holder.child.kill('SIGKILL');
     await holder.exited;
     expect(listLocks(ctx.store).map((l) => l.pid)).toEqual([holder.pid]);
-    const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+    const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
     expect(result.status).toBe('success');
     expect(listLocks(ctx.store)).toEqual([]);
   });
 
   it('a holder that releases normally lets the next run in; approving a run honours the lock too', async () => {
-    const done = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+    const done = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
     const holder = spawnTs(HOLDER, [home, DEMO_DESTINATION]);
     await holder.waitFor(/LOCKED/);
     await expect(approveHeldRun(ctx, done.runId)).rejects.toThrow(`demo-outbox is already running (pid ${holder.pid} since`);

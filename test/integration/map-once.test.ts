@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openAgent, type AgentContext } from '../../src/home/context.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema, type SiteMapEntry } from '../../src/shared/config.schema.js';
 import { buildEntityQuery, parseEntityBuilderSpec } from '../../src/shared/entity-builder.js';
 import { getSourceDriver } from '../../src/sources/registry.js';
@@ -88,7 +88,7 @@ beforeAll(async () => {
     const siteMap: SiteMapEntry[] = schoolCodes.map((code) => ({ schoolCode: code, siteId: `${vendor.sitePrefix}${code}`, label: `School ${code}` }));
     ctx.store.replaceSiteMap(vendor.name, siteMap);
   }
-  for (const vendor of VENDORS) results.set(vendor.name, await runSync(ctx, vendor.name, { trigger: 'manual', now: () => NOW }));
+  for (const vendor of VENDORS) results.set(vendor.name, await runDestination(ctx, vendor.name, { trigger: 'manual', now: () => NOW }));
 }, 240_000);
 
 const readCsv = (file: string): Record<string, string>[] => parse(fs.readFileSync(file), { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, closeAgent, saveSecrets, NOTIFICATIONS_SECRET_OWNER, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { notificationsSchema, scheduleSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';
 import { WEBHOOK_URL_FIELD } from '../../src/notify/webhook.js';
 import { channelHealth } from '../../src/notify/channels.js';
@@ -37,7 +37,7 @@ const configure = (over: Partial<NotificationsConfig> = {}): void =>
     'notifications',
     notificationsSchema.parse({ enabled: true, host: '127.0.0.1', port: smtp.port, security: 'none', from: 'rostersync@district.test', to: TO, reminderMinutes: 60, webhookEnabled: true, ...over }),
   );
-const run = (at: Date) => runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => at });
+const run = (at: Date) => runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => at });
 const statusCli = async (): Promise<{ code: number; text: string }> => {
   const out: string[] = [];
   const code = await main(['node', 'rostersync', 'status', '--home', ctx.layout.home], { out: (t) => out.push(t), err: (t) => out.push(t) });
@@ -148,7 +148,7 @@ describe('a channel that is down', () => {
 
     const logs: string[] = [];
     const clock = new ManualClock(new Date(t0.getTime() + 6 * MINUTE));
-    const scheduler = new Scheduler(ctx, { clock, log: (level, message) => logs.push(`${level}: ${message}`) });
+    const scheduler = new Scheduler(ctx, { run: (name, request) => runDestination(ctx, name, request), clock, log: (level, message) => logs.push(`${level}: ${message}`) });
     // still down at the first retry: logged once, kept for the next
     await scheduler.watch();
     expect(logs.filter((l) => l.includes('the email channel is failing'))).toHaveLength(1);
@@ -184,7 +184,7 @@ describe('staleness, found by the watch', () => {
     const d = ctx.store.getDestination(DEMO_DESTINATION)!;
     ctx.store.saveDestination({ ...d, schedule: scheduleSchema.parse({ enabled: false, staleAfterHours: 2 }) });
     const clock = new ManualClock(new Date(Date.now() + 3 * 60 * MINUTE));
-    const scheduler = new Scheduler(ctx, { clock });
+    const scheduler = new Scheduler(ctx, { run: (name, request) => runDestination(ctx, name, request), clock });
     await scheduler.watch();
     expect(smtp.messages.map((m) => m.subject)).toEqual(['[RosterSync] demo-outbox: no delivery for too long — incident opened']);
     expect(smtp.messages[0]!.text).toMatch(/No successful delivery to demo-outbox for 3 hours \(last \d{4}-\d\d-\d\dT[\d:.]+Z\); the limit is 2 hours\./);

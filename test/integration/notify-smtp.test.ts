@@ -11,7 +11,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAgent, closeAgent, saveSecrets, smtpIdentity, staleSecret, NOTIFICATIONS_SECRET_OWNER, SMTP_PASSWORD_FIELD, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { notificationsSchema, type NotificationsConfig } from '../../src/shared/config.schema.js';
 import { notifyStale, sendTestMail } from '../../src/notify/notifier.js';
 import { channelHealth } from '../../src/notify/channels.js';
@@ -60,7 +60,7 @@ beforeEach(() => {
 describe('mail after a run', () => {
   it('a failed run mails every recipient with the summary and what to do', async () => {
     breakOutbox(ctx);
-    const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(result.status).toBe('failed');
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0]!;
@@ -81,14 +81,14 @@ describe('mail after a run', () => {
   it('a broken night sends one mail: later failures are recorded, and remind only after reminderMinutes', async () => {
     configure({ reminderMinutes: 60 });
     breakOutbox(ctx);
-    const first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
-    const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
-    const third = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const first = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const second = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const third = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect([first.status, second.status, third.status]).toEqual(['failed', 'failed', 'failed']);
     expect(smtp.messages).toHaveLength(1);
     expect(events(second.runId)[0]).toMatch(/^info: Notification not sent: demo-outbox has been failing since .* \(2 failed runs; the incident was alerted at .*; reminders every 60 minute\(s\)\)\.$/);
     const later = new Date(Date.now() + 61 * 60_000);
-    const fourth = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => later });
+    const fourth = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule', now: () => later });
     expect(fourth.status).toBe('failed');
     expect(smtp.messages).toHaveLength(2);
     expect(smtp.messages[1]!.subject).toMatch(/^\[RosterSync\] demo-outbox: still failing after 1 h( \d+ min)? \(4 failed runs\)$/);
@@ -96,13 +96,13 @@ describe('mail after a run', () => {
 
   it('success is mailed only when asked for, with files and counts', async () => {
     configure({ onSuccess: false });
-    const quiet = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const quiet = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(quiet.status).toBe('success');
     expect(smtp.messages).toHaveLength(0);
     expect(events(quiet.runId)).toEqual([]);
 
     configure({ onSuccess: true });
-    const loud = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const loud = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(smtp.messages).toHaveLength(1);
     const mail = smtp.messages[0]!;
     expect(mail.subject).toBe(`[RosterSync] demo-outbox: delivered (run ${loud.runId})`);
@@ -113,16 +113,16 @@ describe('mail after a run', () => {
 
   it('previews are never mailed', async () => {
     configure({ onSuccess: true });
-    await runSync(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
+    await runDestination(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
     expect(smtp.messages).toHaveLength(0);
   });
 
   it('a held run mails how to approve or discard it', async () => {
-    expect((await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' })).status).toBe('success');
+    expect((await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' })).status).toBe('success');
     smtp.messages.length = 0;
     await setupDemo(ctx, { students: 10 }); // three quarters of the students leave: the guard holds
     try {
-      const held = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      const held = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
       expect(held.status).toBe('held');
       expect(smtp.messages).toHaveLength(1);
       const mail = smtp.messages[0]!;
@@ -139,7 +139,7 @@ describe('mail after a run', () => {
   it('notifications off sends nothing', async () => {
     configure({ enabled: false });
     breakOutbox(ctx);
-    await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(smtp.messages).toHaveLength(0);
   });
 });
@@ -149,7 +149,7 @@ describe('a failing SMTP server never fails the sync', () => {
     const refusing = await startSmtpServer({ refuseRecipients: true });
     try {
       configure({ port: refusing.port, user: '', onSuccess: true });
-      const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
       expect(result.status).toBe('success');
       expect(ctx.store.getRun(result.runId)!.status).toBe('success');
       const [event] = events(result.runId);
@@ -164,7 +164,7 @@ describe('a failing SMTP server never fails the sync', () => {
     saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [SMTP_PASSWORD_FIELD]: 'wrong-password-123' });
     try {
       configure({ onSuccess: true });
-      const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
       expect(result.status).toBe('success');
       const [event] = events(result.runId);
       expect(event).toMatch(/^warn: Notification not sent: email failed \(SMTP .*(Invalid username or password|535)/);
@@ -181,7 +181,7 @@ describe('a failing SMTP server never fails the sync', () => {
   it('nothing listening: the failed run stays failed for its own reason, not the mail', async () => {
     configure({ port: await closedPort() });
     breakOutbox(ctx);
-    const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+    const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/Delivery to demo-outbox failed/);
     expect(events(result.runId)).toEqual(['warn: Incident opened: demo-outbox is failing.', expect.stringMatching(/^warn: Notification not sent: email failed \(SMTP .*ECONNREFUSED.*\); it will be retried\.$/)]);

@@ -28,7 +28,7 @@ import { loadIntoMysql } from '../../src/demo/mysql-loader.js';
 import { loadIntoPostgres } from '../../src/demo/postgres-loader.js';
 import { demoQueries } from '../../src/demo/queries.js';
 import { createDemoDatabase } from '../../src/demo/sqlite-loader.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema, type DestinationConfig } from '../../src/shared/config.schema.js';
 import { ENTITIES } from '../../src/shared/format.js';
 import { createMysqlDatabase, createPostgresDatabase, MYSQL_ADMIN_USER, MYSQL_HOST, MYSQL_PORT, PG_ADMIN_USER, PG_HOST, PG_PORT, type TestDatabase } from '../helpers/databases.js';
@@ -97,7 +97,7 @@ async function deliver(ctx: AgentContext, name: string, syncMode: DestinationCon
     destinationConfigSchema.parse({ ...(existing ?? {}), name, source: 'sis', format: 'oneroster-1.1', type: 'folder', settings: { path: dir }, syncMode }),
   );
   if (!existing) ctx.store.replaceSiteMap(name, ctx.store.getSiteMap('vendor'));
-  return { ...(await runSync(ctx, name, { trigger: 'manual', now: () => at })), dir };
+  return { ...(await runDestination(ctx, name, { trigger: 'manual', now: () => at })), dir };
 }
 
 const csv = (dir: string, file: string): Record<string, string>[] => parse(fs.readFileSync(path.join(dir, file), 'utf8'), { columns: true }) as Record<string, string>[];

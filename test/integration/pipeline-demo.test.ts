@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { openAgent, closeAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION, DEMO_SOURCE } from '../../src/agent/demo.js';
-import { runSync, approveHeldRun, discardHeldRun } from '../../src/pipeline/run-sync.js';
+import { runDestination, approveHeldRun, discardHeldRun } from '../../src/agent/runner.js';
 import { oneRoster11, ONEROSTER_GRADES } from '../../src/formats/oneroster-1.1.js';
 
 let ctx: AgentContext;
@@ -31,7 +31,7 @@ afterAll(() => closeAgent(ctx));
 
 describe('demo district → OneRoster 1.1 outbox', () => {
   it('runs a full sync and records it as success', async () => {
-    const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' });
+    const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' });
     expect(result.message).not.toMatch(/error/i);
     expect(result.status).toBe('success');
     expect(result.errors).toBe(0);
@@ -142,7 +142,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
 
   it('is safe to run again: set-up is idempotent and a second run shows no changes', async () => {
     await setupDemo(ctx);
-    const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+    const second = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
     expect(second.status).toBe('success');
     for (const d of second.diff) {
       expect(d.added + d.removed + d.changed, d.file).toBe(0);
@@ -165,7 +165,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
     const d = ctx.store.getDestination(DEMO_DESTINATION)!;
     ctx.store.saveDestination({ ...d, onValidationError: 'skip-rows', maxBadRowShare: 1 });
     try {
-      const run = await runSync(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
+      const run = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'schedule' });
       expect(run.status).toBe('held');
       expect(run.holdReasons.join(' ')).toMatch(/users\.csv: \d+ of \d+ records \(\d+(\.\d)?%\) would be removed/);
       expect(readFileSync(join(outbox, 'users.csv'))).toEqual(before);
@@ -185,7 +185,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
       ctx.store.saveDestination(d);
     }
     // restoring the students is itself a big change (additions are not guarded) and goes through
-    const restored = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+    const restored = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
     expect(restored.status).toBe('success');
   });
 
@@ -196,13 +196,13 @@ describe('demo district → OneRoster 1.1 outbox', () => {
     sis.exec(`UPDATE students SET last_name = last_name || 'x' WHERE rowid % 10 = 0`);
     sis.close();
     try {
-      const run = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      const run = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
       expect(run.status).toBe('held');
       // a newer delivery overtakes the held run: approving it would send stale data
-      const second = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      const second = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
       expect(second.status).toBe('held');
       ctx.store.saveDestination(d);
-      const delivered = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      const delivered = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
       expect(delivered.status).toBe('success');
       await expect(approveHeldRun(ctx, second.runId)).rejects.toThrow(/older than run \d+, which was delivered since/);
 
@@ -216,7 +216,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
       restore.exec(`UPDATE students SET last_name = substr(last_name, 1, length(last_name) - 1) WHERE rowid % 10 = 0`);
       restore.close();
     }
-    expect((await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' })).status).toBe('success');
+    expect((await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' })).status).toBe('success');
   });
 
   it('records a failing source query as failed with the reason and leaves the outbox untouched', async () => {
@@ -224,7 +224,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
     const source = ctx.store.getSource(DEMO_SOURCE)!;
     ctx.store.saveSource({ ...source, entities: { ...source.entities, students: { query: 'SELECT * FROM no_such_table' } } });
     try {
-      const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
       expect(result.status).toBe('failed');
       expect(result.message).toMatch(/no_such_table/);
       expect(ctx.store.getRun(result.runId)!.status).toBe('failed');
@@ -241,7 +241,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
     writeFileSync(blocker, 'x');
     ctx.store.saveDestination({ ...d, settings: { path: join(blocker, 'outbox') } });
     try {
-      const result = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+      const result = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
       expect(result.status).toBe('failed');
       expect(result.message).toMatch(/Delivery to demo-outbox failed/);
       expect(result.message).toContain(result.outputDir);
@@ -254,7 +254,7 @@ describe('demo district → OneRoster 1.1 outbox', () => {
 
   it('previews without delivering and without moving the last good delivery', async () => {
     const before = readdirSync(outbox).map((n) => [n, readFileSync(join(outbox, n)).length]);
-    const preview = await runSync(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
+    const preview = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
     expect(preview.status).toBe('success');
     expect(ctx.store.getRun(preview.runId)!.dryRun).toBe(true);
     expect(readdirSync(outbox).map((n) => [n, readFileSync(join(outbox, n)).length])).toEqual(before);

@@ -15,7 +15,7 @@ import { openAgent, closeAgent, type AgentContext } from '../../src/home/context
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { DEMO_QUERIES } from '../../src/demo/queries.js';
 import { getSourceDriver } from '../../src/sources/registry.js';
-import { approveHeldRun, runSync } from '../../src/pipeline/run-sync.js';
+import { approveHeldRun, runDestination } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Entity } from '../../src/shared/format.js';
 
@@ -71,8 +71,8 @@ afterAll(() => closeAgent(ctx));
 
 describe('export folder → OneRoster', () => {
   it('produces the same files as reading the SIS database, and archives the processed export', async () => {
-    const fromDb = await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' });
-    const fromFolder = await runSync(ctx, 'from-folder', { trigger: 'manual' });
+    const fromDb = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' });
+    const fromFolder = await runDestination(ctx, 'from-folder', { trigger: 'manual' });
     expect(fromDb.status).toBe('success');
     expect(fromFolder.status, fromFolder.message).toBe('success');
     const dbFiles = new Map(fromDb.files.map((f) => [f.name, f.sha256]));
@@ -90,7 +90,7 @@ describe('export folder → OneRoster', () => {
 
   it('does not start reading when an expected file is missing, and says which file and where', async () => {
     const before = existsSync(join(ctx.layout.home, 'outbox-folder', 'users.csv')) ? readFileSync(join(ctx.layout.home, 'outbox-folder', 'users.csv')) : null;
-    const result = await runSync(ctx, 'from-folder', { trigger: 'arrival' });
+    const result = await runDestination(ctx, 'from-folder', { trigger: 'arrival' });
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/schools\.csv/);
     expect(result.message).toContain(exportDir);
@@ -109,7 +109,7 @@ describe('export folder → OneRoster', () => {
     writeFileSync(join(exportDir, 'students.csv'), stringify(students, { record_delimiter: 'windows' }));
     const d = ctx.store.getDestination('from-folder')!;
     ctx.store.saveDestination({ ...d, guard: { ...d.guard, maxChangedShare: 0, minRecordsForShare: 0 } });
-    const held = await runSync(ctx, 'from-folder', { trigger: 'manual' });
+    const held = await runDestination(ctx, 'from-folder', { trigger: 'manual' });
     expect(held.status, held.message).toBe('held');
     expect(readdirSync(exportDir)).toContain('students.csv');
     const approved = await approveHeldRun(ctx, held.runId);
@@ -128,7 +128,7 @@ describe('export folder → OneRoster', () => {
     const source = ctx.store.getSource('export-folder')!;
     ctx.store.saveSource({ ...source, settings: { ...source.settings, archivePath: blocker } });
     try {
-      const result = await runSync(ctx, 'from-folder', { trigger: 'manual' });
+      const result = await runDestination(ctx, 'from-folder', { trigger: 'manual' });
       expect(result.status, result.message).toBe('success');
       expect(result.message).toMatch(/Delivered, but the source's files could not be archived: .* The next run may read the same files again\.$/);
       const archive = result.findings.filter((f) => f.rule === 'archive');

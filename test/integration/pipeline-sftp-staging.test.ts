@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_SOURCE } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { getDestinationDriver } from '../../src/destinations/registry.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 
@@ -105,7 +105,7 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
   });
 
   it('uploads each file to a temporary name while later files are read, and puts them in place after the checks', async () => {
-    const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
+    const result = await runDestination(ctx, DESTINATION, { trigger: 'cli' });
     expect(result.status, result.message).toBe('success');
     const names = result.files.map((f) => f.name);
     expect(names).toContain('enrollments.csv');
@@ -129,7 +129,7 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
     const sis = new Database(join(ctx.layout.demoDir, 'sis.db'));
     sis.exec("UPDATE students SET first_name = first_name || 'x' WHERE rowid <= 5");
     sis.close();
-    const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
+    const result = await runDestination(ctx, DESTINATION, { trigger: 'cli' });
     expect(result.status, result.message).toBe('held');
     expect(events(result.runId).some((e) => /to the temporary/.test(e.message))).toBe(true);
     expect(onServer()).toEqual(before);
@@ -139,7 +139,7 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
     configure({ onValidationError: 'block' });
     ctx.store.replaceSiteMap(DESTINATION, ctx.store.getSiteMap('demo-outbox').slice(1)); // a school without a vendor site ID
     const before = onServer();
-    const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
+    const result = await runDestination(ctx, DESTINATION, { trigger: 'cli' });
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/validation error/);
     expect(events(result.runId).some((e) => /to the temporary/.test(e.message))).toBe(true);
@@ -152,7 +152,7 @@ describe('SFTP upload while reading (real OpenSSH)', () => {
       settings: { host: server.host, port: server.port, username: server.user, remoteDir: 'Upload', trustedFingerprint: server.hostKeyFingerprint, retries: 0, uploadWhileReading: false },
       guard: { maxChangedShare: 1, maxRemovedShare: 1 },
     });
-    const result = await runSync(ctx, DESTINATION, { trigger: 'cli' });
+    const result = await runDestination(ctx, DESTINATION, { trigger: 'cli' });
     expect(result.status, result.message).toBe('success');
     expect(events(result.runId).some((e) => /to the temporary/.test(e.message))).toBe(false);
     expect(onServer().some((n) => n.includes('.rostersync-tmp-'))).toBe(false);

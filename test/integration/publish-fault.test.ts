@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { openAgent, closeAgent, saveSecrets, destinationSecretOwner, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import type { AuditDelivery } from '../../src/shared/audit.js';
 import { killAllStarted, runCli, spawnCli } from '../helpers/child-process.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
@@ -85,7 +85,7 @@ describe('folder destination: kill -9 during copy and during the swap', () => {
     ctx = openAgent(home);
     outbox = (await setupDemo(ctx, { students: 200 })).outbox;
     reconfigure(ctx, DEMO_DESTINATION, { guard: RELAXED_GUARD });
-    const first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' });
+    const first = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' });
     expect(first.status, first.message).toBe('success');
   });
   afterAll(() => closeAgent(ctx));
@@ -159,7 +159,7 @@ describe('folder destination: kill -9 during copy and during the swap', () => {
     expect(delivery.note).toMatch(/rolled back at the next start/);
 
     // The next run publishes a whole set again.
-    const again = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' });
+    const again = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' });
     expect(again.status, again.message).toBe('success');
     expect(snapshot(outbox)).toEqual(Object.fromEntries(again.files.map((f) => [f.name, f.sha256] as const).sort(([a], [b]) => (a < b ? -1 : 1))));
   });
@@ -190,7 +190,7 @@ describe('SFTP destination (real OpenSSH): kill -9 during the renames', () => {
     );
     saveSecrets(ctx, destinationSecretOwner(DESTINATION), { password: server.password });
     ctx.store.replaceSiteMap(DESTINATION, ctx.store.getSiteMap(DEMO_DESTINATION));
-    const first = await runSync(ctx, DESTINATION, { trigger: 'cli' });
+    const first = await runDestination(ctx, DESTINATION, { trigger: 'cli' });
     expect(first.status, first.message).toBe('success');
   });
   afterAll(async () => {
@@ -242,7 +242,7 @@ describe('outbox disk full (a real 2 MB tmpfs)', () => {
     const outbox = join(mount, 'outbox');
     mkdirSync(outbox);
     reconfigure(ctx, DEMO_DESTINATION, { settings: { path: outbox, create: true }, guard: RELAXED_GUARD });
-    const first = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' });
+    const first = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' });
     expect(first.status, first.message).toBe('success');
     const before = snapshot(outbox);
     // Something else on the disk takes what is left but a tenth of the next set.
@@ -251,7 +251,7 @@ describe('outbox disk full (a real 2 MB tmpfs)', () => {
     writeFileSync(join(mount, 'filler'), Buffer.alloc(Math.max(0, disk.bavail * disk.bsize - Math.floor(setBytes / 10))));
 
     changeStudents(ctx, 'f');
-    const big = await runSync(ctx, DEMO_DESTINATION, { trigger: 'cli' });
+    const big = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'cli' });
     expect(big.status).toBe('failed');
     expect(big.message).toMatch(/disk holding .* is full.*nothing new was published/);
     expect(snapshot(outbox)).toEqual(before);

@@ -14,7 +14,7 @@ import { openAgent, type AgentContext } from '../../src/home/context.js';
 import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { startDaemon } from '../../src/agent/daemon.js';
 import { runDetail } from '../../src/agent/history-report.js';
-import { discardHeldRun, runSync } from '../../src/pipeline/run-sync.js';
+import { discardHeldRun, runDestination } from '../../src/agent/runner.js';
 import { ManualClock } from '../../src/scheduler/clock.js';
 import { closeAfterAll } from '../helpers/cleanup.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   sisPath = demo.sisPath;
   cli = cliInProcess(home);
   // a first delivery, so a later change can be held by the safety guard
-  expect((await runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' })).status).toBe('success');
+  expect((await runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' })).status).toBe('success');
 }, 120_000);
 
 const runFolder = (id: number): string => join(ctx.layout.runsDir, String(id));
@@ -68,7 +68,7 @@ async function withDestination<T>(patch: Record<string, unknown>, work: () => Pr
 describe('files of runs that delivered nothing', () => {
   it('a failed preview keeps its files owner-only for keepUndeliveredDays, and the agent sweep deletes them after the limit', async () => {
     const failed = await withDestination({ onValidationError: 'block', keepUndeliveredDays: 3 }, () =>
-      withBadGrade(() => runSync(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true })),
+      withBadGrade(() => runDestination(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true })),
     );
     expect(failed.status).toBe('failed');
     const folder = runFolder(failed.runId);
@@ -107,7 +107,7 @@ describe('files of runs that delivered nothing', () => {
 
   it('a held run keeps its files until it is discarded, then for keepUndeliveredDays from the discard', async () => {
     const held = await withDestination({ guard: { ...ctx.store.getDestination(DEMO_DESTINATION)!.guard, maxRemovedShare: 0 }, keepUndeliveredDays: 2 }, () =>
-      withBadGrade(() => runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' })),
+      withBadGrade(() => runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' })),
     );
     expect(held.status).toBe('held');
     const folder = runFolder(held.runId);
@@ -144,7 +144,7 @@ describe('files of runs that delivered nothing', () => {
 
 describe('rostersync purge', () => {
   it("deletes a run's files now and records who asked; a held run is discarded with them", async () => {
-    const preview = await runSync(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
+    const preview = await runDestination(ctx, DEMO_DESTINATION, { trigger: 'preview', dryRun: true });
     expect(existsSync(runFolder(preview.runId))).toBe(true);
     const purged = await cli('purge', String(preview.runId));
     expect(purged.code).toBe(0);
@@ -160,7 +160,7 @@ describe('rostersync purge', () => {
     expect(again.out).toContain(`Run ${preview.runId} has no generated files left (purged by rostersync purge`);
 
     const held = await withDestination({ guard: { ...ctx.store.getDestination(DEMO_DESTINATION)!.guard, maxRemovedShare: 0 } }, () =>
-      withBadGrade(() => runSync(ctx, DEMO_DESTINATION, { trigger: 'manual' })),
+      withBadGrade(() => runDestination(ctx, DEMO_DESTINATION, { trigger: 'manual' })),
     );
     expect(held.status).toBe('held');
     const purgedHeld = await cli('purge', String(held.runId), '--json');

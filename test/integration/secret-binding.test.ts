@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { closeAgent, destinationSecretOwner, openAgent, saveSecrets, sourceSecretOwner, type AgentContext } from '../../src/home/context.js';
 import { DEMO_DESTINATION, DEMO_SOURCE, setupDemo } from '../../src/agent/demo.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { ApiError, type Api } from '../../src/shared/api.contract.js';
 import type { DestinationConfig, SourceConfig } from '../../src/shared/config.schema.js';
 import { createFetchApi } from '../../src/shared/api-client.js';
@@ -167,7 +167,7 @@ describe('runs: a connection that no longer matches its secret fails instead of 
     ctx.store.saveSource({ ...pgSource(fake.port), entities: demo.entities });
 
     const before = fake.received().length;
-    const result = await runSync(ctx, 'from-pg', { trigger: 'cli' });
+    const result = await runDestination(ctx, 'from-pg', { trigger: 'cli' });
     expect(result.status).toBe('failed');
     expect(result.message).toBe(
       `Source sis-pg: The password was saved for 127.0.0.1:5432/sis; enter it again to use it with the new server (127.0.0.1:${fake.port}/sis).`,
@@ -184,7 +184,7 @@ describe('runs: a connection that no longer matches its secret fails instead of 
     ctx.store.saveDestination({ ...sftp, settings: { ...sftp.settings, host: '127.0.0.1', port: fake.port } });
 
     const before = fake.received().length;
-    const result = await runSync(ctx, 'to-sftp', { trigger: 'cli' });
+    const result = await runDestination(ctx, 'to-sftp', { trigger: 'cli' });
     expect(result.status).toBe('failed');
     expect(result.message).toContain(
       `The password was saved for district42@sftp.vendor.example:22; enter it again to use it with the new server (district42@127.0.0.1:${fake.port}).`,

@@ -15,7 +15,7 @@ import { formatSourceCheck, sourceCheckExitCode } from '../../src/cli/source-che
 import { loadIntoMysql } from '../../src/demo/mysql-loader.js';
 import { loadIntoPostgres } from '../../src/demo/postgres-loader.js';
 import { demoQueries } from '../../src/demo/queries.js';
-import { runSync } from '../../src/pipeline/run-sync.js';
+import { runDestination } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { ENTITIES } from '../../src/shared/format.js';
 import { WritableLoginError } from '../../src/sources/login-rights.js';
@@ -130,7 +130,7 @@ describe.each(['postgres', 'mysql'] as const)('%s: the login’s own rights', (e
         schools.map((s) => ({ schoolCode: String(s.school_code), siteId: `SITE-${String(s.school_code)}`, label: '' })),
       );
 
-      const refused = await runSync(ctx, 'outbox', { trigger: 'manual' });
+      const refused = await runDestination(ctx, 'outbox', { trigger: 'manual' });
       expect(refused.status).toBe('failed');
       expect(refused.message).toMatch(/can write to the SIS.*requireReadOnlyLogin/s);
       expect(refused.files).toEqual([]);
@@ -154,7 +154,7 @@ describe.each(['postgres', 'mysql'] as const)('%s: the login’s own rights', (e
 
       configure(reader);
       expect(await cli('source', 'test', 'sis')).toMatchObject({ code: 0, out: expect.stringMatching(/^OK: .*read-only\.( \(\d+ ms\))?\n$/) });
-      const delivered = await runSync(ctx, 'outbox', { trigger: 'manual' });
+      const delivered = await runDestination(ctx, 'outbox', { trigger: 'manual' });
       expect(delivered.status, delivered.message).toBe('success');
       expect(fs.readFileSync(path.join(home, 'outbox', 'users.csv'), 'utf8').split('\r\n').filter((l) => /,student,/.test(l))).toHaveLength(30);
     } finally {

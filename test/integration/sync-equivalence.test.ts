@@ -4,7 +4,7 @@
  * (createDemoDatabase), a fresh PostgreSQL database (loadIntoPostgres) and a fresh MariaDB database
  * (loadIntoMysql); each engine gets its own agent home with a source of that type reading that
  * dialect's demo queries, a OneRoster 1.1 folder destination and the same site map, and a full
- * `runSync` is run from each. Every delivered file must be byte-identical across the three engines
+ * the runner (`runDestination`) runs it from each. Every delivered file must be byte-identical across the three engines
  * (sha256 of the file on disk and of the run's record; on a mismatch the message shows the first
  * differing line).
  *
@@ -33,7 +33,7 @@ import { loadIntoPostgres } from '../../src/demo/postgres-loader.js';
 import { demoQueries, type DemoQueryDialect } from '../../src/demo/queries.js';
 import { createDemoDatabase } from '../../src/demo/sqlite-loader.js';
 import { oneRoster11 } from '../../src/formats/oneroster-1.1.js';
-import { runSync, type RunResult } from '../../src/pipeline/run-sync.js';
+import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema, type SiteMapEntry } from '../../src/shared/config.schema.js';
 import { ENTITIES, type Entity } from '../../src/shared/format.js';
 import { getSourceDriver } from '../../src/sources/registry.js';
@@ -167,7 +167,7 @@ beforeAll(async () => {
   expect(siteMap.length).toBe(fromSqlite.shape.schools);
   for (const run of runs.values()) configure(run, siteMap);
 
-  for (const run of runs.values()) run.result = await runSync(run.ctx, DESTINATION, { trigger: 'manual', now: () => NOW });
+  for (const run of runs.values()) run.result = await runDestination(run.ctx, DESTINATION, { trigger: 'manual', now: () => NOW });
 });
 
 afterAll(async () => {

@@ -27,7 +27,7 @@ describe('findings grouped by rule and column', () => {
   });
 
   it('the CLI lists groups, errors first, never a warning before an error', () => {
-    const text = formatRunResult({ runId: 7, destination: 'vendor', status: 'partial', message: 'Delivered with rows left out.', files: [], diff: [], errors: 4004, warnings: 5, holdReasons: [], outputDir: '/tmp/x', findings });
+    const text = formatRunResult({ runId: 7, destination: 'vendor', status: 'partial', message: 'Delivered with rows left out.', files: [], diff: [], errors: 4004, warnings: 5, holdReasons: [], outputDir: '/tmp/x', findings, unmappedSchools: [] });
     const lines = text.split('\n');
     const from = lines.findIndex((l) => l.includes('By rule and column, errors first:'));
     expect(from).toBeGreaterThan(0);

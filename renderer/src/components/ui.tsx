@@ -49,6 +49,7 @@ const STATUS_LABEL: Record<RunStatus | 'never', string> = {
   partial: 'Partly delivered',
   skipped: 'Skipped',
   discarded: 'Discarded',
+  cancelled: 'Cancelled',
   never: 'Never run',
 };
 

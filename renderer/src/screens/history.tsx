@@ -29,6 +29,7 @@ const STATUS_LABELS: Record<RunStatus, string> = {
   partial: 'Partly delivered',
   skipped: 'Skipped',
   discarded: 'Discarded',
+  cancelled: 'Cancelled',
 };
 
 function durationOf(run: RunSummary): number | null {

@@ -1,6 +1,6 @@
 /** Agent state, the dashboard, runs started from the GUI, schedules, connection types. */
 import { z } from 'zod';
-import { discardHeldRun } from '../../pipeline/run-sync.js';
+import { cancelRun, discardHeldRun } from '../../agent/runner.js';
 import { reviewHeldRun } from '../../agent/hold-review.js';
 import { listSourceDrivers } from '../../sources/registry.js';
 import { listDestinationDrivers } from '../../destinations/registry.js';
@@ -28,7 +28,7 @@ function runningHere(services: ApiServices): number[] {
 }
 
 export const agentHandlers: HandlerGroup<
-  'getStatus' | 'getDashboard' | 'syncNow' | 'approveRun' | 'discardRun' | 'reviewHeldRun' | 'pauseSchedules' | 'resumeSchedules' | 'listConnectionTypes'
+  'getStatus' | 'getDashboard' | 'syncNow' | 'approveRun' | 'discardRun' | 'reviewHeldRun' | 'cancelRun' | 'pauseSchedules' | 'resumeSchedules' | 'listConnectionTypes'
 > = {
   getStatus: (_input, services) => ({
     version: appVersion(),
@@ -106,6 +106,13 @@ export const agentHandlers: HandlerGroup<
     const review = await reviewHeldRun(ctx, id);
     if (!review) throw notFound(`No run ${id}.`);
     return review;
+  },
+
+  cancelRun: ({ id }, { ctx }) => {
+    const run = ctx.store.getRun(id);
+    if (!run) throw notFound(`No run ${id}.`);
+    if (cancelRun(ctx, id) === 'not-running') throw new ApiError('conflict', `Run ${id} is ${run.status}, not running: only a running run can be cancelled.`);
+    return ctx.store.getRun(id)!;
   },
 
   pauseSchedules: async (_input, { scheduler }) => {

@@ -9,13 +9,13 @@ import { parse } from 'csv-parse';
 import { loadSourceSecrets, type AgentContext } from '../../home/context.js';
 import { BUILT_IN_FORMATS, getFormat, listFormats } from '../../formats/registry.js';
 import { loadCustomFormats } from '../../formats/format.schema.js';
-import { runSync } from '../../pipeline/run-sync.js';
+import { runDestination } from '../../agent/runner.js';
+import { DestinationBusyError } from '../../scheduler/lock.js';
 import { getSourceDriver } from '../../sources/registry.js';
 import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
-import type { DestinationConfig, SiteMapEntry } from '../../shared/config.schema.js';
+import type { DestinationConfig } from '../../shared/config.schema.js';
 import { resolveDialect, type Entity, type FormatDef } from '../../shared/format.js';
 import { ApiError, type PreviewFile } from '../../shared/api.contract.js';
-import { DestinationBusyError } from '../../scheduler/lock.js';
 import { notFound } from '../services.js';
 import { omittedFiles, suggestColumns } from '../mapping-suggest.js';
 import { checkDestinationDraft } from './destinations.js';
@@ -30,19 +30,6 @@ function formatOrThrow(ctx: AgentContext, id: string): FormatDef {
   } catch (err) {
     throw notFound((err as Error).message);
   }
-}
-
-/** The agent context with the drafted destination (and site map) in place of the stored ones. */
-export function withDraft(ctx: AgentContext, draft: DestinationConfig, siteMap?: readonly SiteMapEntry[]): AgentContext {
-  const store = new Proxy(ctx.store, {
-    get(target, prop) {
-      if (prop === 'getDestination') return (name: string) => (name === draft.name ? draft : target.getDestination(name));
-      if (prop === 'getSiteMap' && siteMap) return (name: string) => (name === draft.name ? [...siteMap] : target.getSiteMap(name));
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return { ...ctx, store };
 }
 
 /** First `limit` data rows (and the header) of a written CSV file. */
@@ -105,7 +92,7 @@ export const mappingHandlers: HandlerGroup<'listFormats' | 'getFormat' | 'sugges
     };
     let result;
     try {
-      result = await runSync(withDraft(ctx, draft, siteMap), draft.name, { trigger: 'preview', dryRun: true });
+      result = await runDestination(ctx, draft.name, { trigger: 'preview', dryRun: true, draft: { destination: draft, siteMap } });
     } catch (err) {
       if (err instanceof DestinationBusyError) throw new ApiError('conflict', err.message);
       throw err;
@@ -120,12 +107,7 @@ export const mappingHandlers: HandlerGroup<'listFormats' | 'getFormat' | 'sugges
         const sample = f.name.endsWith('.csv') && existsSync(path) ? await readSample(path, dialect.delimiter, dialect.header, rows) : { header: [], rows: [] };
         files.push({ name: f.name, rows: f.rows, bytes: f.bytes, header: sample.header, sample: sample.rows });
       }
-      const unmapped = new Set(result.findings.filter((f) => f.rule === 'site-map').map((f) => f.value.trim()));
-      for (const e of detail.events) {
-        // run-sync.ts reportUnmappedSchools: "School codes not in the site map of NAME: A, B.[ Their SIS codes…]"
-        const m = e.stage === 'map' ? /^School codes not in the site map of [^:]*: (.*?)\.(?: Their SIS codes.*)?$/s.exec(e.message) : null;
-        for (const code of m?.[1]?.split(', ') ?? []) if (code) unmapped.add(code);
-      }
+      const unmapped = new Set([...result.unmappedSchools, ...result.findings.filter((f) => f.rule === 'site-map').map((f) => f.value.trim())]);
       return {
         status: result.status,
         message: result.message,
