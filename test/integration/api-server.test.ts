@@ -343,6 +343,8 @@ describe('sync now, dashboard, holds and history', () => {
     expect(second.status).toBe('held');
     const discarded = await api.discardRun({ id: second.id });
     expect(discarded.status).toBe('discarded');
+    // only a running run can be cancelled
+    await expect(api.cancelRun({ id: second.id })).rejects.toMatchObject({ code: 'conflict', message: `Run ${second.id} is discarded, not running: only a running run can be cancelled.` });
     dashboard = await api.getDashboard({});
     expect(dashboard.holds).toEqual([]);
     await api.saveDestination({ config: current });
