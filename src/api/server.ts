@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentContext } from '../home/context.js';
-import { API, API_ERROR_STATUS, API_PATH_PREFIX, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode } from '../shared/api.contract.js';
+import { API, API_ERROR_STATUS, API_PATH_PREFIX, EVENTS_PATH, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode } from '../shared/api.contract.js';
 import { loadOrCreateApiKey } from '../home/api-key.js';
 import { removeApiInfo, writeApiInfo } from '../home/api-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
@@ -20,6 +20,7 @@ import { HANDLERS } from './handlers/index.js';
 import { ConfigError, issuesFromZod } from '../shared/config-issues.js';
 import { attachedAgent, attachedScheduler, inProcessRunLauncher, smtpNotifier, type AgentPort, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
 import { serveStatic } from './static-files.js';
+import { subscribeLiveEvents } from '../agent/runner.js';
 
 export interface ApiServerOptions {
   /** 0 (default) picks a free port. */
@@ -110,6 +111,8 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     startedAt: new Date().toISOString(),
   };
   let port = 0;
+  /** Open /api/events streams, ended when the server closes. */
+  const streams = new Set<ServerResponse>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const guard = checkOrigin(req.headers, port);
@@ -120,6 +123,24 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     if (!path.startsWith(API_PATH_PREFIX)) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 'bad-request', `${req.method} is not accepted here.`);
       return serveStatic(options.staticDir, path, res, SECURITY_HEADERS);
+    }
+
+    if (path === EVENTS_PATH && req.method === 'GET') {
+      // EventSource cannot send headers: the key may come as ?key= (loopback only, never logged).
+      const queryKey = new URL(url, 'http://127.0.0.1').searchParams.get('key');
+      const denied = checkKey(queryKey ? { authorization: `Bearer ${queryKey}` } : req.headers, key);
+      if (denied) return sendError(res, denied.code, denied.message);
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+      res.write(': RosterSync run events\n\n');
+      const unsubscribe = subscribeLiveEvents(ctx, (event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      streams.add(res);
+      req.on('close', () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+        streams.delete(res);
+      });
+      return;
     }
 
     if (req.method !== 'POST') {
@@ -184,6 +205,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     close: () =>
       (closing ??= (async () => {
         if (advertise) removeApiInfo(ctx.layout.home);
+        for (const stream of streams) stream.end();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
