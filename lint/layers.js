@@ -30,17 +30,6 @@ export const CLIENT_ALLOWED = {
   electron: ['shared', 'home'],
 };
 
-/**
- * Imports that break the rule today and are being removed (file → imported file, both from the
- * repository root). Every entry names its way out; the list only ever shrinks.
- */
-export const KNOWN_BREACHES = [
-  // The runner refactor (#15.3) moves the lock and the notification out of the pipeline into one runner in src/agent/.
-  ['src/pipeline/run-sync.ts', 'src/scheduler/lock.ts'],
-  ['src/pipeline/run-sync.ts', 'src/notify/notifier.ts'],
-  // Recovering an interrupted publish takes the destination's lock; it belongs with that runner.
-  ['src/pipeline/publish-journal.ts', 'src/scheduler/lock.ts'],
-];
 
 const layerOf = new Map(SRC_LAYERS.flatMap((folders, index) => folders.map((folder) => [folder, index])));
 
@@ -79,8 +68,6 @@ export function layerBreach(from, to) {
   return undefined;
 }
 
-const isKnownBreach = (from, to) => KNOWN_BREACHES.some(([f, t]) => resolve(ROOT, f) === from && resolve(ROOT, t) === to);
-
 /** `../x.js` written for NodeNext names the `.ts` file beside it. */
 const sourceFile = (path) => path.replace(/\.js$/, '.ts');
 
@@ -96,7 +83,7 @@ const rule = {
       if (typeof specifier !== 'string' || !specifier.startsWith('.')) return;
       const to = sourceFile(resolve(dirname(from), specifier));
       const breach = layerBreach(from, to);
-      if (breach && !isKnownBreach(from, to)) context.report({ node, message: `${specifier}: ${breach}` });
+      if (breach) context.report({ node, message: `${specifier}: ${breach}` });
     };
     const fromSource = (node) => node.source && check(node.source, node.source.value);
     return {

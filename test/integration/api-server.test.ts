@@ -133,6 +133,13 @@ describe('sources', () => {
     expect(entity.columns).toContain('school_code');
     const query = await api.sampleSource({ config: demo.config, query: 'SELECT 1 AS one', limit: 1 });
     expect(query.rows[0]).toEqual({ one: '1' });
+    // the demo SIS is no known SIS: detection says what it looked for; the profiles it knows are listed
+    const detection = await api.detectSource({ config: demo.config });
+    expect(detection.matches).toEqual([]);
+    expect(detection.message).toBe('No SIS profile runs on sqlite sources.');
+    const profiles = await api.listProfiles({});
+    expect(profiles.map((p) => p.profile.id)).toEqual(expect.arrayContaining(['rosariosis', 'opensis', 'gibbon', 'powerschool']));
+    expect(profiles.find((p) => p.profile.id === 'powerschool')!.profile.verification.testedInCi).toBe(false);
   });
 
   it('keeps secrets write-only and renames a source', async () => {
@@ -332,6 +339,10 @@ describe('sync now, dashboard, holds and history', () => {
     expect(dashboard.holds[0]!.holdReasons.length).toBeGreaterThan(0);
     expect(dashboard.destinations.find((d) => d.name === 'vendor-sftp')!.status).toBe('held');
     expect(dashboard.overall).toBe('held');
+    const review = await api.reviewHeldRun({ id: held.id });
+    expect(review.run.id).toBe(held.id);
+    expect(review.holdReasons).toEqual(dashboard.holds[0]!.holdReasons);
+    expect(review.diff.length).toBeGreaterThan(0);
 
     const approving = await api.approveRun({ id: held.id });
     expect(approving.runId).toBe(held.id);
