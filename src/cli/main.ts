@@ -28,6 +28,7 @@ import { registerStatusCommands } from './commands/status.js';
 import { registerFormatCommands } from './commands/formats.js';
 import { registerProfileCommands } from './commands/profiles.js';
 import { registerLogsCommands } from './commands/logs.js';
+import { registerScheduleCommands } from './commands/schedule.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
 import { staleSecrets } from '../home/context.js';
 import { calendarDate, cliKit, followUp, consoleIo, exitCodeForError, exitFor, parseRunId, readSecretInput, UsageError, wholeNumber, withAgent, type CliIo, type CliKit } from './cli-kit.js';
@@ -35,7 +36,7 @@ import { passphraseWeakness } from '../secrets/vault.js';
 import { appVersion } from '../home/install.js';
 
 /** Command groups in src/cli/commands/, each `(program, kit) => void`. Add a group here. */
-const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerProfileCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands, registerStoreCommands, registerLogsCommands];
+const COMMAND_GROUPS: readonly ((program: Command, kit: CliKit) => void)[] = [registerConnectionCommands, registerUiCommands, registerNotifyCommands, registerFormatCommands, registerProfileCommands, registerAgentCommands, registerAuditCommands, registerServiceCommands, registerStatusCommands, registerStoreCommands, registerLogsCommands, registerScheduleCommands];
 
 /** How to run this command again as the user did: the installed `rostersync`, or `node bin/rostersync.js` from a checkout. */
 function invokedAs(): string {

@@ -28,7 +28,7 @@ async function readStdin(): Promise<string> {
 
 export function registerNotifyCommands(program: Command, kit: CliKit): void {
   const { action, globals, print, io } = kit;
-  const notify = program.command('notify').description('alerts by e-mail and webhook: settings and a test');
+  const notify = program.command('notify').alias('notifications').description('alerts by e-mail and webhook: settings and a test');
 
   notify
     .command('show')
