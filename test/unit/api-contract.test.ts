@@ -12,6 +12,7 @@ describe('API contract', () => {
     expect(API_CALL_NAMES).toMatchInlineSnapshot(`
       [
         "approveRun",
+        "cancelRun",
         "deleteDestination",
         "deleteSource",
         "detectSource",
@@ -38,6 +39,7 @@ describe('API contract', () => {
         "previewMapping",
         "probeHostKey",
         "resumeSchedules",
+        "reviewHeldRun",
         "runReport",
         "sampleSource",
         "saveDestination",
