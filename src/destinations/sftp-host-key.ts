@@ -60,25 +60,25 @@ export function decideHostKey(trustedFingerprint: string, presented: HostKeyInfo
   return { kind: 'mismatch', presented, trusted };
 }
 
-export function trustCommand(destinationName: string | undefined): string {
-  if (!destinationName || destinationName.trim() === '') return 'rostersync destination trust <destination name>';
-  return `rostersync destination trust ${/[\s"'$`\\]/.test(destinationName) ? JSON.stringify(destinationName) : destinationName}`;
+export function trustCommand(destinationName: string | undefined, homeArgs = ''): string {
+  if (!destinationName || destinationName.trim() === '') return `rostersync destination trust <destination name>${homeArgs}`;
+  return `rostersync destination trust ${/[\s"'$`\\]/.test(destinationName) ? JSON.stringify(destinationName) : destinationName}${homeArgs}`;
 }
 
 /** The admin-facing refusal for an unknown or changed host key. */
-export function hostKeyRefusal(decision: Exclude<HostKeyDecision, { kind: 'trusted' }>, where: string, destinationName?: string): string {
+export function hostKeyRefusal(decision: Exclude<HostKeyDecision, { kind: 'trusted' }>, where: string, destinationName?: string, homeArgs = ''): string {
   const seen = `${decision.presented.fingerprint} (${keyTypeLabel(decision.presented.keyType)})`;
   switch (decision.kind) {
     case 'unknown':
       return (
         `The SFTP server ${where} is not trusted yet: its host key fingerprint is ${seen}. ` +
-        `Compare it with the fingerprint the vendor gave you, then run: ${trustCommand(destinationName)}`
+        `Compare it with the fingerprint the vendor gave you, then run: ${trustCommand(destinationName, homeArgs)}`
       );
     case 'mismatch':
       return (
         `The SFTP server ${where} presented a different host key: expected ${decision.trusted}, got ${seen}. ` +
         `Nothing was uploaded. This happens when the vendor replaced its server, or when another server answers in its place. ` +
-        `Confirm the new fingerprint with the vendor, then run: ${trustCommand(destinationName)}`
+        `Confirm the new fingerprint with the vendor, then run: ${trustCommand(destinationName, homeArgs)}`
       );
     default: {
       const unreachable: never = decision;

@@ -64,6 +64,8 @@ export interface OpenOptions {
   readonly onHostKey?: (info: HostKeyInfo) => void;
   /** For `rostersync destination trust NAME` messages. */
   readonly destinationName?: string;
+  /** ` --home DIR` for the printed trust command ('' for the default data folder). */
+  readonly homeArgs?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -216,7 +218,7 @@ export class SftpSession {
       ssh.destroy();
       if (options.signal?.aborted) throw new SftpFailure('Delivery cancelled.', 'io', false);
       if (decision && decision.kind !== 'trusted') {
-        throw new SftpFailure(hostKeyRefusal(decision, at, options.destinationName), 'host-key', false);
+        throw new SftpFailure(hostKeyRefusal(decision, at, options.destinationName, options.homeArgs), 'host-key', false);
       }
       throw translateConnectError(rawError ?? err, {
         where: at,

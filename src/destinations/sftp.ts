@@ -165,6 +165,7 @@ async function openSession(state: RunState, destinationName: string | undefined)
     settings,
     auth: state.auth,
     destinationName,
+    homeArgs: context.homeArgs,
     signal: context.signal,
     onHostKey: (info) => context.remember?.(SEEN_FINGERPRINT_KEY, info.fingerprint),
   });
@@ -556,7 +557,7 @@ async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCh
     const settings = parseSettings(settingsIn);
     const auth = resolveAuth(settings.authMethod, secrets);
     const t0 = Date.now();
-    session = await SftpSession.open({ settings, auth, destinationName: options.destinationName, signal: options.signal, onHostKey: (info) => (seen = info) });
+    session = await SftpSession.open({ settings, auth, destinationName: options.destinationName, homeArgs: options.homeArgs, signal: options.signal, onHostKey: (info) => (seen = info) });
     const connectMs = Date.now() - t0;
     const dir = normalizeRemoteDir(settings.remoteDir);
     const t1 = Date.now();

@@ -38,6 +38,8 @@ export interface DeliveryContext {
   readonly signal?: AbortSignal;
   /** The destination's configured name, for messages such as `rostersync destination trust NAME`. */
   readonly destinationName?: string;
+  /** ` --home DIR` when the data folder is not the default ('' otherwise), so printed follow-up commands work as printed. */
+  readonly homeArgs?: string;
   /** Run time, for date tokens in file names. */
   readonly now: Date;
   /** Progress and retries, written to the run's event log. */
@@ -112,6 +114,8 @@ export interface DestinationCheck {
 export interface CheckOptions {
   /** The destination's configured name, for messages such as `rostersync destination trust NAME`. */
   readonly destinationName?: string;
+  /** ` --home DIR` when the data folder is not the default ('' otherwise), so printed follow-up commands work as printed. */
+  readonly homeArgs?: string;
   readonly signal?: AbortSignal;
 }
 

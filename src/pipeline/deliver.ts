@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDestinationSecrets, type AgentContext } from '../home/context.js';
+import { homeArg } from '../home/layout.js';
 import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js';
 import type { Finding, RunFileRecord } from '../shared/run.js';
 import { getSourceDriver } from '../sources/registry.js';
@@ -70,6 +71,7 @@ export function fileRecordOf(file: WrittenFile): RunFileRecord {
 function deliveryContext(ctx: AgentContext, destination: DestinationConfig, options: DeliveryOptions, log: RunLog, journal: DeliveryJournal): DeliveryContext {
   return {
     destinationName: destination.name,
+    homeArgs: homeArg(ctx.layout.home),
     signal: options.signal,
     now: options.now?.() ?? new Date(),
     log: (level, message) => log(level, 'deliver', message),

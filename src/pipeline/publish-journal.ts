@@ -17,6 +17,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AgentContext } from '../home/context.js';
 import { destinationSecretOwner, loadSecrets } from '../home/context.js';
+import { homeArg } from '../home/layout.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunFileRecord } from '../shared/run.js';
 import { getDestinationDriver } from '../destinations/registry.js';
@@ -139,7 +140,7 @@ export class DeliveryJournal implements PublishJournal {
 }
 
 function recoveryContext(ctx: AgentContext, destination: DestinationConfig, log: (level: 'info' | 'warn' | 'error', message: string) => void): DeliveryContext {
-  return { destinationName: destination.name, now: new Date(), log, remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value) };
+  return { destinationName: destination.name, homeArgs: homeArg(ctx.layout.home), now: new Date(), log, remember: (key, value) => ctx.store.setDestinationState(destination.name, key, value) };
 }
 
 /** Runs the driver's recovery for one open journal and records its outcome in the journal and the ledger; undefined when it could not run. */

@@ -60,6 +60,7 @@ describe('host key fingerprints', () => {
     expect(changed).toContain(`expected ${OTHER}, got ${FP} (ED25519)`);
     expect(changed).toContain('rostersync destination trust "Clever nightly"');
     expect(trustCommand(undefined)).toBe('rostersync destination trust <destination name>');
+    expect(hostKeyRefusal({ kind: 'unknown', presented }, 'sftp.vendor.example:22', 'clever', ' --home /srv/rs')).toContain('run: rostersync destination trust clever --home /srv/rs');
   });
 });
 

@@ -1,4 +1,5 @@
 /** Destinations: list/get/save/delete, connection test, SFTP host-key probe and trust. */
+import { homeArg } from '../../home/layout.js';
 import { destinationIdentity, destinationSecretOwner, type AgentContext } from '../../home/context.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
 import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
@@ -64,7 +65,7 @@ export const destinationHandlers: HandlerGroup<
     const driver = getDestinationDriver(config.type);
     asBadRequest(() => checkDestinationSettings(config.type, config.settings), 'config');
     const merged = mergedSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
-    const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name });
+    const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name, homeArgs: homeArg(ctx.layout.home) });
     if (result.fingerprint && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, SEEN_FINGERPRINT_KEY, result.fingerprint);
     return { ...result };
   },

@@ -4,6 +4,7 @@
  * `config import`; secrets are read from standard input or an environment variable, never from
  * the command line (where any user could see them in the process list).
  */
+import { homeArg } from '../../home/layout.js';
 import type { Command } from 'commander';
 import { destinationSecretOwner, loadDestinationSecrets, loadSourceSecrets, saveSecrets, sourceSecretOwner, type AgentContext } from '../../home/context.js';
 import { getSourceDriver } from '../../sources/registry.js';
@@ -145,7 +146,7 @@ export function registerConnectionCommands(program: Command, kit: CliKit): void 
       action((cmd, name: string) =>
         withAgent(globals(cmd), async (ctx) => {
           const { destination: d, driver, secrets } = resolveDestination(ctx, name);
-          const result = await driver.check(d.settings, secrets(), { destinationName: d.name });
+          const result = await driver.check(d.settings, secrets(), { destinationName: d.name, homeArgs: homeArg(ctx.layout.home) });
           print(globals(cmd), result, () =>
             [
               `${result.ok ? 'OK' : 'FAILED'}: ${result.message}`,
