@@ -3,8 +3,8 @@
  * nothing outside src/destinations/ branches on it.
  */
 import type { DestinationType } from '../shared/config.schema.js';
-import { folderDestination } from './folder.js';
-import { sftpDestination } from './sftp.js';
+import { folderDestination } from './folder/folder.js';
+import { sftpDestination } from './sftp/sftp.js';
 import type { DestinationDriver } from './types.js';
 
 type AnyDestination = DestinationDriver<Record<string, unknown>>;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDestinationContract } from '../contract/destination.contract.js';
-import { folderDestination, folderSettingsSchema } from '../../src/destinations/folder.js';
+import { folderDestination, folderSettingsSchema } from '../../src/destinations/folder/folder.js';
 
 describeDestinationContract('folder (local outbox)', {
   async setup() {

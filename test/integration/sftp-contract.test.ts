@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describeDestinationContract } from '../contract/destination.contract.js';
 import { startSshd } from '../helpers/sshd.js';
 import type { SshdServer } from '../helpers/sshd.js';
-import { sftpDestination, sftpSettingsSchema } from '../../src/destinations/sftp.js';
+import { sftpDestination, sftpSettingsSchema } from '../../src/destinations/sftp/sftp.js';
 
 let server: SshdServer | undefined;
 

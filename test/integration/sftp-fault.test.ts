@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { startSshd } from '../helpers/sshd.js';
 import type { SshdServer } from '../helpers/sshd.js';
 import { recordingContext, expectNoSecrets } from '../contract/destination.contract.js';
-import { sftpDestination, sftpSettingsSchema } from '../../src/destinations/sftp.js';
-import type { SftpSettingsInput } from '../../src/destinations/sftp.js';
+import { sftpDestination, sftpSettingsSchema } from '../../src/destinations/sftp/sftp.js';
+import type { SftpSettingsInput } from '../../src/destinations/sftp/sftp.js';
 import { DeliveryError } from '../../src/destinations/types.js';
 import type { StagedFile } from '../../src/destinations/types.js';
 

@@ -7,7 +7,7 @@ import {
   keyTypeLabel,
   normalizeFingerprint,
   trustCommand,
-} from '../../src/destinations/sftp-host-key.js';
+} from '../../src/destinations/sftp/sftp-host-key.js';
 import {
   SftpFailure,
   redactSecrets,
@@ -16,7 +16,7 @@ import {
   translateConnectError,
   translateKeyParseError,
   translateOpError,
-} from '../../src/destinations/sftp-errors.js';
+} from '../../src/destinations/sftp/sftp-errors.js';
 import { DeliveryError } from '../../src/destinations/types.js';
 
 // A public host key and the fingerprint `ssh-keygen -l -f key.pub` printed for it:

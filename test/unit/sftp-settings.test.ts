@@ -13,8 +13,8 @@ import {
   splitName,
   tempName,
   tempOwner,
-} from '../../src/destinations/sftp-settings.js';
-import { planDelivery, sftpDestination } from '../../src/destinations/sftp.js';
+} from '../../src/destinations/sftp/sftp-settings.js';
+import { planDelivery, sftpDestination } from '../../src/destinations/sftp/sftp.js';
 import type { StagedFile } from '../../src/destinations/types.js';
 
 const now = new Date(2025, 0, 7, 5, 9); // local time 2025-01-07 05:09

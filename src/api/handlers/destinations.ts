@@ -2,8 +2,8 @@
 import { homeArg } from '../../home/layout.js';
 import { destinationIdentity, destinationSecretOwner, type AgentContext } from '../../home/context.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
-import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp.js';
-import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp-host-key.js';
+import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp/sftp.js';
+import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp/sftp-host-key.js';
 import type { DestinationConfig } from '../../shared/config.schema.js';
 import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';

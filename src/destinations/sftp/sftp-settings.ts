@@ -3,9 +3,9 @@
  * patterns with date tokens, remote paths, delivery order, retry backoff.
  */
 import { z } from 'zod';
-import { durationSetting } from '../shared/duration.schema.js';
-import { portSchema } from '../shared/config.schema.js';
-import type { StagedFile } from './types.js';
+import { durationSetting } from '../../shared/duration.schema.js';
+import { portSchema } from '../../shared/config.schema.js';
+import type { StagedFile } from '../types.js';
 
 export const FILE_NAME_TOKENS = ['name', 'stem', 'ext', 'yyyy', 'MM', 'dd', 'HH', 'mm'] as const;
 export type FileNameToken = (typeof FILE_NAME_TOKENS)[number];

@@ -8,12 +8,12 @@
  * - Connection loss and timeouts are retried with exponential backoff, bounded per file (`retries`)
  *   and in total time (`retryMaxTotalMs`); login, host-key, permission and folder errors are not.
  */
-import { hostPart } from '../secrets/binding.js';
+import { hostPart } from '../../secrets/binding.js';
 import { randomBytes } from 'node:crypto';
 import { stat as localStat } from 'node:fs/promises';
-import { DeliveryError } from './types.js';
-import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from './types.js';
-import type { Secrets } from '../sources/types.js';
+import { DeliveryError } from '../types.js';
+import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from '../types.js';
+import type { Secrets } from '../../sources/types.js';
 import {
   SFTP_SECRET_FIELDS,
   backoffDelay,
@@ -33,7 +33,7 @@ import {
 import type { SftpSettings } from './sftp-settings.js';
 import { SftpFailure, redactSecrets, secretNeedles, toDeliveryError } from './sftp-errors.js';
 import { SftpSession, probeHostKeyWith, resolveAuth, where } from './sftp-session.js';
-import { publishOrder, recoverPlan, runPlan, type PublishOps } from './publish-plan.js';
+import { publishOrder, recoverPlan, runPlan, type PublishOps } from '../publish-plan.js';
 import type { SftpAuth } from './sftp-session.js';
 import { normalizeFingerprint } from './sftp-host-key.js';
 import type { HostKeyInfo } from './sftp-host-key.js';

@@ -15,7 +15,7 @@ import { SftpFailure, isConnectionLoss, translateConnectError, translateKeyParse
 import type { AuthMethod } from './sftp-errors.js';
 import { describeRemoteDir } from './sftp-settings.js';
 import type { SftpSettings } from './sftp-settings.js';
-import type { Secrets } from '../sources/types.js';
+import type { Secrets } from '../../sources/types.js';
 
 export type SftpAuth =
   | { readonly method: 'password'; readonly password: string }

@@ -20,9 +20,9 @@ import { z } from 'zod';
 import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, accessSync, constants, writeFileSync, copyFileSync, openSync, fsyncSync, closeSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { DeliveryError, type DeliveredFile, type DeliveryContext, type DestinationDriver, type PreviousFile, type PublishPlan, type PublishStep, type StagedFile } from './types.js';
-import { publishOrder, recoverPlan, runPlan, type PublishOps } from './publish-plan.js';
-import { pauseForTest } from './test-pause.js';
+import { DeliveryError, type DeliveredFile, type DeliveryContext, type DestinationDriver, type PreviousFile, type PublishPlan, type PublishStep, type StagedFile } from '../types.js';
+import { publishOrder, recoverPlan, runPlan, type PublishOps } from '../publish-plan.js';
+import { pauseForTest } from '../test-pause.js';
 
 export const folderSettingsSchema = z
   .object({

@@ -3,9 +3,9 @@
  * here, once, into a `SftpFailure` (code + message + whether a retry can help); the driver turns
  * that into the contract's `DeliveryError`. Every message passes `redactSecrets` on the way out.
  */
-import { DeliveryError } from './types.js';
-import type { DeliveredFile } from './types.js';
-import type { Secrets } from '../sources/types.js';
+import { DeliveryError } from '../types.js';
+import type { DeliveredFile } from '../types.js';
+import type { Secrets } from '../../sources/types.js';
 
 export type DeliveryErrorCode = DeliveryError['code'];
 
