@@ -10,6 +10,7 @@ import { DEMO_QUERIES_POSTGRES } from '../src/demo/queries.js';
 import { sourceConfigSchema, destinationConfigSchema, type SiteMapEntry } from '../src/shared/config.schema.js';
 import { getSourceDriver } from '../src/sources/registry.js';
 import { runDestination } from '../src/agent/runner.js';
+import { threadCpuTimes, type ThreadCpu } from '../src/pipeline/thread-cpu.js';
 
 export interface ChildJob {
   readonly home: string;
@@ -35,6 +36,8 @@ export interface ChildResult {
   readonly systemCpuMs: number;
   /** Peaks of process.memoryUsage() sampled every 200 ms (MB), to see what the RSS is made of. */
   readonly memoryPeaksMb: Readonly<Record<string, number>>;
+  /** CPU time per thread of the whole child (set-up and the run), read from /proc/self/task at its end (src/pipeline/thread-cpu.ts). */
+  readonly threads: readonly ThreadCpu[];
 }
 
 export const SOURCE = 'bench-sis';
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
       userCpuMs: Math.round(usage.userCPUTime / 1000),
       systemCpuMs: Math.round(usage.systemCPUTime / 1000),
       memoryPeaksMb: peaks,
+      threads: threadCpuTimes(),
     };
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(out)}\n`);
   } finally {
