@@ -80,7 +80,7 @@ export function parseConfigDocument(text: string, where: string): ConfigDocument
   }
 }
 
-/** Custom formats are checked in full (src/formats/format.schema.ts), each id once: `customFormats[0]: files[1]…: …`. */
+/** Custom formats are checked in full (src/shared/format.schema.ts), each id once: `customFormats[0]: files[1]…: …`. */
 function checkCustomFormats(file: ConfigFile): void {
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();

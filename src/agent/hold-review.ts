@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveFormat } from '../formats/format.schema.js';
+import { resolveFormat } from '../formats/custom-formats.js';
 import { fingerprintPath, heldRunFingerprints, removedKeysBetween } from '../pipeline/fingerprints.js';
 import { buildPlan } from '../pipeline/plan.js';
 import { describeRemovedRecords } from '../pipeline/removed-records.js';

@@ -18,7 +18,7 @@ import type { AgentContext } from '../home/context.js';
 import type { DestinationConfig, SiteMapEntry } from '../shared/config.schema.js';
 import type { LiveEvent } from '../shared/api.contract.js';
 import type { RunStatus, RunTrigger } from '../shared/run.js';
-import { resolveFormat } from '../formats/format.schema.js';
+import { resolveFormat } from '../formats/custom-formats.js';
 import { fingerprintPath } from '../pipeline/fingerprints.js';
 import { runLog, runSync, type RunOptions, type RunResult } from '../pipeline/run-sync.js';
 import { checkApprovable, deliverHeldRun, discardHeldRun as discardHeld } from '../pipeline/held-runs.js';

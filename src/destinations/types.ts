@@ -5,6 +5,9 @@
 import type { ConnectionIdentity } from '../secrets/binding.js';
 import type { z } from 'zod';
 import type { Secrets } from '../sources/types.js';
+import type { DestinationCheck } from '../shared/connection-check.js';
+
+export type { DestinationCheck } from '../shared/connection-check.js';
 
 /** One generated file ready for delivery (already complete and hashed in the run's staging folder). */
 export interface StagedFile {
@@ -101,14 +104,6 @@ export interface RecoveryResult {
   readonly outcome: RecoveryOutcome;
   /** What was done, for the run's history and the audit ledger. */
   readonly message: string;
-}
-
-export interface DestinationCheck {
-  readonly ok: boolean;
-  readonly message: string;
-  readonly fingerprint?: string;
-  readonly latencyMs?: number;
-  readonly throughputBytesPerSec?: number;
 }
 
 export interface CheckOptions {

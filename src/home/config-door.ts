@@ -27,7 +27,8 @@ import {
 import { ConfigError, issuesFromZod, type ConfigIssue, type ConfigPath } from '../shared/config-issues.js';
 import { scheduleIssues } from '../shared/schedule-check.js';
 import { relativePathProblem } from '../shared/relative-path.js';
-import { FormatDefinitionError, parseCustomFormat, resolveFormat } from '../formats/format.schema.js';
+import { parseCustomFormat, resolveFormat } from '../formats/custom-formats.js';
+import { FormatDefinitionError } from '../shared/format.schema.js';
 import { getSourceDriver } from '../sources/registry.js';
 import { ProfileDefinitionError, parseCustomProfile, resolveProfile } from '../profiles/profile.schema.js';
 import { checkProfileEngine } from '../profiles/resolve.js';
@@ -147,7 +148,7 @@ export function checkGeneralSettings(input: unknown): GeneralSettings {
   return parseOrThrow(settingsSchema, input);
 }
 
-/** A custom vendor format, checked in full (src/formats/format.schema.ts); stored as given. */
+/** A custom vendor format, checked in full (src/shared/format.schema.ts); stored as given. */
 export function checkCustomFormat(input: unknown): z.infer<typeof customFormatSchema> {
   try {
     parseCustomFormat(input, '');

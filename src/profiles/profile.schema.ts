@@ -1,5 +1,5 @@
 /**
- * The zod schema of a SIS profile (src/shared/sis-profile.ts), so a custom profile — imported with
+ * The checks of a SIS profile beyond its shape (src/shared/sis-profile.ts), so a custom profile — imported with
  * `rostersync profile import`, cloned from a built-in, or carried in the configuration file's
  * `customProfiles` — is checked before a source uses it, and every built-in profile passes the same
  * checks in test/unit/profiles-registry.test.ts. Messages name the path:
@@ -10,45 +10,14 @@
  * read-only SELECT for each engine the profile names (src/sources/sql-guard.ts); detection says
  * what to look for (tables for databases, files for folders).
  */
-import { z } from 'zod';
-import { describeZodError, entitySchema, sourceTypeSchema } from '../shared/config.schema.js';
+import type { z } from 'zod';
+import { describeZodError } from '../shared/config.schema.js';
 import type { ConfigIssue } from '../shared/config-issues.js';
-import type { SisProfile } from '../shared/sis-profile.js';
+import { sisProfileShape, type SisProfile } from '../shared/sis-profile.js';
 import { assertReadOnlySelect } from '../sources/sql-guard.js';
 import { BUILT_IN_PROFILES, getProfile } from './registry.js';
 
-export const PROFILE_ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;
-
-const names = z.array(z.string().min(1)).min(1, 'list at least one column');
-
-const profileEntitySchema = z
-  .object({
-    query: z.string().min(1).optional(),
-    file: z.string().min(1).optional(),
-    columns: z.record(z.string().min(1), z.string().min(1)).optional(),
-    values: z.record(z.string().min(1), z.record(z.string(), z.string())).optional(),
-    constants: z.record(z.string().min(1), z.string()).optional(),
-    notes: z.array(z.string()).optional(),
-  })
-  .strict()
-  .refine((e) => Boolean(e.query) !== Boolean(e.file), 'give either a query (database profiles) or a file (export-folder profiles)');
-
-const profileShape = z
-  .object({
-    id: z.string().regex(PROFILE_ID, 'lower-case letters, digits, dash or underscore (at most 40), e.g. "rosariosis-custom"'),
-    name: z.string().min(1, 'a display name is required'),
-    engines: z.array(sourceTypeSchema).min(1, 'name at least one engine (postgres, mysql, mssql, oracle, sqlite or folder)'),
-    verification: z.object({ testedInCi: z.boolean(), note: z.string().min(1) }).strict(),
-    detect: z
-      .object({ tables: z.record(z.string().min(1), names).optional(), files: z.record(z.string().min(1), names).optional() })
-      .strict(),
-    entities: z.partialRecord(entitySchema, profileEntitySchema),
-    reference: z.string().optional(),
-    clonedFrom: z.string().optional(),
-  })
-  .strict();
-
-function crossCheck(profile: z.infer<typeof profileShape>): ConfigIssue[] {
+function crossCheck(profile: z.infer<typeof sisProfileShape>): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const folder = profile.engines.includes('folder');
   if (folder && profile.engines.length > 1) {
@@ -91,7 +60,7 @@ function crossCheck(profile: z.infer<typeof profileShape>): ConfigIssue[] {
   return issues;
 }
 
-export const sisProfileSchema = profileShape.superRefine((profile, ctx) => {
+export const sisProfileSchema = sisProfileShape.superRefine((profile, ctx) => {
   for (const issue of crossCheck(profile)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
 });
 
@@ -103,7 +72,7 @@ export class ProfileDefinitionError extends Error {
 export function parseProfile(raw: unknown, where = 'profile'): SisProfile {
   const parsed = sisProfileSchema.safeParse(raw);
   if (!parsed.success) throw new ProfileDefinitionError(`${where ? `${where}: ` : ''}${describeZodError(parsed.error)}`);
-  return parsed.data as SisProfile;
+  return parsed.data;
 }
 
 /** A custom profile as an admin supplies it: a valid profile whose id is not a built-in one. */

@@ -30,6 +30,7 @@ import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary, type RunTrigger } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
+import type { CheckResult, DestinationCheck, TableInfo } from './connection-check.js';
 import type { HoldReview } from './hold-review.js';
 
 // ---- contract machinery --------------------------------------------------------------------
@@ -235,43 +236,14 @@ export interface StartedRun {
   readonly status: RunStatus;
 }
 
-/** What a SQL source's login may do beyond reading; `canWrite` is the "this login can write" warning. */
-export interface LoginRightsView {
-  readonly canWrite: boolean;
-  /** Each right that lets it write, in words. */
-  readonly reasons: readonly string[];
-  /** The engine's statements that create a login that can only read. */
-  readonly readOnlyLoginSql: string;
-}
-
-export interface CheckResultView {
-  readonly ok: boolean;
-  readonly message: string;
-  readonly latencyMs?: number;
-  readonly serverVersion?: string;
-  readonly loginRights?: LoginRightsView;
-  /** The source's requireReadOnlyLogin setting: runs with a writable login are refused. */
-  readonly readOnlyLoginRequired?: boolean;
-}
-
-export interface DestinationCheckView {
-  readonly ok: boolean;
-  readonly message: string;
-  readonly fingerprint?: string;
-  readonly latencyMs?: number;
-  readonly throughputBytesPerSec?: number;
-}
+/** The drivers' own answers, handed to the screens as they are (src/shared/connection-check.ts). */
+export type CheckResultView = CheckResult;
+export type DestinationCheckView = DestinationCheck;
+export type TableView = TableInfo;
 
 export interface HostKeyView {
   readonly fingerprint: string;
   readonly keyType: string;
-}
-
-export interface TableView {
-  readonly schema?: string;
-  readonly name: string;
-  readonly kind: 'table' | 'view' | 'file';
-  readonly columns: readonly { readonly name: string; readonly type: string; readonly nullable?: boolean }[];
 }
 
 /** Profiles whose tables/columns (or export files/headers) a source has, with the evidence (src/profiles/detect.ts). */

@@ -72,11 +72,19 @@ export const transformStepSchema: z.ZodType<TransformStep> = z.lazy(() =>
   ]),
 ) as z.ZodType<TransformStep>;
 
+/** How a target column gets its value for rows of one entity (the ColumnMapping type in format.ts). */
 export const columnMappingSchema = z
   .object({
+    /**
+     * A field of the source row (case-insensitive); `username|email|student_id` takes the first non-empty.
+     * Names starting with `$` are run variables: `$runStartedAt` (ISO 8601 UTC), `$syncMode` (full|delta).
+     */
     from: z.string().optional(),
+    /** A constant value. */
     const: z.string().optional(),
+    /** `{first_name} {last_name}` style concatenation of source fields (after which `transforms` apply). */
     template: z.string().optional(),
+    /** Applied in order to the value. */
     transforms: steps().optional(),
   })
   .strict();
@@ -199,6 +207,10 @@ export const rowFilterSchema = z
   })
   .strict();
 
+/** A destination's mapping: per file, per entity, per column, overrides of the format's default mapping. */
+export const mappingTableSchema = z.record(z.string(), z.partialRecord(entitySchema, z.record(z.string(), columnMappingSchema)));
+export type MappingTable = z.infer<typeof mappingTableSchema>;
+
 export const customFormatSchema = z.object({ id: z.string() }).passthrough();
 
 /** A custom SIS profile as stored; checked in full by src/profiles/profile.schema.ts. */
@@ -213,10 +225,7 @@ export const destinationConfigSchema = z
     formatOptions: z.record(z.string(), z.union([z.boolean(), z.string()])).default({}),
     type: destinationTypeSchema,
     settings: z.record(z.string(), z.unknown()).default({}),
-    /** Per file, per entity, per column: overrides of the format's default mapping. */
-    mapping: z
-      .record(z.string(), z.partialRecord(entitySchema, z.record(z.string(), columnMappingSchema)))
-      .default({}),
+    mapping: mappingTableSchema.default({}),
     /** Columns the district switched off (sensitive fields): sent blank. */
     disabledColumns: z.array(z.object({ file: z.string(), column: z.string() })).default([]),
     /** Columns the district does not collect: sent blank, without the "no source column" warning. */

@@ -5,6 +5,9 @@
 import type { ConnectionIdentity } from '../secrets/binding.js';
 import type { z } from 'zod';
 import type { Entity } from '../shared/format.js';
+import type { CheckResult, TableInfo } from '../shared/connection-check.js';
+
+export type { CheckResult, ColumnInfo, LoginRights, TableInfo } from '../shared/connection-check.js';
 
 /** A SIS record: field name → text value (null for SQL NULL). Every value is text: IDs keep their leading zeros. */
 export type Row = Record<string, string | null>;
@@ -23,39 +26,6 @@ export interface SourcedRow {
 export interface RowBatch {
   readonly rows: readonly Row[];
   origin(index: number): string;
-}
-
-export interface ColumnInfo {
-  readonly name: string;
-  readonly type: string;
-  readonly nullable?: boolean;
-}
-
-export interface TableInfo {
-  readonly schema?: string;
-  readonly name: string;
-  readonly kind: 'table' | 'view' | 'file';
-  readonly columns: readonly ColumnInfo[];
-}
-
-/** What a source's login may do beyond reading (login-rights.ts). */
-export interface LoginRights {
-  readonly canWrite: boolean;
-  /** Each right that lets it write, in words ("INSERT on 3 tables (public.students, …)"). */
-  readonly reasons: readonly string[];
-  /** The engine's statements that create a login that can only read. */
-  readonly readOnlyLoginSql: string;
-}
-
-export interface CheckResult {
-  readonly ok: boolean;
-  readonly message: string;
-  readonly latencyMs?: number;
-  readonly serverVersion?: string;
-  /** SQL sources: what the login may do; `canWrite` is the "this login can write" warning. */
-  readonly loginRights?: LoginRights;
-  /** The source's requireReadOnlyLogin setting: a run with a writable login will be refused. */
-  readonly readOnlyLoginRequired?: boolean;
 }
 
 export interface SampleResult {

@@ -1,11 +1,12 @@
 /**
- * The format-definition schema (src/formats/format.schema.ts): every built-in format passes it
+ * The format-definition schema (src/shared/format.schema.ts): every built-in format passes it
  * unchanged, and each kind of mistake an admin makes in a custom format is refused with a message
  * that names the path and says what was expected.
  */
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
-import { FormatDefinitionError, loadCustomFormats, parseCustomFormat, parseFormatDef, resolveFormat } from '../../src/formats/format.schema.js';
+import { loadCustomFormats, parseCustomFormat, resolveFormat } from '../../src/formats/custom-formats.js';
+import { FormatDefinitionError, parseFormatDef } from '../../src/shared/format.schema.js';
 import type { FormatDef } from '../../src/shared/format.js';
 
 type Mutable = Record<string, unknown> & {

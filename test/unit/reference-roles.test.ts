@@ -12,7 +12,7 @@ import { namespacedGetter } from '../../src/pipeline/id-namespaces.js';
 import { LeftOutRows } from '../../src/pipeline/left-out.js';
 import { buildPlan } from '../../src/pipeline/plan.js';
 import { getFormat } from '../../src/formats/registry.js';
-import { parseFormatDef } from '../../src/formats/format.schema.js';
+import { parseFormatDef } from '../../src/shared/format.schema.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { Finding } from '../../src/shared/run.js';
 

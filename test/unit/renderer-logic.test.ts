@@ -17,12 +17,11 @@ import {
   referencedFields,
   setOverride,
   TRANSFORM_PRESETS,
-  type MappingTable,
 } from '../../renderer/src/lib/mapping.js';
 import { findProblems } from '../../renderer/src/lib/site-map.js';
 import { href, parseRoute } from '../../renderer/src/lib/routes.js';
 import { TRANSFORM_OPS } from '../../src/shared/transform.js';
-import { transformStepSchema } from '../../src/shared/config.schema.js';
+import { transformStepSchema, type MappingTable } from '../../src/shared/config.schema.js';
 
 const ref = { file: 'users.csv', entity: 'students' as const, column: 'givenName' };
 

@@ -3,11 +3,9 @@
  * override or the format's default), whether a column is really mapped given the fields the
  * source returns, immutable edits of a destination's mapping, and transform steps in words.
  */
+import type { MappingTable } from '../../../src/shared/config.schema.js';
 import type { ColumnMapping, Entity } from '../../../src/shared/format.js';
 import { assertNever, type TransformStep } from '../../../src/shared/transform.js';
-
-/** destination.mapping: file → entity → column → override. */
-export type MappingTable = Readonly<Record<string, Partial<Readonly<Record<Entity, Readonly<Record<string, ColumnMapping>>>>>>>;
 
 export type MappingMode = 'default' | 'unmapped' | 'field' | 'const' | 'template' | 'blank';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { loadSourceSecrets, type AgentContext } from '../../home/context.js';
 import { BUILT_IN_FORMATS, getFormat, listFormats } from '../../formats/registry.js';
-import { loadCustomFormats } from '../../formats/format.schema.js';
+import { loadCustomFormats } from '../../formats/custom-formats.js';
 import { runDestination } from '../../agent/runner.js';
 import { DestinationBusyError } from '../../scheduler/lock.js';
 import { getSourceDriver } from '../../sources/registry.js';

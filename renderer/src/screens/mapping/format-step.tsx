@@ -3,12 +3,12 @@ import type { ReactNode } from 'react';
 import type { DestinationConfig, FormatSummary } from '../../api/types.js';
 import { FormatOptions } from '../../components/format-options.js';
 import { Panel } from '../../components/ui.js';
-import { countOverrides, type MappingTable } from '../../lib/mapping.js';
+import { countOverrides } from '../../lib/mapping.js';
 
 export function FormatStep(props: { readonly config: DestinationConfig; readonly formats: readonly FormatSummary[]; readonly onChange: (p: Partial<DestinationConfig>) => void }): ReactNode {
   const { config } = props;
   const format = props.formats.find((f) => f.id === config.format);
-  const hasMapping = countOverrides(config.mapping as MappingTable) > 0;
+  const hasMapping = countOverrides(config.mapping) > 0;
   return (
     <Panel>
       <fieldset className="format-choice">

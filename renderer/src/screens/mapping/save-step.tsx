@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import type { DestinationConfig, FormatSummary } from '../../api/types.js';
 import { Notice, NotSavedNotice, Panel } from '../../components/ui.js';
-import { countOverrides, type MappingTable } from '../../lib/mapping.js';
+import { countOverrides } from '../../lib/mapping.js';
 import { plural } from '../../lib/format.js';
 import { href } from '../../lib/router.js';
 import type { ColumnRow } from './column-row.js';
@@ -17,7 +17,7 @@ export function SaveStep(props: {
   readonly onSave: () => void;
   readonly onFix: () => void;
 }): ReactNode {
-  const overrides = countOverrides(props.config.mapping as MappingTable);
+  const overrides = countOverrides(props.config.mapping);
   return (
     <Panel>
       <dl className="kv">

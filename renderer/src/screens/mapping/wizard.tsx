@@ -6,7 +6,7 @@ import { Badge, ConfirmDialog, Loading, Notice } from '../../components/ui.js';
 import { useApi } from '../../lib/api-context.js';
 import { errorMessage } from '../../lib/errors.js';
 import { plural } from '../../lib/format.js';
-import { columnState, getOverride, isRequiredProblem, modeOf, setOverride, type ColumnRef, type MappingMode, type MappingTable } from '../../lib/mapping.js';
+import { columnState, getOverride, isRequiredProblem, modeOf, setOverride, type ColumnRef, type MappingMode } from '../../lib/mapping.js';
 import { useToasts } from '../../lib/toasts.js';
 import { cellId, type ColumnRow } from './column-row.js';
 import { ColumnsStep } from './columns-step.js';
@@ -36,7 +36,7 @@ export function Wizard(props: { readonly view: DestinationView; readonly formats
   const [constHints, setConstHints] = useState<ReadonlySet<string>>(() => new Set());
   const headingRef = useRef<HTMLHeadingElement>(null);
   const format = props.formats.find((f) => f.id === config.format);
-  const mapping = config.mapping as MappingTable;
+  const mapping = config.mapping;
 
   // Field names of the source and the format's columns, for the chosen format and options.
   const loadSuggestions = useCallback(async () => {
@@ -79,7 +79,7 @@ export function Wizard(props: { readonly view: DestinationView; readonly formats
   const index = STEPS.findIndex((s) => s.id === step);
   // Stable, so the grid's cells keep their DOM (and keyboard focus) while the mapping changes.
   const setMapping = useCallback((ref: ColumnRef, value: ColumnMapping | undefined, mode?: MappingMode): void => {
-    setConfig((c) => ({ ...c, mapping: setOverride(c.mapping as MappingTable, ref, value) as DestinationConfig['mapping'] }));
+    setConfig((c) => ({ ...c, mapping: setOverride(c.mapping, ref, value) }));
     // A fixed value still being typed looks like "leave empty" in the data: remember the choice.
     setConstHints((hints) => {
       const id = cellId(ref);

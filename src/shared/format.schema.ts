@@ -1,7 +1,10 @@
 /**
- * The zod schema of a format definition (src/shared/format.ts), so a custom format an admin wrote
- * — in the config file, with `rostersync format import`, or cloned from a built-in — is checked
- * before any run uses it. Messages name the path and say what was expected:
+ * Vendor formats are data, and this zod schema is their one definition: the types in
+ * src/shared/format.ts are inferred from it, and a custom format an admin wrote — in the config
+ * file, with `rostersync format import`, or cloned from a built-in — is checked by it before any
+ * run uses it. A format lists its files; each file lists its columns in order, the SIS entities its
+ * rows come from, its CSV dialect and the rules every value must meet. Messages name the path and
+ * say what was expected:
  *   files[1].columns[3].rule.pattern: not a valid regular expression (Unterminated group)
  *
  * Beyond field types it checks what makes a definition usable: unique file and column names, keys
@@ -9,47 +12,58 @@
  * expressions that compile, and mappings for entities the file actually reads.
  */
 import { z } from 'zod';
-import { ENTITIES, PERSON_ROLES, type FormatDef, type RoleSource } from '../shared/format.js';
-import { columnMappingSchema, describeZodError, entitySchema, transformStepSchema } from '../shared/config.schema.js';
-import type { TransformStep } from '../shared/transform.js';
-import { BUILT_IN_FORMATS, getFormat } from './registry.js';
+import { ENTITIES, PERSON_ROLES, type Entity, type FormatDef, type RoleSource } from './format.js';
+import { columnMappingSchema, describeZodError, entitySchema, transformStepSchema } from './config.schema.js';
+import type { TransformStep } from './transform.js';
 
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
 const FORMAT_ID = /^[a-z0-9][a-z0-9._-]*$/;
 
-const ruleSchema = z
+export const headerCaseSchema = z.enum(['as-is', 'upper-snake', 'lower-snake', 'camel']);
+
+export const columnRuleSchema = z
   .object({
+    /** Allowed values (after mapping). With `multi`, each part must be allowed. */
     allowed: z.array(z.string()).min(1, 'list at least one allowed value, or leave `allowed` out').optional(),
+    /** A regular expression source the whole value must match (each part with `multi`). */
     pattern: z.string().optional(),
+    /** Human words for the pattern, used in findings: "a 10-digit state ID". */
     patternLabel: z.string().optional(),
+    /** Longer values are flagged as a warning (the vendor truncates). */
     maxLength: z.number().int().min(1).optional(),
+    /** Multi-valued cell: parts separated by `separator`, at most `maxCount`. */
     multi: z
       .object({ separator: z.string().min(1, 'a separator such as "," is required'), maxCount: z.number().int().min(1).optional() })
       .strict()
       .optional(),
+    /** Built-in checks. */
     kind: z.enum(['email', 'date', 'datetime', 'boolean', 'year']).optional(),
   })
   .strict();
 
-const columnSchema = z
+export const columnSchema = z
   .object({
     name: z.string().min(1, 'a column needs a name'),
     required: z.boolean({ error: 'required must be true or false' }),
     description: z.string().optional(),
-    rule: ruleSchema.optional(),
+    rule: columnRuleSchema.optional(),
+    /** Personal data about a person (for the audit ledger: which personal-data columns were sent). */
     personal: z.boolean().optional(),
+    /** Sensitive column the district may switch off per destination (sent blank or omitted). */
     sensitive: z.boolean().optional(),
+    /** The format's suggested mapping per entity; the admin's mapping overrides it. */
     defaults: z.partialRecord(entitySchema, columnMappingSchema).optional(),
   })
   .strict();
 
-const dialectSchema = z
+export const dialectSchema = z
   .object({
     delimiter: z
       .string()
       .length(1, 'the delimiter is one character, e.g. "," or "\\t" or "|"')
       .refine((d) => d !== '"' && d !== '\n' && d !== '\r', 'the delimiter cannot be a double quote or a line break')
       .optional(),
+    /** `auto`: quote only when needed; `always`: every field; `never`: the vendor forbids quotes (values containing the delimiter, quotes or newlines are errors). */
     quoting: z.enum(['auto', 'always', 'never']).optional(),
     lineEnding: z.enum(['\n', '\r\n']).optional(),
     bom: z.boolean().optional(),
@@ -57,28 +71,51 @@ const dialectSchema = z
   })
   .strict();
 
-const personRoleSchema = z.enum(PERSON_ROLES, { error: `a person role: ${PERSON_ROLES.join(', ')}` });
+export const personRoleSchema = z.enum(PERSON_ROLES, { error: `a person role: ${PERSON_ROLES.join(', ')}` });
 
-const roleSourceSchema = z.union([
+/**
+ * How a row's person role is known: from the SIS entity that produced the row (students rows are
+ * students), or from a column of the row, its values mapped (case-insensitively) to a role; a value
+ * not in `values` sets no role.
+ */
+export const roleSourceSchema = z.union([
   z.object({ byEntity: z.partialRecord(entitySchema, personRoleSchema) }).strict(),
   z.object({ byColumn: z.string().min(1), values: z.record(z.string(), personRoleSchema) }).strict(),
 ]);
 
-const referenceSchema = z
+export const referenceSchema = z
   .object({
+    /** Column in this file (multi-valued columns are split with the column's `multi` separator). */
     column: z.string().min(1),
+    /** File and column it must point at (a file delivered before this one, or this file itself). */
     file: z.string().min(1),
     targetColumn: z.string().min(1),
     severity: z.enum(['error', 'warning']).optional(),
+    /**
+     * The role the referenced row must have (the target file says its rows' roles in `personRoles`):
+     * one role, or per row of this file (by its entity or by a column such as an enrollment's role).
+     */
     expectRole: z.union([personRoleSchema, roleSourceSchema]).optional(),
   })
   .strict();
 
-const rowFilterSchema = z
-  .object({ field: z.string().min(1), values: z.array(z.string()), entities: z.array(entitySchema).optional() })
+/** Keep only source rows whose `field` (a source field, case-insensitive) is one of `values` (exact). */
+export const rowFilterDefSchema = z
+  .object({
+    field: z.string().min(1),
+    values: z.array(z.string()),
+    /** Only for rows of these entities (all when omitted). */
+    entities: z.array(entitySchema).optional(),
+  })
   .strict();
 
-const rowRuleSchema = z.discriminatedUnion('kind', [
+/**
+ * A check over a whole row (or across rows of one file), after the column checks:
+ * - `anyOf`: at least one of the columns has a value (e.g. SSID or email, to match a student);
+ * - `consistent`: rows with the same `key` values carry the same values in `columns` (in a flat file
+ *   one ID or email must stand for one school, teacher, class or student).
+ */
+export const rowRuleSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('anyOf'),
@@ -98,26 +135,43 @@ const rowRuleSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
-const fileSchema = z
+export const fileSchema = z
   .object({
     name: z.string().regex(FILE_NAME, 'a file name such as students.csv (letters, digits, space, dot, dash, underscore; no folders)'),
     description: z.string().optional(),
+    /** Entities whose rows make up this file, in order (a union: users = students + teachers + guardians). */
     entities: z.array(entitySchema).min(1, `name the entities whose rows make up the file (${ENTITIES.join(', ')})`),
     columns: z.array(columnSchema).min(1, 'a file needs at least one column'),
+    /** Columns that identify a record: unique within the file, used by the diff; references to this file name a record by them. */
     key: z.array(z.string()),
+    /**
+     * Columns on which one record's rows may repeat (a teacher row per school, a student row per
+     * guardian): a row is then identified by `key` + these columns (uniqueness, fingerprint, diff),
+     * while references to this file still name the record by `key` alone. A record's rows must agree
+     * on every other column (checked like a `consistent` row rule).
+     */
     repeats: z.array(z.string()).optional(),
     dialect: dialectSchema.optional(),
+    /** Written even when no rows (header only). */
     alwaysPresent: z.boolean().optional(),
     references: z.array(referenceSchema).optional(),
+    /** The person role of each row, for references that expect one (ReferenceRule.expectRole). */
     personRoles: roleSourceSchema.optional(),
+    /** Delivery order: lower first (schools/orgs → users → classes → enrollments). */
     order: z.number({ error: 'order is a number (lower files are delivered first)' }),
+    /**
+     * One output row per value of a multi-valued source field (`;`-separated), per entity: each row sees
+     * one value in that field (a teacher row per school, a role per school, a parent row per student).
+     */
     rowPer: z.partialRecord(entitySchema, z.string().min(1)).optional(),
-    rowFilters: z.array(rowFilterSchema).optional(),
+    /** Source rows this file always leaves out (e.g. only student enrollments); applied with the destination's row filters. */
+    rowFilters: z.array(rowFilterDefSchema).optional(),
     rowRules: z.array(rowRuleSchema).optional(),
   })
   .strict();
 
-const optionSchema = z
+/** An option an admin sets per destination (e.g. "students sign in with Google"). */
+export const formatOptionSchema = z
   .object({
     id: z.string().min(1),
     label: z.string().min(1),
@@ -130,10 +184,17 @@ const optionSchema = z
 
 const fileColumn = z.object({ file: z.string(), column: z.string() }).strict();
 
+/**
+ * An option-driven column switch: when option `option` equals `equals`, the listed files/columns are left out,
+ * made optional, get extra transforms or another default mapping (the admin's own mapping still wins).
+ * `option` may also be `syncMode` (the destination's `full` or `delta`). `requireSyncMode` makes the plan
+ * refuse a destination whose sync mode contradicts the option (a vendor that wipes and reloads needs full snapshots).
+ */
 const optionEffectSchema = z
   .object({
     option: z.string().min(1),
     equals: z.union([z.boolean(), z.string()]),
+    /** Further conditions that must all hold too (e.g. no Google sign-in AND passwords not overwritten). */
     and: z.array(z.object({ option: z.string().min(1), equals: z.union([z.boolean(), z.string()]) }).strict()).optional(),
     omitFiles: z.array(z.string()).optional(),
     omitColumns: z.array(fileColumn).optional(),
@@ -144,15 +205,31 @@ const optionEffectSchema = z
   })
   .strict();
 
+/**
+ * How a delta delivery tells the vendor a record is gone (OneRoster's `tobedeleted`): in every file
+ * holding both columns, a record delivered last time and absent now is sent as a row carrying only
+ * its key, `statusColumn` = `status` and `modifiedColumn` = the run's start. Both columns describe the
+ * delivery, not the record: they are left out of the row fingerprint, so switching a destination
+ * between full and delta is no change. Without it, a delta delivery never mentions removed records.
+ */
 const deltaDeletionsSchema = z
   .object({ statusColumn: z.string().min(1), status: z.string().min(1), modifiedColumn: z.string().min(1) })
   .strict();
 
-const inactiveSchema = z
+/**
+ * How a format treats inactive records — one rule per format, stated in its file and shown in the preview:
+ * - `mark`: the vendor's files carry a status (OneRoster's enabledUser=false): inactive records are sent, marked;
+ * - `drop`: the vendor has no status column (inactive = absent): inactive records are left out, and so is every
+ *   row that references one (enrollments, guardian links, flat-roster rows), rather than failing the reference checks.
+ */
+export const inactiveRuleSchema = z
   .object({
     rule: z.enum(['mark', 'drop']),
+    /** Per entity, the source field that says whether a record is active (e.g. students: enabled). */
     fields: z.partialRecord(entitySchema, z.string().min(1)),
+    /** Values of that field meaning active (compared trimmed and case-insensitively); blank counts as active. */
     activeValues: z.array(z.string()).min(1, 'list the values meaning active, e.g. Y, 1, true, Active'),
+    /** In words, for the preview: "enabledUser=false in users.csv" or "no status column: inactive students are not sent". */
     how: z.string().min(1),
   })
   .strict();
@@ -163,22 +240,28 @@ const formatShape = z
     version: z.string().min(1),
     displayName: z.string().min(1),
     description: z.string(),
-    headerCase: z.enum(['as-is', 'upper-snake', 'lower-snake', 'camel']).optional(),
+    headerCase: headerCaseSchema.optional(),
     dialect: dialectSchema.optional(),
     files: z.array(fileSchema).min(1, 'a format needs at least one file'),
     packaging: z
       .object({
+        /** Zip every file flat into this archive name (tokens as in file name patterns). */
         zip: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*\.zip$/, 'a zip file name ending in .zip').optional(),
+        /** Write a OneRoster manifest.csv listing the files. */
         oneRosterManifest: z.boolean().optional(),
       })
       .strict()
       .optional(),
-    options: z.array(optionSchema).optional(),
+    /** Options an admin sets per destination (e.g. "students sign in with Google"). */
+    options: z.array(formatOptionSchema).optional(),
     optionEffects: z.array(optionEffectSchema).optional(),
+    /** Whether additions-and-changes-only deliveries are meaningful for this vendor (the plan refuses `syncMode: delta` otherwise). */
     supportsDelta: z.boolean().optional(),
     deltaDeletions: deltaDeletionsSchema.optional(),
+    /** The vendor counts every row (licences): a destination must narrow the rows with `rowFilters`. */
     requiresRowFilter: z.boolean().optional(),
-    inactive: inactiveSchema.optional(),
+    /** What happens to inactive students (and staff): marked or dropped with their dependants. */
+    inactive: inactiveRuleSchema.optional(),
   })
   .strict();
 
@@ -206,14 +289,14 @@ function checkSteps(steps: readonly TransformStep[], path: (string | number)[], 
 function checkMapping(mapping: z.infer<typeof columnMappingSchema>, path: (string | number)[], issues: Issue[]): void {
   const sources = [mapping.from !== undefined, mapping.const !== undefined, mapping.template !== undefined].filter(Boolean).length;
   if (sources > 1) issues.push({ path, message: 'give one of from, const or template, not several' });
-  if (mapping.transforms) checkSteps(mapping.transforms as readonly TransformStep[], [...path, 'transforms'], issues);
+  if (mapping.transforms) checkSteps(mapping.transforms, [...path, 'transforms'], issues);
 }
 
 /** A role source names entities the file reads, or one of its columns. */
 function checkRoleSource(source: RoleSource, file: z.infer<typeof fileSchema>, path: (string | number)[], issues: Issue[]): void {
   if ('byEntity' in source) {
     for (const entity of Object.keys(source.byEntity)) {
-      if (!file.entities.includes(entity as (typeof ENTITIES)[number])) issues.push({ path: [...path, 'byEntity', entity], message: `${file.name} does not read ${entity} rows (entities: ${file.entities.join(', ')})` });
+      if (!file.entities.includes(entity as Entity)) issues.push({ path: [...path, 'byEntity', entity], message: `${file.name} does not read ${entity} rows (entities: ${file.entities.join(', ')})` });
     }
   } else if (!file.columns.some((c) => c.name === source.byColumn)) {
     issues.push({ path: [...path, 'byColumn'], message: `${source.byColumn} is not a column of ${file.name}` });
@@ -246,7 +329,7 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
       }
       for (const [entity, mapping] of Object.entries(column.defaults ?? {})) {
         if (!mapping) continue;
-        if (!file.entities.includes(entity as (typeof ENTITIES)[number])) {
+        if (!file.entities.includes(entity as Entity)) {
           issues.push({ path: at('columns', c, 'defaults', entity), message: `${file.name} does not read ${entity} rows (entities: ${file.entities.join(', ')})` });
         }
         checkMapping(mapping, at('columns', c, 'defaults', entity), issues);
@@ -281,7 +364,7 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
     });
     if (file.personRoles) checkRoleSource(file.personRoles, file, at('personRoles'), issues);
     for (const entity of Object.keys(file.rowPer ?? {})) {
-      if (!file.entities.includes(entity as (typeof ENTITIES)[number])) {
+      if (!file.entities.includes(entity as Entity)) {
         issues.push({ path: at('rowPer', entity), message: `${file.name} does not read ${entity} rows (entities: ${file.entities.join(', ')})` });
       }
     }
@@ -294,7 +377,7 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
     });
   });
 
-  const options = new Map<string, z.infer<typeof optionSchema>>();
+  const options = new Map<string, z.infer<typeof formatOptionSchema>>();
   (format.options ?? []).forEach((option, o) => {
     if (options.has(option.id)) issues.push({ path: ['options', o, 'id'], message: `${option.id} appears twice; option ids must be unique` });
     if (option.id === 'syncMode') issues.push({ path: ['options', o, 'id'], message: 'syncMode is the destination setting; choose another option id' });
@@ -337,7 +420,7 @@ function crossCheck(format: z.infer<typeof formatShape>): Issue[] {
     checkColumn('optionalColumns', effect.optionalColumns);
     checkColumn('columnTransforms', effect.columnTransforms);
     checkColumn('columnMappings', effect.columnMappings);
-    (effect.columnTransforms ?? []).forEach((c, i) => checkSteps(c.transforms as readonly TransformStep[], at('columnTransforms', i, 'transforms'), issues));
+    (effect.columnTransforms ?? []).forEach((c, i) => checkSteps(c.transforms, at('columnTransforms', i, 'transforms'), issues));
     (effect.columnMappings ?? []).forEach((c, i) => {
       for (const [entity, mapping] of Object.entries(c.mapping)) if (mapping) checkMapping(mapping, at('columnMappings', i, 'mapping', entity), issues);
     });
@@ -356,42 +439,5 @@ export class FormatDefinitionError extends Error {}
 export function parseFormatDef(raw: unknown, where = 'format'): FormatDef {
   const parsed = formatDefSchema.safeParse(raw);
   if (!parsed.success) throw new FormatDefinitionError(`${where ? `${where}: ` : ''}${describeZodError(parsed.error)}`);
-  return parsed.data as FormatDef;
-}
-
-/**
- * A custom format as an admin supplies it: a valid definition whose id is not a built-in one.
- * `where` prefixes every message (e.g. "customFormats[2]" or a file name; empty: none).
- */
-export function parseCustomFormat(raw: unknown, where = 'format'): FormatDef {
-  const format = parseFormatDef(raw, where);
-  if (BUILT_IN_FORMATS.some((b) => b.id === format.id)) {
-    throw new FormatDefinitionError(`${where ? `${where}: ` : ''}id: "${format.id}" is a built-in format; give the custom format its own id (e.g. "${format.id}-custom").`);
-  }
-  return format;
-}
-
-/** Stored custom formats (raw JSON), validated one by one: the good ones, and why the others were refused. */
-export function loadCustomFormats(raw: readonly unknown[]): { formats: FormatDef[]; invalid: { id: string; message: string }[] } {
-  const formats: FormatDef[] = [];
-  const invalid: { id: string; message: string }[] = [];
-  for (const item of raw) {
-    const id = typeof (item as { id?: unknown } | null)?.id === 'string' ? (item as { id: string }).id : '?';
-    try {
-      formats.push(parseCustomFormat(item, `custom format "${id}"`));
-    } catch (err) {
-      invalid.push({ id, message: (err as Error).message });
-    }
-  }
-  return { formats, invalid };
-}
-
-/** The format a destination names: built-in, or a stored custom one validated now (an invalid one is refused with its problems). */
-export function resolveFormat(id: string, rawCustom: readonly unknown[]): FormatDef {
-  const builtIn = BUILT_IN_FORMATS.find((f) => f.id === id);
-  if (builtIn) return builtIn;
-  const { formats, invalid } = loadCustomFormats(rawCustom);
-  const bad = invalid.find((i) => i.id === id);
-  if (bad) throw new FormatDefinitionError(`${bad.message} Fix it and import it again (rostersync format import FILE).`);
-  return getFormat(id, formats);
+  return parsed.data;
 }

@@ -1,0 +1,50 @@
+/**
+ * What a driver answers when it tests a connection or lists what a source holds. The drivers
+ * (src/sources/, src/destinations/) return these and the API hands them to the screens as they are
+ * (src/shared/api.contract.ts names them CheckResultView, TableView, DestinationCheckView).
+ */
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly nullable?: boolean;
+}
+
+/** A table, view or export file of a source, with its columns. */
+export interface TableInfo {
+  readonly schema?: string;
+  readonly name: string;
+  readonly kind: 'table' | 'view' | 'file';
+  readonly columns: readonly ColumnInfo[];
+}
+
+/** What a source's login may do beyond reading (src/sources/login-rights.ts). */
+export interface LoginRights {
+  readonly canWrite: boolean;
+  /** Each right that lets it write, in words ("INSERT on 3 tables (public.students, …)"). */
+  readonly reasons: readonly string[];
+  /** The engine's statements that create a login that can only read. */
+  readonly readOnlyLoginSql: string;
+}
+
+/** A source's connection test. */
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly latencyMs?: number;
+  readonly serverVersion?: string;
+  /** SQL sources: what the login may do; `canWrite` is the "this login can write" warning. */
+  readonly loginRights?: LoginRights;
+  /** The source's requireReadOnlyLogin setting: a run with a writable login will be refused. */
+  readonly readOnlyLoginRequired?: boolean;
+}
+
+/** A destination's connection test. */
+export interface DestinationCheck {
+  readonly ok: boolean;
+  readonly message: string;
+  /** SFTP: the server's host-key fingerprint as seen during the test. */
+  readonly fingerprint?: string;
+  readonly latencyMs?: number;
+  readonly throughputBytesPerSec?: number;
+}
