@@ -1,5 +1,6 @@
 /**
- * `rostersync format …`: the vendor formats RosterSync can write, built-in and custom.
+ * `rostersync format …`: the vendor formats RosterSync can write, built-in and custom; the
+ * commands are shared with `profile` (src/cli/registry-commands.ts).
  *   list                          every format (built-in and custom)
  *   show ID                       files, dialect, columns and rules (--json: the whole definition)
  *   clone ID NEW_ID [--file F]    copy a format to edit: into a file (YAML, or JSON by extension) or straight into the store
@@ -9,54 +10,15 @@
  * Custom formats can also come in with the whole configuration (`config import`, customFormats).
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import YAML from 'yaml';
 import type { ColumnDef, FileDef, FormatDef } from '../../shared/format.js';
 import { resolveDialect } from '../../shared/format.js';
 import { BUILT_IN_FORMATS, listFormats } from '../../formats/registry.js';
 import { loadCustomFormats, parseCustomFormat } from '../../formats/custom-formats.js';
 import { parseFormatDef } from '../../shared/format.schema.js';
-import { writeTextAtomic } from '../../agent/config-file.js';
-import type { AgentContext } from '../../home/context.js';
-import { UsageError, withAgent, type CliKit } from '../cli-kit.js';
+import type { CliKit } from '../cli-kit.js';
+import { registerRegistryCommands } from '../registry-commands.js';
 
 const isBuiltIn = (id: string): boolean => BUILT_IN_FORMATS.some((f) => f.id === id);
-
-function allFormats(ctx: AgentContext): { formats: FormatDef[]; invalid: { id: string; message: string }[] } {
-  const { formats, invalid } = loadCustomFormats(ctx.store.listCustomFormats());
-  return { formats: listFormats(formats), invalid };
-}
-
-function findFormat(ctx: AgentContext, id: string): FormatDef {
-  const { formats, invalid } = allFormats(ctx);
-  const found = formats.find((f) => f.id === id);
-  if (found) return found;
-  const bad = invalid.find((i) => i.id === id);
-  if (bad) throw new UsageError(bad.message);
-  throw new UsageError(`No format "${id}". Formats: ${formats.map((f) => f.id).join(', ')}.`);
-}
-
-function readDefinitionFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`Cannot read ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
-  }
-}
-
-function validated(raw: unknown, where: string): FormatDef {
-  try {
-    return parseCustomFormat(raw, where);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 const showChar = (s: string): string => JSON.stringify(s).slice(1, -1);
 
@@ -92,7 +54,7 @@ function describeFile(format: FormatDef, file: FileDef): string {
   return lines.join('\n');
 }
 
-export function describeFormat(format: FormatDef): string {
+function describeFormat(format: FormatDef): string {
   const out = [
     `${format.id}  ${format.displayName}  (version ${format.version}${isBuiltIn(format.id) ? ', built-in' : ', custom'})`,
     format.description,
@@ -108,121 +70,37 @@ export function describeFormat(format: FormatDef): string {
 }
 
 export function registerFormatCommands(program: Command, kit: CliKit): void {
-  const { action, globals, print } = kit;
-  const format = program.command('format').description('vendor formats: list, show, clone to customise, import, delete');
-
-  format
-    .command('list')
-    .description('every format: built-in and custom')
-    .action(
-      action((cmd) =>
-        withAgent(globals(cmd), (ctx) => {
-          const { formats, invalid } = allFormats(ctx);
-          const rows = formats.map((f) => ({ id: f.id, builtIn: isBuiltIn(f.id), version: f.version, displayName: f.displayName, files: f.files.map((x) => x.name) }));
-          print(globals(cmd), { formats: rows, invalid }, () =>
-            [
-              ...rows.map((r) => `${r.id.padEnd(38)} ${r.builtIn ? 'built-in' : 'custom  '}  ${r.displayName}  [${r.files.join(', ')}]`),
-              ...invalid.map((i) => `${i.id.padEnd(38)} INVALID   ${i.message}`),
-            ].join('\n'),
-          );
-          return 0;
-        }),
-      ),
-    );
-
-  format
-    .command('show')
-    .description('one format: files, dialect, columns, rules and options (--json: the whole definition)')
-    .argument('<id>')
-    .action(
-      action((cmd, id: string) =>
-        withAgent(globals(cmd), (ctx) => {
-          const f = findFormat(ctx, id);
-          print(globals(cmd), f, () => describeFormat(f));
-          return 0;
-        }),
-      ),
-    );
-
-  format
-    .command('clone')
-    .description('copy a format under a new id to customise: into --file (YAML, or JSON for .json) to edit and import, or straight into the store')
-    .argument('<id>')
-    .argument('<newId>')
-    .option('--file <path>', 'write the definition to this file instead of storing it')
-    .action(
-      action((cmd, id: string, newId: string) =>
-        withAgent(globals(cmd), (ctx) => {
-          const { file } = cmd.opts<{ file?: string }>();
-          const original = findFormat(ctx, id);
-          if (allFormats(ctx).formats.some((f) => f.id === newId)) throw new UsageError(`A format "${newId}" already exists; choose another id.`);
-          const copy = validated(
-            { ...structuredClone(original), id: newId, displayName: `${original.displayName} (custom)`, description: `${original.description} Cloned from ${original.id}.` },
-            'new id',
-          );
-          if (file) {
-            writeTextAtomic(file, file.endsWith('.json') ? `${JSON.stringify(copy, null, 2)}\n` : `# RosterSync custom format, cloned from ${original.id}. Edit, then: rostersync format import ${file}\n${YAML.stringify(copy)}`);
-            print(globals(cmd), { id: newId, file }, () => `Format ${id} cloned as ${newId} into ${file}. Edit it, then: rostersync format import ${file}`);
-          } else {
-            ctx.store.saveCustomFormat(newId, copy);
-            print(globals(cmd), { id: newId, stored: true }, () => `Format ${id} cloned as custom format ${newId}. Export it to edit: rostersync format show ${newId} --json`);
-          }
-          return 0;
-        }),
-      ),
-    );
-
-  format
-    .command('import')
-    .description('store a custom format from a YAML or JSON file (validated first; replaces a custom format with the same id)')
-    .argument('<file>')
-    .action(
-      action((cmd, file: string) =>
-        withAgent(globals(cmd), (ctx) => {
-          const def = validated(readDefinitionFile(file), file);
-          const replaced = loadCustomFormats(ctx.store.listCustomFormats()).formats.some((f) => f.id === def.id);
-          ctx.store.saveCustomFormat(def.id, def);
-          const users = ctx.store.listDestinations().filter((d) => d.format === def.id).map((d) => d.name);
-          print(globals(cmd), { id: def.id, replaced, files: def.files.length, destinations: users }, () =>
-            `${replaced ? 'Replaced' : 'Imported'} custom format ${def.id} (${def.files.length} file(s)) from ${file}.${users.length ? ` Used by: ${users.join(', ')}; preview them before the next run.` : ''}`,
-          );
-          return 0;
-        }),
-      ),
-    );
-
-  format
-    .command('validate')
-    .description('check a custom format file without storing it')
-    .argument('<file>')
-    .action(
-      action((cmd, file: string) => {
-        const raw = readDefinitionFile(file);
-        try {
-          const def = parseFormatDef(raw, file);
-          print(globals(cmd), { ok: true, id: def.id }, () => `${file}: format ${def.id} is valid.`);
-          return 0;
-        } catch (err) {
-          print(globals(cmd), { ok: false, message: (err as Error).message }, () => (err as Error).message);
-          return 1;
-        }
-      }),
-    );
-
-  format
-    .command('delete')
-    .description('remove a custom format (not one a destination still uses)')
-    .argument('<id>')
-    .action(
-      action((cmd, id: string) =>
-        withAgent(globals(cmd), (ctx) => {
-          if (isBuiltIn(id)) throw new UsageError(`${id} is a built-in format and cannot be deleted.`);
-          const users = ctx.store.listDestinations().filter((d) => d.format === id).map((d) => d.name);
-          if (users.length) throw new UsageError(`Format ${id} is used by destination(s) ${users.join(', ')}; point them at another format first.`);
-          if (!ctx.store.deleteCustomFormat(id)) throw new UsageError(`No custom format "${id}".`);
-          print(globals(cmd), { deleted: id }, () => `Custom format ${id} deleted.`);
-          return 0;
-        }),
-      ),
-    );
+  registerRegistryCommands(program, kit, {
+    noun: 'format',
+    fileKind: 'format',
+    description: 'vendor formats: list, show, clone to customise, import, delete',
+    help: {
+      list: 'every format: built-in and custom',
+      show: 'one format: files, dialect, columns, rules and options (--json: the whole definition)',
+      clone: 'copy a format under a new id to customise: into --file (YAML, or JSON for .json) to edit and import, or straight into the store',
+      import: 'store a custom format from a YAML or JSON file (validated first; replaces a custom format with the same id)',
+      validate: 'check a custom format file without storing it',
+      delete: 'remove a custom format (not one a destination still uses)',
+    },
+    idWidth: 38,
+    isBuiltIn,
+    all: (ctx) => {
+      const { formats, invalid } = loadCustomFormats(ctx.store.listCustomFormats());
+      return { defs: listFormats(formats), invalid };
+    },
+    custom: (ctx) => loadCustomFormats(ctx.store.listCustomFormats()).formats,
+    parseCustom: parseCustomFormat,
+    parse: parseFormatDef,
+    listRow: (f, builtIn) => ({ id: f.id, builtIn, version: f.version, displayName: f.displayName, files: f.files.map((x) => x.name) }),
+    listText: (r) => `${r.displayName}  [${r.files.join(', ')}]`,
+    describe: describeFormat,
+    cloneOf: (original, newId) => ({ ...structuredClone(original), id: newId, displayName: `${original.displayName} (custom)`, description: `${original.description} Cloned from ${original.id}.` }),
+    save: (ctx, id, def) => ctx.store.saveCustomFormat(id, def),
+    remove: (ctx, id) => ctx.store.deleteCustomFormat(id),
+    users: { of: (ctx, id) => ctx.store.listDestinations().filter((d) => d.format === id).map((d) => d.name), what: 'destination(s)' },
+    imported: (def, replaced, users, file) => ({
+      json: { id: def.id, replaced, files: def.files.length, destinations: users },
+      text: `${replaced ? 'Replaced' : 'Imported'} custom format ${def.id} (${def.files.length} file(s)) from ${file}.${users.length ? ` Used by: ${users.join(', ')}; preview them before the next run.` : ''}`,
+    }),
+  });
 }
