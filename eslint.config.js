@@ -33,7 +33,7 @@ export default tseslint.config(
     // The layers of src/ and the two clients' boundaries (lint/layers.js, README "Layers").
     files: ['src/**/*.ts', 'electron/**/*.ts', 'renderer/**/*.{ts,tsx}'],
     plugins: { layers },
-    rules: { 'layers/imports': 'error' },
+    rules: { 'layers/imports': 'error', 'layers/sealed-store': 'error' },
   },
   {
     files: ['bin/**/*.js', 'test/**/*.mjs', 'lint/**/*.js'],

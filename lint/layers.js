@@ -99,4 +99,58 @@ const rule = {
   },
 };
 
-export default { rules: { imports: rule } };
+/**
+ * SQLite files that are not the store, each opened by one file outside src/store/ that may
+ * therefore import better-sqlite3. The store itself is sealed: only src/store/ writes its SQL.
+ */
+export const OTHER_SQLITE_FILES = {
+  'src/sources/sqlite.ts': "a district's SQLite SIS, read-only",
+  'src/demo/sqlite-loader.ts': 'the demo SIS it writes',
+  'src/pipeline/fingerprints.ts': "a destination's pre-version-3 fingerprint file, converted once; the consistency table of a run",
+};
+
+const SQL_METHODS = new Set(['prepare', 'exec', 'transaction', 'pragma', 'backup', 'function', 'aggregate', 'table']);
+
+/** Why `path` may not import better-sqlite3, or undefined when it may. */
+export function sqliteImportBreach(path) {
+  const parts = relative(ROOT, path).split(sep);
+  if (parts[0] === 'src' && parts[1] === 'store') return undefined;
+  if (parts.join('/') in OTHER_SQLITE_FILES) return undefined;
+  return "better-sqlite3 outside src/store/: the store is sealed; ask it through a named method of src/store/ (another SQLite file: list it in OTHER_SQLITE_FILES of lint/layers.js).";
+}
+
+const sealedStore = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Only src/store/ writes the store\'s SQL (README, "Layers").' },
+    schema: [],
+  },
+  create(context) {
+    const path = resolve(context.filename);
+    const parts = relative(ROOT, path).split(sep);
+    if (parts[0] === 'src' && parts[1] === 'store') return {};
+    const checkImport = (node, specifier) => {
+      if (specifier !== 'better-sqlite3') return;
+      const breach = sqliteImportBreach(path);
+      if (breach) context.report({ node, message: breach });
+    };
+    return {
+      ImportDeclaration: (node) => checkImport(node.source, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && checkImport(node.source, node.source.value),
+      CallExpression: (node) => node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal' && checkImport(node.arguments[0], node.arguments[0].value),
+      // `<anything>.db.prepare(…)`, `(store.db as X).transaction(…)`, `ctx.store['db'].pragma(…)`: SQL on the store's connection.
+      MemberExpression: (node) => {
+        let inner = node.object;
+        while (['TSAsExpression', 'TSNonNullExpression', 'TSTypeAssertion', 'TSSatisfiesExpression', 'ChainExpression'].includes(inner.type)) inner = inner.expression;
+        if (inner.type !== 'MemberExpression') return;
+        const innerName = inner.computed ? inner.property.value : inner.property.name;
+        const method = node.computed ? node.property.value : node.property.name;
+        if (innerName === 'db' && SQL_METHODS.has(method)) {
+          context.report({ node, message: `.db.${method}: SQL on the store's connection outside src/store/; give the store a method named for what it means (src/store/store.ts).` });
+        }
+      },
+    };
+  },
+};
+
+export default { rules: { imports: rule, 'sealed-store': sealedStore } };

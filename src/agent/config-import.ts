@@ -190,7 +190,7 @@ export function importConfig(ctx: AgentContext, doc: ConfigDocument, options: Im
   };
   if (options.dryRun) return plan;
 
-  store.db.transaction(() => {
+  store.transaction(() => {
     for (const f of config.customFormats) store.saveCustomFormat(f.id, f);
     for (const p of config.customProfiles) store.saveCustomProfile(p.id, p);
     for (const s of sources) store.saveSource(s!);
@@ -200,7 +200,7 @@ export function importConfig(ctx: AgentContext, doc: ConfigDocument, options: Im
     if (general) store.saveGeneralSettings(general);
     // Bound to the connection the imported file configures for each owner (saved above, in this transaction).
     for (const s of secrets) saveSecrets(ctx, s.owner, { [s.field]: s.plain });
-  })();
+  });
   return plan;
 }
 

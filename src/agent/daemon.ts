@@ -214,12 +214,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
   }
 
   // ---- configuration changes ---------------------------------------------------------------
-  const signature = (): string =>
-    JSON.stringify(
-      ctx.store.db
-        .prepare(`SELECT 'd' AS kind, name, updated_at FROM destinations UNION ALL SELECT 's', name, updated_at FROM sources ORDER BY 1, 2`)
-        .all(),
-    );
+  const signature = (): string => ctx.store.configurationSignature();
   let lastSignature = signature();
   const reload = async (): Promise<void> => {
     lastSignature = signature();

@@ -103,14 +103,14 @@ function requireConfiguredIdentity(ctx: AgentContext, owner: string, field: stri
 function bindUnboundSecrets(ctx: AgentContext): void {
   const unbound = ctx.store.listSealedSecrets().filter((s) => s.binding === null);
   if (!unbound.length || ctx.vault.problem) return;
-  ctx.store.db.transaction(() => {
+  ctx.store.transaction(() => {
     for (const s of unbound) {
       const identity = configuredIdentity(ctx, s.owner, s.field);
       if (!identity) continue;
       const binding = bindingOf(identity);
       ctx.store.setSealedSecret(s.owner, s.field, ctx.vault.seal(ctx.vault.unseal(s.sealed, binding.hash), binding.hash), binding);
     }
-  }).immediate();
+  }, 'immediate');
 }
 
 /**

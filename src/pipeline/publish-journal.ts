@@ -22,7 +22,7 @@ import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunFileRecord } from '../shared/run.js';
 import { getDestinationDriver } from '../destinations/registry.js';
 import type { DeliveryContext, DeliveryReceipt, PreviousFile, PublishJournal, PublishPlan, RecoveryResult } from '../destinations/types.js';
-import { advanceJournal, listOpenJournals, openJournal, type JournalRow } from '../store/publish-journal-table.js';
+import type { JournalRow } from '../store/publish-journal-table.js';
 import { fingerprintPath, promoteFingerprintFile } from './fingerprints.js';
 import { afterDelivery } from './retention.js';
 
@@ -79,7 +79,7 @@ export class DeliveryJournal implements PublishJournal {
   }
 
   staging(workDir: string): void {
-    this.id = openJournal(this.ctx.store, { runId: this.runId, destination: this.destination.name, state: 'staging', plan: EMPTY_PLAN(workDir), resume: this.resume, at: new Date().toISOString() });
+    this.id = this.ctx.store.journal.open({ runId: this.runId, destination: this.destination.name, state: 'staging', plan: EMPTY_PLAN(workDir), resume: this.resume, at: new Date().toISOString() });
     this.state = 'staging';
   }
 
@@ -88,11 +88,11 @@ export class DeliveryJournal implements PublishJournal {
     this.plan = plan;
     const at = new Date().toISOString();
     const finals = new Map([...plan.data, ...plan.markers].map((s) => [s.name, s.final]));
-    store.db.transaction(() => {
+    store.transaction(() => {
       if (this.id === undefined) {
-        this.id = openJournal(store, { runId: this.runId, destination: this.destination.name, state: 'publishing', plan, resume: this.resume, at });
+        this.id = store.journal.open({ runId: this.runId, destination: this.destination.name, state: 'publishing', plan, resume: this.resume, at });
       } else {
-        advanceJournal(store, this.id, { state: 'publishing', plan });
+        store.journal.advance(this.id, { state: 'publishing', plan });
       }
       const records = this.records.map((r) => ({ ...r, remotePath: finals.get(r.name) ?? r.remotePath ?? null }));
       store.setRunFiles(this.runId, records);
@@ -113,13 +113,13 @@ export class DeliveryJournal implements PublishJournal {
             status: 'publishing',
           })),
       );
-    })();
+    });
     this.state = 'publishing';
   }
 
   /** The delivery went through: the journal closes and the ledger entries become complete. */
   published(): void {
-    if (this.id !== undefined && this.state !== 'closed') advanceJournal(this.ctx.store, this.id, { state: 'published', at: new Date().toISOString() });
+    if (this.id !== undefined && this.state !== 'closed') this.ctx.store.journal.advance(this.id, { state: 'published', at: new Date().toISOString() });
     this.ctx.store.settleAudit(this.runId, 'complete', new Date().toISOString());
     this.state = 'closed';
   }
@@ -131,7 +131,7 @@ export class DeliveryJournal implements PublishJournal {
    */
   async settleFailure(log: (level: 'info' | 'warn' | 'error', message: string) => void): Promise<RecoveryResult | undefined> {
     if (this.id === undefined || this.state === 'closed') return undefined;
-    const row = listOpenJournals<PublishPlan, JournalResume>(this.ctx.store, this.destination.name).find((r) => r.id === this.id);
+    const row = this.ctx.store.journal.listOpen<PublishPlan, JournalResume>(this.destination.name).find((r) => r.id === this.id);
     if (!row) return undefined;
     const result = await settle(this.ctx, this.destination, row, log, 'right after the failure');
     if (result) this.state = 'closed';
@@ -157,11 +157,11 @@ async function settle(ctx: AgentContext, destination: DestinationConfig, row: Ro
   }
   const at = new Date().toISOString();
   const note = `Publish interrupted; ${result.outcome === 'rolled-forward' ? 'rolled forward' : 'rolled back'} ${when} (${at}): ${result.message}`;
-  ctx.store.db.transaction(() => {
-    advanceJournal(ctx.store, row.id, { state: result.outcome, at, note });
+  ctx.store.transaction(() => {
+    ctx.store.journal.advance(row.id, { state: result.outcome, at, note });
     ctx.store.settleAudit(row.runId, result.outcome === 'rolled-forward' ? 'complete' : 'rolled-back', at, note);
     ctx.store.addRunEvent(row.runId, result.outcome === 'rolled-forward' ? 'info' : 'warn', 'recover', note);
-  })();
+  });
   log(result.outcome === 'rolled-forward' ? 'info' : 'warn', `Run ${row.runId} → ${destination.name}: ${note}`);
   return result;
 }
@@ -200,14 +200,14 @@ export function sweepPartials(ctx: AgentContext, runId: number): void {
  * before a run, and at start-up for each destination whose lock is free.
  */
 export async function recoverDestination(ctx: AgentContext, destinationName: string, log: (level: 'info' | 'warn' | 'error', message: string) => void): Promise<void> {
-  for (const row of listOpenJournals<PublishPlan, JournalResume>(ctx.store, destinationName)) {
+  for (const row of ctx.store.journal.listOpen<PublishPlan, JournalResume>(destinationName)) {
     const destination = ctx.store.getDestination(destinationName);
     const run = ctx.store.getRun(row.runId);
     if (run?.status === 'running') ctx.store.updateRun(row.runId, { status: 'failed', endedAt: new Date().toISOString(), message: 'Interrupted: the process running it stopped while publishing.' });
     sweepPartials(ctx, row.runId);
     if (!destination) {
       const note = `The destination ${destinationName} was deleted before its interrupted publish could be settled; files may remain there.`;
-      advanceJournal(ctx.store, row.id, { state: 'abandoned', at: new Date().toISOString(), note });
+      ctx.store.journal.advance(row.id, { state: 'abandoned', at: new Date().toISOString(), note });
       ctx.store.settleAudit(row.runId, 'rolled-back', new Date().toISOString(), note);
       continue;
     }
@@ -218,5 +218,5 @@ export async function recoverDestination(ctx: AgentContext, destinationName: str
 
 /** The destinations with a publish left open (settled by recoverDestination under their lock). */
 export function destinationsWithOpenPublishes(ctx: AgentContext): string[] {
-  return [...new Set(listOpenJournals(ctx.store).map((r) => r.destination))];
+  return [...new Set(ctx.store.journal.listOpen().map((r) => r.destination))];
 }

@@ -1,7 +1,8 @@
 /**
  * One runner per destination, across processes: the agent's scheduler, a manual `rostersync run`,
- * the tray app and the local API all share the store, so the lock is a row in it (`run_locks`),
- * taken in an IMMEDIATE transaction (SQLite serialises writers across processes).
+ * the tray app and the local API all share the store, so the lock is a row in it (`run_locks`,
+ * src/store/run-locks-table.ts), taken in an IMMEDIATE transaction (SQLite serialises writers
+ * across processes). The rows are the store's; when a held one is stale is decided here.
  *
  * The holder writes its pid, host and a heartbeat (refreshed every 30 s while the lock is held).
  * A lock is stale — and is taken over, with a note — when its process is gone (same host, pid not
@@ -9,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { RunLockRow } from '../store/run-locks-table.js';
 import type { Store } from '../store/store.js';
 import { pidIsAlive } from '../store/store.js';
 
@@ -67,24 +69,8 @@ export function busyMessage(holder: LockHolder, now = new Date()): string {
   return `${holder.destination} is already running (pid ${holder.pid}${where} since ${clockTime(holder.acquiredAt, now)}).`;
 }
 
-interface LockRow {
-  destination: string;
-  token: string;
-  pid: number;
-  host: string;
-  purpose: string;
-  acquired_at: string;
-  heartbeat_at: string;
-}
-
-const toHolder = (r: LockRow): LockHolder => ({
-  destination: r.destination,
-  pid: r.pid,
-  host: r.host,
-  purpose: r.purpose,
-  acquiredAt: r.acquired_at,
-  heartbeatAt: r.heartbeat_at,
-});
+/** The holder as others see it: the row without the token that proves a holding is this one. */
+const toHolder = ({ token: _token, ...holder }: RunLockRow): LockHolder => holder;
 
 /** Why a held lock is stale, or undefined when its holder looks alive. */
 export function staleReason(
@@ -110,36 +96,27 @@ export function acquireDestinationLock(store: Store, destination: string, option
   const pid = options.pid ?? process.pid;
   const host = options.host ?? hostname();
   const token = randomUUID();
-  const db = store.db;
-  const take = db.transaction((): LockHolder => {
-    const row = db.prepare('SELECT * FROM run_locks WHERE destination = ?').get(destination) as LockRow | undefined;
-    if (row) {
-      const holder = toHolder(row);
+  const row = store.locks.take(
+    destination,
+    (held) => {
+      const holder = toHolder(held);
       const why = staleReason(holder, { now: now(), staleAfterMs: options.staleAfterMs, isAlive: options.isAlive, host });
       if (!why) throw new DestinationBusyError(holder);
-      db.prepare('DELETE FROM run_locks WHERE destination = ? AND token = ?').run(destination, row.token);
       options.onStale?.(holder, why);
-    }
-    const at = now().toISOString();
-    db.prepare('INSERT INTO run_locks (destination, token, pid, host, purpose, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      destination,
-      token,
-      pid,
-      host,
-      options.purpose ?? 'run',
-      at,
-      at,
-    );
-    return { destination, pid, host, purpose: options.purpose ?? 'run', acquiredAt: at, heartbeatAt: at };
-  });
-  const holder = take.immediate();
+    },
+    (): RunLockRow => {
+      const at = now().toISOString();
+      return { destination, token, pid, host, purpose: options.purpose ?? 'run', acquiredAt: at, heartbeatAt: at };
+    },
+  );
+  const holder = toHolder(row);
 
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   let timer: NodeJS.Timeout | undefined;
   if (heartbeatMs > 0) {
     timer = setInterval(() => {
       try {
-        db.prepare('UPDATE run_locks SET heartbeat_at = ? WHERE destination = ? AND token = ?').run(now().toISOString(), destination, token);
+        store.locks.heartbeat(destination, token, now().toISOString());
       } catch {
         // the store was closed under us: the holder is going away; nothing to refresh
         clearInterval(timer);
@@ -154,13 +131,13 @@ export function acquireDestinationLock(store: Store, destination: string, option
       if (released) return;
       released = true;
       if (timer) clearInterval(timer);
-      if (db.open) db.prepare('DELETE FROM run_locks WHERE destination = ? AND token = ?').run(destination, token);
+      store.locks.release(destination, token);
     },
   };
 }
 
 export function listLocks(store: Store): LockHolder[] {
-  return (store.db.prepare('SELECT * FROM run_locks ORDER BY destination').all() as LockRow[]).map(toHolder);
+  return store.locks.list().map(toHolder);
 }
 
 /** Releases every stale lock (e.g. at agent start-up) and returns what was released, with why. */
@@ -169,12 +146,11 @@ export function releaseStaleLocks(
   options: { now?: Date; staleAfterMs?: number; isAlive?: (pid: number) => boolean; host?: string } = {},
 ): { holder: LockHolder; why: string }[] {
   const released: { holder: LockHolder; why: string }[] = [];
-  const rows = store.db.prepare('SELECT * FROM run_locks').all() as LockRow[];
-  for (const row of rows) {
+  for (const row of store.locks.list()) {
     const holder = toHolder(row);
     const why = staleReason(holder, options);
     if (!why) continue;
-    if (store.db.prepare('DELETE FROM run_locks WHERE destination = ? AND token = ?').run(row.destination, row.token).changes) released.push({ holder, why });
+    if (store.locks.release(row.destination, row.token)) released.push({ holder, why });
   }
   return released;
 }

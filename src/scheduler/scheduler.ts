@@ -403,8 +403,8 @@ export class Scheduler {
   }
 
   private lastUploadAt(name: string): Date | null {
-    const row = this.ctx.store.db.prepare('SELECT MAX(delivered_at) AS at FROM audit_ledger WHERE destination = ?').get(name) as { at: string | null };
-    return row.at ? new Date(row.at) : null;
+    const at = this.ctx.store.lastDeliveredAt(name);
+    return at ? new Date(at) : null;
   }
 
   private async attempt(config: DestinationConfig, trigger: RunTrigger, slot: Date | null, note?: string): Promise<SlotOutcome> {

@@ -4,7 +4,7 @@
  * closed when the publish ended or a later start rolled it forward or back. Plans are stored as the
  * JSON the destination driver gave; this table does not interpret them.
  */
-import type { Store } from './store.js';
+import type Database from 'better-sqlite3';
 
 export const JOURNAL_OPEN_STATES = ['staging', 'publishing'] as const;
 export const JOURNAL_STATES = [...JOURNAL_OPEN_STATES, 'published', 'rolled-forward', 'rolled-back', 'abandoned'] as const;
@@ -47,28 +47,28 @@ const parse = <P, R>(r: Raw): JournalRow<P, R> => ({
   note: r.note,
 });
 
-export function openJournal(store: Store, entry: { runId: number; destination: string; state: JournalState; plan: unknown; resume: unknown; at: string }): number {
-  const info = store.db
-    .prepare('INSERT INTO publish_journal (run_id, destination, state, plan, resume, opened_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(entry.runId, entry.destination, entry.state, JSON.stringify(entry.plan), JSON.stringify(entry.resume), entry.at);
-  return Number(info.lastInsertRowid);
-}
+export class PublishJournalTable {
+  constructor(private readonly db: Database.Database) {}
 
-/** Moves an open row on (`staging` → `publishing` with its plan) or closes it (`at` given). */
-export function advanceJournal(store: Store, id: number, change: { state: JournalState; plan?: unknown; at?: string; note?: string }): void {
-  store.db
-    .prepare('UPDATE publish_journal SET state = ?, plan = COALESCE(?, plan), closed_at = COALESCE(?, closed_at), note = COALESCE(?, note) WHERE id = ?')
-    .run(change.state, change.plan === undefined ? null : JSON.stringify(change.plan), change.at ?? null, change.note ?? null, id);
-}
+  open(entry: { runId: number; destination: string; state: JournalState; plan: unknown; resume: unknown; at: string }): number {
+    const info = this.db
+      .prepare('INSERT INTO publish_journal (run_id, destination, state, plan, resume, opened_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(entry.runId, entry.destination, entry.state, JSON.stringify(entry.plan), JSON.stringify(entry.resume), entry.at);
+    return Number(info.lastInsertRowid);
+  }
 
-/** Rows still open (oldest first), of one destination or all. */
-export function listOpenJournals<P, R>(store: Store, destination?: string): JournalRow<P, R>[] {
-  const rows = store.db
-    .prepare(`SELECT * FROM publish_journal WHERE state IN ('staging', 'publishing') ${destination === undefined ? '' : 'AND destination = ?'} ORDER BY id`)
-    .all(...(destination === undefined ? [] : [destination])) as Raw[];
-  return rows.map((r) => parse<P, R>(r));
-}
+  /** Moves an open row on (`staging` → `publishing` with its plan) or closes it (`at` given). */
+  advance(id: number, change: { state: JournalState; plan?: unknown; at?: string; note?: string }): void {
+    this.db
+      .prepare('UPDATE publish_journal SET state = ?, plan = COALESCE(?, plan), closed_at = COALESCE(?, closed_at), note = COALESCE(?, note) WHERE id = ?')
+      .run(change.state, change.plan === undefined ? null : JSON.stringify(change.plan), change.at ?? null, change.note ?? null, id);
+  }
 
-export function journalsOfRun<P, R>(store: Store, runId: number): JournalRow<P, R>[] {
-  return (store.db.prepare('SELECT * FROM publish_journal WHERE run_id = ? ORDER BY id').all(runId) as Raw[]).map((r) => parse<P, R>(r));
+  /** Rows still open (oldest first), of one destination or all. */
+  listOpen<P, R>(destination?: string): JournalRow<P, R>[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM publish_journal WHERE state IN ('staging', 'publishing') ${destination === undefined ? '' : 'AND destination = ?'} ORDER BY id`)
+      .all(...(destination === undefined ? [] : [destination])) as Raw[];
+    return rows.map((r) => parse<P, R>(r));
+  }
 }

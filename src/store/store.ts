@@ -18,6 +18,8 @@ import {
 } from '../shared/config.schema.js';
 import type { z } from 'zod';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { PublishJournalTable } from './publish-journal-table.js';
+import { RunLockTable } from './run-locks-table.js';
 import { backupFileName, isCorruptionError, listBackups, StoreFileError, storeFileProblem } from './store-file.js';
 import type {
   Finding,
@@ -206,8 +208,13 @@ function toSummary(r: RunRow): RunSummary {
 }
 
 export class Store implements ConfigLookup {
-  readonly db: StoreDatabase;
+  /** Sealed: no file outside src/store/ writes SQL (lint/layers.js, rule `layers/sealed-store`). */
+  readonly #db: StoreDatabase;
   readonly backupsDir: string;
+  /** The publish journal's rows (src/pipeline/publish-journal.ts says what they mean). */
+  readonly journal: PublishJournalTable;
+  /** The run-lock rows (src/scheduler/lock.ts decides when a held lock is stale). */
+  readonly locks: RunLockTable;
 
   /**
    * Opens the store; only a missing file makes a new one. An empty, truncated or corrupt file is
@@ -221,8 +228,10 @@ export class Store implements ConfigLookup {
   ) {
     this.backupsDir = options.backupsDir ?? join(dirname(path), 'backups');
     if (path === ':memory:') {
-      this.db = openDatabase(path);
-      migrate(this.db);
+      this.#db = openDatabase(path);
+      migrate(this.#db);
+      this.journal = new PublishJournalTable(this.#db);
+      this.locks = new RunLockTable(this.#db);
       return;
     }
     mkdirSync(dirname(path), { recursive: true });
@@ -240,7 +249,9 @@ export class Store implements ConfigLookup {
       if (isCorruptionError(err)) throw this.damaged(`is corrupt (${(err as Error).message})`);
       throw err;
     }
-    this.db = db;
+    this.#db = db;
+    this.journal = new PublishJournalTable(db);
+    this.locks = new RunLockTable(db);
   }
 
   private damaged(problem: string): StoreFileError {
@@ -278,27 +289,53 @@ export class Store implements ConfigLookup {
     const path = target ?? join(this.backupsDir, backupFileName(new Date()));
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     if (existsSync(path)) throw new Error(`${path} already exists; name another file or move it away.`);
-    await this.db.backup(path);
+    await this.#db.backup(path);
     restrictToOwner(path);
     return path;
   }
 
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 
   get schemaVersion(): number {
-    return this.db.pragma('user_version', { simple: true }) as number;
+    return this.#db.pragma('user_version', { simple: true }) as number;
+  }
+
+  /**
+   * Runs `work` in one transaction: everything it stores is kept together or not at all (an error
+   * thrown by `work` rolls it back and is rethrown). Nested calls become savepoints. `immediate`
+   * takes the write lock first, for work that reads what it is about to rewrite. `work` must be
+   * synchronous: SQLite cannot hold a transaction across an await.
+   */
+  transaction<T>(work: () => T, mode: 'deferred' | 'immediate' = 'deferred'): T {
+    const run = this.#db.transaction(work);
+    return mode === 'immediate' ? run.immediate() : run();
+  }
+
+  /** SQLite's integrity check of the store file: `ok`, or its list of problems. */
+  integrityCheck(): string {
+    return this.#db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  /**
+   * Changes whenever a source or destination is saved, renamed or deleted (by this process or
+   * another one sharing the store): the agent polls it to reload schedules and watchers.
+   */
+  configurationSignature(): string {
+    return JSON.stringify(
+      this.#db.prepare(`SELECT 'd' AS kind, name, updated_at FROM destinations UNION ALL SELECT 's', name, updated_at FROM sources ORDER BY 1, 2`).all(),
+    );
   }
 
   // ---- key/value settings ------------------------------------------------------------
   getSetting<T>(key: string, schema: z.ZodType<T>): T {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.#db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
     return schema.parse(row ? JSON.parse(row.value) : {});
   }
 
   setSetting(key: string, value: unknown): void {
-    this.db
+    this.#db
       .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(key, JSON.stringify(value));
   }
@@ -321,11 +358,11 @@ export class Store implements ConfigLookup {
 
   // ---- what the configuration checks look up ------------------------------------------
   hasSource(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM sources WHERE name = ?').get(name) !== undefined;
+    return this.#db.prepare('SELECT 1 FROM sources WHERE name = ?').get(name) !== undefined;
   }
 
   hasDestination(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM destinations WHERE name = ?').get(name) !== undefined;
+    return this.#db.prepare('SELECT 1 FROM destinations WHERE name = ?').get(name) !== undefined;
   }
 
   customFormats(): readonly unknown[] {
@@ -338,19 +375,19 @@ export class Store implements ConfigLookup {
 
   // ---- sources ------------------------------------------------------------------------
   listSources(): SourceConfig[] {
-    const rows = this.db.prepare('SELECT config FROM sources ORDER BY name').all() as { config: string }[];
+    const rows = this.#db.prepare('SELECT config FROM sources ORDER BY name').all() as { config: string }[];
     return rows.map((r) => sourceConfigSchema.parse(JSON.parse(r.config)));
   }
 
   getSource(name: string): SourceConfig | undefined {
-    const row = this.db.prepare('SELECT config FROM sources WHERE name = ?').get(name) as { config: string } | undefined;
+    const row = this.#db.prepare('SELECT config FROM sources WHERE name = ?').get(name) as { config: string } | undefined;
     return row ? sourceConfigSchema.parse(JSON.parse(row.config)) : undefined;
   }
 
   /** Stores a source that passes the configuration checks; throws ConfigError otherwise. */
   saveSource(config: SourceConfig): void {
     const parsed = this.door.source(config, this);
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO sources (name, type, config, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET type = excluded.type, config = excluded.config, updated_at = excluded.updated_at`,
@@ -362,24 +399,24 @@ export class Store implements ConfigLookup {
     const users = this.listDestinations().filter((d) => d.source === name).map((d) => d.name);
     if (users.length) throw new Error(`Source "${name}" is used by destination(s) ${users.join(', ')}: change or delete them first.`);
     this.deleteSecrets(`source:${name}`);
-    return this.db.prepare('DELETE FROM sources WHERE name = ?').run(name).changes > 0;
+    return this.#db.prepare('DELETE FROM sources WHERE name = ?').run(name).changes > 0;
   }
 
   // ---- destinations -------------------------------------------------------------------
   listDestinations(): DestinationConfig[] {
-    const rows = this.db.prepare('SELECT config FROM destinations ORDER BY name').all() as { config: string }[];
+    const rows = this.#db.prepare('SELECT config FROM destinations ORDER BY name').all() as { config: string }[];
     return rows.map((r) => destinationConfigSchema.parse(JSON.parse(r.config)));
   }
 
   getDestination(name: string): DestinationConfig | undefined {
-    const row = this.db.prepare('SELECT config FROM destinations WHERE name = ?').get(name) as { config: string } | undefined;
+    const row = this.#db.prepare('SELECT config FROM destinations WHERE name = ?').get(name) as { config: string } | undefined;
     return row ? destinationConfigSchema.parse(JSON.parse(row.config)) : undefined;
   }
 
   /** Stores a destination that passes the configuration checks (its source and format must exist); throws ConfigError otherwise. */
   saveDestination(config: DestinationConfig): void {
     const parsed = this.door.destination(config, this);
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at`,
@@ -389,20 +426,20 @@ export class Store implements ConfigLookup {
 
   deleteDestination(name: string): boolean {
     this.deleteSecrets(`destination:${name}`);
-    this.db.prepare('DELETE FROM site_map WHERE destination = ?').run(name);
-    this.db.prepare('DELETE FROM destination_state WHERE destination = ?').run(name);
-    return this.db.prepare('DELETE FROM destinations WHERE name = ?').run(name).changes > 0;
+    this.#db.prepare('DELETE FROM site_map WHERE destination = ?').run(name);
+    this.#db.prepare('DELETE FROM destination_state WHERE destination = ?').run(name);
+    return this.#db.prepare('DELETE FROM destinations WHERE name = ?').run(name).changes > 0;
   }
 
   getDestinationState(destination: string, key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM destination_state WHERE destination = ? AND key = ?').get(destination, key) as
+    const row = this.#db.prepare('SELECT value FROM destination_state WHERE destination = ? AND key = ?').get(destination, key) as
       | { value: string }
       | undefined;
     return row?.value;
   }
 
   setDestinationState(destination: string, key: string, value: string): void {
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO destination_state (destination, key, value) VALUES (?, ?, ?)
          ON CONFLICT(destination, key) DO UPDATE SET value = excluded.value`,
@@ -411,12 +448,12 @@ export class Store implements ConfigLookup {
   }
 
   deleteDestinationState(destination: string, key: string): void {
-    this.db.prepare('DELETE FROM destination_state WHERE destination = ? AND key = ?').run(destination, key);
+    this.#db.prepare('DELETE FROM destination_state WHERE destination = ? AND key = ?').run(destination, key);
   }
 
   // ---- custom formats -----------------------------------------------------------------
   listCustomFormats(): unknown[] {
-    return (this.db.prepare('SELECT definition FROM custom_formats ORDER BY id').all() as { definition: string }[]).map((r) =>
+    return (this.#db.prepare('SELECT definition FROM custom_formats ORDER BY id').all() as { definition: string }[]).map((r) =>
       JSON.parse(r.definition),
     );
   }
@@ -424,7 +461,7 @@ export class Store implements ConfigLookup {
   /** Stores a custom format that passes the format checks; throws ConfigError otherwise. */
   saveCustomFormat(id: string, definition: unknown): void {
     if (this.door.customFormat(definition).id !== id) throw new Error(`Custom format "${id}": the definition's id differs.`);
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
@@ -433,18 +470,18 @@ export class Store implements ConfigLookup {
   }
 
   deleteCustomFormat(id: string): boolean {
-    return this.db.prepare('DELETE FROM custom_formats WHERE id = ?').run(id).changes > 0;
+    return this.#db.prepare('DELETE FROM custom_formats WHERE id = ?').run(id).changes > 0;
   }
 
   // ---- custom SIS profiles ------------------------------------------------------------
   listCustomProfiles(): unknown[] {
-    return (this.db.prepare('SELECT definition FROM custom_profiles ORDER BY id').all() as { definition: string }[]).map((r) => JSON.parse(r.definition));
+    return (this.#db.prepare('SELECT definition FROM custom_profiles ORDER BY id').all() as { definition: string }[]).map((r) => JSON.parse(r.definition));
   }
 
   /** Stores a custom profile that passes the profile checks; throws ConfigError otherwise. */
   saveCustomProfile(id: string, definition: unknown): void {
     if (this.door.customProfile(definition).id !== id) throw new Error(`Custom profile "${id}": the definition's id differs.`);
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO custom_profiles (id, definition, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at`,
@@ -453,13 +490,13 @@ export class Store implements ConfigLookup {
   }
 
   deleteCustomProfile(id: string): boolean {
-    return this.db.prepare('DELETE FROM custom_profiles WHERE id = ?').run(id).changes > 0;
+    return this.#db.prepare('DELETE FROM custom_profiles WHERE id = ?').run(id).changes > 0;
   }
 
   // ---- site map -----------------------------------------------------------------------
   getSiteMap(destination: string): SiteMapEntry[] {
     return (
-      this.db
+      this.#db
         .prepare('SELECT school_code AS schoolCode, site_id AS siteId, label FROM site_map WHERE destination = ? ORDER BY school_code')
         .all(destination) as SiteMapEntry[]
     ).map((e) => ({ ...e }));
@@ -468,30 +505,30 @@ export class Store implements ConfigLookup {
   /** Replaces the destination's whole site map; throws ConfigError when an entry is invalid or a school code appears twice. */
   replaceSiteMap(destination: string, entries: readonly SiteMapEntry[]): void {
     const parsed = this.door.siteMap(destination, entries, this);
-    const insert = this.db.prepare('INSERT INTO site_map (destination, school_code, site_id, label) VALUES (?, ?, ?, ?)');
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM site_map WHERE destination = ?').run(destination);
+    const insert = this.#db.prepare('INSERT INTO site_map (destination, school_code, site_id, label) VALUES (?, ?, ?, ?)');
+    this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM site_map WHERE destination = ?').run(destination);
       for (const e of parsed) insert.run(destination, e.schoolCode, e.siteId, e.label);
     })();
   }
 
   // ---- secrets (sealed strings only; sealing is src/secrets/) ---------------------------
   getSealedSecret(owner: string, field: string): StoredSecret | undefined {
-    return this.db.prepare('SELECT owner, field, sealed, binding, bound_to AS boundTo FROM secrets WHERE owner = ? AND field = ?').get(owner, field) as
+    return this.#db.prepare('SELECT owner, field, sealed, binding, bound_to AS boundTo FROM secrets WHERE owner = ? AND field = ?').get(owner, field) as
       | StoredSecret
       | undefined;
   }
 
   listSealedSecrets(): StoredSecret[] {
-    return this.db.prepare('SELECT owner, field, sealed, binding, bound_to AS boundTo FROM secrets ORDER BY owner, field').all() as StoredSecret[];
+    return this.#db.prepare('SELECT owner, field, sealed, binding, bound_to AS boundTo FROM secrets ORDER BY owner, field').all() as StoredSecret[];
   }
 
   countSealedSecrets(): number {
-    return this.db.prepare('SELECT count(*) FROM secrets').pluck().get() as number;
+    return this.#db.prepare('SELECT count(*) FROM secrets').pluck().get() as number;
   }
 
   setSealedSecret(owner: string, field: string, sealed: string, binding: { readonly hash: string; readonly label: string }): void {
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO secrets (owner, field, sealed, binding, bound_to) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(owner, field) DO UPDATE SET sealed = excluded.sealed, binding = excluded.binding, bound_to = excluded.bound_to`,
@@ -501,7 +538,7 @@ export class Store implements ConfigLookup {
 
   /** The id of the machine key the secrets are sealed with (a hash of it, never the key). */
   getMachineKeyId(): string | undefined {
-    const row = this.db.prepare(`SELECT value FROM settings WHERE key = 'machineKeyId'`).get() as { value: string } | undefined;
+    const row = this.#db.prepare(`SELECT value FROM settings WHERE key = 'machineKeyId'`).get() as { value: string } | undefined;
     return row ? (JSON.parse(row.value) as string) : undefined;
   }
 
@@ -510,16 +547,16 @@ export class Store implements ConfigLookup {
   }
 
   deleteSecret(owner: string, field: string): void {
-    this.db.prepare('DELETE FROM secrets WHERE owner = ? AND field = ?').run(owner, field);
+    this.#db.prepare('DELETE FROM secrets WHERE owner = ? AND field = ?').run(owner, field);
   }
 
   deleteSecrets(owner: string): void {
-    this.db.prepare('DELETE FROM secrets WHERE owner = ?').run(owner);
+    this.#db.prepare('DELETE FROM secrets WHERE owner = ?').run(owner);
   }
 
   // ---- runs ---------------------------------------------------------------------------
   createRun(destination: string, trigger: RunTrigger, dryRun: boolean): number {
-    const info = this.db
+    const info = this.#db
       .prepare('INSERT INTO runs (destination, trigger, status, dry_run, started_at, pid) VALUES (?, ?, ?, ?, ?, ?)')
       .run(destination, trigger, 'running', dryRun ? 1 : 0, now(), process.pid);
     return Number(info.lastInsertRowid);
@@ -558,16 +595,16 @@ export class Store implements ConfigLookup {
     if (fields.diff !== undefined) put('diff', JSON.stringify(fields.diff));
     if (!sets.length) return;
     values.push(id);
-    this.db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values);
+    this.#db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = ?`).run(...values);
   }
 
   /** This process now runs the run (an approval delivering a held run): an interrupted-run sweep must not take it for dead. */
   claimRun(id: number): void {
-    this.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(process.pid, id);
+    this.#db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(process.pid, id);
   }
 
   addRunEvent(runId: number, level: RunEvent['level'], stage: string, message: string): void {
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO run_events (run_id, seq, at, level, stage, message)
          VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_events WHERE run_id = ?), ?, ?, ?, ?)`,
@@ -577,24 +614,24 @@ export class Store implements ConfigLookup {
 
   addFindings(runId: number, findings: readonly Finding[]): void {
     if (!findings.length) return;
-    const insert = this.db.prepare(
+    const insert = this.#db.prepare(
       `INSERT INTO run_findings (run_id, severity, file, row, column_name, value, rule, message, origin)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const f of findings) insert.run(runId, f.severity, f.file, f.row, f.column, f.value, f.rule, f.message, f.origin ?? null);
     })();
   }
 
   setRunFiles(runId: number, files: readonly RunFileRecord[]): void {
-    const upsert = this.db.prepare(
+    const upsert = this.#db.prepare(
       `INSERT INTO run_files (run_id, name, rows, bytes, sha256, remote_path, delivered_bytes, duration_ms, attempts, personal_columns, personal_counts)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(run_id, name) DO UPDATE SET rows = excluded.rows, bytes = excluded.bytes, sha256 = excluded.sha256,
          remote_path = excluded.remote_path, delivered_bytes = excluded.delivered_bytes, duration_ms = excluded.duration_ms,
          attempts = excluded.attempts, personal_columns = excluded.personal_columns, personal_counts = excluded.personal_counts`,
     );
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const f of files)
         upsert.run(
           runId,
@@ -613,15 +650,15 @@ export class Store implements ConfigLookup {
   }
 
   getRun(id: number): RunSummary | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     return row ? toSummary(row) : undefined;
   }
 
   getRunDetail(id: number, findingsLimit = 500): RunDetail | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+    const row = this.#db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     if (!row) return undefined;
     const files = (
-      this.db.prepare('SELECT * FROM run_files WHERE run_id = ? ORDER BY rowid').all(id) as {
+      this.#db.prepare('SELECT * FROM run_files WHERE run_id = ? ORDER BY rowid').all(id) as {
         name: string;
         rows: number;
         bytes: number;
@@ -648,15 +685,15 @@ export class Store implements ConfigLookup {
       }),
     );
     const findings = (
-      this.db
+      this.#db
         .prepare(
           `SELECT severity, file, row, column_name AS "column", value, rule, message, origin FROM run_findings
            WHERE run_id = ? ORDER BY CASE severity WHEN 'error' THEN 0 ELSE 1 END, rowid LIMIT ?`,
         )
         .all(id, findingsLimit) as (Finding & { origin: string | null })[]
     ).map((f) => ({ ...f, origin: f.origin ?? undefined }));
-    const findingsTotal = (this.db.prepare('SELECT COUNT(*) AS n FROM run_findings WHERE run_id = ?').get(id) as { n: number }).n;
-    const events = this.db
+    const findingsTotal = (this.#db.prepare('SELECT COUNT(*) AS n FROM run_findings WHERE run_id = ?').get(id) as { n: number }).n;
+    const events = this.#db
       .prepare('SELECT at, level, stage, message FROM run_events WHERE run_id = ? ORDER BY seq')
       .all(id) as RunEvent[];
     return {
@@ -692,7 +729,7 @@ export class Store implements ConfigLookup {
       values.push(filter.until);
     }
     values.push(filter.limit ?? 50, filter.offset ?? 0);
-    const rows = this.db
+    const rows = this.#db
       .prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`)
       .all(...values) as RunRow[];
     return rows.map(toSummary);
@@ -701,15 +738,15 @@ export class Store implements ConfigLookup {
   lastRun(destination: string, status?: RunStatus): RunSummary | undefined {
     const row = (
       status
-        ? this.db.prepare('SELECT * FROM runs WHERE destination = ? AND status = ? ORDER BY id DESC LIMIT 1').get(destination, status)
-        : this.db.prepare('SELECT * FROM runs WHERE destination = ? ORDER BY id DESC LIMIT 1').get(destination)
+        ? this.#db.prepare('SELECT * FROM runs WHERE destination = ? AND status = ? ORDER BY id DESC LIMIT 1').get(destination, status)
+        : this.#db.prepare('SELECT * FROM runs WHERE destination = ? ORDER BY id DESC LIMIT 1').get(destination)
     ) as RunRow | undefined;
     return row ? toSummary(row) : undefined;
   }
 
   /** Runs left `running` by a process that is gone (killed, crashed, power loss) become `failed`. */
   failInterruptedRuns(isAlive: (pid: number) => boolean = pidIsAlive): number[] {
-    const stale = (this.db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as { id: number; pid: number | null }[]).filter(
+    const stale = (this.#db.prepare(`SELECT id, pid FROM runs WHERE status = 'running'`).all() as { id: number; pid: number | null }[]).filter(
       (r) => r.pid === null || r.pid === process.pid ? false : !isAlive(r.pid),
     );
     for (const r of stale) {
@@ -724,28 +761,28 @@ export class Store implements ConfigLookup {
 
   /** Interrupted runs not yet handed to the agent (one per destination, the latest), cleared as they are taken. */
   takeInterruptedRuns(): { destination: string; runId: number }[] {
-    const rows = this.db.prepare('SELECT destination, value FROM destination_state WHERE key = ?').all(INTERRUPTED_KEY) as { destination: string; value: string }[];
-    this.db.prepare('DELETE FROM destination_state WHERE key = ?').run(INTERRUPTED_KEY);
+    const rows = this.#db.prepare('SELECT destination, value FROM destination_state WHERE key = ?').all(INTERRUPTED_KEY) as { destination: string; value: string }[];
+    this.#db.prepare('DELETE FROM destination_state WHERE key = ?').run(INTERRUPTED_KEY);
     return rows.map((r) => ({ destination: r.destination, runId: Number(r.value) }));
   }
 
   /** Deletes one run record with its files, events and findings (previews the GUI discards). */
   deleteRun(id: number): boolean {
-    return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
+    return this.#db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }
 
   /** Deletes run records (not the audit ledger) started before `before`. */
   pruneRuns(before: string): number {
-    return this.db.prepare(`DELETE FROM runs WHERE started_at < ? AND status NOT IN ('running', 'held')`).run(before).changes;
+    return this.#db.prepare(`DELETE FROM runs WHERE started_at < ? AND status NOT IN ('running', 'held')`).run(before).changes;
   }
 
   // ---- audit ledger -------------------------------------------------------------------
   addAuditEntries(entries: readonly Omit<AuditEntry, 'id' | 'note'>[]): void {
-    const insert = this.db.prepare(
+    const insert = this.#db.prepare(
       `INSERT INTO audit_ledger (run_id, destination, destination_type, delivered_at, file, remote_path, records, sha256, personal_columns, column_counts, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const e of entries)
         insert.run(e.runId, e.destination, e.destinationType, e.deliveredAt, e.file, e.remotePath, e.records, e.sha256, JSON.stringify(e.personalColumns), JSON.stringify(e.columnCounts), e.status);
     })();
@@ -753,9 +790,14 @@ export class Store implements ConfigLookup {
 
   /** Settles a run's `publishing` ledger entries (the publish ended, or a later start rolled it forward or back). */
   settleAudit(runId: number, status: Exclude<AuditStatus, 'publishing'>, at: string, note: string | null = null): number {
-    return this.db
+    return this.#db
       .prepare(`UPDATE audit_ledger SET status = ?, delivered_at = ?, note = ? WHERE run_id = ? AND status = 'publishing'`)
       .run(status, at, note, runId).changes;
+  }
+
+  /** When a file was last delivered to `destination` by any publish the ledger holds (null: never). */
+  lastDeliveredAt(destination: string): string | null {
+    return (this.#db.prepare('SELECT MAX(delivered_at) AS at FROM audit_ledger WHERE destination = ?').get(destination) as { at: string | null }).at;
   }
 
   listAudit(filter: { since?: string; destination?: string } = {}): AuditEntry[] {
@@ -769,7 +811,7 @@ export class Store implements ConfigLookup {
       where.push('destination = ?');
       values.push(filter.destination);
     }
-    const rows = this.db
+    const rows = this.#db
       .prepare(`SELECT * FROM audit_ledger ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
       .all(...values) as {
       id: number;

@@ -91,10 +91,12 @@ describe('rostersync schedules', () => {
     const ctx = openAgent(home);
     const dead = await deadPid();
     try {
-      const insert = ctx.store.db.prepare('INSERT INTO run_locks (destination, token, pid, host, purpose, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const at = new Date().toISOString();
-      insert.run('alive', 'token-alive', process.pid, hostname(), 'schedule', at, at);
-      insert.run('dead', 'token-dead', dead, hostname(), 'schedule', at, at);
+      const refuse = (): never => {
+        throw new Error('already locked');
+      };
+      ctx.store.locks.take('alive', refuse, () => ({ destination: 'alive', token: 'token-alive', pid: process.pid, host: hostname(), purpose: 'schedule', acquiredAt: at, heartbeatAt: at }));
+      ctx.store.locks.take('dead', refuse, () => ({ destination: 'dead', token: 'token-dead', pid: dead, host: hostname(), purpose: 'schedule', acquiredAt: at, heartbeatAt: at }));
     } finally {
       closeAgent(ctx);
     }

@@ -21,6 +21,7 @@ import { destinationConfigSchema, scheduleSchema, sourceConfigSchema } from '../
 import type { RunSummary } from '../../src/shared/run.js';
 import { killAllStarted, runCli, spawnCli } from '../helpers/child-process.js';
 import { until } from '../helpers/wait.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 let home: string;
 let ctx: AgentContext;
@@ -165,7 +166,7 @@ describe('the daemon in this process', () => {
   it('serves the local API with its scheduler attached: next runs on the dashboard, pause and resume', async () => {
     const d = ctx.store.getDestination(DEMO_DESTINATION)!;
     ctx.store.saveDestination({ ...d, schedule: scheduleSchema.parse({ enabled: true, preset: 'nightly', time: '02:00', timezone: 'UTC' }) });
-    ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'schedule.%'`).run(); // slots handled by earlier tests (real time)
+    onStoreFile(ctx.store, (db) => db.prepare(`DELETE FROM destination_state WHERE key LIKE 'schedule.%'`).run()); // slots handled by earlier tests (real time)
     const clock = new ManualClock('2026-03-01T12:00:00Z');
     const daemon = await startDaemon({ home, clock, staticDir: join(home, 'no-renderer'), log: () => undefined });
     daemons.push(daemon);
@@ -196,7 +197,7 @@ describe('the daemon in this process', () => {
     // an old run record to prune, delivered long ago
     const oldId = ctx.store.createRun(DEMO_DESTINATION, 'schedule', false);
     ctx.store.updateRun(oldId, { status: 'success', endedAt: '2024-01-01T02:05:00.000Z' });
-    ctx.store.db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run('2024-01-01T02:00:00.000Z', oldId);
+    onStoreFile(ctx.store, (db) => db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run('2024-01-01T02:00:00.000Z', oldId)); // backdated: runs start now
     ctx.store.addAuditEntries([{ runId: oldId, destination: DEMO_DESTINATION, destinationType: 'folder', deliveredAt: '2024-01-01T02:05:00.000Z', file: 'users.csv', remotePath: null, records: 1, sha256: 'x'.repeat(64), personalColumns: ['givenName'], columnCounts: { givenName: 1 }, status: 'complete' }]);
 
     // an export-folder source and a destination that runs when its set arrives

@@ -15,6 +15,7 @@ import { getIncident } from '../../src/notify/notifier.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { RunSummary } from '../../src/shared/run.js';
 import { until } from '../helpers/wait.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 let home: string;
 let ctx: AgentContext;
@@ -38,7 +39,7 @@ const configure = (settings: Record<string, unknown>): void => {
       entities: { schools: { file: 'schools.csv' }, students: { file: 'students.csv' } },
     }),
   );
-  ctx.store.db.prepare(`DELETE FROM destination_state WHERE destination = 'on-arrival'`).run();
+  onStoreFile(ctx.store, (db) => db.prepare(`DELETE FROM destination_state WHERE destination = 'on-arrival'`).run());
 };
 const writeSchools = (): void => writeFileSync(join(drop, 'schools.csv'), 'school_code,name\n001,North High\n');
 const writeStudents = (): void =>

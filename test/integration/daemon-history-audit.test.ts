@@ -13,6 +13,7 @@ import { setupDemo, DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { runDestination, type RunResult } from '../../src/agent/runner.js';
 import type { AuditDelivery, RunReport } from '../../src/agent/history-report.js';
 import { cliInProcess, type CliResult } from '../helpers/cli-in-process.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 let ctx: AgentContext;
 let home: string;
@@ -81,7 +82,7 @@ describe('history prune', () => {
     const old = (status: 'success' | 'held' | 'failed'): number => {
       const id = ctx.store.createRun(DEMO_DESTINATION, 'schedule', false);
       ctx.store.updateRun(id, { status, endedAt: '2025-01-10T02:05:00.000Z' });
-      ctx.store.db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run('2025-01-10T02:00:00.000Z', id);
+      onStoreFile(ctx.store, (db) => db.prepare('UPDATE runs SET started_at = ? WHERE id = ?').run('2025-01-10T02:00:00.000Z', id)); // backdated: runs start now
       mkdirSync(join(ctx.layout.runsDir, String(id), 'files'), { recursive: true });
       return id;
     };

@@ -16,6 +16,7 @@ import { ManualClock } from '../../src/scheduler/clock.js';
 import { LAST_SLOT_KEY, Scheduler, SINCE_KEY, type SlotOutcome } from '../../src/scheduler/scheduler.js';
 import { acquireDestinationLock } from '../../src/scheduler/lock.js';
 import { nextRunAfter } from '../../src/scheduler/schedule.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 let ctx: AgentContext;
 let scheduler: Scheduler | undefined;
@@ -42,10 +43,7 @@ afterAll(() => closeAgent(ctx));
 beforeEach(async () => {
   await scheduler?.stop();
   scheduler = undefined;
-  ctx.store.db.prepare('DELETE FROM destination_state').run();
-  ctx.store.db.prepare('DELETE FROM runs').run();
-  ctx.store.db.prepare('DELETE FROM audit_ledger').run();
-  ctx.store.db.prepare(`DELETE FROM settings WHERE key = 'schedulesPaused'`).run();
+  onStoreFile(ctx.store, (db) => db.exec(`DELETE FROM destination_state; DELETE FROM runs; DELETE FROM audit_ledger; DELETE FROM settings WHERE key = 'schedulesPaused';`));
 });
 
 describe('scheduled slots', () => {
@@ -199,7 +197,7 @@ describe('staleness, configuration changes', () => {
     await clock.advance(6 * 86_400_000);
     expect(outcomes.map((o) => (o.kind === 'skipped' ? o.reason : o.kind))).toEqual(['ran', 'blackout', 'blackout', 'blackout', 'blackout', 'blackout'].slice(0, outcomes.length));
     expect(outcomes.length).toBeGreaterThanOrEqual(5);
-    const deliveredAt = new Date((ctx.store.db.prepare('SELECT MAX(delivered_at) AS at FROM audit_ledger').get() as { at: string }).at);
+    const deliveredAt = new Date(ctx.store.lastDeliveredAt(DEMO_DESTINATION)!);
     let warnedRuns = 0;
     for (const o of outcomes) {
       if (o.kind !== 'skipped') continue;
@@ -275,7 +273,7 @@ describe('staleness, configuration changes', () => {
     expect(() => setSchedule({ preset: 'cron', cron: '0 25 * * *', timezone: 'UTC' })).toThrow(/schedule\.cron: "0 25 \* \* \*" is not a valid cron expression/);
     const d = ctx.store.getDestination(DEMO_DESTINATION)!;
     const stale = { ...d, schedule: scheduleSchema.parse({ enabled: true, preset: 'cron', cron: '0 25 * * *', timezone: 'UTC' }) };
-    ctx.store.db.prepare('UPDATE destinations SET config = ? WHERE name = ?').run(JSON.stringify(stale), DEMO_DESTINATION);
+    onStoreFile(ctx.store, (db) => db.prepare('UPDATE destinations SET config = ? WHERE name = ?').run(JSON.stringify(stale), DEMO_DESTINATION));
     const clock = new ManualClock('2026-02-01T00:00:00Z');
     begin(clock);
     expect(clock.pending()).toEqual([]);

@@ -16,6 +16,7 @@ import { runDestination } from '../../src/agent/runner.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import type { FormatDef } from '../../src/shared/format.js';
 import Database from 'better-sqlite3';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 const home = mkdtempSync(join(tmpdir(), 'rs-fmt-cli-'));
 const work = mkdtempSync(join(tmpdir(), 'rs-fmt-cli-files-'));
@@ -146,9 +147,9 @@ describe('a stored custom format that is no longer valid', () => {
       // Written straight into the tables, as an older RosterSync that did not check custom formats left them: the store's save refuses both now.
       expect(() => ctx.store.saveCustomFormat('stale-format', broken)).toThrow(/files\[0\]\.columns\[0\]\.rule\.pattern: not a valid regular expression/);
       const stale = destinationConfigSchema.parse({ name: 'stale', source: 'tiny', format: 'stale-format', type: 'folder', settings: { path: join(work, 'stale') } });
-      ctx.store.db.prepare('INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)').run('stale-format', JSON.stringify(broken), new Date().toISOString());
+      onStoreFile(ctx.store, (db) => db.prepare('INSERT INTO custom_formats (id, definition, updated_at) VALUES (?, ?, ?)').run('stale-format', JSON.stringify(broken), new Date().toISOString()));
       expect(() => ctx.store.saveDestination(stale)).toThrow(/format: custom format "stale-format": files\[0\]/);
-      ctx.store.db.prepare('INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)').run('stale', JSON.stringify(stale), new Date().toISOString());
+      onStoreFile(ctx.store, (db) => db.prepare('INSERT INTO destinations (name, config, updated_at) VALUES (?, ?, ?)').run('stale', JSON.stringify(stale), new Date().toISOString()));
       const run = await runDestination(ctx, 'stale', { trigger: 'manual' });
       expect(run.status).toBe('failed');
       expect(run.message).toMatch(/custom format "stale-format": files\[0\]\.columns\[0\]\.rule\.pattern: not a valid regular expression/);

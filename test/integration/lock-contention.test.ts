@@ -27,11 +27,16 @@ afterAll(async () => {
   closeAgent(ctx);
 });
 
+/** A lock row as another process (alive, dead or frozen, here or on another host) left it. */
 const insertLock = (row: { destination: string; pid: number; host?: string; acquiredAt?: string; heartbeatAt?: string }): void => {
   const at = new Date().toISOString();
-  ctx.store.db
-    .prepare('INSERT INTO run_locks (destination, token, pid, host, purpose, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(row.destination, 'test-token', row.pid, row.host ?? hostname(), 'test', row.acquiredAt ?? at, row.heartbeatAt ?? at);
+  ctx.store.locks.take(
+    row.destination,
+    (held) => {
+      throw new Error(`${row.destination} is already locked by pid ${held.pid}`);
+    },
+    () => ({ destination: row.destination, token: 'test-token', pid: row.pid, host: row.host ?? hostname(), purpose: 'test', acquiredAt: row.acquiredAt ?? at, heartbeatAt: row.heartbeatAt ?? at }),
+  );
 };
 
 describe('the lock within one process', () => {

@@ -23,6 +23,7 @@ import { main } from '../../src/cli/main.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { startHttpReceiver, type TestHttpReceiver } from '../helpers/http-receiver.js';
 import { breakOutbox, mendOutbox } from '../helpers/demo-outbox.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 const TO = ['it-director@district.test'];
 const MINUTE = 60_000;
@@ -70,8 +71,7 @@ beforeEach(() => {
   smtp.messages.length = 0;
   hook.posts.length = 0;
   hook.status = 200;
-  ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'`).run();
-  ctx.store.db.prepare(`DELETE FROM settings WHERE key LIKE 'notify.%'`).run();
+  onStoreFile(ctx.store, (db) => db.exec(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'; DELETE FROM settings WHERE key LIKE 'notify.%';`));
   mendOutbox(ctx, outbox);
   ctx.store.saveDestination({ ...ctx.store.getDestination(DEMO_DESTINATION)!, schedule: scheduleSchema.parse({}) });
   configure();

@@ -18,6 +18,7 @@ import { channelHealth } from '../../src/notify/channels.js';
 import { main } from '../../src/cli/main.js';
 import { closedPort, makeCertificate, startSmtpServer, type TestSmtpServer } from '../helpers/smtp.js';
 import { breakOutbox, mendOutbox } from '../helpers/demo-outbox.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 const USER = 'rostersync-mailer';
 const PASSWORD = 'Pa55-word!smtp';
@@ -35,8 +36,7 @@ const configure = (over: Partial<NotificationsConfig>): void => {
 };
 
 const clearNotifyState = (): void => {
-  ctx.store.db.prepare(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'`).run();
-  ctx.store.db.prepare(`DELETE FROM settings WHERE key LIKE 'notify.%'`).run();
+  onStoreFile(ctx.store, (db) => db.exec(`DELETE FROM destination_state WHERE key LIKE 'notify.%' OR key = 'incident'; DELETE FROM settings WHERE key LIKE 'notify.%';`));
 };
 const events = (runId: number): string[] => ctx.store.getRunDetail(runId)!.events.filter((e) => e.stage === 'notify').map((e) => `${e.level}: ${e.message}`);
 

@@ -13,6 +13,7 @@ import { openAgent, closeAgent } from '../../src/home/context.js';
 import { setupDemo, DEMO_SOURCE } from '../../src/agent/demo.js';
 import { destinationConfigSchema } from '../../src/shared/config.schema.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 let server: SshdServer;
 const home = mkdtempSync(join(tmpdir(), 'rs-sftp-pipeline-'));
@@ -110,11 +111,12 @@ describe('demo district → SFTP (real OpenSSH)', () => {
     const secret = server.password;
     expect(printed).not.toContain(secret);
     const ctx = openAgent(home);
-    const db = ctx.store.db;
-    for (const table of ['runs', 'run_events', 'run_findings', 'run_files', 'destinations', 'sources', 'settings', 'audit_ledger', 'destination_state', 'secrets']) {
-      const dump = JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all());
-      expect(dump, table).not.toContain(secret);
-    }
+    onStoreFile(ctx.store, (db) => {
+      for (const table of ['runs', 'run_events', 'run_findings', 'run_files', 'destinations', 'sources', 'settings', 'audit_ledger', 'destination_state', 'secrets', 'publish_journal']) {
+        const dump = JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all());
+        expect(dump, table).not.toContain(secret);
+      }
+    });
     closeAgent(ctx);
     // the raw database file and its WAL do not hold it either
     for (const f of readdirSync(home).filter((n) => n.startsWith('rostersync.db'))) {

@@ -47,3 +47,35 @@ describe('layer rule', { timeout: 120_000 }, () => {
     ]);
   });
 });
+
+/** The sealed-store messages ESLint gives `code` as if it were the file at `path`. */
+async function sealedStoreMessages(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${root}${path}` });
+  return result!.messages.filter((m) => m.ruleId === 'layers/sealed-store').map((m) => m.message);
+}
+
+describe('sealed store rule', { timeout: 120_000 }, () => {
+  it("refuses SQL on the store's connection outside src/store/", async () => {
+    expect(await sealedStoreMessages('src/scheduler/wrong.ts', "import type { Store } from '../store/store.js';\nexport const f = (store: Store & { db: never }) => (store.db as any).prepare('SELECT 1').get();\n")).toEqual([
+      ".db.prepare: SQL on the store's connection outside src/store/; give the store a method named for what it means (src/store/store.ts).",
+    ]);
+    for (const call of ["ctx.store.db.transaction(() => 1)()", "ctx.store.db.exec('DELETE FROM runs')", "ctx.store.db.pragma('integrity_check')", "ctx.store['db'].prepare('x')"]) {
+      expect(await sealedStoreMessages('src/api/handlers/wrong.ts', `declare const ctx: any;\nexport const x = ${call};\n`), call).toHaveLength(1);
+    }
+    expect(await sealedStoreMessages('electron/wrong.ts', "declare const store: any;\nexport const x = store.db.prepare('SELECT 1');\n")).toHaveLength(1);
+  });
+
+  it('refuses better-sqlite3 outside src/store/ and the listed other SQLite files', async () => {
+    expect(await sealedStoreMessages('src/agent/wrong.ts', "import Database from 'better-sqlite3';\nexport const db = new Database('rostersync.db');\n")).toEqual([
+      'better-sqlite3 outside src/store/: the store is sealed; ask it through a named method of src/store/ (another SQLite file: list it in OTHER_SQLITE_FILES of lint/layers.js).',
+    ]);
+    expect(await sealedStoreMessages('src/cli/commands/wrong.ts', "export const load = () => import('better-sqlite3');\n")).toHaveLength(1);
+    expect(await sealedStoreMessages('electron/wrong.ts', "import Database from 'better-sqlite3';\nexport const x = Database;\n")).toHaveLength(1);
+  });
+
+  it('lets src/store/ write SQL, the other SQLite files open theirs, and leaves other `db` names alone', async () => {
+    expect(await sealedStoreMessages('src/store/fine.ts', "import Database from 'better-sqlite3';\nconst holder = { db: new Database(':memory:') };\nexport const x = holder.db.prepare('SELECT 1').get();\n")).toEqual([]);
+    expect(await sealedStoreMessages('src/sources/sqlite.ts', "import Database from 'better-sqlite3';\nexport const x = Database;\n")).toEqual([]);
+    expect(await sealedStoreMessages('src/pipeline/fine.ts', "declare const db: { prepare(sql: string): unknown };\nexport const x = db.prepare('SELECT 1');\nexport const y = { db: 1 }.db;\n")).toEqual([]);
+  });
+});

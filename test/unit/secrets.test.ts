@@ -8,6 +8,7 @@ import { bindingOf, SecretBindingError } from '../../src/secrets/binding.js';
 import { closeAgent, loadSecrets, loadSourceSecrets, openAgent, saveSecrets, sourceSecretOwner, staleSecrets, type AgentContext } from '../../src/home/context.js';
 import { homeLayout, machineKeyLocation, KEY_CREDENTIAL_NAME } from '../../src/home/layout.js';
 import type { SourceConfig } from '../../src/shared/config.schema.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 const tempDir = (): string => mkdtempSync(join(tmpdir(), 'rs-vault-'));
 const inFolder = (dir: string): KeyLocation => ({ path: join(dir, 'machine.key'), origin: 'the data folder', creatable: true });
@@ -113,7 +114,7 @@ describe('secrets stay with the connection they were saved for', () => {
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const ct = Buffer.concat([cipher.update('legacy-pw', 'utf8'), cipher.final()]);
     const v1 = `v1:${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${ct.toString('base64')}`;
-    ctx.store.db.prepare(`UPDATE secrets SET sealed = ?, binding = NULL, bound_to = NULL`).run(v1);
+    onStoreFile(ctx.store, (db) => db.prepare(`UPDATE secrets SET sealed = ?, binding = NULL, bound_to = NULL`).run(v1));
     closeAgent(ctx);
     const reopened = openAgent(home, {});
     const stored = reopened.store.getSealedSecret(sourceSecretOwner('sis'), 'password')!;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { migrate, Store } from '../../src/store/store.js';
 import { CONFIG_DOOR } from '../../src/home/config-door.js';
 import { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from '../../src/store/migrations/index.js';
+import { onStoreFile } from '../helpers/store-file-sql.js';
 
 const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'rs-store-')), 'rostersync.db');
 
@@ -13,8 +14,11 @@ describe('store migrations', () => {
   it('creates a new store at the latest schema version, in WAL mode', () => {
     const store = new Store(tempDb(), CONFIG_DOOR);
     expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+    const { journalMode, tables } = onStoreFile(store, (db) => ({
+      journalMode: db.pragma('journal_mode', { simple: true }),
+      tables: db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all(),
+    }));
+    expect(journalMode).toBe('wal');
     expect(tables).toEqual(expect.arrayContaining(['sources', 'destinations', 'site_map', 'secrets', 'runs', 'run_files', 'run_events', 'run_findings', 'audit_ledger']));
     store.close();
   });
@@ -97,7 +101,7 @@ describe('store migrations', () => {
   it('marks runs of a process that died as failed (interrupted)', () => {
     const store = new Store(tempDb(), CONFIG_DOOR);
     const id = store.createRun('d', 'schedule', false);
-    store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(999999, id);
+    onStoreFile(store, (db) => db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(999999, id)); // as a process now gone left it
     expect(store.failInterruptedRuns(() => false)).toEqual([id]);
     expect(store.getRun(id)?.status).toBe('failed');
     expect(store.getRunDetail(id)?.events.at(-1)?.message).toMatch(/Interrupted/);

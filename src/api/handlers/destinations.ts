@@ -43,10 +43,10 @@ export const destinationHandlers: HandlerGroup<
     const driver = getDestinationDriver(config.type);
     asBadRequest(
       () =>
-        ctx.store.db.transaction(() => {
+        ctx.store.transaction(() => {
           ctx.store.saveDestination(config);
           storeSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
-        })(),
+        }),
       'config',
     );
     scheduler.reload?.();

@@ -35,12 +35,12 @@ export const settingsHandlers: HandlerGroup<'getSettings' | 'saveNotifications' 
     }
     asBadRequest(
       () =>
-        ctx.store.db.transaction(() => {
+        ctx.store.transaction(() => {
           ctx.store.saveNotifications(notifications);
           const parsed = ctx.store.getNotifications();
           storeSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, [SMTP_PASSWORD_FIELD], smtpIdentity(parsed), password === undefined ? {} : { [SMTP_PASSWORD_FIELD]: password });
           if (webhookUrl !== undefined) saveSecrets(ctx, NOTIFICATIONS_SECRET_OWNER, { [WEBHOOK_URL_FIELD]: webhookUrl });
-        })(),
+        }),
       'notifications',
     );
     return settingsView(ctx);

@@ -49,7 +49,7 @@ export const sourceHandlers: HandlerGroup<
     }
     asBadRequest(
       () =>
-        store.db.transaction(() => {
+        store.transaction(() => {
           store.saveSource(config);
           if (renaming) {
             moveSecrets(ctx, sourceSecretOwner(previousName), sourceSecretOwner(config.name));
@@ -57,7 +57,7 @@ export const sourceHandlers: HandlerGroup<
             store.deleteSource(previousName);
           }
           storeSecrets(ctx, sourceSecretOwner(config.name), driver.secretFields, sourceIdentity(config), secrets);
-        })(),
+        }),
       'config',
     );
     if (renaming) scheduler.reload?.();

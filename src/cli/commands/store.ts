@@ -74,7 +74,7 @@ export function registerStoreCommands(program: Command, kit: CliKit): void {
     .action(
       action((cmd) =>
         withAgent(globals(cmd), (ctx) => {
-          const integrity = ctx.store.db.pragma('integrity_check', { simple: true }) as string;
+          const integrity = ctx.store.integrityCheck();
           const secrets = ctx.store.countSealedSecrets();
           const keyProblem = ctx.vault.problem?.message ?? null;
           const result = { store: ctx.store.path, integrity, schemaVersion: ctx.store.schemaVersion, sealedSecrets: secrets, keyFile: ctx.vault.location.path, keyId: ctx.vault.keyId ?? null, keyProtection: ctx.vault.protection, keyProblem };
