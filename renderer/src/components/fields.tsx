@@ -3,6 +3,7 @@
  * aria-describedby, and an invalid value sets aria-invalid.
  */
 import { useId, type ReactNode } from 'react';
+import { shareAsPercent } from '../lib/format.js';
 
 interface FieldShell {
   readonly label: string;
@@ -105,6 +106,18 @@ export function NumberField(props: NumberFieldProps): ReactNode {
       />
     </Shell>
   );
+}
+
+type NumberShell = Omit<NumberFieldProps, 'value' | 'onChange' | 'min' | 'max' | 'step'>;
+
+/** A whole number of at least 0 (minutes, days, records) where an empty box means 0, which often means "off". */
+export function CountField(props: NumberShell & { readonly value: number; readonly onChange: (value: number) => void }): ReactNode {
+  return <NumberField {...props} min={0} onChange={(v) => props.onChange(v ?? 0)} />;
+}
+
+/** A share (0–1) edited as a percentage to one decimal; an empty box means 0 %. */
+export function PercentField(props: NumberShell & { readonly value: number; readonly onChange: (share: number) => void }): ReactNode {
+  return <NumberField {...props} value={shareAsPercent(props.value)} min={0} max={100} step={0.1} onChange={(v) => props.onChange((v ?? 0) / 100)} />;
 }
 
 export interface SelectOption {

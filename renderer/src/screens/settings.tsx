@@ -1,7 +1,7 @@
 /** Settings: e-mail notifications (with a test mail), history retention, the data folder. */
 import { useEffect, useState, type ReactNode } from 'react';
 import type { NotificationsConfig, SettingsView } from '../api/types.js';
-import { CheckField, NumberField, SelectField, TextField } from '../components/fields.js';
+import { CheckField, CountField, NumberField, SelectField, TextField } from '../components/fields.js';
 import { Loading, Notice, PageHeader, Panel } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
@@ -129,19 +129,13 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
             <div className="form-grid">
               <TextField label="From" type="email" value={n.from} onChange={(v) => patch({ from: v })} placeholder="rostersync@district.org" />
               <TextField label="To" value={to} onChange={setTo} hint="One or more addresses, separated by commas." placeholder="it@district.org" />
-              <NumberField
+              <CountField
                 label="While failing, remind every (minutes)"
                 value={n.reminderMinutes}
-                min={0}
-                onChange={(v) => patch({ reminderMinutes: v ?? 0 })}
+                onChange={(reminderMinutes) => patch({ reminderMinutes })}
                 hint="The first failure and the recovery always send an alert; 0 = no reminders."
               />
-              <NumberField
-                label="Held or successful runs: at most one mail per destination every (minutes)"
-                value={n.rateLimitMinutes}
-                min={0}
-                onChange={(v) => patch({ rateLimitMinutes: v ?? 0 })}
-              />
+              <CountField label="Held or successful runs: at most one mail per destination every (minutes)" value={n.rateLimitMinutes} onChange={(rateLimitMinutes) => patch({ rateLimitMinutes })} />
             </div>
             <div className="row top-gap">
               <CheckField label="When a run fails" checked={n.onFailure} onChange={(v) => patch({ onFailure: v })} />

@@ -9,13 +9,13 @@ import type { CheckResultView, ConnectionTypeInfo, SampleView, SourceConfig, Sou
 import { DataGrid, gridColumns, textColumns } from '../components/data-grid.js';
 import { SelectField, TextAreaField, TextField } from '../components/fields.js';
 import { SettingsForm, secretsToReenterFor } from '../components/settings-form.js';
-import { DeleteButton, Loading, Notice, NotSavedNotice, PageHeader, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { ListEditorScreen } from '../components/list-editor-screen.js';
+import { DeleteButton, Loading, Notice, NotSavedNotice, Panel, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
-import { href } from '../lib/router.js';
 import { useSaveDelete } from '../lib/use-save-delete.js';
 import { useLoad } from '../lib/use-load.js';
-import { ENTITY_LABELS, NEW_ITEM } from '../lib/entity-labels.js';
+import { ENTITY_LABELS } from '../lib/entity-labels.js';
 import type { ProfileEntity } from '../api/types.js';
 import { ProfileOffer, ProfileQueryNote, profileOf } from './sources/sis-profile.js';
 import { isBuilderDialect, type EntityBuilderSpec } from '../../../src/shared/entity-builder.js';
@@ -48,53 +48,21 @@ export function SourcesScreen(props: { readonly name?: string }): ReactNode {
   const sources = useLoad(() => api.listSources({}), [api]);
   const types = useLoad(() => api.listConnectionTypes({}), [api]);
   const sourceTypes = (types.data ?? []).filter((t) => t.kind === 'source');
-  const selected = props.name && props.name !== NEW_ITEM ? sources.data?.find((s) => s.config.name === props.name) : undefined;
 
   return (
-    <>
-      <PageHeader
-        title="Sources"
-        intro="Where RosterSync reads your student information: a SIS database or a folder of exports."
-        actions={
-          <a className="btn primary" href={href('sources', NEW_ITEM)}>
-            Add source
-          </a>
-        }
-      />
-      {(sources.error || types.error) && <Notice kind="error" title="Sources could not be loaded">{sources.error ?? types.error}</Notice>}
-      <div className="two-col">
-        <nav aria-label="Sources">
-          {sources.data && sources.data.length === 0 && <p className="muted">No sources yet.</p>}
-          {(sources.data ?? []).length > 0 && (
-          <ul className="select-list">
-            {(sources.data ?? []).map((s) => (
-              <li key={s.config.name}>
-                <a className="select-item" href={href('sources', s.config.name)} aria-current={s.config.name === props.name ? 'true' : undefined}>
-                  <span>{s.config.name}</span>
-                  <span className="sub">{sourceTypes.find((t) => t.id === s.config.type)?.displayName ?? s.config.type}</span>
-                </a>
-              </li>
-            ))}
-          </ul>
-          )}
-        </nav>
-        <div>
-          {sources.loading && !sources.data ? (
-            <Loading what="sources" />
-          ) : props.name === NEW_ITEM ? (
-            sourceTypes.length > 0 && <SourceEditor key="new" types={sourceTypes} onSaved={sources.reload} />
-          ) : selected ? (
-            sourceTypes.length > 0 && <SourceEditor key={selected.config.name} view={selected} types={sourceTypes} onSaved={sources.reload} />
-          ) : props.name ? (
-            <Notice kind="warn">No source named “{props.name}”.</Notice>
-          ) : (
-            <Panel>
-              <p className="muted">Choose a source on the left, or add one.</p>
-            </Panel>
-          )}
-        </div>
-      </div>
-    </>
+    <ListEditorScreen
+      screen="sources"
+      title="Sources"
+      intro="Where RosterSync reads your student information: a SIS database or a folder of exports."
+      noun="source"
+      name={props.name}
+      items={sources.data}
+      describe={(s) => sourceTypes.find((t) => t.id === s.config.type)?.displayName ?? s.config.type}
+      ready={Boolean(sources.data && types.data)}
+      loadError={sources.error ?? types.error}
+      newEditor={() => sourceTypes.length > 0 && <SourceEditor key="new" types={sourceTypes} onSaved={sources.reload} />}
+      editor={(selected) => sourceTypes.length > 0 && <SourceEditor key={selected.config.name} view={selected} types={sourceTypes} onSaved={sources.reload} />}
+    />
   );
 }
 

@@ -1,8 +1,7 @@
 /** Safety tab: when a run is held for approval, and what happens to bad rows and unmapped schools. */
 import type { ReactNode } from 'react';
 import type { DestinationConfig } from '../../api/types.js';
-import { CheckField, NumberField, SelectField, TextField } from '../../components/fields.js';
-import { shareAsPercent } from '../../lib/format.js';
+import { CheckField, CountField, PercentField, SelectField, TextField } from '../../components/fields.js';
 import type { TabProps } from './tab-props.js';
 
 export function SafetyTab(props: TabProps): ReactNode {
@@ -15,27 +14,12 @@ export function SafetyTab(props: TabProps): ReactNode {
         <legend>Hold a run for approval when</legend>
         <p className="muted small bottom-gap">A held run is not delivered until someone approves it on the dashboard. This protects the vendor’s data from a half-empty export.</p>
         <div className="form-grid">
-          <NumberField
-            label="More than this share of records disappears (%)"
-            value={shareAsPercent(g.maxRemovedShare)}
-            min={0}
-            max={100}
-            step={0.1}
-            onChange={(v) => setGuard({ maxRemovedShare: (v ?? 0) / 100 })}
-          />
-          <NumberField
-            label="More than this share of records changes (%)"
-            value={shareAsPercent(g.maxChangedShare)}
-            min={0}
-            max={100}
-            step={0.1}
-            onChange={(v) => setGuard({ maxChangedShare: (v ?? 0) / 100 })}
-          />
-          <NumberField
+          <PercentField label="More than this share of records disappears (%)" value={g.maxRemovedShare} onChange={(maxRemovedShare) => setGuard({ maxRemovedShare })} />
+          <PercentField label="More than this share of records changes (%)" value={g.maxChangedShare} onChange={(maxChangedShare) => setGuard({ maxChangedShare })} />
+          <CountField
             label="Only for files with at least (records)"
             value={g.minRecordsForShare}
-            min={0}
-            onChange={(v) => setGuard({ minRecordsForShare: v ?? 0 })}
+            onChange={(minRecordsForShare) => setGuard({ minRecordsForShare })}
             hint="Smaller files are not checked by share."
           />
         </div>
@@ -56,13 +40,10 @@ export function SafetyTab(props: TabProps): ReactNode {
             ]}
           />
           {config.onValidationError === 'skip-rows' && (
-            <NumberField
+            <PercentField
               label="Deliver nothing when more than this share of a file’s rows is bad (%)"
-              value={shareAsPercent(config.maxBadRowShare)}
-              min={0}
-              max={100}
-              step={0.1}
-              onChange={(v) => patch({ maxBadRowShare: (v ?? 0) / 100 })}
+              value={config.maxBadRowShare}
+              onChange={(maxBadRowShare) => patch({ maxBadRowShare })}
             />
           )}
           <SelectField
@@ -83,18 +64,11 @@ export function SafetyTab(props: TabProps): ReactNode {
               { value: 'delta', label: 'Only additions and changes (delta)' },
             ]}
           />
-          <NumberField
-            label="Keep delivered files (days)"
-            value={config.keepDeliveredDays}
-            min={0}
-            onChange={(v) => patch({ keepDeliveredDays: v ?? 0 })}
-            hint="0 = delete local copies after delivery."
-          />
-          <NumberField
+          <CountField label="Keep delivered files (days)" value={config.keepDeliveredDays} onChange={(keepDeliveredDays) => patch({ keepDeliveredDays })} hint="0 = delete local copies after delivery." />
+          <CountField
             label="Keep files of runs that delivered nothing (days)"
             value={config.keepUndeliveredDays}
-            min={0}
-            onChange={(v) => patch({ keepUndeliveredDays: v ?? 0 })}
+            onChange={(keepUndeliveredDays) => patch({ keepUndeliveredDays })}
             hint="Failed, blocked, discarded and preview runs; held runs are kept until approved or discarded, then this long."
           />
           <TextField

@@ -2,7 +2,7 @@
 import { useMemo, type ReactNode } from 'react';
 import { staleLimitHours } from '../../../../src/shared/config.schema.js';
 import type { DestinationConfig } from '../../api/types.js';
-import { CheckField, NumberField, SelectField, TextField } from '../../components/fields.js';
+import { CheckField, CountField, NumberField, SelectField, TextField } from '../../components/fields.js';
 import type { TabProps } from './tab-props.js';
 
 function timeZones(): readonly string[] {
@@ -50,18 +50,11 @@ export function ScheduleTab(props: TabProps): ReactNode {
       <fieldset>
         <legend>More</legend>
         <div className="form-grid">
-          <NumberField
-            label="At most one upload every (minutes)"
-            value={s.minIntervalMinutes}
-            min={0}
-            onChange={(v) => set({ minIntervalMinutes: v ?? 0 })}
-            hint="The vendor’s limit; 0 = none."
-          />
-          <NumberField
+          <CountField label="At most one upload every (minutes)" value={s.minIntervalMinutes} onChange={(minIntervalMinutes) => set({ minIntervalMinutes })} hint="The vendor’s limit; 0 = none." />
+          <CountField
             label="Alert after hours without a delivery"
             value={staleLimitHours(s)}
-            min={0}
-            onChange={(v) => set({ staleAfterHours: v ?? 0, staleAfterDays: undefined })}
+            onChange={(staleAfterHours) => set({ staleAfterHours, staleAfterDays: undefined })}
             hint="0 = off. Checked whether or not the destination is scheduled."
           />
         </div>
