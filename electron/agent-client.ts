@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readApiInfo, type ApiInfo } from '../src/home/api-info.js';
 import { apiKeyPath, readApiKey } from '../src/home/api-key.js';
 import { callApi } from '../src/shared/api-client.js';
+import { createFetchEventFeed, type LiveFeed } from '../src/shared/live-feed.js';
 import { ApiError, isApiCallName, type ApiCallName, type ApiInput, type ApiOutput } from '../src/shared/api.contract.js';
 import { isIpcRequest, type IpcAnswer } from './ipc-contract.js';
 
@@ -91,6 +92,11 @@ export class AgentClient {
 
   call<K extends ApiCallName>(name: K, input: ApiInput<K>): Promise<ApiOutput<K>> {
     return callApi({ baseUrl: this.endpoint.url, key: this.endpoint.key }, name, input);
+  }
+
+  /** The agent's run events (GET /api/events with the key as a bearer header), reconnecting by itself. */
+  liveFeed(): LiveFeed {
+    return createFetchEventFeed({ baseUrl: this.endpoint.url, key: this.endpoint.key });
   }
 
   /** One IPC request from the preload bridge, answered with an envelope (never throws). */

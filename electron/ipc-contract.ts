@@ -5,6 +5,16 @@
  */
 export const API_CHANNEL = 'rostersync:api';
 
+/**
+ * The agent's run events (GET /api/events), streamed by main and pushed to the window on this
+ * channel as `LiveMessage`s; the preload bridge exposes them as the renderer's LiveFeed
+ * (`window.liveEvents`). The window asks for the stream's current state on LIVE_STATE_CHANNEL.
+ */
+export const LIVE_CHANNEL = 'rostersync:live';
+export const LIVE_STATE_CHANNEL = 'rostersync:live-state';
+
+export type LiveMessage = { readonly kind: 'event'; readonly event: unknown } | { readonly kind: 'state'; readonly state: 'connecting' | 'live' | 'reconnecting' };
+
 /** Must equal API_CALL_NAMES of src/shared/api.contract.ts (sorted). */
 export const BRIDGE_CALL_NAMES = [
   'approveRun',

@@ -20,7 +20,8 @@ import type { Dashboard } from '../src/shared/api.contract.js';
 import { AgentClient, agentEntryExists, agentSpawnSpec, findRunningAgent, waitForAgent } from './agent-client.js';
 import { newAlerts, type Alert } from './alerts.js';
 import { appIconPng, trayIconPng } from './icon-art.js';
-import { API_CHANNEL, type IpcAnswer } from './ipc-contract.js';
+import { API_CHANNEL, LIVE_CHANNEL, LIVE_STATE_CHANNEL, type IpcAnswer, type LiveMessage } from './ipc-contract.js';
+import type { LiveFeedState } from '../src/shared/live-feed.js';
 import { APP_HOST, APP_SCHEME, APP_START_URL, isExternalLink, isTrustedSender, mayNavigate } from './ipc-guard.js';
 import { decideStartup, HIDDEN_FLAG, linuxAutostartEntry, onSecondInstance, parseLaunchFlags, runPageUrl } from './lifecycle.js';
 import { trayState, type TrayIcon } from './tray-state.js';
@@ -41,6 +42,8 @@ let agentProblem: string | undefined;
 let agentChild: ChildProcess | undefined;
 let lastDashboard: Dashboard | undefined;
 let pollTimer: NodeJS.Timeout | undefined;
+let liveState: LiveFeedState = 'connecting';
+let stopLive: (() => void) | undefined;
 let quitting = false;
 
 // Must happen before `ready`: app:// behaves like https (standard, secure), so ES modules load and
@@ -81,6 +84,7 @@ async function start(showAtStart: boolean): Promise<void> {
     if (!client) return { ok: false, error: { code: 'network', message: agentProblem ?? 'The RosterSync agent is starting; try again in a moment.' } };
     return client.forward(request);
   });
+  ipcMain.handle(LIVE_STATE_CHANNEL, (event): LiveFeedState => (isTrustedSender(event.senderFrame?.url) ? liveState : 'reconnecting'));
   Menu.setApplicationMenu(null);
   tray = new Tray(trayImage('offline'));
   tray.on('click', () => showWindow());
@@ -88,6 +92,7 @@ async function start(showAtStart: boolean): Promise<void> {
   setUpLoginItem();
   if (showAtStart) showWindow();
   await connectAgent();
+  followLiveEvents();
   await poll();
   pollTimer = setInterval(() => void poll(), POLL_MS);
 }
@@ -132,7 +137,29 @@ async function connectAgent(): Promise<void> {
     : `This RosterSync build has no agent (${join(appRoot, 'bin', 'rostersync.js')} is missing): reinstall RosterSync.`;
 }
 
+/**
+ * Streams the agent's run events: each is pushed to the window (its screens update themselves), and
+ * a run starting or ending refreshes the tray at once instead of at the next poll.
+ */
+function followLiveEvents(): void {
+  if (!client) return;
+  const send = (message: LiveMessage): void => {
+    if (window && !window.isDestroyed()) window.webContents.send(LIVE_CHANNEL, message);
+  };
+  stopLive = client.liveFeed().subscribe(
+    (event) => {
+      send({ kind: 'event', event });
+      if (event.type === 'run-started' || event.type === 'run-finished') void poll();
+    },
+    (state) => {
+      liveState = state;
+      send({ kind: 'state', state });
+    },
+  );
+}
+
 async function stopAgent(): Promise<void> {
+  stopLive?.();
   if (pollTimer) clearInterval(pollTimer);
   const child = agentChild;
   agentChild = undefined;

@@ -1,7 +1,9 @@
 /** The application shell: navigation, routing, sign-in state and the screens. */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { API_KEY_STORAGE } from '../../src/shared/api.contract.js';
-import type { AgentStatus, Api } from './api/types.js';
+import type { AgentStatus, Api, LiveFeed } from './api/types.js';
+import { LiveIndicator } from './components/live-run.js';
+import { LiveProvider } from './lib/live.js';
 import { TextField } from './components/fields.js';
 import { Notice } from './components/ui.js';
 import { ApiProvider, useApi } from './lib/api-context.js';
@@ -31,7 +33,7 @@ const NAV: readonly { screen: Screen; label: string }[] = [
 
 type Connection = { state: 'checking' } | { state: 'ok'; status: AgentStatus } | { state: 'signed-out'; message: string } | { state: 'down'; message: string };
 
-export function App(props: { readonly api: Api }): ReactNode {
+export function App(props: { readonly api: Api; readonly live: LiveFeed }): ReactNode {
   const [connection, setConnection] = useState<Connection>({ state: 'checking' });
   const check = (): void => {
     props.api.getStatus({}).then(
@@ -63,9 +65,11 @@ export function App(props: { readonly api: Api }): ReactNode {
   }
   return (
     <ApiProvider api={props.api}>
-      <ToastProvider>
-        <Shell status={connection.status} />
-      </ToastProvider>
+      <LiveProvider feed={props.live}>
+        <ToastProvider>
+          <Shell status={connection.status} />
+        </ToastProvider>
+      </LiveProvider>
     </ApiProvider>
   );
 }
@@ -165,6 +169,8 @@ function AgentFoot(props: { readonly state: { ok: true; status: AgentStatus } | 
     return (
       <div className="sidebar-foot" data-testid="agent-state" title={state.message}>
         <span className="badge failed">Agent not reachable</span>
+        <br />
+        <LiveIndicator />
       </div>
     );
   }
@@ -183,6 +189,8 @@ function AgentFoot(props: { readonly state: { ok: true; status: AgentStatus } | 
           Schedules {agent.schedulesPaused ? 'paused' : 'on'} · {agent.serviceInstalled ? 'installed as a service' : 'not a service'}
         </span>
       )}
+      <br />
+      <LiveIndicator />
     </div>
   );
 }

@@ -71,6 +71,60 @@ function publish(ctx: AgentContext, event: LiveEvent, own?: Listener): void {
   }
 }
 
+// ---- runs of other processes ------------------------------------------------------------------
+
+/** How often the store is read for runs another process started or ended on this data folder. */
+export const OTHER_PROCESS_POLL_MS = 1500;
+
+/**
+ * Announces to this data folder's subscribers the runs other processes run on it — a `rostersync run`
+ * from a terminal while this process serves the GUI, or the agent's scheduled runs when this process
+ * is attached to it: `run-started` when the store first shows the run running (also for a run already
+ * running when the watch begins), `run-finished` when its record has ended. Their rows are known when
+ * they end (their progress events stay in their own process). Runs of this process are announced by
+ * the runner itself and skipped here. Returns the function that stops watching.
+ */
+export function watchOtherProcessRuns(ctx: AgentContext, intervalMs = OTHER_PROCESS_POLL_MS): () => void {
+  /** Runs of other processes seen running, by id. */
+  const seen = new Map<number, string>();
+  const tick = (): void => {
+    let running;
+    try {
+      running = ctx.store.listRuns({ status: 'running', limit: 100 });
+    } catch {
+      stop(); // the store was closed under us
+      return;
+    }
+    const stillRunning = new Set<number>();
+    for (const run of running) {
+      if (active.get(run.id)?.ctx.store === ctx.store) continue; // this process's run: the runner announces it
+      stillRunning.add(run.id);
+      if (seen.has(run.id)) continue;
+      seen.set(run.id, run.destination);
+      publish(ctx, { type: 'run-started', runId: run.id, destination: run.destination, trigger: run.trigger, dryRun: run.dryRun, at: run.startedAt });
+    }
+    for (const [runId, destination] of seen) {
+      if (stillRunning.has(runId)) continue;
+      seen.delete(runId);
+      const run = ctx.store.getRun(runId);
+      publish(ctx, {
+        type: 'run-finished',
+        runId,
+        destination,
+        status: run?.status ?? 'failed',
+        message: run?.message ?? 'The run record is gone.',
+        rows: run?.rows ?? 0,
+        at: run?.endedAt ?? new Date().toISOString(),
+      });
+    }
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  tick();
+  return stop;
+}
+
 // ---- cancelling ------------------------------------------------------------------------------
 
 /** destination_state key: the id of a run of that destination an administrator asked to stop. */

@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentContext } from '../home/context.js';
-import { API, API_ERROR_STATUS, API_PATH_PREFIX, EVENTS_PATH, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode } from '../shared/api.contract.js';
+import { API, API_ERROR_STATUS, API_PATH_PREFIX, EVENTS_PATH, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode, type ApiErrorDetails } from '../shared/api.contract.js';
 import { loadOrCreateApiKey } from '../home/api-key.js';
 import { removeApiInfo, writeApiInfo } from '../home/api-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
@@ -20,7 +20,7 @@ import { HANDLERS } from './handlers/index.js';
 import { ConfigError, issuesFromZod } from '../shared/config-issues.js';
 import { attachedAgent, attachedScheduler, inProcessRunLauncher, smtpNotifier, type AgentPort, type ApiServices, type NotifierPort, type RunLauncher, type SchedulerPort } from './services.js';
 import { serveStatic } from './static-files.js';
-import { subscribeLiveEvents } from '../agent/runner.js';
+import { subscribeLiveEvents, watchOtherProcessRuns } from '../agent/runner.js';
 
 export interface ApiServerOptions {
   /** 0 (default) picks a free port. */
@@ -85,8 +85,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, code: ApiErrorCode, message: string): void {
-  sendJson(res, API_ERROR_STATUS[code], toApiErrorBody(code, message));
+function sendError(res: ServerResponse, code: ApiErrorCode, message: string, details?: ApiErrorDetails): void {
+  sendJson(res, API_ERROR_STATUS[code], toApiErrorBody(code, message, details));
 }
 
 /** Validates and runs one call. Exported for in-process callers (tests, the Electron fallback). */
@@ -113,6 +113,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
   let port = 0;
   /** Open /api/events streams, ended when the server closes. */
   const streams = new Set<ServerResponse>();
+  let stopWatchingOthers: (() => void) | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const guard = checkOrigin(req.headers, port);
@@ -135,10 +136,16 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
       const unsubscribe = subscribeLiveEvents(ctx, (event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       streams.add(res);
+      // Runs of other processes on this data folder (a CLI run, the agent this process is attached to) while anyone listens.
+      stopWatchingOthers ??= watchOtherProcessRuns(ctx);
       req.on('close', () => {
         clearInterval(keepAlive);
         unsubscribe();
         streams.delete(res);
+        if (streams.size === 0) {
+          stopWatchingOthers?.();
+          stopWatchingOthers = undefined;
+        }
       });
       return;
     }
@@ -165,7 +172,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     try {
       sendJson(res, 200, (await dispatch(services, name, body)) ?? null);
     } catch (err) {
-      if (err instanceof ApiError) return sendError(res, err.code, err.message);
+      if (err instanceof ApiError) return sendError(res, err.code, err.message, err.details);
       // A configuration refused by a save the handler did not expect to refuse: still the caller's mistake.
       if (err instanceof ConfigError) return sendError(res, 'bad-request', err.message);
       // Errors from the engine are written for administrators (what, where, what to do) and carry no secrets.
@@ -205,6 +212,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     close: () =>
       (closing ??= (async () => {
         if (advertise) removeApiInfo(ctx.layout.home);
+        stopWatchingOthers?.();
         for (const stream of streams) stream.end();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

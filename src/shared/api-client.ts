@@ -51,7 +51,7 @@ export async function callApi<K extends ApiCallName>(options: FetchApiOptions, n
     throw new ApiError('failed', `The agent answered ${name} with status ${response.status} and a body that is not JSON.`);
   }
   if (!response.ok) {
-    if (isApiErrorBody(body)) throw new ApiError(body.error.code, body.error.message);
+    if (isApiErrorBody(body)) throw new ApiError(body.error.code, body.error.message, body.error.details);
     throw new ApiError('failed', `The agent answered ${name} with status ${response.status}.`);
   }
   return body as ApiOutput<K>;

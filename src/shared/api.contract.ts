@@ -560,8 +560,17 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = {
   network: 503,
 };
 
+/**
+ * What a refusal is about, for a client to act on beside the message: `heldRun` when a destination
+ * waits for a held run's review (syncNow refused with `conflict`) — its id, and where to review it
+ * in the GUI (`reviewPath`, a fragment route) and on the command line.
+ */
+export interface ApiErrorDetails {
+  readonly heldRun?: { readonly id: number; readonly destination: string; readonly reviewPath: string; readonly approveCommand: string; readonly discardCommand: string };
+}
+
 export interface ApiErrorBody {
-  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+  readonly error: { readonly code: ApiErrorCode; readonly message: string; readonly details?: ApiErrorDetails };
 }
 
 /** Thrown by handlers (mapped to an HTTP status) and by clients (from an error answer). */
@@ -569,14 +578,15 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
+    readonly details?: ApiErrorDetails,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-export function toApiErrorBody(code: ApiErrorCode, message: string): ApiErrorBody {
-  return { error: { code, message } };
+export function toApiErrorBody(code: ApiErrorCode, message: string, details?: ApiErrorDetails): ApiErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
 }
 
 export function isApiErrorBody(value: unknown): value is ApiErrorBody {

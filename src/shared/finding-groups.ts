@@ -31,10 +31,17 @@ export function groupFindings(findings: readonly Finding[], samplesPerGroup = 3)
     .map(({ first: _first, ...g }) => g);
 }
 
-/** "rows 4, 9, 12" or "file" for file-level findings, naming the samples' rows. */
+/**
+ * Where the samples are: "rows 4, 9, 12" (rows of the generated file; "file" for file-level findings),
+ * or, when the samples know where they came from in the SIS, their origins — "students.csv line 14;
+ * students.csv line 20" — which also names rows left out of the file (they have no row of their own).
+ */
 export function sampleRows(group: FindingGroup): string {
+  const more = group.count > group.samples.length ? ', …' : '';
+  if (group.samples.some((s) => s.origin)) {
+    return `${group.samples.map((s) => s.origin ?? (s.row === 0 ? 'file' : `row ${s.row}`)).join('; ')}${more}`;
+  }
   const rows = group.samples.map((s) => (s.row === 0 ? 'file' : String(s.row)));
-  const more = group.count > rows.length ? ', …' : '';
   return `${rows.length === 1 && rows[0] !== 'file' ? 'row' : 'rows'} ${rows.join(', ')}${more}`;
 }
 

@@ -45,3 +45,20 @@ export interface HoldReview {
   readonly unresolved: string | null;
   readonly resolvedAt: string;
 }
+
+/**
+ * A held run in one short line for lists (the dashboard's recent runs): the file that would lose the
+ * largest share of its records — "Held: 33 % of users would be removed" — or, when no removal tripped
+ * the guard, "Held for approval". The whole message is on the run page.
+ */
+export function heldHeadline(diff: readonly FileDiff[]): string {
+  let worst: { file: string; share: number } | undefined;
+  for (const d of diff) {
+    if (d.previous <= 0 || d.removed <= 0) continue;
+    const share = d.removed / d.previous;
+    if (!worst || share > worst.share) worst = { file: d.file, share };
+  }
+  if (!worst) return 'Held for approval';
+  const percent = worst.share < 0.01 ? (worst.share * 100).toFixed(1) : String(Math.round(worst.share * 100));
+  return `Held: ${percent} % of ${worst.file.replace(/\.(csv|txt|tsv)$/i, '')} would be removed`;
+}

@@ -26,6 +26,17 @@ describe('findings grouped by rule and column', () => {
     expect(groupFindings([{ ...required(0) }]).map((g) => findingGroupLine(g))).toEqual(['ERROR classes.csv › title [required] ×1: title is required. (rows file)']);
   });
 
+  it('names left-out rows by their SIS origin, not by the row number they never got in the file', () => {
+    // Rows left out of users.csv all carry the number of the next written row (1): their origins tell them apart.
+    const leftOut = [14, 20, 31, 40].map((line): Finding => ({ ...siteMap(1), origin: `students.csv line ${line}` }));
+    const [group] = groupFindings(leftOut);
+    expect(findingGroupLine(group!)).toBe(
+      'ERROR users.csv › orgSourcedIds [site-map] ×4: school code 003 is not in the site map (students.csv line 14; students.csv line 20; students.csv line 31, …)',
+    );
+    // A sample without an origin keeps its row; a database source names entity and row.
+    expect(findingGroupLine(groupFindings([{ ...required(7), origin: 'classes row 3' }, required(9)])[0]!)).toBe('ERROR classes.csv › title [required] ×2: title is required. (classes row 3; row 9)');
+  });
+
   it('the CLI lists groups, errors first, never a warning before an error', () => {
     const text = formatRunResult({ runId: 7, destination: 'vendor', status: 'partial', message: 'Delivered with rows left out.', files: [], diff: [], errors: 4004, warnings: 5, holdReasons: [], outputDir: '/tmp/x', findings, unmappedSchools: [] });
     const lines = text.split('\n');

@@ -4,6 +4,7 @@
  * and the browser fetch client (src/shared/api-client.ts, shared with the tray app). Screens depend on `Api` only.
  */
 import type { Api as ApiInterface } from '../../../src/shared/api.contract.js';
+import type { LiveFeed } from '../../../src/shared/live-feed.js';
 
 export type {
   Api,
@@ -46,6 +47,8 @@ export type {
   UnmappedSchool,
 } from '../../../src/shared/api.contract.js';
 export { API_CALL_NAMES, ApiError, isApiCallName } from '../../../src/shared/api.contract.js';
+export type { LiveFeed, LiveFeedState } from '../../../src/shared/live-feed.js';
+export type { LiveEvent, RunStage } from '../../../src/shared/api.contract.js';
 export type { RunDetail, RunSummary, RunStatus, Finding, FileDiff, RunFileRecord, RunEvent } from '../../../src/shared/run.js';
 export type { DestinationConfig, SourceConfig, SiteMapEntry, NotificationsConfig } from '../../../src/shared/config.schema.js';
 export type { FormatDef, FileDef, ColumnDef, ColumnMapping, Entity, FormatOption } from '../../../src/shared/format.js';
@@ -55,5 +58,7 @@ export type { SisProfile, ProfileEntity } from '../../../src/shared/sis-profile.
 declare global {
   interface Window {
     api?: ApiInterface;
+    /** The run events, forwarded by the tray app's main process from the agent's /api/events. */
+    liveEvents?: LiveFeed;
   }
 }

@@ -149,6 +149,8 @@ export function ConfirmDialog(props: {
   readonly title: string;
   readonly children?: ReactNode;
   readonly confirmLabel: string;
+  /** The button that closes the dialog without acting (default "Cancel"; "Keep running" when the action itself is a cancel). */
+  readonly dismissLabel?: string;
   readonly danger?: boolean;
   readonly onConfirm: () => void;
   readonly onCancel: () => void;
@@ -168,7 +170,7 @@ export function ConfirmDialog(props: {
         {props.children}
         <div className="row end">
           <button type="button" className="btn" onClick={props.onCancel}>
-            Cancel
+            {props.dismissLabel ?? 'Cancel'}
           </button>
           <button type="button" className={`btn ${props.danger ? 'danger' : 'primary'}`} onClick={props.onConfirm}>
             {props.confirmLabel}

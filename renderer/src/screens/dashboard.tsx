@@ -1,7 +1,7 @@
 /** Dashboard: every destination with its last and next run and status; holds waiting for approval; Sync now. */
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import type { HoldReview } from '../../../src/shared/hold-review.js';
-import type { DashboardDestination, DestinationStatus, RunSummary } from '../api/types.js';
+import { useMemo, useState, type ReactNode } from 'react';
+import { heldHeadline, type HoldReview } from '../../../src/shared/hold-review.js';
+import type { DashboardDestination, DestinationStatus, HeldRun, RunSummary } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
 import { Badge, ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge, type BadgeKind } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
@@ -11,6 +11,8 @@ import { href } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
 import { ApproveEffect, byConcern, HoldCard, removalHeadline } from '../components/hold-review.js';
+import { CancelRunButton, RunProgressLine } from '../components/live-run.js';
+import { runStartedOrFinished, useReloadOn } from '../lib/live.js';
 
 const STATUS_TEXT: Record<DestinationStatus, { kind: BadgeKind; text: string }> = {
   ok: { kind: 'success', text: 'OK' },
@@ -35,21 +37,13 @@ export function DashboardScreen(): ReactNode {
   const [busy, setBusy] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<{ kind: 'approve' | 'discard'; run: RunSummary; review: HoldReview | null } | null>(null);
 
-  const running = dashboard.data?.destinations.some((d) => d.status === 'running') ?? false;
-  // While a run is going, refresh every 2 seconds.
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => {
-      dashboard.reload();
-      recent.reload();
-    }, 2000);
-    return () => clearInterval(timer);
-  }, [running, dashboard.reload, recent.reload]);
-
   const reloadAll = (): void => {
     dashboard.reload();
     recent.reload();
   };
+  // A run starting or ending anywhere on this data folder (the agent's schedule, the CLI, another window) refreshes the page.
+  useReloadOn(reloadAll, runStartedOrFinished);
+  const holds = dashboard.data?.holds;
 
   const syncNow = async (name: string): Promise<void> => {
     setBusy(name);
@@ -107,7 +101,23 @@ export function DashboardScreen(): ReactNode {
           </span>
         ),
       }),
-      c.accessor('status', { header: 'Status', cell: (info) => <DestinationStatusBadge status={info.getValue()} /> }),
+      c.accessor('status', {
+        header: 'Status',
+        cell: (info) => {
+          const running = runningRun(info.row.original);
+          return (
+            <span>
+              <DestinationStatusBadge status={info.getValue()} />
+              {running && (
+                <>
+                  <br />
+                  <RunProgressLine runId={running.id} />
+                </>
+              )}
+            </span>
+          );
+        },
+      }),
       c.accessor((d) => d.lastRun?.startedAt ?? '', {
         id: 'lastRun',
         header: 'Last run',
@@ -148,21 +158,28 @@ export function DashboardScreen(): ReactNode {
         header: () => <span className="sr-only">Actions</span>,
         cell: (info) => {
           const d = info.row.original;
+          const running = runningRun(d);
+          const held = holds?.find((h) => h.run.destination === d.name);
           return (
             <span className="stack-tight">
-              <button
-                type="button"
-                className="btn small primary"
-                disabled={busy !== null || d.status === 'running' || d.status === 'held' || !d.enabled}
-                onClick={() => void syncNow(d.name)}
-                aria-label={`Sync ${d.name} now`}
-                aria-describedby={d.status === 'held' ? `held-reason-${d.name}` : undefined}
-              >
-                {d.status === 'running' ? 'Running…' : 'Sync now'}
-              </button>
-              {d.status === 'held' && (
-                <span className="muted small" id={`held-reason-${d.name}`}>
-                  A run is held for approval: approve or discard it first.
+              {running ? (
+                <CancelRunButton key={running.id} runId={running.id} destination={d.name} small />
+              ) : (
+                <button
+                  type="button"
+                  className="btn small primary"
+                  disabled={busy !== null || d.status === 'held' || held !== undefined || !d.enabled}
+                  onClick={() => void syncNow(d.name)}
+                  aria-label={`Sync ${d.name} now`}
+                  aria-describedby={held ? `held-reason-${d.name}` : undefined}
+                >
+                  Sync now
+                </button>
+              )}
+              {held && !running && (
+                <span className="muted small" id={`held-reason-${d.name}`} data-testid={`held-reason-${d.name}`}>
+                  Run <a href={href('history', held.run.id)}>#{held.run.id}</a> is held for approval: review it (above), then approve or discard it before
+                  a new run.
                 </span>
               )}
             </span>
@@ -170,7 +187,7 @@ export function DashboardScreen(): ReactNode {
         },
       }),
     ];
-  }, [busy]);
+  }, [busy, holds]);
 
   const data = dashboard.data;
   return (
@@ -234,7 +251,7 @@ export function DashboardScreen(): ReactNode {
           </Panel>
           {(data.destinations.length > 0 || (recent.data ?? []).length > 0) && (
             <Panel title="Recent runs" actions={<a href={href('history')}>All runs</a>}>
-              <RecentRuns runs={recent.data ?? []} />
+              <RecentRuns runs={recent.data ?? []} holds={data.holds} />
             </Panel>
           )}
         </>
@@ -284,7 +301,22 @@ function GettingStarted(): ReactNode {
   );
 }
 
-function RecentRuns(props: { readonly runs: readonly RunSummary[] }): ReactNode {
+/** The destination's run that is going now (its newest real run, while the destination shows running). */
+function runningRun(d: DashboardDestination): RunSummary | undefined {
+  return d.lastRun?.status === 'running' ? d.lastRun : undefined;
+}
+
+/** A held run's line in the list is short (what would be removed, and a link to review); its whole message is on the run page. */
+function HeldMessage(props: { readonly run: RunSummary; readonly hold: HeldRun | undefined }): ReactNode {
+  return (
+    <span className="small" data-testid={`recent-held-${props.run.id}`}>
+      {heldHeadline(props.hold?.diff ?? [])} — <a href={href('history', props.run.id)}>review</a>
+    </span>
+  );
+}
+
+function RecentRuns(props: { readonly runs: readonly RunSummary[]; readonly holds: readonly HeldRun[] }): ReactNode {
+  const { holds } = props;
   const columns = useMemo(() => {
     const c = gridColumns<RunSummary>();
     return [
@@ -292,9 +324,19 @@ function RecentRuns(props: { readonly runs: readonly RunSummary[] }): ReactNode 
       c.accessor('destination', { header: 'Destination' }),
       c.accessor('status', { header: 'Status', cell: (info) => <StatusBadge status={info.getValue()} /> }),
       c.accessor('startedAt', { header: 'Started', cell: (info) => formatDateTime(info.getValue()) }),
-      c.accessor('rows', { header: 'Rows', cell: (info) => formatCount(info.getValue()) }),
-      c.accessor('message', { header: 'Message', cell: (info) => <span className="muted">{info.getValue() ?? ''}</span> }),
+      c.accessor('rows', {
+        header: 'Rows',
+        cell: (info) => (info.row.original.status === 'running' ? <RunProgressLine runId={info.row.original.id} /> : formatCount(info.getValue())),
+      }),
+      c.accessor('message', {
+        header: 'Message',
+        cell: (info) => {
+          const run = info.row.original;
+          if (run.status === 'held') return <HeldMessage run={run} hold={holds.find((h) => h.run.id === run.id)} />;
+          return <span className="muted">{info.getValue() ?? ''}</span>;
+        },
+      }),
     ];
-  }, []);
+  }, [holds]);
   return <DataGrid label="Recent runs" columns={columns} data={props.runs} empty="No runs yet." getRowId={(r) => String(r.id)} />;
 }

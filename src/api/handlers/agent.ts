@@ -6,6 +6,7 @@ import { listSourceDrivers } from '../../sources/registry.js';
 import { listDestinationDrivers } from '../../destinations/registry.js';
 import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type HeldRun } from '../../shared/api.contract.js';
 import { appVersion } from '../../home/install.js';
+import { homeArg } from '../../home/layout.js';
 import { destinationStatus, overallStatus } from '../status.js';
 import { notFound, type ApiServices } from '../services.js';
 import { getIncident } from '../../notify/notifier.js';
@@ -21,6 +22,28 @@ function jsonSchemaOf(schema: z.ZodType): unknown {
   } catch {
     return null;
   }
+}
+
+/**
+ * Sync now while a run of the destination waits for review: a new run would diff against the
+ * delivery before the held one and hold again (or, worse, bury the hold), so it is refused with
+ * the held run and the ways to review it.
+ */
+function heldRunRefusal(ctx: ApiServices['ctx'], runId: number, destination: string): ApiError {
+  const home = homeArg(ctx.layout.home);
+  const heldRun = {
+    id: runId,
+    destination,
+    reviewPath: `#/history/${runId}`,
+    approveCommand: `rostersync approve ${runId}${home}`,
+    discardCommand: `rostersync discard ${runId}${home}`,
+  };
+  return new ApiError(
+    'conflict',
+    `${destination} has run ${runId} held for approval: review it first (dashboard, or History › run #${runId}) and approve or discard it ` +
+      `(\`${heldRun.approveCommand}\` / \`${heldRun.discardCommand}\`). Sync now starts no new run while one is held.`,
+    { heldRun },
+  );
 }
 
 function runningHere(services: ApiServices): number[] {
@@ -82,6 +105,8 @@ export const agentHandlers: HandlerGroup<
     if (running || runs.busyDestinations().includes(destination)) {
       throw new ApiError('conflict', `${destination} is already running${running ? ` (run ${running.id})` : ''}; wait for it to finish.`);
     }
+    const held = ctx.store.listRuns({ destination, status: 'held', limit: RECENT }).find((r) => !r.dryRun);
+    if (held) throw heldRunRefusal(ctx, held.id, destination);
     const runId = await runs.startSync(destination, 'manual');
     return { runId, status: ctx.store.getRun(runId)?.status ?? 'running' };
   },
