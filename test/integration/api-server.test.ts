@@ -344,6 +344,27 @@ describe('sync now, dashboard, holds and history', () => {
     expect(review.holdReasons).toEqual(dashboard.holds[0]!.holdReasons);
     expect(review.diff.length).toBeGreaterThan(0);
 
+    // Sync now waits while the run is held: 409 naming the held run and how to review it, and no run is recorded.
+    const runsBefore = (await api.listRuns({ destination: 'vendor-sftp' })).length;
+    const refused = await api.syncNow({ destination: 'vendor-sftp' }).then(
+      () => undefined,
+      (e: unknown) => e as ApiError,
+    );
+    expect(refused).toBeInstanceOf(ApiError);
+    expect(refused!.code).toBe('conflict');
+    expect(refused!.message).toContain(`vendor-sftp has run ${held.id} held for approval: review it first`);
+    expect(refused!.message).toContain(`rostersync approve ${held.id} --home ${home}`);
+    expect(refused!.details).toEqual({
+      heldRun: {
+        id: held.id,
+        destination: 'vendor-sftp',
+        reviewPath: `#/history/${held.id}`,
+        approveCommand: `rostersync approve ${held.id} --home ${home}`,
+        discardCommand: `rostersync discard ${held.id} --home ${home}`,
+      },
+    });
+    expect((await api.listRuns({ destination: 'vendor-sftp' })).length).toBe(runsBefore);
+
     const approving = await api.approveRun({ id: held.id });
     expect(approving.runId).toBe(held.id);
     expect((await waitForRun(held.id)).status).toBe('success');
