@@ -74,7 +74,7 @@ describe('icons', () => {
 });
 
 describe('preload bundle', () => {
-  it('is one CommonJS file that requires only electron and exposes window.api over one channel', async () => {
+  it('is one CommonJS file that requires only electron and exposes window.api over one channel, and the run events as window.liveEvents', async () => {
     const out = mkdtempSync(join(tmpdir(), 'rs-preload-'));
     try {
       await build({ configFile: 'electron/vite.preload.config.ts', logLevel: 'silent', build: { outDir: out } });
@@ -85,10 +85,14 @@ describe('preload bundle', () => {
 
       const exposed: Record<string, unknown> = {};
       const sent: { channel: string; request: unknown }[] = [];
+      const pushed = new Map<string, (event: unknown, message: unknown) => void>();
       const electron = {
         contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
         ipcRenderer: {
+          on: (channel: string, listener: (event: unknown, message: unknown) => void) => void pushed.set(channel, listener),
+          removeListener: (channel: string) => void pushed.delete(channel),
           invoke: async (channel: string, request: { name: string }) => {
+            if (channel === 'rostersync:live-state') return 'live';
             sent.push({ channel, request });
             return request.name === 'getSource' ? { ok: false, error: { code: 'not-found', message: 'No source named "x".' } } : { ok: true, value: { called: request.name } };
           },
@@ -104,7 +108,22 @@ describe('preload bundle', () => {
         { channel: 'rostersync:api', request: { name: 'getDashboard', input: {} } },
         { channel: 'rostersync:api', request: { name: 'getSource', input: { name: 'x' } } },
       ]);
-      expect(Object.keys(exposed)).toEqual(['api']);
+      expect(Object.keys(exposed)).toEqual(['api', 'liveEvents']);
+
+      // Run events main pushes on the live channel reach the subscriber, with the stream's state.
+      const live = exposed.liveEvents as { subscribe(onEvent: (e: unknown) => void, onState: (s: string) => void): () => void };
+      const events: unknown[] = [];
+      const states: string[] = [];
+      const unsubscribe = live.subscribe((e) => events.push(e), (st) => states.push(st));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(states).toEqual(['live']);
+      const started = { type: 'run-started', runId: 3, destination: 'vendor', trigger: 'schedule', dryRun: false, at: '2026-12-02T09:00:00Z' };
+      pushed.get('rostersync:live')!({}, { kind: 'event', event: started });
+      pushed.get('rostersync:live')!({}, { kind: 'state', state: 'reconnecting' });
+      expect(events).toEqual([started]);
+      expect(states).toEqual(['live', 'reconnecting']);
+      unsubscribe();
+      expect(pushed.has('rostersync:live')).toBe(false);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
