@@ -20,6 +20,7 @@ import { Scheduler, WATCH_INTERVAL_MS, type SlotOutcome } from '../scheduler/sch
 import { SystemClock, type Clock, type Timer } from '../scheduler/clock.js';
 import { releaseStaleLocks, type DestinationLock } from '../scheduler/lock.js';
 import { acquireAgentLock, serviceInstalled } from './agent-lock.js';
+import { getSourceDriver } from '../sources/registry.js';
 import { folderSettingsSchema, watchExportFolder, type ExportFolderWatcher, type FolderSettings, type IncompleteSet, type ReadySet } from '../sources/export-folder.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import { resolveSourceEntities, type ResolvedEntities } from '../profiles/resolve.js';
@@ -133,7 +134,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<AgentDae
     for (const d of ctx.store.listDestinations()) {
       if (!d.enabled || !d.schedule.onArrival) continue;
       const source = ctx.store.getSource(d.source);
-      if (!source || source.type !== 'folder') {
+      if (!source || !getSourceDriver(source.type).capabilities.includes('watch')) {
         log('warn', `${d.name}: "run on arrival" needs an export-folder source; ${d.source} is ${source ? source.type : 'missing'}.`);
         continue;
       }

@@ -6,8 +6,13 @@ import type { ConnectionIdentity } from '../secrets/binding.js';
 import type { z } from 'zod';
 import type { Secrets } from '../sources/types.js';
 import type { DestinationCheck } from '../shared/connection-check.js';
+import type { DestinationCapability } from '../shared/destination-capabilities.js';
 
 export type { DestinationCheck } from '../shared/connection-check.js';
+export type { DestinationCapability, HostKeyCheck } from '../shared/destination-capabilities.js';
+
+/** Destination state key (store.setDestinationState) of the `hostKey` capability: the fingerprint the server presented last. */
+export const HOST_KEY_SEEN_STATE = 'seenFingerprint';
 
 /** One generated file ready for delivery (already complete and hashed in the run's staging folder). */
 export interface StagedFile {
@@ -107,6 +112,11 @@ export interface RecoveryResult {
 }
 
 export interface CheckOptions {
+  /**
+   * The caller offers to trust the presented host key beside the result (the GUI): a host-key refusal
+   * then asks to compare the fingerprint and names no command to run.
+   */
+  readonly trustInPlace?: boolean;
   /** The destination's configured name, for messages such as `rostersync destination trust NAME`. */
   readonly destinationName?: string;
   /** ` --home DIR` when the data folder is not the default ('' otherwise), so printed follow-up commands work as printed. */
@@ -114,11 +124,23 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One way to sign in (Airbyte's `oneOf` per auth method): the value of the choosing setting and the secrets it uses. */
+export interface AuthMethod {
+  readonly value: string;
+  readonly title: string;
+  readonly secretFields: readonly string[];
+}
+
 export interface DestinationDriver<Settings = Record<string, unknown>> {
   readonly id: string;
   readonly displayName: string;
+  /** What it can do (src/shared/destination-capabilities.ts); each flag matches what the driver implements. */
+  readonly capabilities: readonly DestinationCapability[];
   readonly settingsSchema: z.ZodType<Settings>;
+  /** Every secret field any sign-in method uses (stored sealed, never in settings). */
   readonly secretFields: readonly string[];
+  /** Drivers with more than one way to sign in: the setting that chooses, and the secrets of each method. */
+  readonly authMethods?: { readonly setting: keyof Settings & string; readonly methods: readonly AuthMethod[] };
   /**
    * The server a stored secret is bound to (src/secrets/binding.ts): a stored secret is only sent
    * where this identity is the one it was saved for. Drivers with secret fields must give it.
@@ -127,11 +149,17 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
   /** The settings that make up the identity, so forms can say a secret must be typed again when they change. */
   readonly identityFields?: readonly string[];
   check(settings: Settings, secrets: Secrets, options?: CheckOptions): Promise<DestinationCheck>;
-  /** Servers that prove their identity with a host key (SFTP): what the server presents now, and settings pinning it. */
+  /** The `hostKey` capability: what the server presents now (no login), the pinned fingerprint, settings pinning another. */
   readonly hostKey?: {
-    probe(settings: Settings): Promise<{ readonly fingerprint: string; readonly keyType: string }>;
+    /** Needs only the settings that locate the server; the rest may be missing (a form being filled in). */
+    probe(settings: Partial<Settings>): Promise<{ readonly fingerprint: string; readonly keyType: string }>;
+    /** The setting holding the pinned fingerprint: set by trusting a key, never typed in a form. */
+    readonly setting: keyof Settings & string;
+    pinned(settings: Settings): string;
     pin(settings: Settings, fingerprint: string): Settings;
   };
+  /** The `localFolder` capability: folders on this machine the destination writes (a service install grants the service account access). */
+  localWritePaths?(settings: Settings): readonly string[];
   /**
    * Settings the agent learns after set-up (a pinned host key): a re-imported configuration file
    * that does not mention them keeps the stored values instead of dropping them.

@@ -9,6 +9,7 @@ import type { DestinationConfig, SiteMapEntry, SourceConfig } from '../shared/co
 import type { TransformStep } from '../shared/transform.js';
 import type { Finding } from '../shared/run.js';
 import type { EntityRequest } from '../sources/types.js';
+import { getSourceDriver } from '../sources/registry.js';
 import { entityRequestOf, resolveSourceEntities } from '../profiles/resolve.js';
 import { compileTransforms, type TransformContext, type TransformIssue } from './transforms.js';
 import { compileColumnCheck, type ValueProblem } from './value-rules.js';
@@ -263,7 +264,7 @@ export function buildPlan({ format, destination, source, siteMap, customProfiles
       const anyMapping = columnDefs.some((c) => overrides[c.name] ?? optionMappings.get(`${def.name}/${c.name}`)?.[entity] ?? c.defaults?.[entity]);
       if (!request) {
         if (anyMapping || def.entities.length === 1) {
-          const what = source.type === 'folder' ? 'file' : 'query';
+          const what = getSourceDriver(source.type).capabilities.includes('files') ? 'file' : 'query';
           const why = source.profile ? ` (its profile ${source.profile} gives none; add one under the source's entities)` : '';
           findings.push(planFinding(def.name, '', 'no-query', `Source "${source.name}" has no ${entity} ${what}${why}; ${def.name} needs ${entity} rows.`));
         }

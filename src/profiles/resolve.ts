@@ -10,6 +10,7 @@ import type { Entity } from '../shared/format.js';
 import { ENTITIES } from '../shared/format.js';
 import type { ProfileEngine, SisProfile } from '../shared/sis-profile.js';
 import type { EntityRequest } from '../sources/types.js';
+import { getSourceDriver } from '../sources/registry.js';
 import { resolveProfile } from './profile.schema.js';
 
 /** One entity's request and where it came from: the source's own entry, or its profile. */
@@ -73,4 +74,9 @@ export function entityRequestOf(resolved: ResolvedEntities, entity: Entity): Ent
   if (!r) return undefined;
   const { origin: _origin, ...request } = r;
   return request;
+}
+
+/** An export-folder profile (it maps files, not tables): its engines read files. */
+export function readsFiles(profile: Pick<SisProfile, 'engines'>): boolean {
+  return profile.engines.some((engine) => getSourceDriver(engine).capabilities.includes('files'));
 }

@@ -14,9 +14,9 @@
 import { z } from 'zod';
 import {
   destinationConfigSchema,
+  destinationTypeSchema,
   entitySchema,
   nameSchema,
-  portSchema,
   notificationsSchema,
   settingsSchema,
   siteMapEntrySchema,
@@ -27,6 +27,7 @@ import {
   type SourceConfig,
 } from './config.schema.js';
 import type { ColumnMapping, Entity, FormatDef, FormatOption } from './format.js';
+import type { HostKeyState } from './destination-capabilities.js';
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary, type RunTrigger } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
@@ -87,8 +88,8 @@ export interface DestinationView {
   readonly config: DestinationConfig;
   readonly secretsSet: SecretsSet;
   readonly secretsSavedFor: SecretsSavedFor;
-  /** SFTP: the fingerprint the server presented last (may differ from the trusted one). */
-  readonly seenFingerprint: string | null;
+  /** Destinations with the `hostKey` capability: the trusted fingerprint and the one the server presented last. */
+  readonly hostKey?: HostKeyState;
 }
 
 /** A source or destination driver, for forms: its settings as JSON Schema and its secret fields. */
@@ -99,9 +100,15 @@ export interface ConnectionTypeInfo {
   readonly secretFields: readonly string[];
   /** Settings naming the server a stored secret belongs to: when one changes, the secret must be typed again. */
   readonly identityFields: readonly string[];
+  /** Sources: SourceCapability; destinations: DestinationCapability (src/shared/destination-capabilities.ts). */
   readonly capabilities: readonly string[];
-  /** JSON Schema of the driver's `settings` (null when it cannot be expressed). */
+  /**
+   * JSON Schema of the driver's `settings` (null when it cannot be expressed). Destinations: settings the
+   * agent learns are `readOnly`; `oneOf` has one branch per sign-in method with its secret properties (`x-secret`).
+   */
   readonly settingsSchema: unknown;
+  /** Destinations with the `hostKey` capability: the setting holding the pinned fingerprint (set by trusting, never typed). */
+  readonly hostKeySetting?: string;
 }
 
 /** `discarded`: the latest run was held and then discarded (nothing delivered; the vendor keeps the previous data). */
@@ -425,10 +432,21 @@ export const API = {
   saveDestination: call<DestinationView>()(destinationDraft),
   deleteDestination: call<OkView>()(byName),
   testDestination: call<DestinationCheckView>()(destinationDraft),
-  probeHostKey: call<HostKeyView>()(
-    z.object({ host: z.string().trim().min(1, 'host name or IP address of the SFTP server'), port: portSchema().default(22) }).strict(),
+  /** The key a drafted destination's server presents now (no login); destination types with the `hostKey` capability only. */
+  probeHostKey: call<HostKeyView>()(z.object({ type: destinationTypeSchema, settings: z.record(z.string(), z.unknown()) }).strict()),
+  /**
+   * Pins a saved destination's host key. Replacing a different trusted key needs `replacing`: the trusted
+   * fingerprint the admin was shown when confirming (409 when it is not the one trusted now).
+   */
+  trustHostKey: call<DestinationView>()(
+    z
+      .object({
+        destination: nameSchema,
+        fingerprint: z.string().trim().min(1, 'the SHA256:… fingerprint to trust'),
+        replacing: z.string().trim().min(1).optional(),
+      })
+      .strict(),
   ),
-  trustHostKey: call<DestinationView>()(z.object({ destination: nameSchema, fingerprint: z.string().trim().min(1, 'the SHA256:… fingerprint to trust') }).strict()),
 
   // formats & mapping
   listFormats: call<readonly FormatSummary[]>()(none),

@@ -3,6 +3,7 @@
  * (src/sources/, src/destinations/) return these and the API hands them to the screens as they are
  * (src/shared/api.contract.ts names them CheckResultView, TableView, DestinationCheckView).
  */
+import type { HostKeyCheck } from './destination-capabilities.js';
 
 export interface ColumnInfo {
   readonly name: string;
@@ -43,8 +44,10 @@ export interface CheckResult {
 export interface DestinationCheck {
   readonly ok: boolean;
   readonly message: string;
-  /** SFTP: the server's host-key fingerprint as seen during the test. */
+  /** `hostKey` capability: the server's host-key fingerprint as seen during the test. */
   readonly fingerprint?: string;
+  /** `hostKey` capability: the presented key against the trusted one, when the server got as far as presenting one. */
+  readonly hostKey?: HostKeyCheck;
   readonly latencyMs?: number;
   readonly throughputBytesPerSec?: number;
 }

@@ -155,6 +155,8 @@ export const folderDriver: SourceDriver<FolderSettings> = {
   settingsSchema: folderSettingsSchema,
   secretFields: [],
   capabilities: ['files', 'watch'],
+  localWritePaths: (settings) =>
+    settings.afterProcessing === 'archive' ? [path.resolve(settings.path), ...(settings.archivePath ? [path.resolve(settings.path, settings.archivePath)] : [])] : [],
 
   async check(rawSettings): Promise<CheckResult> {
     const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);

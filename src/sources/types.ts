@@ -96,6 +96,8 @@ export interface SourceDriver<Settings = Record<string, unknown>> {
   /** First `limit` rows of a table/file name or of an entity request. */
   sample(settings: Settings, secrets: Secrets, request: EntityRequest | { table: string }, limit: number): Promise<SampleResult>;
   open(settings: Settings, secrets: Secrets): Promise<SourceSession>;
+  /** Folders on this machine the source writes (an export folder archiving its files): a service install grants the service account access. */
+  localWritePaths?(settings: Settings): readonly string[];
   /** After a delivery succeeded: let go of what was read (an export folder archives its files). Returns a line for the run log. */
   afterDelivery?(settings: Settings, requests: readonly EntityRequest[], now: Date): Promise<string | undefined>;
 }

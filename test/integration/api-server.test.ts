@@ -113,6 +113,14 @@ describe('agent', () => {
     const sftp = types.find((t) => t.kind === 'destination' && t.id === 'sftp')!;
     expect(sftp.secretFields).toEqual(expect.arrayContaining(['password', 'privateKey']));
     expect(JSON.stringify(sftp.settingsSchema)).toContain('trustedFingerprint');
+    // The descriptor drives the form: capabilities, the pinned key's setting, a oneOf per sign-in method naming its secrets.
+    expect(sftp.capabilities).toEqual(expect.arrayContaining(['hostKey', 'staging']));
+    expect(sftp.hostKeySetting).toBe('trustedFingerprint');
+    const branches = (sftp.settingsSchema as { oneOf: { properties: Record<string, { const?: string; 'x-secret'?: boolean }> }[] }).oneOf;
+    expect(branches.map((b) => Object.keys(b.properties).filter((k) => b.properties[k]?.['x-secret']))).toEqual([['password'], ['privateKey', 'passphrase']]);
+    const folder = types.find((t) => t.kind === 'destination' && t.id === 'folder')!;
+    expect(folder.capabilities).not.toContain('hostKey');
+    expect(folder.hostKeySetting).toBeUndefined();
   });
 });
 
@@ -180,15 +188,32 @@ describe('destinations and host keys', () => {
     const untrusted = await api.testDestination({ config: vendor.config });
     expect(untrusted.ok).toBe(false);
     expect(untrusted.fingerprint).toBe(sshd.hostKeyFingerprint);
+    expect(untrusted.hostKey).toMatchObject({ status: 'unknown', presented: sshd.hostKeyFingerprint });
+    // The GUI offers "Trust this key" beside the result: no terminal command in the message.
+    expect(untrusted.message).not.toContain('rostersync destination trust');
+    expect(vendor.hostKey).toEqual({ trusted: '', lastSeen: null });
 
-    const probed = await api.probeHostKey({ host: sshd.host, port: sshd.port });
+    const probed = await api.probeHostKey({ type: 'sftp', settings: { host: sshd.host, port: sshd.port } });
     expect(probed.fingerprint).toBe(sshd.hostKeyFingerprint);
     expect(probed.keyType).toMatch(/^ssh-|^ecdsa/);
 
     await expectApiError(api.trustHostKey({ destination: 'vendor-sftp', fingerprint: 'not-a-fingerprint' }), 'bad-request', /fingerprint/);
     vendor = await api.trustHostKey({ destination: 'vendor-sftp', fingerprint: probed.fingerprint });
     expect(vendor.config.settings.trustedFingerprint).toBe(sshd.hostKeyFingerprint);
-    expect(vendor.seenFingerprint).toBe(sshd.hostKeyFingerprint);
+    expect(vendor.hostKey).toEqual({ trusted: sshd.hostKeyFingerprint, lastSeen: sshd.hostKeyFingerprint });
+
+    // Replacing a trusted key needs the confirmation naming the key it replaces.
+    const other = `SHA256:${'A'.repeat(43)}`;
+    await expectApiError(api.trustHostKey({ destination: 'vendor-sftp', fingerprint: other }), 'conflict', /replacing/);
+    await expectApiError(api.trustHostKey({ destination: 'vendor-sftp', fingerprint: other, replacing: other }), 'conflict', /nothing was changed/);
+    expect((await api.getDestination({ name: 'vendor-sftp' })).hostKey?.trusted).toBe(sshd.hostKeyFingerprint);
+    const replaced = await api.trustHostKey({ destination: 'vendor-sftp', fingerprint: other, replacing: sshd.hostKeyFingerprint });
+    expect(replaced.hostKey?.trusted).toBe(other);
+    const changed = await api.testDestination({ config: replaced.config });
+    expect(changed.hostKey).toEqual({ status: 'changed', presented: sshd.hostKeyFingerprint, keyType: 'ED25519', trusted: other });
+    vendor = await api.trustHostKey({ destination: 'vendor-sftp', fingerprint: sshd.hostKeyFingerprint, replacing: other });
+    expect(vendor.config.settings.trustedFingerprint).toBe(sshd.hostKeyFingerprint);
+    await expectApiError(api.probeHostKey({ type: 'folder', settings: { path: '/tmp' } }), 'bad-request', /no host key/);
 
     const check = await api.testDestination({ config: vendor.config });
     expect(check.ok).toBe(true);

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { startSshd } from '../helpers/sshd.js';
 import type { SshdServer } from '../helpers/sshd.js';
 import { Stager, expectNoSecrets, recordingContext, sha256 } from '../contract/destination.contract.js';
-import { SEEN_FINGERPRINT_KEY, probeHostKey, replaceRemote, sftpDestination, sftpSettingsSchema } from '../../src/destinations/sftp/sftp.js';
+import { probeHostKey, replaceRemote, sftpDestination, sftpSettingsSchema } from '../../src/destinations/sftp/sftp.js';
 import type { SftpSettingsInput } from '../../src/destinations/sftp/sftp.js';
+import { HOST_KEY_SEEN_STATE } from '../../src/destinations/types.js';
 import { SftpSession, resolveAuth } from '../../src/destinations/sftp/sftp-session.js';
 import { DeliveryError } from '../../src/destinations/types.js';
 import type { DeliveryContext, StagedFile } from '../../src/destinations/types.js';
@@ -96,7 +97,7 @@ describe('SFTP logins (real OpenSSH, chrooted account)', () => {
     ]);
     expect(readFileSync(join(server.uploadDir, 'students_20250901-0230.csv'), 'utf8')).toBe(CSV);
     expect(uploaded()).toEqual(['students_20250901-0230.csv']);
-    expect(ctx.remembered.get(SEEN_FINGERPRINT_KEY)).toBe(server.hostKeyFingerprint);
+    expect(ctx.remembered.get(HOST_KEY_SEEN_STATE)).toBe(server.hostKeyFingerprint);
     expect(ctx.lines.some((l) => l.level === 'info' && l.message.includes('Delivered Upload/students_20250901-0230.csv'))).toBe(true);
   });
 
@@ -210,7 +211,7 @@ describe('SFTP folders and permissions', () => {
     clearUpload();
     writeFileSync(join(server.uploadDir, 'final.csv'), 'old');
     writeFileSync(join(server.uploadDir, '.final.csv.rostersync-tmp-00000001'), 'new content');
-    const session = await SftpSession.open({ settings: settings(), auth: resolveAuth('password', { password: server.password }) });
+    const session = await SftpSession.open({ settings: settings(), auth: resolveAuth('password', { password: server.password }), trustAdvice: { via: 'command' } });
     try {
       expect(session.hasPosixRename).toBe(true);
       const how = await replaceRemote(session, 'Upload/.final.csv.rostersync-tmp-00000001', 'Upload/final.csv', false);
@@ -276,7 +277,7 @@ describe('SFTP host-key pinning', () => {
       `The SFTP server ${server.host}:${server.port} is not trusted yet: its host key fingerprint is ${server.hostKeyFingerprint} (ED25519). ` +
         'Compare it with the fingerprint the vendor gave you, then run: rostersync destination trust clever',
     );
-    expect(ctx.remembered.get(SEEN_FINGERPRINT_KEY)).toBe(server.hostKeyFingerprint);
+    expect(ctx.remembered.get(HOST_KEY_SEEN_STATE)).toBe(server.hostKeyFingerprint);
     expect(uploaded()).toEqual([]);
     // The password was never sent to an untrusted server.
     await new Promise((r) => setTimeout(r, 100));
@@ -285,7 +286,13 @@ describe('SFTP host-key pinning', () => {
     const check = await sftpDestination.check(settings({ trustedFingerprint: '' }), { password: server.password }, { destinationName: 'clever' });
     expect(check.ok).toBe(false);
     expect(check.fingerprint).toBe(server.hostKeyFingerprint);
+    expect(check.hostKey).toEqual({ status: 'unknown', presented: server.hostKeyFingerprint, keyType: 'ED25519' });
     expect(check.message).toContain('rostersync destination trust clever');
+    // A screen offering "Trust this key" beside the result: no command to run.
+    const inPlace = await sftpDestination.check(settings({ trustedFingerprint: '' }), { password: server.password }, { destinationName: 'clever', trustInPlace: true });
+    expect(inPlace.hostKey).toEqual({ status: 'unknown', presented: server.hostKeyFingerprint, keyType: 'ED25519' });
+    expect(inPlace.message).toMatch(/Compare it with the fingerprint the vendor gave you before trusting it\.$/);
+    expect(inPlace.message).not.toContain('rostersync');
   });
 
   it('a trusted fingerprint pasted as a whole ssh-keygen line is accepted', async () => {
@@ -306,6 +313,9 @@ describe('SFTP host-key pinning', () => {
     expect(err.message).toContain(`expected ${old}, got ${changed} (ED25519)`);
     expect(err.message).toContain('rostersync destination trust clever');
     expect(uploaded()).toEqual([]);
+    const check = await sftpDestination.check(settings({ trustedFingerprint: old }), { password: server.password }, { trustInPlace: true });
+    expect(check.ok).toBe(false);
+    expect(check.hostKey).toEqual({ status: 'changed', presented: changed, keyType: 'ED25519', trusted: old });
     // What `rostersync destination trust NAME` does through the driver's host-key capability.
     const hostKey = sftpDestination.hostKey;
     if (!hostKey) throw new Error('the SFTP driver must offer the host-key capability');
@@ -314,6 +324,7 @@ describe('SFTP host-key pinning', () => {
     expect(probed).toEqual({ fingerprint: changed, keyType: 'ssh-ed25519' });
     const pinned = hostKey.pin(stale, `256 ${probed.fingerprint} root@vendor (ED25519)`);
     expect(pinned).toEqual({ ...stale, trustedFingerprint: changed });
+    expect(hostKey.pinned(pinned)).toBe(changed);
     const ctx = recordingContext();
     await sftpDestination.deliver(pinned, { password: server.password }, [stager.file('students.csv', CSV, 1)], ctx);
     texts.push(...ctx.lines.map((l) => l.message));

@@ -3,11 +3,10 @@ import {
   decideHostKey,
   hostKeyInfo,
   hostKeyRefusal,
-  isFingerprint,
   keyTypeLabel,
-  normalizeFingerprint,
   trustCommand,
 } from '../../src/destinations/sftp/sftp-host-key.js';
+import { isFingerprint, normalizeFingerprint } from '../../src/shared/fingerprint.js';
 import {
   SftpFailure,
   redactSecrets,
@@ -53,14 +52,24 @@ describe('host key fingerprints', () => {
 
   it('refusals show the fingerprint(s) and the exact trust command', () => {
     const presented = { fingerprint: FP, keyType: 'ssh-ed25519' };
-    const unknown = hostKeyRefusal({ kind: 'unknown', presented }, 'sftp.vendor.example:22', 'clever');
+    const unknown = hostKeyRefusal({ kind: 'unknown', presented }, 'sftp.vendor.example:22', { via: 'command', destinationName: 'clever' });
     expect(unknown).toContain(`${FP} (ED25519)`);
     expect(unknown).toContain('rostersync destination trust clever');
-    const changed = hostKeyRefusal({ kind: 'mismatch', presented, trusted: OTHER }, 'sftp.vendor.example:22', 'Clever nightly');
+    const changed = hostKeyRefusal({ kind: 'mismatch', presented, trusted: OTHER }, 'sftp.vendor.example:22', { via: 'command', destinationName: 'Clever nightly' });
     expect(changed).toContain(`expected ${OTHER}, got ${FP} (ED25519)`);
     expect(changed).toContain('rostersync destination trust "Clever nightly"');
     expect(trustCommand(undefined)).toBe('rostersync destination trust <destination name>');
-    expect(hostKeyRefusal({ kind: 'unknown', presented }, 'sftp.vendor.example:22', 'clever', ' --home /srv/rs')).toContain('run: rostersync destination trust clever --home /srv/rs');
+    expect(hostKeyRefusal({ kind: 'unknown', presented }, 'sftp.vendor.example:22', { via: 'command', destinationName: 'clever', homeArgs: ' --home /srv/rs' })).toContain('run: rostersync destination trust clever --home /srv/rs');
+  });
+
+  it('refusals for a screen that offers "Trust this key" beside them name no command to run', () => {
+    const presented = { fingerprint: FP, keyType: 'ssh-ed25519' };
+    const unknown = hostKeyRefusal({ kind: 'unknown', presented }, 'sftp.vendor.example:22', { via: 'in-place' });
+    expect(unknown).toBe(`The SFTP server sftp.vendor.example:22 is not trusted yet: its host key fingerprint is ${FP} (ED25519). Compare it with the fingerprint the vendor gave you before trusting it.`);
+    const changed = hostKeyRefusal({ kind: 'mismatch', presented, trusted: OTHER }, 'sftp.vendor.example:22', { via: 'in-place' });
+    expect(changed).toContain(`expected ${OTHER}, got ${FP} (ED25519)`);
+    expect(changed).toMatch(/Confirm the new fingerprint with the vendor before trusting it\.$/);
+    expect(`${unknown} ${changed}`).not.toMatch(/rostersync|run:/);
   });
 });
 

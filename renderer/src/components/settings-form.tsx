@@ -17,6 +17,10 @@ interface JsonSchemaProp {
   readonly items?: JsonSchemaProp;
   readonly additionalProperties?: JsonSchemaProp | boolean;
   readonly description?: string;
+  /** Set by the agent (a pinned host key), not typed in the form. */
+  readonly readOnly?: boolean;
+  /** A secret: rendered from `secretFields` as a write-only input, never as a setting. */
+  readonly writeOnly?: boolean;
 }
 
 interface JsonSchemaObject {
@@ -111,8 +115,6 @@ export interface SettingsFormProps {
   readonly schema: unknown;
   readonly value: Readonly<Record<string, unknown>>;
   readonly onChange: (next: Record<string, unknown>) => void;
-  /** Settings shown elsewhere in the screen. */
-  readonly hide?: readonly string[];
   /** Field-level errors by setting name. */
   readonly errors?: Readonly<Record<string, string>>;
   /** Secrets: the driver's secret field names, which ones are stored, and the new values typed. */
@@ -120,7 +122,7 @@ export interface SettingsFormProps {
   readonly secretsSet?: Readonly<Record<string, boolean>>;
   readonly secrets?: Readonly<Record<string, string>>;
   readonly onSecretsChange?: (next: Record<string, string>) => void;
-  /** Secret fields not relevant in the current state (e.g. privateKey when signing in with a password). */
+  /** Secret fields the chosen sign-in method does not use (the private key when signing in with a password). */
   readonly hideSecrets?: readonly string[];
   /** Stored secrets the draft may not use (saved for another server), with the connection each was saved for. */
   readonly secretsToReenter?: Readonly<Record<string, string>>;
@@ -145,7 +147,7 @@ export function secretsToReenterFor(
 
 export function SettingsForm(props: SettingsFormProps): ReactNode {
   const schema = (props.schema ?? {}) as JsonSchemaObject;
-  const properties = Object.entries(schema.properties ?? {}).filter(([name]) => !props.hide?.includes(name));
+  const properties = Object.entries(schema.properties ?? {}).filter(([, prop]) => !prop.readOnly && !prop.writeOnly);
   const required = new Set(schema.required ?? []);
   const primary = properties.filter(([name]) => required.has(name) || COMMON.has(name));
   const advanced = properties.filter(([name]) => !required.has(name) && !COMMON.has(name));

@@ -72,7 +72,7 @@ function blankSource(type: string): SourceConfig {
 
 function SourceEditor(props: { readonly view?: SourceView; readonly types: readonly ConnectionTypeInfo[]; readonly onSaved: () => void }): ReactNode {
   const api = useApi();
-  const [config, setConfig] = useState<SourceConfig>(props.view?.config ?? blankSource(props.types[0]?.id ?? 'sqlite'));
+  const [config, setConfig] = useState<SourceConfig>(props.view?.config ?? blankSource(props.types[0]?.id ?? ''));
   const [secrets, setSecrets] = useState<Record<string, string>>({});
   const [check, setCheck] = useState<CheckResultView | null>(null);
   const [checking, setChecking] = useState(false);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { cancelRun, discardHeldRun } from '../../agent/runner.js';
 import { reviewHeldRun } from '../../agent/hold-review.js';
 import { listSourceDrivers } from '../../sources/registry.js';
-import { listDestinationDrivers } from '../../destinations/registry.js';
+import { describeDestination, listDestinationDrivers } from '../../destinations/registry.js';
 import { ApiError, type ConnectionTypeInfo, type DashboardDestination, type HeldRun } from '../../shared/api.contract.js';
 import { appVersion } from '../../home/install.js';
 import { homeArg } from '../../home/layout.js';
@@ -161,15 +161,7 @@ export const agentHandlers: HandlerGroup<
         capabilities: d.capabilities,
         settingsSchema: jsonSchemaOf(d.settingsSchema),
       })),
-      ...listDestinationDrivers().map((d) => ({
-        kind: 'destination' as const,
-        id: d.id,
-        displayName: d.displayName,
-        secretFields: d.secretFields,
-        identityFields: d.identityFields ?? [],
-        capabilities: [],
-        settingsSchema: jsonSchemaOf(d.settingsSchema),
-      })),
+      ...listDestinationDrivers().map((d) => ({ kind: 'destination' as const, ...describeDestination(d) })),
     ];
     return types;
   },

@@ -1,9 +1,9 @@
-/** Destinations: list/get/save/delete, connection test, SFTP host-key probe and trust. */
+/** Destinations: list/get/save/delete, connection test, host-key probe and trust (the `hostKey` capability). */
 import { homeArg } from '../../home/layout.js';
 import { destinationIdentity, destinationSecretOwner, type AgentContext } from '../../home/context.js';
 import { getDestinationDriver } from '../../destinations/registry.js';
-import { probeHostKey, SEEN_FINGERPRINT_KEY } from '../../destinations/sftp/sftp.js';
-import { isFingerprint, normalizeFingerprint } from '../../destinations/sftp/sftp-host-key.js';
+import { HOST_KEY_SEEN_STATE } from '../../destinations/types.js';
+import { isFingerprint, normalizeFingerprint } from '../../shared/fingerprint.js';
 import type { DestinationConfig } from '../../shared/config.schema.js';
 import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
@@ -19,7 +19,9 @@ export function destinationView(ctx: AgentContext, config: DestinationConfig): D
     config,
     secretsSet: secretsSet(ctx, owner, driver.secretFields),
     secretsSavedFor: secretsSavedFor(ctx, owner, driver.secretFields),
-    seenFingerprint: ctx.store.getDestinationState(config.name, SEEN_FINGERPRINT_KEY) ?? null,
+    ...(driver.hostKey
+      ? { hostKey: { trusted: driver.hostKey.pinned(driver.settingsSchema.parse(config.settings)), lastSeen: ctx.store.getDestinationState(config.name, HOST_KEY_SEEN_STATE) ?? null } }
+      : {}),
   };
 }
 
@@ -65,28 +67,43 @@ export const destinationHandlers: HandlerGroup<
     const driver = getDestinationDriver(config.type);
     asBadRequest(() => checkDestinationSettings(config.type, config.settings), 'config');
     const merged = mergedSecrets(ctx, destinationSecretOwner(config.name), driver.secretFields, destinationIdentity(config), secrets);
-    const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name, homeArgs: homeArg(ctx.layout.home) });
-    if (result.fingerprint && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, SEEN_FINGERPRINT_KEY, result.fingerprint);
+    // The GUI offers "Trust this key" beside the result: the message names no command to run.
+    const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name, homeArgs: homeArg(ctx.layout.home), trustInPlace: true });
+    if (result.hostKey && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, HOST_KEY_SEEN_STATE, result.hostKey.presented);
     return { ...result };
   },
 
-  probeHostKey: async ({ host, port }) => {
+  probeHostKey: async ({ type, settings }) => {
+    const driver = getDestinationDriver(type);
+    if (!driver.hostKey) throw badRequest(`type: ${driver.displayName} destinations have no host key.`);
     try {
-      const info = await probeHostKey({ host, port });
+      const info = await driver.hostKey.probe(settings);
       return { fingerprint: info.fingerprint, keyType: info.keyType };
     } catch (err) {
       throw new ApiError('failed', (err as Error).message);
     }
   },
 
-  trustHostKey: ({ destination, fingerprint }, { ctx }) => {
+  trustHostKey: ({ destination, fingerprint, replacing }, { ctx }) => {
     const config = ctx.store.getDestination(destination);
     if (!config) throw notFound(`No destination named "${destination}".`);
     const driver = getDestinationDriver(config.type);
-    if (!driver.hostKey) throw badRequest(`destination: ${destination} delivers to ${driver.displayName}, which has no host key.`);
+    const hostKey = driver.hostKey;
+    if (!hostKey) throw badRequest(`destination: ${destination} delivers to ${driver.displayName}, which has no host key.`);
     const normalized = normalizeFingerprint(fingerprint);
     if (!isFingerprint(normalized)) throw badRequest(`fingerprint: expected SHA256: followed by 43 base64 characters, as ssh-keygen -l prints it; got "${fingerprint}".`);
-    asBadRequest(() => ctx.store.saveDestination({ ...config, settings: driver.hostKey!.pin(driver.settingsSchema.parse(config.settings), normalized) }), 'config');
+    const settings = driver.settingsSchema.parse(config.settings);
+    const trusted = hostKey.pinned(settings);
+    // Replacing a trusted key is what a man-in-the-middle needs: only with the confirmation that named the key it replaces.
+    if (trusted !== '' && trusted !== normalized && (replacing === undefined || normalizeFingerprint(replacing) !== trusted)) {
+      throw new ApiError(
+        'conflict',
+        replacing === undefined
+          ? `${destination} trusts ${trusted}; replacing it with ${normalized} needs the confirmation naming the key it replaces (replacing: "${trusted}").`
+          : `${destination} now trusts ${trusted}, not ${replacing}: nothing was changed; check the key again.`,
+      );
+    }
+    asBadRequest(() => ctx.store.saveDestination({ ...config, settings: hostKey.pin(settings, normalized) }), 'config');
     return destinationView(ctx, ctx.store.getDestination(destination)!);
   },
 };

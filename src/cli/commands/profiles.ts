@@ -12,13 +12,14 @@ import type { Command } from 'commander';
 import type { SisProfile } from '../../shared/sis-profile.js';
 import { isBuiltInProfile, listProfiles } from '../../profiles/registry.js';
 import { loadCustomProfiles, parseCustomProfile } from '../../profiles/profile.schema.js';
+import { readsFiles } from '../../profiles/resolve.js';
 import type { CliKit } from '../cli-kit.js';
 import { registerRegistryCommands } from '../registry-commands.js';
 
 const indent = (text: string, by: string): string => text.split('\n').map((l) => `${by}${l}`).join('\n');
 
 function describeProfile(profile: SisProfile): string {
-  const folder = profile.engines.includes('folder');
+  const folder = readsFiles(profile);
   const out = [
     `${profile.id}  ${profile.name}  (${isBuiltInProfile(profile.id) ? 'built-in' : `custom${profile.clonedFrom ? `, cloned from ${profile.clonedFrom}` : ''}`}; engines: ${profile.engines.join(', ')})`,
     `Verified: ${profile.verification.note}`,

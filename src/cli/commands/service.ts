@@ -13,7 +13,8 @@ import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_N
 import { definitionFor, describeStep, executePlan, installPlan, PreflightError, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
 import { openAgent, closeAgent } from '../../home/context.js';
 import { homeLayout } from '../../home/layout.js';
-import { folderSettingsSchema } from '../../sources/export-folder.js';
+import { getSourceDriver } from '../../sources/registry.js';
+import { getDestinationDriver } from '../../destinations/registry.js';
 import { listLocks, staleReason } from '../../scheduler/lock.js';
 import { AGENT_LOCK_NAME } from '../../agent/agent-lock.js';
 import { UsageError, type CliKit, type GlobalOptions } from '../cli-kit.js';
@@ -67,14 +68,14 @@ function configuredWritablePaths(home: string): string[] {
   try {
     const paths = new Set<string>();
     for (const d of ctx.store.listDestinations()) {
-      if (d.type === 'folder' && typeof d.settings.path === 'string') paths.add(resolve(d.settings.path));
+      const driver = getDestinationDriver(d.type);
+      const settings = driver.settingsSchema.safeParse(d.settings);
+      if (settings.success) for (const p of driver.localWritePaths?.(settings.data) ?? []) paths.add(resolve(p));
     }
     for (const source of ctx.store.listSources()) {
-      if (source.type !== 'folder') continue;
-      const settings = folderSettingsSchema.safeParse(source.settings);
-      if (!settings.success || settings.data.afterProcessing !== 'archive') continue;
-      paths.add(resolve(settings.data.path));
-      if (settings.data.archivePath) paths.add(resolve(settings.data.path, settings.data.archivePath));
+      const driver = getSourceDriver(source.type);
+      const settings = driver.settingsSchema.safeParse(source.settings);
+      if (settings.success) for (const p of driver.localWritePaths?.(settings.data) ?? []) paths.add(resolve(p));
     }
     const inside = (p: string): boolean => {
       const rel = relative(home, p);

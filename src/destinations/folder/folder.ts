@@ -114,8 +114,10 @@ function planFor(folder: string, workDir: string, files: readonly StagedFile[], 
 export const folderDestination: DestinationDriver<FolderSettings> = {
   id: 'folder',
   displayName: 'Local or network folder',
+  capabilities: ['atomicSwap', 'remoteListing', 'localFolder'],
   settingsSchema: folderSettingsSchema,
   secretFields: [],
+  localWritePaths: (settings) => [settings.path],
 
   async check(raw) {
     const settings = folderSettingsSchema.parse(raw);

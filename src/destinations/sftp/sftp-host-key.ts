@@ -3,6 +3,7 @@
  * whether a presented key may be talked to.
  */
 import { createHash } from 'node:crypto';
+import { normalizeFingerprint } from '../../shared/fingerprint.js';
 
 export interface HostKeyInfo {
   /** `SHA256:` + unpadded base64 of the SHA-256 of the public key blob. */
@@ -31,23 +32,6 @@ export function keyTypeLabel(keyType: string): string {
   return keyType;
 }
 
-/**
- * Normalize what an admin pasted: accepts `SHA256:abc…`, `abc…`, a full `ssh-keygen -l` line
- * (`256 SHA256:abc… comment (ED25519)`), trailing `=` padding. Returns '' for empty input.
- */
-export function normalizeFingerprint(input: string): string {
-  const trimmed = input.trim();
-  if (trimmed === '') return '';
-  const inLine = /SHA256:([A-Za-z0-9+/]+=*)/.exec(trimmed);
-  const body = inLine ? inLine[1] : trimmed.replace(/^sha256:/i, '');
-  return `SHA256:${body.replace(/=+$/, '')}`;
-}
-
-/** True when the text looks like a SHA256 fingerprint (43 base64 characters for a 32-byte digest). */
-export function isFingerprint(input: string): boolean {
-  return /^SHA256:[A-Za-z0-9+/]{43}$/.test(normalizeFingerprint(input));
-}
-
 export type HostKeyDecision =
   | { readonly kind: 'trusted'; readonly presented: HostKeyInfo }
   | { readonly kind: 'unknown'; readonly presented: HostKeyInfo }
@@ -65,20 +49,26 @@ export function trustCommand(destinationName: string | undefined, homeArgs = '')
   return `rostersync destination trust ${/[\s"'$`\\]/.test(destinationName) ? JSON.stringify(destinationName) : destinationName}${homeArgs}`;
 }
 
+/**
+ * How the admin is told to trust a key: a command to run (CLI, run logs, mails), or nothing to run
+ * because the screen showing the refusal offers "Trust this key" beside it (the GUI's connection test).
+ */
+export type TrustAdvice =
+  | { readonly via: 'command'; readonly destinationName?: string; readonly homeArgs?: string }
+  | { readonly via: 'in-place' };
+
 /** The admin-facing refusal for an unknown or changed host key. */
-export function hostKeyRefusal(decision: Exclude<HostKeyDecision, { kind: 'trusted' }>, where: string, destinationName?: string, homeArgs = ''): string {
+export function hostKeyRefusal(decision: Exclude<HostKeyDecision, { kind: 'trusted' }>, where: string, advice: TrustAdvice): string {
   const seen = `${decision.presented.fingerprint} (${keyTypeLabel(decision.presented.keyType)})`;
+  const then = advice.via === 'command' ? `, then run: ${trustCommand(advice.destinationName, advice.homeArgs)}` : ' before trusting it.';
   switch (decision.kind) {
     case 'unknown':
-      return (
-        `The SFTP server ${where} is not trusted yet: its host key fingerprint is ${seen}. ` +
-        `Compare it with the fingerprint the vendor gave you, then run: ${trustCommand(destinationName, homeArgs)}`
-      );
+      return `The SFTP server ${where} is not trusted yet: its host key fingerprint is ${seen}. ` + `Compare it with the fingerprint the vendor gave you${then}`;
     case 'mismatch':
       return (
         `The SFTP server ${where} presented a different host key: expected ${decision.trusted}, got ${seen}. ` +
         `Nothing was uploaded. This happens when the vendor replaced its server, or when another server answers in its place. ` +
-        `Confirm the new fingerprint with the vendor, then run: ${trustCommand(destinationName, homeArgs)}`
+        `Confirm the new fingerprint with the vendor${then}`
       );
     default: {
       const unreachable: never = decision;

@@ -10,7 +10,7 @@ import SftpClient from 'ssh2-sftp-client';
 import ssh2 from 'ssh2';
 import type { Client as Ssh2Client, ConnectConfig } from 'ssh2';
 import { decideHostKey, hostKeyInfo, hostKeyRefusal } from './sftp-host-key.js';
-import type { HostKeyDecision, HostKeyInfo } from './sftp-host-key.js';
+import type { HostKeyDecision, HostKeyInfo, TrustAdvice } from './sftp-host-key.js';
 import { SftpFailure, isConnectionLoss, translateConnectError, translateKeyParseError, translateOpError } from './sftp-errors.js';
 import type { AuthMethod } from './sftp-errors.js';
 import { describeRemoteDir } from './sftp-settings.js';
@@ -62,10 +62,8 @@ export interface OpenOptions {
   readonly auth: SftpAuth;
   /** Called with every host key the server presents (before the decision). */
   readonly onHostKey?: (info: HostKeyInfo) => void;
-  /** For `rostersync destination trust NAME` messages. */
-  readonly destinationName?: string;
-  /** ` --home DIR` for the printed trust command ('' for the default data folder). */
-  readonly homeArgs?: string;
+  /** How a host-key refusal tells the admin to trust the key (the printed command, or the screen's own button). */
+  readonly trustAdvice: TrustAdvice;
   readonly signal?: AbortSignal;
 }
 
@@ -218,7 +216,7 @@ export class SftpSession {
       ssh.destroy();
       if (options.signal?.aborted) throw new SftpFailure('Delivery cancelled.', 'io', false);
       if (decision && decision.kind !== 'trusted') {
-        throw new SftpFailure(hostKeyRefusal(decision, at, options.destinationName, options.homeArgs), 'host-key', false);
+        throw new SftpFailure(hostKeyRefusal(decision, at, options.trustAdvice), 'host-key', false);
       }
       throw translateConnectError(rawError ?? err, {
         where: at,

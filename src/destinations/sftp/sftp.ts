@@ -11,8 +11,8 @@
 import { hostPart } from '../../secrets/binding.js';
 import { randomBytes } from 'node:crypto';
 import { stat as localStat } from 'node:fs/promises';
-import { DeliveryError } from '../types.js';
-import type { CheckOptions, DeliveredFile, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from '../types.js';
+import { DeliveryError, HOST_KEY_SEEN_STATE } from '../types.js';
+import type { CheckOptions, DeliveredFile, HostKeyCheck, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from '../types.js';
 import type { Secrets } from '../../sources/types.js';
 import {
   SFTP_SECRET_FIELDS,
@@ -35,13 +35,13 @@ import { SftpFailure, redactSecrets, secretNeedles, toDeliveryError } from './sf
 import { SftpSession, probeHostKeyWith, resolveAuth, where } from './sftp-session.js';
 import { publishOrder, recoverPlan, runPlan, type PublishOps } from '../publish-plan.js';
 import type { SftpAuth } from './sftp-session.js';
-import { normalizeFingerprint } from './sftp-host-key.js';
+import { decideHostKey, keyTypeLabel } from './sftp-host-key.js';
+import { normalizeFingerprint } from '../../shared/fingerprint.js';
 import type { HostKeyInfo } from './sftp-host-key.js';
 
 export { sftpSettingsSchema } from './sftp-settings.js';
 export type { SftpSettings, SftpSettingsInput } from './sftp-settings.js';
 export type { HostKeyInfo } from './sftp-host-key.js';
-export { normalizeFingerprint } from './sftp-host-key.js';
 
 /** Optional context for `check` (the destination's name, for the trust command in messages). */
 export interface SftpCheckOptions extends CheckOptions {
@@ -49,8 +49,23 @@ export interface SftpCheckOptions extends CheckOptions {
   readonly probeBytes?: number;
 }
 
-/** Key remembered through `DeliveryContext.remember`: the fingerprint the server presented last. */
-export const SEEN_FINGERPRINT_KEY = 'seenFingerprint';
+/** What the server presented against what is pinned, for a screen that offers trusting it in place. */
+function hostKeyCheck(trustedFingerprint: string | undefined, presented: HostKeyInfo): HostKeyCheck {
+  const decision = decideHostKey(trustedFingerprint ?? '', presented);
+  const base = { presented: presented.fingerprint, keyType: keyTypeLabel(presented.keyType) };
+  switch (decision.kind) {
+    case 'trusted':
+      return { ...base, status: 'trusted' };
+    case 'unknown':
+      return { ...base, status: 'unknown' };
+    case 'mismatch':
+      return { ...base, status: 'changed', trusted: decision.trusted };
+    default: {
+      const unreachable: never = decision;
+      return unreachable;
+    }
+  }
+}
 
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -164,10 +179,9 @@ async function openSession(state: RunState, destinationName: string | undefined)
   const session = await SftpSession.open({
     settings,
     auth: state.auth,
-    destinationName,
-    homeArgs: context.homeArgs,
+    trustAdvice: { via: 'command', destinationName, homeArgs: context.homeArgs },
     signal: context.signal,
-    onHostKey: (info) => context.remember?.(SEEN_FINGERPRINT_KEY, info.fingerprint),
+    onHostKey: (info) => context.remember?.(HOST_KEY_SEEN_STATE, info.fingerprint),
   });
   state.session = session;
   const dir = normalizeRemoteDir(settings.remoteDir);
@@ -557,7 +571,8 @@ async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCh
     const settings = parseSettings(settingsIn);
     const auth = resolveAuth(settings.authMethod, secrets);
     const t0 = Date.now();
-    session = await SftpSession.open({ settings, auth, destinationName: options.destinationName, homeArgs: options.homeArgs, signal: options.signal, onHostKey: (info) => (seen = info) });
+    const trustAdvice = options.trustInPlace ? ({ via: 'in-place' } as const) : ({ via: 'command', destinationName: options.destinationName, homeArgs: options.homeArgs } as const);
+    session = await SftpSession.open({ settings, auth, trustAdvice, signal: options.signal, onHostKey: (info) => (seen = info) });
     const connectMs = Date.now() - t0;
     const dir = normalizeRemoteDir(settings.remoteDir);
     const t1 = Date.now();
@@ -588,12 +603,13 @@ async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCh
         `Connected to ${session.where} as ${settings.username} in ${formatMs(connectMs)}; ${describeRemoteDir(dir)} exists and is writable. ` +
         `Host key ${fingerprint}. Round trip ${formatMs(latencyMs)}, upload ${formatBytes(throughputBytesPerSec)}/s.`,
       fingerprint,
+      hostKey: hostKeyCheck(settingsIn.trustedFingerprint, session.hostKey),
       latencyMs,
       throughputBytesPerSec,
     };
   } catch (err) {
     const error = toDeliveryError(err, needles);
-    return seen ? { ok: false, message: error.message, fingerprint: seen.fingerprint } : { ok: false, message: error.message };
+    return seen ? { ok: false, message: error.message, fingerprint: seen.fingerprint, hostKey: hostKeyCheck(settingsIn.trustedFingerprint, seen) } : { ok: false, message: error.message };
   } finally {
     if (session) await session.close();
   }
@@ -622,8 +638,16 @@ export async function probeHostKey(settingsIn: Pick<SftpSettings, 'host'> & Part
 export const sftpDestination: DestinationDriver<SftpSettings> = {
   id: 'sftp',
   displayName: 'SFTP',
+  capabilities: ['hostKey', 'staging', 'atomicSwap', 'remoteListing'],
   settingsSchema: sftpSettingsSchema,
   secretFields: SFTP_SECRET_FIELDS,
+  authMethods: {
+    setting: 'authMethod',
+    methods: [
+      { value: 'password', title: 'Password', secretFields: ['password'] },
+      { value: 'key', title: 'Private key', secretFields: ['privateKey', 'passphrase'] },
+    ],
+  },
   // A password or key belongs to one account on one server.
   connectionIdentity: (s) => ({ label: `${s.username}@${s.host}:${s.port}`, parts: [hostPart(s.host), s.port, s.username] }),
   identityFields: ['host', 'port', 'username'],
@@ -632,7 +656,9 @@ export const sftpDestination: DestinationDriver<SftpSettings> = {
   openStaging,
   recover,
   hostKey: {
-    probe: (settings) => probeHostKey(settings),
+    probe: (settings) => probeHostKey({ ...settings, host: settings.host ?? '' }),
+    setting: 'trustedFingerprint',
+    pinned: (settings) => normalizeFingerprint(settings.trustedFingerprint),
     pin: (settings, fingerprint) => ({ ...settings, trustedFingerprint: normalizeFingerprint(fingerprint) }),
   },
   keptOnReimport: ['trustedFingerprint'],

@@ -7,7 +7,7 @@ import { Notice } from '../../components/ui.js';
 import { useApi } from '../../lib/api-context.js';
 import { errorMessage } from '../../lib/errors.js';
 import { hiddenSecrets, withStaleHiddenCleared } from './hidden-secrets.js';
-import { HostKeySection } from './host-key-section.js';
+import { HostKeyOffer, HostKeySection, useTrustHostKey, type HostKeyProps } from './host-key-section.js';
 import type { TabProps } from './tab-props.js';
 
 export function ConnectionTab(
@@ -24,18 +24,18 @@ export function ConnectionTab(
   const type = props.types.find((t) => t.id === config.type);
   const [check, setCheck] = useState<DestinationCheckView | null>(null);
   const [checking, setChecking] = useState(false);
-  const isSftp = config.type === 'sftp';
-  const test = async (): Promise<void> => {
+  const test = async (draft: DestinationConfig = config): Promise<void> => {
     setChecking(true);
     setCheck(null);
     try {
-      setCheck(await api.testDestination({ config, secrets: withStaleHiddenCleared(props.types, props.view, config, props.secrets) }));
+      setCheck(await api.testDestination({ config: draft, secrets: withStaleHiddenCleared(props.types, props.view, draft, props.secrets) }));
     } catch (err) {
       setCheck({ ok: false, message: errorMessage(err) });
     } finally {
       setChecking(false);
     }
   };
+  const hostKeyProps = type?.capabilities.includes('hostKey') ? { ...props, type } : undefined;
   return (
     <div className="stack">
       <div className="form-grid">
@@ -54,16 +54,15 @@ export function ConnectionTab(
           schema={type.settingsSchema}
           value={config.settings}
           onChange={(settings) => patch({ settings })}
-          hide={['trustedFingerprint']}
           secretFields={type.secretFields}
           secretsSet={props.view?.secretsSet}
           secrets={props.secrets}
           onSecretsChange={props.setSecrets}
-          hideSecrets={hiddenSecrets(config)}
+          hideSecrets={hiddenSecrets(type, config)}
           secretsToReenter={secretsToReenterFor(type, props.view, config.settings, props.secrets)}
         />
       )}
-      {isSftp && <HostKeySection {...props} />}
+      {hostKeyProps && <HostKeySection {...hostKeyProps} />}
       <div className="form-actions">
         <button type="button" className="btn" onClick={() => void test()} disabled={checking}>
           {checking ? 'Testing…' : 'Test connection'}
@@ -74,6 +73,29 @@ export function ConnectionTab(
           {check.message}
         </Notice>
       )}
+      {check && hostKeyProps && <TrustFromTest hostKey={hostKeyProps} check={check} retest={(settings) => test({ ...config, settings })} />}
+    </div>
+  );
+}
+
+/** A test that stopped at an unknown or changed host key offers trusting the presented key right there, then tests again. */
+function TrustFromTest(props: { readonly hostKey: HostKeyProps; readonly check: DestinationCheckView; readonly retest: (settings: Record<string, unknown>) => Promise<void> }): ReactNode {
+  const { trust, error } = useTrustHostKey(props.hostKey);
+  const key = props.check.hostKey;
+  if (!key || key.status === 'trusted') return null;
+  return (
+    <div className="stack">
+      <HostKeyOffer
+        presented={key.presented}
+        keyType={key.keyType}
+        trusted={key.status === 'changed' ? key.trusted : ''}
+        where="The server"
+        onTrust={async (fingerprint, replacing) => {
+          const settings = await trust(fingerprint, replacing);
+          if (settings) await props.retest(settings);
+        }}
+      />
+      {error && <Notice kind="error">{error}</Notice>}
     </div>
   );
 }

@@ -13,14 +13,14 @@ import { withStaleHiddenCleared } from './hidden-secrets.js';
 import { SafetyTab } from './safety-tab.js';
 import { ScheduleTab } from './schedule-tab.js';
 
-function blankDestination(source: string, format: string): DestinationConfig {
+function blankDestination(type: string, source: string, format: string): DestinationConfig {
   return {
     name: '',
     enabled: true,
     source,
     format,
     formatOptions: {},
-    type: 'sftp',
+    type: type as DestinationConfig['type'],
     settings: {},
     mapping: {},
     disabledColumns: [],
@@ -52,7 +52,7 @@ interface EditorProps {
 export function DestinationEditor(props: EditorProps): ReactNode {
   const api = useApi();
   const [config, setConfig] = useState<DestinationConfig>(
-    props.view?.config ?? blankDestination(props.sources[0]?.config.name ?? '', props.formats[0]?.id ?? 'oneroster-1.1'),
+    props.view?.config ?? blankDestination(props.types[0]?.id ?? '', props.sources[0]?.config.name ?? '', props.formats[0]?.id ?? 'oneroster-1.1'),
   );
   const [view, setView] = useState(props.view);
   const [secrets, setSecrets] = useState<Record<string, string>>({});

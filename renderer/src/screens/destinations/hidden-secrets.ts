@@ -1,10 +1,12 @@
 import type { ConnectionTypeInfo, DestinationConfig, DestinationView } from '../../api/types.js';
 import { secretsToReenterFor } from '../../components/settings-form.js';
+import { secretsInUse } from '../../../../src/shared/settings-spec.js';
 
-/** Secret fields the current sign-in method does not use (SFTP: the password when signing in with a key, and the other way round). */
-export function hiddenSecrets(config: DestinationConfig): string[] {
-  if (config.type !== 'sftp') return [];
-  return config.settings.authMethod === 'key' ? ['password'] : ['privateKey', 'passphrase'];
+/** Secret fields the chosen sign-in method does not use (the descriptor's `oneOf` per method names each one's secrets). */
+export function hiddenSecrets(type: ConnectionTypeInfo | undefined, config: DestinationConfig): string[] {
+  if (!type) return [];
+  const used = secretsInUse(type.settingsSchema, config.settings);
+  return type.secretFields.filter((field) => !used.includes(field));
 }
 
 /**
@@ -17,7 +19,8 @@ export function withStaleHiddenCleared(
   config: DestinationConfig,
   secrets: Record<string, string>,
 ): Record<string, string> {
-  const stale = Object.keys(secretsToReenterFor(types.find((t) => t.id === config.type), view, config.settings, secrets));
-  const hidden = hiddenSecrets(config);
+  const type = types.find((t) => t.id === config.type);
+  const stale = Object.keys(secretsToReenterFor(type, view, config.settings, secrets));
+  const hidden = hiddenSecrets(type, config);
   return { ...secrets, ...Object.fromEntries(stale.filter((f) => hidden.includes(f)).map((f) => [f, ''])) };
 }
