@@ -212,7 +212,7 @@ describe('admin GUI: first-time setup in Chromium', { timeout: 180_000 }, () => 
 
     // Host key: fetched from the server, shown, compared, trusted.
     await page.getByRole('button', { name: 'Get the server’s key' }).click();
-    const probed = await visible(page.getByTestId('probed-key'));
+    const probed = await visible(page.getByTestId('host-key-offer'));
     expect(await probed.textContent()).toContain(sshd.hostKeyFingerprint);
     await screenshot(page, '05-destination-host-key');
     await page.getByRole('button', { name: 'Trust this key' }).click();
