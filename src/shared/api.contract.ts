@@ -32,6 +32,7 @@ import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStat
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
 import type { CheckResult, DestinationCheck, TableInfo } from './connection-check.js';
+import type { DeepReadonly } from './deep-readonly.js';
 import type { HoldReview } from './hold-review.js';
 
 // ---- contract machinery --------------------------------------------------------------------
@@ -539,14 +540,8 @@ export const API = {
 
 export type ApiContract = typeof API;
 export type ApiCallName = keyof ApiContract;
-/** Readonly all the way down, so data read from the API (readonly) can be sent back as is. */
-export type ReadonlyDeep<T> = T extends readonly (infer U)[]
-  ? readonly ReadonlyDeep<U>[]
-  : T extends object
-    ? { readonly [P in keyof T]: ReadonlyDeep<T[P]> }
-    : T;
-/** What a client sends (defaults may be left out). */
-export type ApiInput<K extends ApiCallName> = ReadonlyDeep<z.input<ApiContract[K]['input']>>;
+/** What a client sends (defaults may be left out); readonly all the way down, so data read from the API (readonly) can be sent back as is. */
+export type ApiInput<K extends ApiCallName> = DeepReadonly<z.input<ApiContract[K]['input']>>;
 /** What a handler receives (validated, defaults filled). */
 export type ApiParsedInput<K extends ApiCallName> = z.output<ApiContract[K]['input']>;
 export type ApiOutput<K extends ApiCallName> = ApiContract[K]['output'];

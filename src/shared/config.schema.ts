@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { durationSetting } from './duration.schema.js';
 import { entityBuilderSpecSchema } from './entity-builder.js';
 import { ENTITIES } from './format.js';
-import { RACE_CATEGORIES, type TransformStep } from './transform.js';
+import { transformStepsSchema } from './transform.js';
 import { issuesFromZod, issueText, shownValue } from './config-issues.js';
 
 export const CONFIG_VERSION = 1;
@@ -28,49 +28,6 @@ export const nameSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, dot, dash or underscore, starting with a letter or digit');
 
-const steps = (): z.ZodType<readonly TransformStep[]> => z.array(transformStepSchema);
-const bare = <Op extends string>(op: Op) => z.object({ op: z.literal(op) }).strict();
-
-/** Every transform step, checked field by field (mirrors the TransformStep union in transform.ts). */
-export const transformStepSchema: z.ZodType<TransformStep> = z.lazy(() =>
-  z.discriminatedUnion('op', [
-    bare('trim'),
-    bare('upper'),
-    bare('lower'),
-    bare('title'),
-    bare('siteId'),
-    bare('siteLabel'),
-    bare('blank'),
-    z
-      .object({ op: z.literal('map'), table: z.record(z.string(), z.string()), default: z.string().optional(), caseInsensitive: z.boolean().optional(), unknown: z.literal('keep').optional() })
-      .strict(),
-    z.object({ op: z.literal('race'), category: z.enum(RACE_CATEGORIES) }).strict(),
-    z.object({ op: z.literal('domain'), option: z.string().min(1) }).strict(),
-    z.object({ op: z.literal('grade'), style: z.enum(['oneroster', 'clever', 'number']) }).strict(),
-    z.object({ op: z.literal('gender'), style: z.enum(['letter', 'word']), binary: z.boolean().optional() }).strict(),
-    z.object({ op: z.literal('bool'), style: z.enum(['yn', 'truefalse', '10']) }).strict(),
-    z.object({ op: z.literal('date'), format: z.enum(['iso', 'm/d/yyyy', 'MM/DD/YYYY', 'yyyymmdd']) }).strict(),
-    z.object({ op: z.literal('phone'), style: z.enum(['e164', 'national', 'digits']), region: z.string().length(2).optional() }).strict(),
-    z.object({ op: z.literal('multi'), split: z.string(), join: z.string(), max: z.number().int().min(1).optional(), each: steps().optional() }).strict(),
-    z.object({ op: z.literal('default'), value: z.string() }).strict(),
-    z.object({ op: z.literal('prefix'), value: z.string() }).strict(),
-    z.object({ op: z.literal('suffix'), value: z.string() }).strict(),
-    z.object({ op: z.literal('digits'), pad: z.number().int().min(1).optional() }).strict(),
-    z.object({ op: z.literal('truncate'), max: z.number().int().min(1) }).strict(),
-    z.object({ op: z.literal('replace'), pattern: z.string(), with: z.string(), flags: z.string().optional() }).strict(),
-    z
-      .object({
-        op: z.literal('when'),
-        field: z.string().optional(),
-        equals: z.string().optional(),
-        in: z.array(z.string()).optional(),
-        empty: z.boolean().optional(),
-        then: z.string(),
-        else: z.string().optional(),
-      })
-      .strict(),
-  ]),
-) as z.ZodType<TransformStep>;
 
 /** How a target column gets its value for rows of one entity (the ColumnMapping type in format.ts). */
 export const columnMappingSchema = z
@@ -85,7 +42,7 @@ export const columnMappingSchema = z
     /** `{first_name} {last_name}` style concatenation of source fields (after which `transforms` apply). */
     template: z.string().optional(),
     /** Applied in order to the value. */
-    transforms: steps().optional(),
+    transforms: transformStepsSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
- * A type inferred from a zod schema (mutable arrays and objects) as the code holds it: built-in
- * definitions and parsed custom ones are shared, never changed in place.
+ * Readonly all the way down: a type inferred from a zod schema (mutable arrays and objects) as the
+ * code holds it — built-in and parsed custom definitions are shared, never changed in place — and
+ * what an API client sends, so data read from the API (readonly) can be sent back as is.
  */
 export type DeepReadonly<T> = T extends (...args: never[]) => unknown
   ? T

@@ -13,8 +13,8 @@
  */
 import { z } from 'zod';
 import { ENTITIES, PERSON_ROLES, type Entity, type FormatDef, type RoleSource } from './format.js';
-import { columnMappingSchema, describeZodError, entitySchema, transformStepSchema } from './config.schema.js';
-import type { TransformStep } from './transform.js';
+import { columnMappingSchema, describeZodError, entitySchema } from './config.schema.js';
+import { transformStepsSchema, type TransformStep } from './transform.js';
 
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
 const FORMAT_ID = /^[a-z0-9][a-z0-9._-]*$/;
@@ -199,7 +199,7 @@ const optionEffectSchema = z
     omitFiles: z.array(z.string()).optional(),
     omitColumns: z.array(fileColumn).optional(),
     optionalColumns: z.array(fileColumn).optional(),
-    columnTransforms: z.array(z.object({ file: z.string(), column: z.string(), transforms: z.array(transformStepSchema) }).strict()).optional(),
+    columnTransforms: z.array(z.object({ file: z.string(), column: z.string(), transforms: transformStepsSchema }).strict()).optional(),
     columnMappings: z.array(z.object({ file: z.string(), column: z.string(), mapping: z.partialRecord(entitySchema, columnMappingSchema) }).strict()).optional(),
     requireSyncMode: z.enum(['full', 'delta']).optional(),
   })

@@ -20,8 +20,8 @@ import {
 } from '../../renderer/src/lib/mapping.js';
 import { findProblems } from '../../renderer/src/lib/site-map.js';
 import { href, parseRoute } from '../../renderer/src/lib/routes.js';
-import { TRANSFORM_OPS } from '../../src/shared/transform.js';
-import { transformStepSchema, type MappingTable } from '../../src/shared/config.schema.js';
+import { TRANSFORM_OPS, transformStepSchema } from '../../src/shared/transform.js';
+import type { MappingTable } from '../../src/shared/config.schema.js';
 
 const ref = { file: 'users.csv', entity: 'students' as const, column: 'givenName' };
 
