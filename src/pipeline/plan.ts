@@ -8,10 +8,10 @@ import { resolveDialect } from '../shared/format.js';
 import type { DestinationConfig, SiteMapEntry, SourceConfig } from '../shared/config.schema.js';
 import type { TransformStep } from '../shared/transform.js';
 import type { Finding } from '../shared/run.js';
-import type { EntityRequest } from '../sources/types.js';
+import type { EntityRequest, RowValues } from '../sources/types.js';
 import { getSourceDriver } from '../sources/registry.js';
 import { entityRequestOf, resolveSourceEntities } from '../profiles/resolve.js';
-import { compileTransforms, type TransformContext, type TransformIssue } from './transforms.js';
+import { compileTransforms, type CompiledTransform, type TransformContext, type TransformIssue } from './transforms.js';
 import { compileColumnCheck, type ValueProblem } from './value-rules.js';
 import { compileRowRules, type RowCheck } from './row-rules.js';
 import { sourceFieldsOf, type FieldNeed } from './source-fields.js';
@@ -21,6 +21,28 @@ import { compileInactiveTest, type InactiveTest } from './inactive.js';
 export type FieldGetter = (name: string) => string | null;
 
 export type CompiledColumn = (get: FieldGetter, issues: TransformIssue[]) => string;
+
+/** A column bound to one read's array rows: its source field read by index (bindColumn). */
+export type BoundColumn = (row: RowValues, issues: TransformIssue[]) => string;
+
+/** Columns that read one source field (`from: 'field'`), with their transform: what bindColumn can read by index. */
+const singleFieldColumns = new WeakMap<CompiledColumn, { readonly field: string; readonly transform?: CompiledTransform; readonly ctx: Omit<TransformContext, 'field'> }>();
+
+/**
+ * A column for the rows of one read: a column reading one source field becomes an index into the
+ * row's values (`slot` found once per read); any other column (templates, alternatives, constants,
+ * run variables, a field the read does not have, namespaced IDs: `slot` -1) calls the compiled
+ * column with the row getter, which `get` reads from the same current row.
+ */
+export function bindColumn(column: CompiledColumn, slot: (field: string) => number, get: FieldGetter): BoundColumn {
+  const single = singleFieldColumns.get(column);
+  const at = single ? slot(single.field) : -1;
+  if (!single || at < 0) return (_row, issues) => column(get, issues);
+  const transform = single.transform;
+  if (!transform) return (row) => row[at] ?? '';
+  const tctx: TransformContext = { ...single.ctx, field: get };
+  return (row, issues) => transform(row[at] ?? '', tctx, issues);
+}
 
 export interface ColumnPlan {
   readonly def: ColumnDef;
@@ -120,6 +142,7 @@ export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<Tra
   if (!mapping) return () => '';
   const transform = mapping.transforms?.length ? compileTransforms(mapping.transforms as readonly TransformStep[]) : undefined;
   let base: (get: FieldGetter) => string;
+  let singleField: string | undefined;
   if (mapping.const !== undefined) {
     const value = mapping.const;
     base = () => value;
@@ -136,6 +159,7 @@ export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<Tra
     const read = (get: FieldGetter, f: string): string | null => (f.startsWith('$') ? (vars[f] ?? null) : get(f));
     if (alternatives.length === 1) {
       const field = alternatives[0]!;
+      if (!field.startsWith('$')) singleField = field;
       base = field.startsWith('$') ? () => vars[field] ?? '' : (get) => get(field) ?? '';
     } else {
       base = (get) => {
@@ -149,17 +173,23 @@ export function compileMapping(mapping: ColumnMapping | undefined, ctx: Omit<Tra
   } else {
     base = () => '';
   }
-  if (!transform) return (get) => base(get);
-  // The getter is stable for all rows of one entity: build the transform context once per getter.
-  let lastGet: FieldGetter | undefined;
-  let tctx: TransformContext | undefined;
-  return (get, issues) => {
-    if (get !== lastGet) {
-      lastGet = get;
-      tctx = { ...ctx, field: get };
-    }
-    return transform(base(get), tctx!, issues);
-  };
+  let column: CompiledColumn;
+  if (!transform) {
+    column = (get) => base(get);
+  } else {
+    // The getter is stable for all rows of one entity: build the transform context once per getter.
+    let lastGet: FieldGetter | undefined;
+    let tctx: TransformContext | undefined;
+    column = (get, issues) => {
+      if (get !== lastGet) {
+        lastGet = get;
+        tctx = { ...ctx, field: get };
+      }
+      return transform(base(get), tctx!, issues);
+    };
+  }
+  if (singleField !== undefined) singleFieldColumns.set(column, { field: singleField, transform, ctx });
+  return column;
 }
 
 export interface PlanInput {

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type { DestinationConfig, SourceConfig } from '../shared/config.schema.js';
 import type { Finding } from '../shared/run.js';
-import { SourceDataError, type RowBatch } from '../sources/types.js';
-import type { EntityPlan, FieldGetter, FilePlan, ReferencePlan } from './plan.js';
+import { SourceDataError, type RowBatch, type RowValues } from '../sources/types.js';
+import { bindColumn, type BoundColumn, type EntityPlan, type FieldGetter, type FilePlan, type ReferencePlan } from './plan.js';
 import type { TransformIssue } from './transforms.js';
 import type { ValueProblem } from './value-rules.js';
 import { CsvFileWriter, type WrittenFile } from './csv-writer.js';
@@ -188,8 +188,11 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
     if (key && fp.roleOf(name, key) < 0) fp.markLeftOut(name, key, `${error.column} "${error.value}": ${error.message}`);
   };
 
+  /** The current entity's columns bound to its read (plan.ts bindColumn), and the current array row (empty for object rows). */
+  let readers: BoundColumn[] = [];
+  const NO_VALUES: RowValues = [];
   /** map → validate → fingerprint → write, for one source row (after filters and row expansion). */
-  const mapRow = (entity: EntityPlan, get: FieldGetter): void => {
+  const mapRow = (entity: EntityPlan, get: FieldGetter, row: RowValues): void => {
     const sample = (rowsChecked++ & 7) === 0;
     if (sample) rowsSampled++;
     rowNumber = outRow + 1;
@@ -199,7 +202,7 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
     if (entity.inactive?.isInactive(get)) {
       if (entity.inactive.rule === 'drop') {
         // Left out whole: its values are not checked (nothing about it is delivered).
-        for (const i of keyIndexes) values[i] = entity.columns[i]!(get, scratchIssues);
+        for (const i of keyIndexes) values[i] = readers[i]!(row, scratchIssues);
         scratchIssues.length = 0;
         inactive.inactive(name, entity.entity, recordKeyOf(values), 'drop');
         return;
@@ -208,7 +211,7 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
     }
     let rejected = 0;
     for (let i = 0; i < width; i++) {
-      values[i] = entity.columns[i]!(get, issues);
+      values[i] = readers[i]!(row, issues);
       if (issues.length) {
         for (const issue of issues) {
           report(issue.severity, file.columns[i]!.header, issue.value, issue.rule, issue.message);
@@ -301,23 +304,43 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
       const expand = entity.rowPer ? rowExpander(entity.rowPer) : undefined;
       const filtered = (): boolean => entity.filters.length > 0 && !entity.filters.every((f) => f.values.has(access.get(f.field) ?? ''));
       let read = 0;
+      /** Array rows (RowBatch.values) are read by index, unless a rowPer rule expands them into objects. */
+      let byIndex = false;
       for await (const sourced of reads.read(firstRead + entityIndex)) {
         batch = sourced;
-        const rows = sourced.rows;
-        if (read === 0 && rows.length) {
-          access.set(rows[0]!);
-          reportMissingFields(entity, access.has);
+        if (read === 0) {
+          byIndex = !expand && sourced.columns !== undefined && sourced.values !== undefined;
+          if (byIndex) access.useColumns(sourced.columns!);
+          // Namespaced IDs go through their getter: no column reads its field by index then.
+          const slot = byIndex && get === access.get ? access.slot : (): number => -1;
+          readers = entity.columns.map((column) => bindColumn(column, slot, get));
         }
-        read += rows.length;
-        for (batchIndex = 0; batchIndex < rows.length; batchIndex++) {
-          if (expand) {
-            for (const row of expand(rows[batchIndex]!)) {
-              access.set(row);
-              if (!filtered()) mapRow(entity, get);
+        if (byIndex) {
+          const rows = sourced.values!;
+          if (read === 0 && rows.length) reportMissingFields(entity, access.has);
+          read += rows.length;
+          for (batchIndex = 0; batchIndex < rows.length; batchIndex++) {
+            const row = rows[batchIndex]!;
+            access.setValues(row);
+            if (!filtered()) mapRow(entity, get, row);
+          }
+        } else {
+          const rows = sourced.rows;
+          if (read === 0 && rows.length) {
+            access.set(rows[0]!);
+            reportMissingFields(entity, access.has);
+          }
+          read += rows.length;
+          for (batchIndex = 0; batchIndex < rows.length; batchIndex++) {
+            if (expand) {
+              for (const row of expand(rows[batchIndex]!)) {
+                access.set(row);
+                if (!filtered()) mapRow(entity, get, NO_VALUES);
+              }
+            } else {
+              access.set(rows[batchIndex]!);
+              if (!filtered()) mapRow(entity, get, NO_VALUES);
             }
-          } else {
-            access.set(rows[batchIndex]!);
-            if (!filtered()) mapRow(entity, get);
           }
         }
         await writer.ready();

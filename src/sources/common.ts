@@ -5,7 +5,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { describeZodError } from '../shared/config.schema.js';
-import type { ColumnInfo, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { ColumnInfo, EntityRequest, ReadOptions, Row, RowBatch, RowValues, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceDataError, SourceError } from './types.js';
 
 /**
@@ -158,6 +158,27 @@ async function* groupRows(rows: AsyncIterable<SourcedRow>): AsyncGenerator<RowBa
 
 function batchOf(sourced: readonly SourcedRow[]): RowBatch {
   return { rows: sourced.map((s) => s.row), origin: (i) => sourced[i]!.origin };
+}
+
+/**
+ * A batch of rows read as arrays: `values` as they are for the pipeline, `rows` as objects built
+ * once on first use (a column named twice keeps its last value, as an object row would).
+ */
+export function valuesBatch(columns: readonly string[], values: readonly RowValues[], origin: (index: number) => string): RowBatch {
+  let rows: Row[] | undefined;
+  return {
+    columns,
+    values,
+    origin,
+    get rows(): readonly Row[] {
+      rows ??= values.map((v) => {
+        const row: Row = {};
+        for (let k = 0; k < columns.length; k++) row[columns[k]!] = v[k] ?? null;
+        return row;
+      });
+      return rows;
+    },
+  };
 }
 
 /** A batch's rows one by one (for callers of `read` on a driver that reads in batches). */

@@ -1,5 +1,6 @@
 /**
- * PostgreSQL's COPY text format (`COPY (query) TO STDOUT`) parsed into text Rows.
+ * PostgreSQL's COPY text format (`COPY (query) TO STDOUT`) parsed into rows of text values (arrays in
+ * the query's column order).
  *
  * The server formats every value with the same output functions as a normal query, so the text
  * is what the cursor path would give; rows are separated by `\n`, fields by `\t`, NULL is `\N`
@@ -13,7 +14,7 @@
  * the last newline byte is safe.
  */
 import { DEFAULT_MAX_FIELD_LENGTH, fieldTooLong, recordByteLimit } from './common.js';
-import type { Row } from './types.js';
+import type { RowValues } from './types.js';
 import { SourceError } from './types.js';
 
 /** Per-column conversion of the server's text (booleans as true/false, bytea as plain hex); undefined keeps it. */
@@ -40,7 +41,7 @@ export class CopyTextParser {
   }
 
   /** Parses every complete line of `chunk` (plus what was carried over) into `out`. */
-  push(chunk: Buffer, out: Row[]): void {
+  push(chunk: Buffer, out: RowValues[]): void {
     let data = chunk;
     if (this.carry) {
       data = Buffer.concat([this.carry, chunk]);
@@ -64,7 +65,7 @@ export class CopyTextParser {
     }
   }
 
-  private parseLines(text: string, out: Row[]): void {
+  private parseLines(text: string, out: RowValues[]): void {
     const columns = this.columns;
     const converters = this.converters;
     const width = columns.length;
@@ -76,7 +77,7 @@ export class CopyTextParser {
     while (start < end) {
       const lineEnd = text.indexOf('\n', start);
       this.rowNumber++;
-      const row: Row = {};
+      const row = new Array<string | null>(width);
       let fieldStart = start;
       for (let k = 0; k < width; k++) {
         const tab = text.indexOf('\t', fieldStart);
@@ -95,7 +96,7 @@ export class CopyTextParser {
           if (convert) value = convert(value);
           if (value.length > this.maxFieldLength) throw this.tooLong(this.rowNumber, columns[k]!, value.length);
         }
-        row[columns[k]!] = value;
+        row[k] = value;
         fieldStart = fieldEnd + 1;
       }
       out.push(row);

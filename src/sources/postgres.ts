@@ -13,11 +13,11 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
-import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, valuesBatch } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
-import type { CheckResult, LoginRights, EntityRequest, ReadOptions, Row, RowBatch, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, RowBatch, RowValues, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const postgresSettingsSchema = z
@@ -189,13 +189,13 @@ async function* copyQuery(
     const columns = described.fields.map((f) => f.name);
     const parser = new CopyTextParser(columns, described.fields.map((f) => CONVERTERS[f.dataTypeID]), entity, settings.maxFieldLength);
     stream = client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
-    let rows: Row[] = [];
+    let rows: RowValues[] = [];
     let first = 1;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       parser.push(chunk, rows);
       if (!rows.length) continue;
       for (let at = 0; at < rows.length; at += settings.batchSize) {
-        yield numberedBatch(rows.length <= settings.batchSize ? rows : rows.slice(at, at + settings.batchSize), entity, first + at);
+        yield numberedBatch(columns, rows.length <= settings.batchSize ? rows : rows.slice(at, at + settings.batchSize), entity, first + at);
       }
       first += rows.length;
       rows = [];
@@ -214,8 +214,8 @@ async function* copyQuery(
 }
 
 /** Rows of one read with their origins, numbered from `firstRow` ("students row 14"). */
-function numberedBatch(rows: readonly Row[], entity: string, firstRow: number): RowBatch {
-  return { rows, origin: (i) => `${entity} row ${firstRow + i}` };
+function numberedBatch(columns: readonly string[], rows: readonly RowValues[], entity: string, firstRow: number): RowBatch {
+  return valuesBatch(columns, rows, (i) => `${entity} row ${firstRow + i}`);
 }
 
 class PostgresSession implements SourceSession {

@@ -19,12 +19,22 @@ export interface SourcedRow {
   readonly origin: string;
 }
 
+/** One row's values in its read's column order (RowBatch.columns): the pipeline reads a field by its index. */
+export type RowValues = readonly (string | null)[];
+
 /**
  * Consecutive rows of one read, handed over together: the pipeline maps a batch in one synchronous
  * loop instead of awaiting every row. `origin(i)` is built only when a finding needs it.
+ *
+ * Drivers that read rows as arrays (PostgreSQL COPY, MySQL, delimited export files) also give
+ * `columns` and `values`; their `rows` objects are then built only when a caller asks for them
+ * (common.ts `valuesBatch`).
  */
 export interface RowBatch {
   readonly rows: readonly Row[];
+  /** The read's column names, the same for every batch of the read; with `values`. */
+  readonly columns?: readonly string[];
+  readonly values?: readonly RowValues[];
   origin(index: number): string;
 }
 

@@ -5,14 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CopyTextParser, unescapeCopyText } from '../../src/sources/pg-copy-text.js';
-import type { Row } from '../../src/sources/types.js';
+import type { RowValues } from '../../src/sources/types.js';
 
 const DATA = Buffer.from('1\tZoë\t\\N\n2\ttab\\there\tnew\\nline\n3\t東京 😀\t\\\\N\n4\t\tt\n', 'utf8');
-const EXPECTED: Row[] = [
-  { id: '1', name: 'Zoë', note: null },
-  { id: '2', name: 'tab\there', note: 'new\nline' },
-  { id: '3', name: '東京 😀', note: '\\N' },
-  { id: '4', name: '', note: 'true' },
+/** Values in the column order id, name, note. */
+const EXPECTED: RowValues[] = [
+  ['1', 'Zoë', null],
+  ['2', 'tab\there', 'new\nline'],
+  ['3', '東京 😀', '\\N'],
+  ['4', '', 'true'],
 ];
 const toBool = (v: string): string => (v === 't' ? 'true' : v === 'f' ? 'false' : v);
 
@@ -21,7 +22,7 @@ describe('CopyTextParser', () => {
     for (let cut = 1; cut < DATA.length; cut++) {
       for (const size of [cut, 3]) {
         const parser = new CopyTextParser(['id', 'name', 'note'], [undefined, undefined, (v) => (v === 't' ? toBool(v) : v)], 'people');
-        const out: Row[] = [];
+        const out: RowValues[] = [];
         for (let at = 0; at < DATA.length; at += size) parser.push(DATA.subarray(at, Math.min(at + size, DATA.length)), out);
         parser.end();
         expect(out).toEqual(EXPECTED);
@@ -32,9 +33,9 @@ describe('CopyTextParser', () => {
 
   it('says when the data stops in the middle of a row', () => {
     const parser = new CopyTextParser(['id', 'name'], [undefined, undefined], 'people');
-    const out: Row[] = [];
+    const out: RowValues[] = [];
     parser.push(Buffer.from('1\ta\n2\tb'), out);
-    expect(out).toEqual([{ id: '1', name: 'a' }]);
+    expect(out).toEqual([['1', 'a']]);
     expect(() => parser.end()).toThrow(/people data ended in the middle of row 2/);
   });
 
@@ -56,7 +57,7 @@ describe('CopyTextParser: maxFieldLength', () => {
 
   it('stops holding a row that has not ended at the byte limit, so a giant value never fills memory', () => {
     const parser = new CopyTextParser(['id', 'name', 'notes'], [undefined, undefined, undefined], 'students', 100);
-    const out: Row[] = [];
+    const out: RowValues[] = [];
     parser.push(Buffer.from('1\ta\tb\n2\tb\t'), out);
     const chunk = Buffer.alloc(256 * 1024, 0x78);
     let error: unknown;
