@@ -129,6 +129,13 @@ export function rowFromValues(columns: readonly string[], values: readonly unkno
   return row;
 }
 
+/** Turns a row of raw values (in column order) into text values in the same order (an array row, RowBatch.values). */
+export function textValues(columns: readonly string[], values: readonly unknown[], limit: RowLimit): (string | null)[] {
+  const out = new Array<string | null>(columns.length);
+  for (let k = 0; k < columns.length; k++) out[k] = limitedText(values[k], columns[k]!, limit);
+  return out;
+}
+
 /** Converts an object row from a driver into a text Row. */
 export function rowFromObject(obj: Record<string, unknown>, limit: RowLimit): Row {
   const row: Row = {};

@@ -13,10 +13,10 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
-import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, textValues, valuesBatch } from './common.js';
 import { assertReadOnlyLogin, mysqlGrantedRoles, mysqlRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, RowBatch, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const mysqlSettingsSchema = z
@@ -159,7 +159,11 @@ async function inspectLogin(conn: PoolConnection, settings: MysqlSettings): Prom
   return mysqlRights(lines, { database: settings.database });
 }
 
-async function* streamQuery(pool: Pool, settings: MysqlSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<SourcedRow> {
+/** Rows per batch handed to the pipeline. */
+const BATCH_ROWS = 512;
+
+/** One entity's rows as arrays (`rowsAsArray`) in the result's column order, in batches of BATCH_ROWS. */
+async function* streamQuery(pool: Pool, settings: MysqlSettings, secrets: Secrets, request: EntityRequest, options?: ReadOptions): AsyncGenerator<RowBatch> {
   const sql = requireQuery(request, NAME);
   const entity = String(request.entity);
   assertReadOnlySelect(sql, 'mysql', entity);
@@ -186,12 +190,23 @@ async function* streamQuery(pool: Pool, settings: MysqlSettings, secrets: Secret
       () => stop(new SourceError(`The query for ${entity} ran longer than ${settings.queryTimeoutSeconds} s and was stopped.`, 'timeout')),
       settings.queryTimeoutSeconds * 1000 + 5000,
     );
-    stream = conn.query(sql).stream({ highWaterMark: 1000 });
+    const query = conn.query({ sql, rowsAsArray: true });
+    // The result's columns arrive before its first row.
+    let columns: string[] = [];
+    query.on('fields', (fields: readonly { name: string }[] | undefined) => (columns = (fields ?? []).map((f) => f.name)));
+    stream = query.stream({ highWaterMark: 1000 });
     let n = 0;
-    for await (const obj of stream as AsyncIterable<Record<string, unknown>>) {
+    let batch: (string | null)[][] = [];
+    const numbered = (rows: readonly (string | null)[][], first: number): RowBatch => valuesBatch(columns, rows, (i) => `${entity} row ${first + i}`);
+    for await (const values of stream as AsyncIterable<unknown[]>) {
       n++;
-      yield { row: rowFromObject(obj, { maxFieldLength: settings.maxFieldLength, entity, rowNumber: n }), origin: `${entity} row ${n}` };
+      batch.push(textValues(columns, values, { maxFieldLength: settings.maxFieldLength, entity, rowNumber: n }));
+      if (batch.length === BATCH_ROWS) {
+        yield numbered(batch, n - batch.length + 1);
+        batch = [];
+      }
     }
+    if (batch.length) yield numbered(batch, n - batch.length + 1);
     await run(conn, 'ROLLBACK');
     clean = true;
   } catch (error) {
@@ -233,6 +248,10 @@ class MysqlSession implements SourceSession {
   }
 
   read(request: EntityRequest, options?: ReadOptions): AsyncIterable<SourcedRow> {
+    return rowsOfBatches(this.readBatches(request, options));
+  }
+
+  readBatches(request: EntityRequest, options?: ReadOptions): AsyncIterable<RowBatch> {
     return streamQuery(this.pool, this.settings, this.secrets, request, options);
   }
 
