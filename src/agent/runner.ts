@@ -21,6 +21,7 @@ import type { RunStatus, RunTrigger } from '../shared/run.js';
 import { resolveFormat } from '../formats/custom-formats.js';
 import { fingerprintPath } from '../pipeline/fingerprints.js';
 import { runLog, runSync, type RunOptions, type RunResult } from '../pipeline/run-sync.js';
+import { RunStopRequest, stoppedMessage, stopReason } from '../pipeline/stop.js';
 import { checkApprovable, deliverHeldRun, discardHeldRun as discardHeld } from '../pipeline/held-runs.js';
 import { destinationsWithOpenPublishes, recoverDestination, sweepPartials } from '../pipeline/publish-journal.js';
 import { acquireDestinationLock, DestinationBusyError, type DestinationLock } from '../scheduler/lock.js';
@@ -133,7 +134,7 @@ export const CANCEL_KEY = 'run.cancel';
 const CANCEL_POLL_MS = 1000;
 
 /** The reason a cancelled run's signal carries. */
-export class RunCancelledError extends Error {
+export class RunCancelledError extends RunStopRequest {
   constructor() {
     super('cancelled by an administrator');
     this.name = 'RunCancelledError';
@@ -355,16 +356,17 @@ function bookkeeping(ctx: AgentContext, runId: number, destination: string, lock
 function settleStopped(ctx: AgentContext, result: RunResult, signal: AbortSignal, cancelled: AbortSignal): RunResult {
   if (!signal.aborted || result.status !== 'failed') return result;
   if (cancelled.aborted) {
-    const message = `Cancelled by an administrator; nothing was delivered. ${result.message.replace(/^Stopped: cancelled by an administrator\.\s*/, '')}`.trim();
+    // what the pipeline reported after its own "Stopped: <reason>." (files kept for inspection…)
+    const rest = result.stopReason === undefined ? result.message : result.message.slice(stoppedMessage(result.stopReason).length).trimStart();
+    const message = `Cancelled by an administrator; nothing was delivered. ${rest}`.trim();
     const status: RunStatus = 'cancelled';
     ctx.store.updateRun(result.runId, { status, message });
     ctx.store.addRunEvent(result.runId, 'warn', 'record', message);
     return { ...result, status, message };
   }
-  if (result.message.startsWith('Stopped')) return result;
+  if (result.stopReason !== undefined) return result;
   // Stopped mid-read or mid-upload (the agent shutting down): say so first, whatever the stage reported.
-  const reason = signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? signal.reason.message : 'cancelled';
-  const message = `Stopped: ${reason}. ${result.message}`;
+  const message = `${stoppedMessage(stopReason(signal))} ${result.message}`;
   ctx.store.updateRun(result.runId, { message });
   return { ...result, message };
 }

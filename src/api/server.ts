@@ -176,7 +176,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
       // A configuration refused by a save the handler did not expect to refuse: still the caller's mistake.
       if (err instanceof ConfigError) return sendError(res, 'bad-request', err.message);
       // Errors from the engine are written for administrators (what, where, what to do) and carry no secrets.
-      if (!(err instanceof Error) || err.name === 'TypeError' || err.name === 'ReferenceError') onError(err);
+      if (!(err instanceof Error) || err instanceof TypeError || err instanceof ReferenceError) onError(err);
       sendError(res, 'failed', err instanceof Error ? err.message : String(err));
     }
   };

@@ -35,6 +35,7 @@ import { InactiveRecords } from './inactive.js';
 import { DeliveryJournal } from './publish-journal.js';
 import { cleanupAfterDelivery, createRunFolder, keptFilesNote, withKeptFilesNote } from './retention.js';
 import { FindingSink, RunFailure, type RunLog } from './findings.js';
+import { RunStoppedError, stopReason } from './stop.js';
 import { RunProgress } from './progress.js';
 import { writeFile, type ValidationClock } from './write-file.js';
 import { deliverStaged, fileRecordOf, MANIFEST, mergeReceipt, openStaging, packageFiles, releaseSource } from './deliver.js';
@@ -81,6 +82,8 @@ export interface RunResult {
   readonly findings: readonly Finding[];
   /** SIS school codes the destination's site map does not have, sorted. */
   readonly unmappedSchools: readonly string[];
+  /** Set when the run stopped on its abort signal (RunStoppedError): why. Its message then begins "Stopped: <reason>.". */
+  readonly stopReason?: string;
 }
 
 /** The event-log function of one run: every line is a `log` event (the runner records it in the run's history). */
@@ -172,7 +175,7 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
       });
       let firstRead = 0;
       for (const [index, file] of plan.files.entries()) {
-        if (options.signal?.aborted) throw new RunFailure(`Stopped: ${stopReason(options.signal)}.`, 'write');
+        if (options.signal?.aborted) throw new RunStoppedError(stopReason(options.signal), 'write');
         const withheldKeys = new Set<string>();
         withheld.set(file.def.name, withheldKeys);
         progress.enter('write', file.def.name);
@@ -274,7 +277,7 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
 
     // ---- deliver, all or nothing (publish journal) ------------------------------------------
     // A cancel that came while validating stops here: nothing of the set was put in place.
-    if (options.signal?.aborted) throw new RunFailure(`Stopped: ${stopReason(options.signal)}.`, 'deliver');
+    if (options.signal?.aborted) throw new RunStoppedError(stopReason(options.signal), 'deliver');
     progress.enter('deliver', null);
     // Saved before anything is published: a publish rolled forward after a crash promotes them (publish-journal.ts).
     fp.save();
@@ -305,7 +308,7 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
     const stage = err instanceof RunFailure ? err.stage : 'run';
     const message = err instanceof Error ? err.message : String(err);
     log('error', stage, message);
-    const result = finish('failed', message);
+    const result: RunResult = { ...finish('failed', message), ...(err instanceof RunStoppedError ? { stopReason: err.reason } : {}) };
     if (!existsSync(filesDir) || readdirSync(filesDir).length === 0) return result;
     const kept = withKeptFilesNote(result.message, keptFilesNote(store, ctx.layout.runsDir, runId, filesDir));
     store.updateRun(runId, { message: kept });
@@ -325,10 +328,6 @@ async function checkProfileSchema(ctx: AgentContext, source: SourceConfig, reque
   assertProfileSchema(profile, tables, source.name);
 }
 
-/** Why a run was stopped: the abort reason given (an agent shutting down, an administrator's cancel). */
-export function stopReason(signal: AbortSignal): string {
-  return signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? signal.reason.message : 'cancelled';
-}
 
 function reportUnmappedSchools(plan: Plan, destination: DestinationConfig, log: RunLog): void {
   if (!plan.unmappedSchools.size) return;

@@ -19,6 +19,7 @@ import type { AgentContext } from '../home/context.js';
 import type { DestinationConfig } from '../shared/config.schema.js';
 import type { RunTrigger } from '../shared/run.js';
 import type { RunResult } from '../pipeline/run-sync.js';
+import { RunStopRequest } from '../pipeline/stop.js';
 import { notifyRunFinished, notifyStale } from '../notify/notifier.js';
 import { describeStale } from '../notify/compose.js';
 import { channelHealth, retryPendingAlerts } from '../notify/channels.js';
@@ -143,7 +144,7 @@ export class Scheduler {
     this.watchTimer?.cancel();
     for (const t of this.retryTimers) t.cancel();
     for (const e of this.entries.values()) e.timer?.cancel();
-    this.abort.abort(new Error('agent shutting down'));
+    this.abort.abort(new RunStopRequest('agent shutting down'));
     await this.idle();
   }
 

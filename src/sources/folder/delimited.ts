@@ -151,7 +151,7 @@ export async function* readDelimited(
       yield { row, origin: `${name} line ${startLine}` };
     }
     if (!header) {
-      throw new SourceError(`${name} is empty: it has no header line. Expected a header with the column names.`, 'bad-file');
+      throw new NoHeaderLineError(name);
     }
   } catch (error) {
     if (error instanceof SourceError) throw error;
@@ -171,6 +171,14 @@ export async function* readDelimited(
   }
 }
 
+/** A delimited file with nothing in it, not even the header line (code `bad-file`, as every unreadable file). */
+export class NoHeaderLineError extends SourceError {
+  constructor(readonly file: string) {
+    super(`${file} is empty: it has no header line. Expected a header with the column names.`, 'bad-file');
+    this.name = 'NoHeaderLineError';
+  }
+}
+
 /** Header names (matched) of a delimited file without reading the rest. */
 export async function readDelimitedHeader(file: string, settings: Pick<FolderSettings, 'encoding' | 'delimiter' | 'maxFieldLength'>, expected: readonly string[]): Promise<string[]> {
   const iterator = readDelimited(file, settings, expected);
@@ -178,7 +186,7 @@ export async function readDelimitedHeader(file: string, settings: Pick<FolderSet
     const first = await iterator.next();
     if (!first.done) return Object.keys(first.value.row);
   } catch (error) {
-    if (!(error instanceof SourceError && /no header/.test(error.message))) throw error;
+    if (!(error instanceof NoHeaderLineError)) throw error;
   } finally {
     await iterator.return(undefined);
   }
