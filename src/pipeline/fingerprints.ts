@@ -52,6 +52,14 @@ export function legacyFingerprintPath(path: string): string {
   return path.replace(/\.fp$/, '.db');
 }
 
+/** References of a file worker's file to files the main thread wrote at the same time: checked when those are complete. */
+export interface DeferredReferences {
+  readonly file: string;
+  readonly expectedRole: number;
+  /** Distinct salted key hashes, (a, b) pairs. */
+  readonly hashes: Uint32Array;
+}
+
 /** A key reported as a duplicate that the written fingerprints do not hold twice: a 64-bit hash collision. */
 export class FingerprintCollision extends Error {}
 
@@ -216,11 +224,24 @@ export class FingerprintDb {
   private readonly pair = new Uint32Array(2);
   private readonly rowHash = Buffer.alloc(12);
 
-  /** `path`: this run's fingerprint file (written by save()); `previousPath`: the last good delivery's. */
+  /**
+   * References to these files (written by another thread at the same time) are not answered here:
+   * each is taken as resolving and kept, per target file and expected role, for deferredChecks().
+   */
+  private readonly deferredTargets: ReadonlySet<string>;
+  private readonly deferred = new Map<string, { file: string; expectedRole: number; keys: KeyFilter }>();
+
+  /**
+   * `path`: this run's fingerprint file (written by save()); `previousPath`: the last good delivery's.
+   * A file worker (file-worker.ts) passes the run's `salt`, so its section merges with the main
+   * thread's, and the files another thread writes as `deferredTargets`.
+   */
   constructor(
     readonly path: string,
     private readonly previousPath: string | undefined,
+    options: { readonly salt?: number; readonly deferredTargets?: Iterable<string> } = {},
   ) {
+    this.deferredTargets = new Set(options.deferredTargets ?? []);
     mkdirSync(dirname(path), { recursive: true });
     for (const p of [path, this.partialPath, this.consistencyPath]) rmSync(p, { force: true });
     if (previousPath && !existsSync(previousPath) && existsSync(legacyFingerprintPath(previousPath))) convertLegacyFingerprints(legacyFingerprintPath(previousPath), previousPath);
@@ -233,7 +254,7 @@ export class FingerprintDb {
     }
     this.previousFile = previous;
     this.hasPrevious = previous !== undefined;
-    this.salt = previous && !existsSync(this.resaltPath) ? previous.salt : randomBytes(4).readUInt32LE(0);
+    this.salt = options.salt ?? (previous && !existsSync(this.resaltPath) ? previous.salt : randomBytes(4).readUInt32LE(0));
     this.keys = new ScratchFile(`${path}-keys`);
     this.origins = new ScratchFile(`${path}-origins`);
     this.out = new FingerprintFileWriter(this.partialPath, this.salt);
@@ -304,9 +325,70 @@ export class FingerprintDb {
   /**
    * Whether `file` holds the record `key` so far, and as whom: -1 when it does not (exact; see
    * key-filter.ts), else the role code stored with it in a file of people (0 in other files).
+   * A reference to a file another thread writes (deferredTargets) answers 0 and is kept with the
+   * role the referrer expects (`expectedRole`) for deferredChecks().
    */
-  roleOf(file: string, key: string): number {
+  roleOf(file: string, key: string, expectedRole = 0): number {
+    if (this.deferredTargets.has(file)) {
+      const id = `${file}\u001f${expectedRole}`;
+      let pending = this.deferred.get(id);
+      if (!pending) this.deferred.set(id, (pending = { file, expectedRole, keys: new KeyFilter({ salt: this.salt }) }));
+      pending.keys.add(key);
+      return 0;
+    }
     return this.referenced(file)?.tagOf(key) ?? -1;
+  }
+
+  /** The references taken as resolving (deferredTargets): per target file and expected role, their distinct key hashes (a, b pairs). */
+  deferredChecks(): DeferredReferences[] {
+    return [...this.deferred.values()].map((d) => ({ file: d.file, expectedRole: d.expectedRole, hashes: d.keys.hashes() }));
+  }
+
+  /**
+   * Whether every deferred reference of another thread's file resolves here exactly as it would
+   * have while that file was written: the target has the key, with the expected role when both
+   * sides name one. Asked once the target files are complete and before their filters are released.
+   */
+  deferredReferencesResolve(checks: readonly DeferredReferences[]): boolean {
+    for (const check of checks) {
+      const filter = this.referenced(check.file);
+      if (!filter) return false;
+      const h = check.hashes;
+      for (let i = 0; i < h.length; i += 2) {
+        const role = filter.tagOfHash({ a: h[i]!, b: h[i + 1]! });
+        if (role < 0 || (role > 0 && check.expectedRole > 0 && role !== check.expectedRole)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** This run's key hash salt (a file worker hashes with the same one). */
+  get keySalt(): number {
+    return this.salt;
+  }
+
+  /** Records of `file` in the last good delivery (0 without one): how large the file is expected to be. */
+  previousCount(file: string): number {
+    return this.previousFile?.count(file) ?? 0;
+  }
+
+  /**
+   * A file written and fingerprinted by a file worker (file-worker.ts), complete: its section is
+   * copied from the worker's saved fingerprint file `from` into this run's, with the diff the
+   * worker computed. Nothing refers to such a file, so no key filter of it is kept.
+   */
+  adoptFile(file: string, from: string, diff: FileDiff): void {
+    if (this.records.has(file) || this.diffs.has(file)) throw new Error(`Internal: ${file} was adopted from a file worker but was also written here.`);
+    for (const [other, r] of this.records) if (!r.complete) this.fileComplete(other);
+    const written = FingerprintFile.open(from);
+    try {
+      const hashes = written.hashes(file);
+      this.writer().addFile(file, hashes, hashes.length / WORDS, written.blob(file));
+    } finally {
+      written.close();
+    }
+    this.diffs.set(file, diff);
+    this.released.add(file);
   }
 
   /** The salted hash of `key` as every filter of this run stores it (same-file links keep hashes, not keys). */
@@ -406,7 +488,8 @@ export class FingerprintDb {
   fileComplete(file: string): void {
     const records = this.records.get(file);
     if (!records) {
-      this.diffs.set(file, this.diffOf(file, new Uint32Array(0), 0, new Uint32Array(1), 0));
+      // A file with no keys here: empty, or adopted from a file worker with its diff.
+      if (!this.diffs.has(file)) this.diffs.set(file, this.diffOf(file, new Uint32Array(0), 0, new Uint32Array(1), 0));
       return;
     }
     if (records.complete) return;

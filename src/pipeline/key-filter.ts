@@ -105,6 +105,19 @@ export class KeyFilter {
     return true;
   }
 
+  /** Every key hash held, as (a, b) pairs. */
+  hashes(): Uint32Array {
+    const out = new Uint32Array(this.count * 2);
+    const slots = this.slots;
+    let n = 0;
+    for (let i = 0; i < slots.length; i += 2) {
+      if (slots[i] === 0 && slots[i + 1] === 0) continue;
+      out[n++] = slots[i]!;
+      out[n++] = slots[i + 1]!;
+    }
+    return out;
+  }
+
   /** The slot holding the hash, or -1. */
   private find(a: number, b: number): number {
     const slots = this.slots;

@@ -18,6 +18,8 @@ export class RunProgress {
   private rowsDone = 0;
   /** Rows of the file being written. */
   rowsInFile = 0;
+  /** Rows a file worker has written so far (file-worker.ts), until its file is taken at its place in the plan. */
+  rowsElsewhere = 0;
   private bytesUploaded = 0;
   private readonly startedAt = performance.now();
   private lastEmit = 0;
@@ -53,7 +55,7 @@ export class RunProgress {
   }
 
   get rows(): number {
-    return this.rowsDone + this.rowsInFile;
+    return this.rowsDone + this.rowsInFile + this.rowsElsewhere;
   }
 
   private send(): void {

@@ -25,7 +25,7 @@ import type { EntityRequest, SourceSession } from '../sources/types.js';
 import { profileOfSource } from '../profiles/resolve.js';
 import { assertProfileSchema } from '../profiles/detect.js';
 import type { StagingDelivery } from '../destinations/types.js';
-import { buildPlan, type Plan } from './plan.js';
+import { buildPlan, type FilePlan, type Plan } from './plan.js';
 import type { WrittenFile } from './csv-writer.js';
 import { FingerprintDb, RUN_FINGERPRINTS } from './fingerprints.js';
 import { evaluateGuard } from './guard.js';
@@ -37,8 +37,9 @@ import { cleanupAfterDelivery, createRunFolder, keptFilesNote, withKeptFilesNote
 import { FindingSink, RunFailure, type RunLog } from './findings.js';
 import { RunStoppedError, stopReason } from './stop.js';
 import { RunProgress } from './progress.js';
-import { writeFile, type ValidationClock } from './write-file.js';
+import { writeFile, type ValidationClock, type WriteContext } from './write-file.js';
 import { deliverStaged, fileRecordOf, MANIFEST, mergeReceipt, openStaging, packageFiles, releaseSource } from './deliver.js';
+import { FileWorker, fileWorkerModeFromEnv, offloadableFile, replayRecorded, type FileWorkerMode } from './file-worker.js';
 
 /** Everything a run works on, resolved by the runner before it starts. */
 export interface RunInputs {
@@ -66,6 +67,8 @@ export interface RunOptions {
   /** Log lines and live progress, as they happen. */
   readonly onEvent?: (event: LiveEvent) => void;
   readonly now?: () => Date;
+  /** Whether one file is written by a worker thread (file-worker.ts); ROSTERSYNC_FILE_WORKERS, else `auto`. */
+  readonly fileWorkers?: FileWorkerMode;
 }
 
 export interface RunResult {
@@ -135,7 +138,8 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
   try {
     // ---- plan -------------------------------------------------------------------------------
     progress.enter('plan');
-    plan = buildPlan({ format, destination, source, siteMap: inputs.siteMap, customProfiles: inputs.customProfiles, now: now() });
+    const startedAt = now();
+    plan = buildPlan({ format, destination, source, siteMap: inputs.siteMap, customProfiles: inputs.customProfiles, now: startedAt });
     plan.findings.forEach((f) => sink.add(f));
     if (format.inactive) log('info', 'plan', `Inactive records (${format.inactive.rule}): ${format.inactive.how}.`);
     if (sink.errors > 0) throw new RunFailure(`The mapping is incomplete: ${plan.findings[0]!.file} ${plan.findings[0]!.message}`, 'plan');
@@ -149,9 +153,10 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
     const withheld = new Map<string, Set<string>>();
     const journal = new DeliveryJournal(ctx, runId, destination, fp.path);
     staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log, journal);
+    const secrets = loadSourceSecrets(ctx, source);
     const session: SourceSession = await timed('connect', async () => {
       try {
-        return await getSourceDriver(source.type).open(source.settings, loadSourceSecrets(ctx, source));
+        return await getSourceDriver(source.type).open(source.settings, secrets);
       } catch (err) {
         throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
       }
@@ -161,7 +166,10 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
     const leftOut = new LeftOutRows();
     const rowsMapped = new Map<string, number>();
     const requests = plan.files.flatMap((f) => f.entities.map((e) => e.request));
-    const reads = new ReadAhead(session, requests, options.signal);
+    // Both cores: the largest file nothing refers to is written by a worker thread meanwhile (file-worker.ts).
+    const offloaded = offloadableFile(plan, destination, (file) => fp.previousCount(file), options.fileWorkers ?? fileWorkerModeFromEnv());
+    const reads = new ReadAhead(session, plan.files.flatMap((f, i) => (i === offloaded ? [] : f.entities.map((e) => e.request))), options.signal);
+    let worker: FileWorker | undefined;
     try {
       // A missing export file or a refused query stops the run before a single row is read.
       await timed('connect', async () => {
@@ -173,6 +181,32 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
           throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
         }
       });
+      if (offloaded !== undefined) {
+        const referenced = new Set(plan.files[offloaded]!.references.map((r) => r.targetFile));
+        worker = new FileWorker(
+          {
+            runId,
+            destination,
+            source,
+            secrets,
+            format,
+            siteMap: inputs.siteMap,
+            customProfiles: inputs.customProfiles,
+            now: startedAt.toISOString(),
+            fileIndex: offloaded,
+            filesDir,
+            fingerprintPath: join(runDir, `file-worker-${offloaded}.fp`),
+            previousFingerprints: inputs.previousFingerprints,
+            salt: fp.keySalt,
+            deferredTargets: [...referenced],
+          },
+          options.signal,
+          (rows) => {
+            progress.rowsElsewhere = rows;
+            progress.tick();
+          },
+        );
+      }
       let firstRead = 0;
       for (const [index, file] of plan.files.entries()) {
         if (options.signal?.aborted) throw new RunStoppedError(stopReason(options.signal), 'write');
@@ -180,10 +214,28 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
         withheld.set(file.def.name, withheldKeys);
         progress.enter('write', file.def.name);
         const context = { reads, fp, destination, source, sink, leftOut, rowsMapped, inactive, dir: filesDir, log, clock, progress };
-        const result = await timed('extract', () => writeFile(file, firstRead, context, withheldKeys));
+        let result: WrittenFile;
+        if (index === offloaded) {
+          const fromWorker = worker!;
+          result = await timed('extract', async () => {
+            const taken = await takeFromWorker(fromWorker, file, context, { plan: plan!, options });
+            if (taken) return taken;
+            // Written again here, as without a worker: a fresh session (this one is reading ahead).
+            const again = await getSourceDriver(source.type).open(source.settings, secrets);
+            const readsAgain = new ReadAhead(again, file.entities.map((e) => e.request), options.signal);
+            try {
+              return await writeFile(file, 0, { ...context, reads: readsAgain }, withheldKeys);
+            } finally {
+              await readsAgain.close();
+              await again.close().catch(() => undefined);
+            }
+          });
+        } else {
+          result = await timed('extract', () => writeFile(file, firstRead, context, withheldKeys));
+          firstRead += file.entities.length;
+        }
         progress.fileDone(result.rows);
         for (const line of inactive.lines(file.def.name)) log('info', 'inactive', line);
-        firstRead += file.entities.length;
         fp.fileComplete(file.def.name);
         // Key filters of files no later file refers to are freed (memory stays flat with district size).
         const later = plan.files.slice(index + 1);
@@ -206,6 +258,7 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
         log('info', 'write', `${file.def.name}: ${result.rows} rows, ${result.bytes} bytes.`);
       }
     } finally {
+      await worker?.dispose();
       await reads.close();
       await session.close().catch(() => undefined);
       // Parts of "extract" (sampled, see writeFile): column checks, and references + uniqueness + row fingerprints.
@@ -314,6 +367,38 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
     store.updateRun(runId, { message: kept });
     return { ...result, message: kept };
   }
+}
+
+/**
+ * The file a worker wrote, at its place in the plan: its findings, left-out rows and log lines go into
+ * the run in the order the worker met them, its fingerprints are adopted, and the written file is
+ * returned — when every reference it could not check while the main thread wrote the targets resolves
+ * now. undefined: the main thread writes the file itself (file-worker.ts says when).
+ */
+async function takeFromWorker(
+  worker: FileWorker,
+  file: FilePlan,
+  w: WriteContext,
+  run: { readonly plan: Plan; readonly options: RunOptions },
+): Promise<WrittenFile | undefined> {
+  const name = file.def.name;
+  const result = await worker.result;
+  w.progress.rowsElsewhere = 0;
+  if (run.options.signal?.aborted) throw new RunFailure(`Stopped: ${stopReason(run.options.signal)}.`, 'write');
+  if (result.kind !== 'redo' && w.fp.deferredReferencesResolve(result.deferred)) {
+    replayRecorded(result.recorded, w);
+    if (result.kind === 'failed') throw new RunFailure(result.message, result.stage);
+    const outcome = result.outcome;
+    w.rowsMapped.set(name, outcome.rowsMapped);
+    w.clock.checks += outcome.clock.checks;
+    w.clock.keys += outcome.clock.keys;
+    for (const school of outcome.unmappedSchools) run.plan.unmappedSchools.add(school);
+    w.fp.adoptFile(name, result.fingerprintPath, outcome.diff);
+    return outcome.written;
+  }
+  const why = result.kind === 'redo' ? result.reason : 'a reference into a file written meanwhile did not resolve';
+  w.log('info', 'write', `${name}: written on the main thread after all (${why}).`);
+  return undefined;
 }
 
 /**

@@ -131,7 +131,7 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
 
   const checkReference = (ref: ReferencePlan, refIndex: number, key: string): void => {
     const expected = expectedRoles[refIndex]!(values);
-    const role = fp.roleOf(ref.targetFile, key);
+    const role = fp.roleOf(ref.targetFile, key, expected);
     if (role > 0 && expected > 0 && role !== expected) {
       reportRole(ref, key, role, expected);
       return;
