@@ -125,7 +125,8 @@ export class CsvFileWriter {
 
   /** Abandons the file: the partial is removed and nothing appears under the final name. */
   async abort(): Promise<void> {
-    this.out.destroy();
+    // The stream opens its file asynchronously: removed before the open completed, the partial would reappear.
+    if (!this.out.closed) await new Promise<void>((resolve) => this.out.once('close', () => resolve()).destroy());
     rmSync(this.partialPath, { force: true });
   }
 
