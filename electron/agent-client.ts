@@ -86,12 +86,41 @@ export async function waitForAgent(
   }
 }
 
-/** The agent API from the main process. */
+/**
+ * The agent API from the main process. After the key was rotated (Settings → Access) the agent
+ * refuses the old one: the client signs in again with the key file's new key, which the tray app's
+ * account may read (`readKey`), and repeats the call once.
+ */
 export class AgentClient {
-  constructor(readonly endpoint: AgentEndpoint) {}
+  private key: string;
 
-  call<K extends ApiCallName>(name: K, input: ApiInput<K>): Promise<ApiOutput<K>> {
-    return callApi({ baseUrl: this.endpoint.url, key: this.endpoint.key }, name, input);
+  constructor(
+    readonly endpoint: AgentEndpoint,
+    private readonly readKey: () => string | undefined = () => undefined,
+  ) {
+    this.key = endpoint.key;
+  }
+
+  async call<K extends ApiCallName>(name: K, input: ApiInput<K>): Promise<ApiOutput<K>> {
+    try {
+      return await callApi({ baseUrl: this.endpoint.url, key: this.key }, name, input);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.code !== 'unauthorized' || !this.signInAgain()) throw err;
+      return callApi({ baseUrl: this.endpoint.url, key: this.key }, name, input);
+    }
+  }
+
+  /** True when the key file holds another key than the one refused (now used). */
+  private signInAgain(): boolean {
+    let fresh: string | undefined;
+    try {
+      fresh = this.readKey();
+    } catch {
+      fresh = undefined;
+    }
+    if (!fresh || fresh === this.key) return false;
+    this.key = fresh;
+    return true;
   }
 
   /** The agent's run events (GET /api/events with the key as a bearer header), reconnecting by itself. */
@@ -105,7 +134,7 @@ export class AgentClient {
       return { ok: false, error: { code: 'bad-request', message: 'Not a RosterSync API call.' } };
     }
     try {
-      const value = await callApi({ baseUrl: this.endpoint.url, key: this.endpoint.key }, request.name, (request.input ?? {}) as never);
+      const value = await this.call(request.name, (request.input ?? {}) as never);
       return { ok: true, value };
     } catch (err) {
       if (err instanceof ApiError) return { ok: false, error: { code: err.code, message: err.message } };

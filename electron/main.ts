@@ -16,6 +16,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveHome } from '../src/home/layout.js';
 import { resolveStaticPath } from '../src/home/install.js';
+import { readApiKey } from '../src/home/api-key.js';
 import type { Dashboard } from '../src/shared/api.contract.js';
 import { AgentClient, agentEntryExists, agentSpawnSpec, findRunningAgent, waitForAgent } from './agent-client.js';
 import { newAlerts, type Alert } from './alerts.js';
@@ -102,7 +103,7 @@ async function start(showAtStart: boolean): Promise<void> {
 async function connectAgent(): Promise<void> {
   const found = findRunningAgent(home);
   if (found.kind === 'found') {
-    client = new AgentClient(found.endpoint);
+    client = new AgentClient(found.endpoint, () => readApiKey(home));
     return;
   }
   if (found.kind === 'no-key') {
@@ -120,14 +121,14 @@ async function connectAgent(): Promise<void> {
     const started = await waitForAgent(home, { timeoutMs: 30_000, stopped: () => exited });
     if (started.kind === 'found') {
       agentChild = child;
-      client = new AgentClient({ ...started.endpoint, via: 'spawned' });
+      client = new AgentClient({ ...started.endpoint, via: 'spawned' }, () => readApiKey(home));
       return;
     }
     if (!exited) child.kill();
     // The child lost the data folder to an agent started meanwhile (a service, `rostersync ui`): attach to that one.
     const other = await waitForAgent(home, { timeoutMs: 10_000 });
     if (other.kind === 'found') {
-      client = new AgentClient(other.endpoint);
+      client = new AgentClient(other.endpoint, () => readApiKey(home));
       return;
     }
   }

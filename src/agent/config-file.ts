@@ -4,10 +4,10 @@
  * the admin asks for them, and then only sealed with a passphrase, never in clear text.
  */
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
-import YAML from 'yaml';
+import YAML, { isNode, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { CONFIG_VERSION, configFileSchema, type ConfigFile } from '../shared/config.schema.js';
-import { ConfigError, type ConfigIssue } from '../shared/config-issues.js';
+import { ConfigError, issueText, type ConfigIssue } from '../shared/config-issues.js';
 import { sealWithPassphrase } from '../secrets/vault.js';
 import { checkConfigFileShape, checkCustomFormat, checkCustomProfile } from '../home/config-door.js';
 import type { AgentContext } from '../home/context.js';
@@ -125,4 +125,27 @@ export function writeTextAtomic(path: string, text: string): void {
 
 export function readConfigFile(path: string): ConfigDocument {
   return parseConfigDocument(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * The line of the configuration text each problem is on (1-based): the value at its path, or the
+ * nearest enclosing entry when the value is missing; undefined when the text does not parse.
+ */
+export function issueLines(text: string, issues: readonly ConfigIssue[]): (number | undefined)[] {
+  const lineCounter = new LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter });
+  if (doc.errors.length) return issues.map(() => undefined);
+  return issues.map((issue) => {
+    for (let depth = issue.path.length; depth > 0; depth--) {
+      const node = doc.getIn(issue.path.slice(0, depth), true);
+      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  });
+}
+
+/** A refused configuration as one message naming the file, and each problem's line and field. */
+export function describeConfigError(err: ConfigError, text: string): string {
+  const lines = issueLines(text, err.issues);
+  return `${err.where ? `${err.where}: ` : ''}${err.issues.map((issue, i) => `${lines[i] ? `line ${lines[i]}, ` : ''}${issueText(issue)}`).join('; ')}`;
 }

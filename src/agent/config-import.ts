@@ -7,6 +7,7 @@
  * learned after set-up (a pinned SFTP host key) that the file does not set.
  */
 import type { DestinationConfig, ScheduleConfig } from '../shared/config.schema.js';
+import type { ConfigEntryChange, ConfigImportPlan } from '../shared/api.contract.js';
 import { ConfigError, shownValue, type ConfigIssue } from '../shared/config-issues.js';
 import { unsealWithPassphrase } from '../secrets/vault.js';
 import { getDestinationDriver } from '../destinations/registry.js';
@@ -16,29 +17,9 @@ import { checkDestination, checkNotifications, checkGeneralSettings, checkSiteMa
 import type { ConfigDocument } from './config-file.js';
 import { saveSecrets, type AgentContext } from '../home/context.js';
 
-export interface EntryChange {
-  readonly name: string;
-  readonly kind: 'added' | 'changed' | 'unchanged';
-  /** What differs, one line per field: `settings.port: 22 → 2222`. */
-  readonly details: readonly string[];
-}
-
-export interface ImportPlan {
-  readonly sources: readonly EntryChange[];
-  readonly destinations: readonly EntryChange[];
-  readonly siteMaps: readonly EntryChange[];
-  readonly customFormats: readonly EntryChange[];
-  readonly customProfiles: readonly EntryChange[];
-  /** Undefined when the file has no `notifications` (the agent's are kept). */
-  readonly notifications?: EntryChange;
-  /** Undefined when the file has no `settings` (the agent's are kept). */
-  readonly settings?: EntryChange;
-  /** Values the agent keeps because the file does not mention them. */
-  readonly kept: readonly string[];
-  /** Sources and destinations configured here that the file does not list: left as they are. */
-  readonly notInFile: readonly string[];
-  readonly secrets: number;
-}
+/** The plan's types are the API's (src/shared/api.contract.ts): the GUI shows the same dry run. */
+export type EntryChange = ConfigEntryChange;
+export type ImportPlan = ConfigImportPlan;
 
 export interface ImportOptions {
   readonly secretsPassphrase?: string;

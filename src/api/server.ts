@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { AgentContext } from '../home/context.js';
 import { API, API_ERROR_STATUS, API_PATH_PREFIX, EVENTS_PATH, ApiError, isApiCallName, toApiErrorBody, type ApiCallName, type ApiErrorCode, type ApiErrorDetails } from '../shared/api.contract.js';
-import { loadOrCreateApiKey } from '../home/api-key.js';
+import { apiKeyFile, rotateApiKey } from '../home/api-key.js';
 import { removeApiInfo, writeApiInfo } from '../home/api-info.js';
 import { checkKey, checkOrigin, SECURITY_HEADERS } from './http-guard.js';
 import { HANDLERS } from './handlers/index.js';
@@ -47,6 +47,7 @@ export interface ApiServer {
   /** `http://127.0.0.1:PORT` */
   readonly url: string;
   readonly port: number;
+  /** The key now (a rotation through the API or by another process on this data folder changes it). */
   readonly key: string;
   /** The URL to open in a browser: the key in the fragment, which browsers never send to a server. */
   readonly loginUrl: string;
@@ -99,7 +100,9 @@ export async function dispatch(services: ApiServices, name: ApiCallName, body: u
 
 export async function startApiServer(ctx: AgentContext, options: ApiServerOptions = {}): Promise<ApiServer> {
   if (options.host !== undefined && options.host !== '127.0.0.1') throw new Error('The RosterSync API listens on 127.0.0.1 only.');
-  const key = loadOrCreateApiKey(ctx.layout.home);
+  const keys = apiKeyFile(ctx.layout.home);
+  let port = 0;
+  const loginUrl = (key: string): string => `http://127.0.0.1:${port}/#key=${encodeURIComponent(key)}`;
   const onError = options.onError ?? ((err: unknown) => process.stderr.write(`rostersync api: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
   const runs = options.runs ?? inProcessRunLauncher(ctx, onError);
   const services: ApiServices = {
@@ -108,9 +111,15 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     scheduler: options.scheduler ?? attachedScheduler(ctx),
     agent: options.agent ?? attachedAgent(ctx),
     notifier: options.notifier ?? smtpNotifier(ctx),
+    access: {
+      rotateKey: () => {
+        const key = rotateApiKey(ctx.layout.home);
+        for (const stream of streams) stream.end();
+        return { key, loginUrl: loginUrl(key) };
+      },
+    },
     startedAt: new Date().toISOString(),
   };
-  let port = 0;
   /** Open /api/events streams, ended when the server closes. */
   const streams = new Set<ServerResponse>();
   let stopWatchingOthers: (() => void) | undefined;
@@ -129,12 +138,14 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
     if (path === EVENTS_PATH && req.method === 'GET') {
       // EventSource cannot send headers: the key may come as ?key= (loopback only, never logged).
       const queryKey = new URL(url, 'http://127.0.0.1').searchParams.get('key');
-      const denied = checkKey(queryKey ? { authorization: `Bearer ${queryKey}` } : req.headers, key);
+      const denied = checkKey(queryKey ? { authorization: `Bearer ${queryKey}` } : req.headers, keys.current());
       if (denied) return sendError(res, denied.code, denied.message);
       res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       res.write(': RosterSync run events\n\n');
       const unsubscribe = subscribeLiveEvents(ctx, (event) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`));
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      // A stream opened with a key that was rotated since (here or by another process) ends: its client must sign in again.
+      const streamKey = keys.current();
+      const keepAlive = setInterval(() => (keys.current() === streamKey ? res.write(': keep-alive\n\n') : res.end()), 15_000);
       streams.add(res);
       // Runs of other processes on this data folder (a CLI run, the agent this process is attached to) while anyone listens.
       stopWatchingOthers ??= watchOtherProcessRuns(ctx);
@@ -154,7 +165,7 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
       res.setHeader('Allow', 'POST');
       return sendError(res, 'bad-request', `API calls are POST requests; got ${req.method}.`);
     }
-    const denied = checkKey(req.headers, key);
+    const denied = checkKey(req.headers, keys.current());
     if (denied) return sendError(res, denied.code, denied.message);
     const name = path.slice(API_PATH_PREFIX.length);
     if (!isApiCallName(name)) return sendError(res, 'not-found', `There is no API call "${name}".`);
@@ -207,8 +218,12 @@ export async function startApiServer(ctx: AgentContext, options: ApiServerOption
   return {
     url,
     port,
-    key,
-    loginUrl: `${url}/#key=${encodeURIComponent(key)}`,
+    get key() {
+      return keys.current();
+    },
+    get loginUrl() {
+      return loginUrl(keys.current());
+    },
     close: () =>
       (closing ??= (async () => {
         if (advertise) removeApiInfo(ctx.layout.home);

@@ -8,7 +8,8 @@ import type { AgentContext } from '../home/context.js';
 import { startApproval, startSync, type StartedSync } from '../agent/runner.js';
 import { DestinationBusyError } from '../scheduler/lock.js';
 import type { RunTrigger } from '../shared/run.js';
-import { ApiError, type AgentState } from '../shared/api.contract.js';
+import { ApiError, type AgentState, type ApiKeyRotation, type TestEmailResult } from '../shared/api.contract.js';
+import { failure, mailFailure } from './handlers/connection-failure.js';
 import { liveAgent, serviceInstalled } from '../agent/agent-lock.js';
 import { appVersion } from '../home/install.js';
 import { sendTestMail } from '../notify/notifier.js';
@@ -75,7 +76,7 @@ export function attachedScheduler(ctx: AgentContext): SchedulerPort {
 
 /** Notifications as the API sees it (src/notify/). */
 export interface NotifierPort {
-  sendTestEmail(to?: string): Promise<{ ok: boolean; message: string }>;
+  sendTestEmail(to?: string): Promise<TestEmailResult>;
 }
 
 /** The mailer of src/notify/: one test mail to the configured recipients (or `to`); a failure is an answer, not an error. */
@@ -85,9 +86,11 @@ export function smtpNotifier(ctx: AgentContext): NotifierPort {
       try {
         const receipt = await sendTestMail(ctx, { to: to ? [to] : undefined });
         const rejected = receipt.rejected.length ? ` Refused: ${receipt.rejected.join(', ')}.` : '';
-        return { ok: receipt.accepted.length > 0, message: `Test mail sent to ${receipt.accepted.join(', ') || 'nobody'}.${rejected}` };
+        const message = `Test mail sent to ${receipt.accepted.join(', ') || 'nobody'}.${rejected}`;
+        return receipt.accepted.length > 0 ? { ok: true, message } : { ok: false, message, error: failure('failed', message) };
       } catch (err) {
-        return { ok: false, message: err instanceof Error ? err.message : String(err) };
+        const error = mailFailure(err);
+        return { ok: false, message: error.message, error };
       }
     },
   };
@@ -107,12 +110,19 @@ export interface RunLauncher {
   close(): Promise<void>;
 }
 
+/** The API key of the server answering (src/home/api-key.ts). */
+export interface AccessPort {
+  /** A new key replaces the old one at once (for every server on this data folder); the login URL carries it in its fragment. */
+  rotateKey(): ApiKeyRotation;
+}
+
 export interface ApiServices {
   readonly ctx: AgentContext;
   readonly runs: RunLauncher;
   readonly scheduler: SchedulerPort;
   readonly notifier: NotifierPort;
   readonly agent: AgentPort;
+  readonly access: AccessPort;
   readonly startedAt: string;
 }
 

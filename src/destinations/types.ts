@@ -111,6 +111,14 @@ export interface RecoveryResult {
   readonly message: string;
 }
 
+/**
+ * A driver's answer to a test: the screens' DestinationCheck and, when it failed, the DeliveryError
+ * code, which the API turns into the answer's `error` (src/api/handlers/connection-failure.ts).
+ */
+export interface DriverCheck extends DestinationCheck {
+  readonly code?: DeliveryError['code'];
+}
+
 export interface CheckOptions {
   /**
    * The caller offers to trust the presented host key beside the result (the GUI): a host-key refusal
@@ -148,7 +156,7 @@ export interface DestinationDriver<Settings = Record<string, unknown>> {
   connectionIdentity?(settings: Settings): ConnectionIdentity;
   /** The settings that make up the identity, so forms can say a secret must be typed again when they change. */
   readonly identityFields?: readonly string[];
-  check(settings: Settings, secrets: Secrets, options?: CheckOptions): Promise<DestinationCheck>;
+  check(settings: Settings, secrets: Secrets, options?: CheckOptions): Promise<DriverCheck>;
   /** The `hostKey` capability: what the server presents now (no login), the pinned fingerprint, settings pinning another. */
   readonly hostKey?: {
     /** Needs only the settings that locate the server; the rest may be missing (a form being filled in). */

@@ -31,8 +31,9 @@ import type { HostKeyState } from './destination-capabilities.js';
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary, type RunTrigger } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
-import type { CheckResult, DestinationCheck, TableInfo } from './connection-check.js';
+import type { CheckResult, ConnectionFailure, DestinationCheck, TableInfo } from './connection-check.js';
 import type { DeepReadonly } from './deep-readonly.js';
+export { CONNECTION_FAILURE_CODES, type ConnectionFailure, type ConnectionFailureCode } from './connection-check.js';
 import type { HoldReview } from './hold-review.js';
 
 // ---- contract machinery --------------------------------------------------------------------
@@ -256,6 +257,9 @@ export interface HostKeyView {
 
 /** Profiles whose tables/columns (or export files/headers) a source has, with the evidence (src/profiles/detect.ts). */
 export interface DetectionView {
+  /** false: the source could not be read (`error` says why); `matches` is then empty. */
+  readonly ok: boolean;
+  readonly error?: ConnectionFailure;
   readonly matches: readonly {
     readonly id: string;
     readonly name: string;
@@ -377,6 +381,53 @@ export interface OkView {
 export interface TestEmailResult {
   readonly ok: boolean;
   readonly message: string;
+  /** Set when `ok` is false. */
+  readonly error?: ConnectionFailure;
+}
+
+/** One entry of a configuration import: added, changed (field by field) or unchanged. */
+export interface ConfigEntryChange {
+  readonly name: string;
+  readonly kind: 'added' | 'changed' | 'unchanged';
+  /** What differs, one line per field: `settings.port: 22 → 2222`. */
+  readonly details: readonly string[];
+}
+
+/** What a configuration file changes, per section (as `rostersync config import --dry-run` prints it). */
+export interface ConfigImportPlan {
+  readonly sources: readonly ConfigEntryChange[];
+  readonly destinations: readonly ConfigEntryChange[];
+  readonly siteMaps: readonly ConfigEntryChange[];
+  readonly customFormats: readonly ConfigEntryChange[];
+  readonly customProfiles: readonly ConfigEntryChange[];
+  /** Undefined when the file has no `notifications` (the agent's are kept). */
+  readonly notifications?: ConfigEntryChange;
+  /** Undefined when the file has no `settings` (the agent's are kept). */
+  readonly settings?: ConfigEntryChange;
+  /** Values the agent keeps because the file does not mention them. */
+  readonly kept: readonly string[];
+  /** Sources and destinations configured here that the file does not list: left as they are. */
+  readonly notInFile: readonly string[];
+  /** Sealed secrets that will be (or were) imported. */
+  readonly secrets: number;
+}
+
+export interface ConfigImportResult {
+  readonly plan: ConfigImportPlan;
+  /** false: a dry run, nothing was changed. */
+  readonly applied: boolean;
+  /** Sealed secrets the file carries (imported only with the passphrase they were sealed with). */
+  readonly sealedSecretsInFile: number;
+  /** The plan as the CLI prints it. */
+  readonly text: string;
+  /** After an import: stored secrets that no longer match their re-pointed connection (type them again). */
+  readonly notes: readonly string[];
+}
+
+/** A new API key: the login URL carries it in the fragment; shown once. */
+export interface ApiKeyRotation {
+  readonly key: string;
+  readonly loginUrl: string;
 }
 
 export interface SchedulesState {
@@ -536,6 +587,28 @@ export const API = {
   ),
   sendTestEmail: call<TestEmailResult>()(z.object({ to: z.string().optional() }).strict()),
   saveGeneralSettings: call<SettingsView>()(settingsSchema),
+
+  // configuration file & access
+  /**
+   * The configuration file `rostersync config export` writes. Secrets are left out unless a
+   * passphrase is given (in the body, never a URL); they are then sealed with it.
+   */
+  exportConfig: call<FileDownload>()(z.object({ format: z.enum(['yaml', 'json']).default('yaml'), passphrase: z.string().min(1).optional() }).strict()),
+  /** A configuration file checked against this agent and, unless `dryRun`, merged in (as `rostersync config import`). */
+  importConfig: call<ConfigImportResult>()(
+    z
+      .object({
+        /** Decides the parser: `.json`, else YAML; named in every problem. */
+        fileName: z.string().trim().min(1).max(255),
+        text: z.string().max(10 * 1024 * 1024, 'a configuration file of at most 10 MB'),
+        /** The passphrase the file's secrets were sealed with. */
+        passphrase: z.string().min(1).optional(),
+        dryRun: z.boolean().default(true),
+      })
+      .strict(),
+  ),
+  /** Replaces the API key: every console and the tray app must sign in again; the old key is refused at once. */
+  rotateApiKey: call<ApiKeyRotation>()(none),
 } as const;
 
 export type ApiContract = typeof API;

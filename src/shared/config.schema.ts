@@ -122,6 +122,15 @@ export const guardSchema = z
   .strict();
 export type GuardConfig = z.infer<typeof guardSchema>;
 
+/** The machine's IANA time zone: where a new schedule's times are read; UTC only when the machine names none. */
+export function machineTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
 export const scheduleSchema = z
   .object({
     enabled: z.boolean().default(false),
@@ -131,7 +140,8 @@ export const scheduleSchema = z
     time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour').default('02:00'),
     everyHours: z.number().int().min(1).max(24).default(6),
     cron: z.string().optional(),
-    timezone: z.string().default('UTC'),
+    /** IANA zone the times are in; a new schedule takes the machine's. */
+    timezone: z.string().default(machineTimeZone),
     /** Date ranges (inclusive, YYYY-MM-DD) when scheduled runs are skipped. */
     blackouts: z
       .array(z.object({ from: z.string(), to: z.string(), label: z.string().optional() }))
@@ -199,7 +209,7 @@ export const destinationConfigSchema = z
     maxBadRowShare: z.number().min(0).max(1).default(0.02),
     syncMode: z.enum(['full', 'delta']).default('full'),
     guard: guardSchema.default(guardSchema.parse({})),
-    schedule: scheduleSchema.default(scheduleSchema.parse({})),
+    schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
     /** Keep delivered files locally for this many days (0 = delete after a successful delivery). */
     keepDeliveredDays: z.number().int().min(0).max(3650).default(0),
     /**

@@ -28,10 +28,44 @@ export interface LoginRights {
   readonly readOnlyLoginSql: string;
 }
 
+/**
+ * Why a connection test could not connect, for the admin: a stable code the GUI can act on, the
+ * message (what, where) and what to try. A failed connection is an answer (HTTP 200, `ok: false`);
+ * only a bad request (400) or a fault of the agent (500) is an HTTP error.
+ */
+export const CONNECTION_FAILURE_CODES = [
+  'unreachable',
+  'timeout',
+  'tls',
+  'login-refused',
+  'host-key-unknown',
+  'host-key-changed',
+  'database-missing',
+  'missing-table',
+  'missing-folder',
+  'missing-file',
+  'permission-denied',
+  'not-read-only',
+  'writable-login',
+  'bad-file',
+  'query-failed',
+  'failed',
+] as const;
+export type ConnectionFailureCode = (typeof CONNECTION_FAILURE_CODES)[number];
+
+export interface ConnectionFailure {
+  readonly code: ConnectionFailureCode;
+  readonly message: string;
+  /** What to try next, when there is more to say than the message. */
+  readonly hint?: string;
+}
+
 /** A source's connection test. */
 export interface CheckResult {
   readonly ok: boolean;
   readonly message: string;
+  /** Set by the API when `ok` is false: why, as a code and a hint. */
+  readonly error?: ConnectionFailure;
   readonly latencyMs?: number;
   readonly serverVersion?: string;
   /** SQL sources: what the login may do; `canWrite` is the "this login can write" warning. */
@@ -44,6 +78,8 @@ export interface CheckResult {
 export interface DestinationCheck {
   readonly ok: boolean;
   readonly message: string;
+  /** Set by the API when `ok` is false: why, as a code and a hint. */
+  readonly error?: ConnectionFailure;
   /** `hostKey` capability: the server's host-key fingerprint as seen during the test. */
   readonly fingerprint?: string;
   /** `hostKey` capability: the presented key against the trusted one, when the server got as far as presenting one. */

@@ -67,7 +67,7 @@ beforeAll(async () => {
     answers.push(await response.clone().text());
     return response;
   };
-  const client = createFetchApi({ baseUrl: server.url, key: server.key, fetch: recordingFetch });
+  const client = createFetchApi({ baseUrl: server.url, key: () => server.key, fetch: recordingFetch });
   api = new Proxy(client, {
     get(target, prop: string) {
       called.add(prop as ApiCallName);
@@ -502,6 +502,24 @@ describe('settings', () => {
     await api.saveDestination({ config: { name: 'scratch', source: DEMO_SOURCE, format: 'oneroster-1.1', type: 'folder', settings: { path: join(home, 'scratch') } } });
     expect(await api.deleteDestination({ name: 'scratch' })).toEqual({ ok: true });
     await expectApiError(api.deleteDestination({ name: 'scratch' }), 'not-found');
+  });
+});
+
+describe('configuration file and access', () => {
+  it('exports the configuration, dry-runs it back, and rotates the key (the old one is refused)', async () => {
+    const exported = await api.exportConfig({});
+    const text = Buffer.from(exported.contentBase64, 'base64').toString('utf8');
+    expect(text).toContain('vendor-sftp');
+    const dry = await api.importConfig({ fileName: exported.fileName, text });
+    expect(dry.applied).toBe(false);
+    expect(dry.plan.destinations.every((d) => d.kind === 'unchanged')).toBe(true);
+
+    const old = server.key;
+    const rotated = await api.rotateApiKey({});
+    expect(rotated.loginUrl).toBe(`${server.url}/#key=${encodeURIComponent(rotated.key)}`);
+    const stale = createFetchApi({ baseUrl: server.url, key: old });
+    await expectApiError(stale.getStatus({}), 'unauthorized');
+    expect((await api.getStatus({})).home).toBe(home);
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { closeAgent, openAgent, type AgentContext } from '../../src/home/context.js';
 import { startApiServer, type ApiServer } from '../../src/api/server.js';
 import { AgentClient, agentSpawnSpec, findRunningAgent, waitForAgent } from '../../electron/agent-client.js';
+import { readApiKey } from '../../src/home/api-key.js';
 
 let home: string;
 let ctx: AgentContext;
@@ -84,5 +85,14 @@ describe('forwarding IPC requests', () => {
     const wrongKey = new AgentClient({ url: server.url, key: 'x'.repeat(43), via: 'running' });
     expect(await wrongKey.forward({ name: 'getStatus', input: {} })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     expect((await client.call('listSources', {})).length).toBe(0);
+  });
+
+  it('after the key was rotated, signs in again with the key file’s new key (a copy of the old key is refused)', async () => {
+    const tray = new AgentClient({ url: server.url, key: server.key, via: 'running' }, () => readApiKey(home));
+    const stale = new AgentClient({ url: server.url, key: server.key, via: 'running' });
+    const rotated = await tray.call('rotateApiKey', {});
+    expect(readApiKey(home)).toBe(rotated.key);
+    expect(await stale.forward({ name: 'getStatus', input: {} })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    expect(await tray.forward({ name: 'getStatus', input: {} })).toMatchObject({ ok: true, value: { home } });
   });
 });

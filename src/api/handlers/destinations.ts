@@ -9,6 +9,7 @@ import { ApiError, type DestinationView } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';
+import { destinationFailure } from './connection-failure.js';
 import { checkDestination, checkDestinationSettings } from '../../home/config-door.js';
 import type { HandlerGroup } from './types.js';
 
@@ -70,7 +71,8 @@ export const destinationHandlers: HandlerGroup<
     // The GUI offers "Trust this key" beside the result: the message names no command to run.
     const result = await driver.check(driver.settingsSchema.parse(config.settings), merged, { destinationName: config.name, homeArgs: homeArg(ctx.layout.home), trustInPlace: true });
     if (result.hostKey && ctx.store.getDestination(config.name)) ctx.store.setDestinationState(config.name, HOST_KEY_SEEN_STATE, result.hostKey.presented);
-    return { ...result };
+    const { code: _code, ...view } = result;
+    return result.ok ? view : { ...view, error: destinationFailure(result) };
   },
 
   probeHostKey: async ({ type, settings }) => {

@@ -1,4 +1,5 @@
 /** Every contract call's handler; the object type makes a missing or extra handler a compile error. */
+import { adminHandlers } from './admin.js';
 import { agentHandlers } from './agent.js';
 import { destinationHandlers } from './destinations.js';
 import { mappingHandlers } from './mapping.js';
@@ -16,6 +17,7 @@ export const HANDLERS: Handlers = {
   ...siteMapHandlers,
   ...runHandlers,
   ...settingsHandlers,
+  ...adminHandlers,
 };
 
 export type { Handler, Handlers } from './types.js';

@@ -3,14 +3,16 @@ import { sourceIdentity, sourceSecretOwner, type AgentContext } from '../../home
 import { getSourceDriver } from '../../sources/registry.js';
 import type { EntityRequest } from '../../sources/types.js';
 import type { SourceConfig } from '../../shared/config.schema.js';
+import { ENTITIES } from '../../shared/format.js';
 import type { SourceView } from '../../shared/api.contract.js';
 import { ApiError } from '../../shared/api.contract.js';
 import { badRequest, notFound } from '../services.js';
 import { mergedSecrets, moveSecrets, secretsSavedFor, secretsSet, storeSecrets } from './secrets.js';
 import { asBadRequest } from './validate.js';
 import { checkSource } from '../../home/config-door.js';
-import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
-import { detectProfiles } from '../../profiles/detect.js';
+import { entityRequestOf, profileOfSource, resolveSourceEntities } from '../../profiles/resolve.js';
+import { sourceFailure } from './connection-failure.js';
+import { assertProfileSchema, detectProfiles } from '../../profiles/detect.js';
 import { isBuiltInProfile, listProfiles } from '../../profiles/registry.js';
 import { loadCustomProfiles } from '../../profiles/profile.schema.js';
 import type { HandlerGroup } from './types.js';
@@ -76,8 +78,16 @@ export const sourceHandlers: HandlerGroup<
 
   testSource: async ({ config, secrets }, { ctx }) => {
     const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
-    const result = await driver.check(config.settings, merged);
-    return { ...result };
+    try {
+      const result = await driver.check(config.settings, merged);
+      // A source read through a SIS profile must have the profile's tables: said now, not at the first run.
+      const profile = profileOfSource(config, ctx.store.listCustomProfiles());
+      if (profile && !ENTITIES.every((e) => config.entities[e])) assertProfileSchema(profile, await driver.discover(config.settings, merged), config.name);
+      return { ...result };
+    } catch (err) {
+      const error = sourceFailure(err);
+      return { ok: false, message: error.message, error };
+    }
   },
 
   discoverSource: async ({ config, secrets }, { ctx }) => {
@@ -87,8 +97,14 @@ export const sourceHandlers: HandlerGroup<
 
   detectSource: async ({ config, secrets }, { ctx }) => {
     const { driver, secrets: merged } = draftDriver(ctx, config, secrets);
-    const tables = await driver.discover(config.settings, merged);
-    return detectProfiles(tables, config.type, listProfiles(loadCustomProfiles(ctx.store.listCustomProfiles()).profiles));
+    let tables: Awaited<ReturnType<typeof driver.discover>>;
+    try {
+      tables = await driver.discover(config.settings, merged);
+    } catch (err) {
+      const error = sourceFailure(err);
+      return { ok: false, error, matches: [], message: error.message };
+    }
+    return { ok: true, ...detectProfiles(tables, config.type, listProfiles(loadCustomProfiles(ctx.store.listCustomProfiles()).profiles)) };
   },
 
   listProfiles: (_input, { ctx }) =>

@@ -130,7 +130,8 @@ export const folderDestination: DestinationDriver<FolderSettings> = {
       rmSync(probe);
       return { ok: true, message: `${settings.path} exists and is writable.`, latencyMs: Date.now() - started };
     } catch (err) {
-      return { ok: false, message: explain(err, settings.path).message };
+      const error = explain(err, settings.path);
+      return { ok: false, message: error.message, code: error.code };
     }
   },
 

@@ -12,7 +12,7 @@ import { hostPart } from '../../secrets/binding.js';
 import { randomBytes } from 'node:crypto';
 import { stat as localStat } from 'node:fs/promises';
 import { DeliveryError, HOST_KEY_SEEN_STATE } from '../types.js';
-import type { CheckOptions, DeliveredFile, HostKeyCheck, DeliveryContext, DeliveryReceipt, DestinationCheck, DestinationDriver, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from '../types.js';
+import type { CheckOptions, DeliveredFile, HostKeyCheck, DeliveryContext, DeliveryReceipt, DestinationDriver, DriverCheck, PublishPlan, PublishStep, RecoveryResult, StagedFile, StagingDelivery } from '../types.js';
 import type { Secrets } from '../../sources/types.js';
 import {
   SFTP_SECRET_FIELDS,
@@ -563,7 +563,7 @@ async function recover(settingsIn: SftpSettings, secrets: Secrets, plan: Publish
   }
 }
 
-async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCheckOptions = {}): Promise<DestinationCheck> {
+async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCheckOptions = {}): Promise<DriverCheck> {
   const needles = secretNeedles(secrets);
   let seen: HostKeyInfo | undefined;
   let session: SftpSession | undefined;
@@ -609,7 +609,8 @@ async function check(settingsIn: SftpSettings, secrets: Secrets, options: SftpCh
     };
   } catch (err) {
     const error = toDeliveryError(err, needles);
-    return seen ? { ok: false, message: error.message, fingerprint: seen.fingerprint, hostKey: hostKeyCheck(settingsIn.trustedFingerprint, seen) } : { ok: false, message: error.message };
+    const failed: DriverCheck = { ok: false, message: error.message, code: error.code };
+    return seen ? { ...failed, fingerprint: seen.fingerprint, hostKey: hostKeyCheck(settingsIn.trustedFingerprint, seen) } : failed;
   } finally {
     if (session) await session.close();
   }

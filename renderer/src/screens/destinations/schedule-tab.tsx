@@ -5,17 +5,18 @@ import type { DestinationConfig } from '../../api/types.js';
 import { CheckField, CountField, NumberField, SelectField, TextField } from '../../components/fields.js';
 import type { TabProps } from './tab-props.js';
 
-function timeZones(): readonly string[] {
+/** The zones this browser knows, with UTC and the schedule's own zone (a machine may name one the list lacks, such as Etc/UTC). */
+function timeZones(current: string): readonly string[] {
   const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
   const zones = intl.supportedValuesOf?.('timeZone') ?? [];
-  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+  return [...new Set(['UTC', current, ...zones])];
 }
 
 export function ScheduleTab(props: TabProps): ReactNode {
   const { config, patch } = props;
   const s = config.schedule;
   const set = (p: Partial<DestinationConfig['schedule']>): void => patch({ schedule: { ...s, ...p } });
-  const zones = useMemo(timeZones, []);
+  const zones = useMemo(() => timeZones(s.timezone), [s.timezone]);
   return (
     <div className="stack">
       <CheckField label="Run on a schedule" checked={s.enabled} onChange={(v) => set({ enabled: v })} hint="Otherwise it runs only with Sync now." />
