@@ -31,7 +31,7 @@ import type { HostKeyState } from './destination-capabilities.js';
 import { RUN_STATUSES, type FileDiff, type Finding, type RunDetail, type RunStatus, type RunSummary, type RunTrigger } from './run.js';
 import type { AuditDelivery, StudentReceipt } from './audit.js';
 import type { SisProfile } from './sis-profile.js';
-import type { CheckResult, ConnectionFailure, DestinationCheck, TableInfo } from './connection-check.js';
+import type { CheckResult, ConnectionFailure, DestinationCheck, SampleResult, TableInfo } from './connection-check.js';
 import type { DeepReadonly } from './deep-readonly.js';
 export { CONNECTION_FAILURE_CODES, type ConnectionFailure, type ConnectionFailureCode } from './connection-check.js';
 import type { HoldReview } from './hold-review.js';
@@ -249,6 +249,7 @@ export interface StartedRun {
 export type CheckResultView = CheckResult;
 export type DestinationCheckView = DestinationCheck;
 export type TableView = TableInfo;
+export type SampleView = SampleResult;
 
 export interface HostKeyView {
   readonly fingerprint: string;
@@ -277,10 +278,6 @@ export interface ProfileView {
   readonly builtIn: boolean;
 }
 
-export interface SampleView {
-  readonly columns: readonly string[];
-  readonly rows: readonly Readonly<Record<string, string | null>>[];
-}
 
 export interface FormatSummary {
   readonly id: string;

@@ -1,7 +1,7 @@
 /**
- * What a driver answers when it tests a connection or lists what a source holds. The drivers
+ * What a driver answers when it tests a connection, lists what a source holds or samples it. The drivers
  * (src/sources/, src/destinations/) return these and the API hands them to the screens as they are
- * (src/shared/api.contract.ts names them CheckResultView, TableView, DestinationCheckView).
+ * (src/shared/api.contract.ts names them CheckResultView, TableView, SampleView, DestinationCheckView).
  */
 import type { HostKeyCheck } from './destination-capabilities.js';
 
@@ -17,6 +17,12 @@ export interface TableInfo {
   readonly name: string;
   readonly kind: 'table' | 'view' | 'file';
   readonly columns: readonly ColumnInfo[];
+}
+
+/** Sample rows of a table, file or query: field name → text value (null for SQL NULL). */
+export interface SampleResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly Readonly<Record<string, string | null>>[];
 }
 
 /** What a source's login may do beyond reading (src/sources/login-rights.ts). */

@@ -5,9 +5,9 @@
 import type { ConnectionIdentity } from '../secrets/binding.js';
 import type { z } from 'zod';
 import type { Entity } from '../shared/format.js';
-import type { CheckResult, TableInfo } from '../shared/connection-check.js';
+import type { CheckResult, SampleResult, TableInfo } from '../shared/connection-check.js';
 
-export type { CheckResult, ColumnInfo, LoginRights, TableInfo } from '../shared/connection-check.js';
+export type { CheckResult, ColumnInfo, LoginRights, SampleResult, TableInfo } from '../shared/connection-check.js';
 
 /** A SIS record: field name → text value (null for SQL NULL). Every value is text: IDs keep their leading zeros. */
 export type Row = Record<string, string | null>;
@@ -38,10 +38,6 @@ export interface RowBatch {
   origin(index: number): string;
 }
 
-export interface SampleResult {
-  readonly columns: readonly string[];
-  readonly rows: readonly Row[];
-}
 
 /** What one read asks for: an entity's SELECT or an export file name (glob). */
 export interface EntityRequest {
