@@ -60,6 +60,12 @@ export function RunProgressLine(props: { readonly runId: number }): ReactNode {
   );
 }
 
+/** A running run's rows so far ("1,871 so far"), for tables; "running" before its first progress report. */
+export function LiveRowCount(props: { readonly runId: number }): ReactNode {
+  const progress = useRunProgress(props.runId);
+  return <span data-testid={`live-row-count-${props.runId}`}>{progress ? `${formatCount(progress.rows)} so far` : 'running'}</span>;
+}
+
 /**
  * Cancel for a running run, with a confirmation. After the request it says "Cancelling…" until the
  * run's end arrives (the caller re-renders with the run's final status and stops showing the button).

@@ -11,7 +11,7 @@ import { href } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
 import { ApproveEffect, byConcern, HoldCard, removalHeadline } from '../components/hold-review.js';
-import { CancelRunButton, RunProgressLine } from '../components/live-run.js';
+import { CancelRunButton, LiveRowCount, RunProgressLine } from '../components/live-run.js';
 import { runStartedOrFinished, useReloadOn } from '../lib/live.js';
 
 const STATUS_TEXT: Record<DestinationStatus, { kind: BadgeKind; text: string }> = {
@@ -130,10 +130,14 @@ export function DashboardScreen(): ReactNode {
                 {formatRelative(run.startedAt)}
               </a>{' '}
               <StatusBadge status={run.status} />
-              <br />
-              <span className="muted small">
-                {formatCount(run.rows)} rows · {run.errors} errors · {run.warnings} warnings
-              </span>
+              {run.status !== 'running' && (
+                <>
+                  <br />
+                  <span className="muted small">
+                    {formatCount(run.rows)} rows · {run.errors} errors · {run.warnings} warnings
+                  </span>
+                </>
+              )}
             </span>
           );
         },
@@ -326,7 +330,7 @@ function RecentRuns(props: { readonly runs: readonly RunSummary[]; readonly hold
       c.accessor('startedAt', { header: 'Started', cell: (info) => formatDateTime(info.getValue()) }),
       c.accessor('rows', {
         header: 'Rows',
-        cell: (info) => (info.row.original.status === 'running' ? <RunProgressLine runId={info.row.original.id} /> : formatCount(info.getValue())),
+        cell: (info) => (info.row.original.status === 'running' ? <LiveRowCount runId={info.row.original.id} /> : formatCount(info.getValue())),
       }),
       c.accessor('message', {
         header: 'Message',

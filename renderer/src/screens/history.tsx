@@ -15,8 +15,8 @@ import { href, navigate } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
 import { DeliveryGrid, DiffGrid, EventLog, FilesGrid, FindingsGrid } from '../components/run-parts.js';
-import { CancelRunButton, RunProgressLine } from '../components/live-run.js';
-import { runStartedOrFinished, useReloadOn, useRunProgress } from '../lib/live.js';
+import { CancelRunButton, LiveRowCount, RunProgressLine } from '../components/live-run.js';
+import { runStartedOrFinished, useReloadOn } from '../lib/live.js';
 
 export function HistoryScreen(props: { readonly runId?: number }): ReactNode {
   if (props.runId !== undefined && Number.isInteger(props.runId) && props.runId > 0) return <RunView key={props.runId} id={props.runId} />;
@@ -74,7 +74,7 @@ function RunList(): ReactNode {
       c.accessor('trigger', { header: 'Trigger' }),
       c.accessor('startedAt', { header: 'Started', cell: (i) => formatDateTime(i.getValue()) }),
       c.accessor((r) => durationOf(r) ?? -1, { id: 'duration', header: 'Duration', cell: (i) => formatDuration(durationOf(i.row.original)) }),
-      c.accessor('rows', { header: 'Rows', cell: (i) => (i.row.original.status === 'running' ? <LiveRows runId={i.row.original.id} /> : formatCount(i.getValue())) }),
+      c.accessor('rows', { header: 'Rows', cell: (i) => (i.row.original.status === 'running' ? <LiveRowCount runId={i.row.original.id} /> : formatCount(i.getValue())) }),
       c.accessor('errors', { header: 'Errors', cell: (i) => (i.getValue() ? <strong className="text-err">{formatCount(i.getValue())}</strong> : '0') }),
       c.accessor('warnings', { header: 'Warnings', cell: (i) => formatCount(i.getValue()) }),
       c.accessor((r) => r.message ?? '', { id: 'message', header: 'Message', cell: (i) => <span className="muted small">{i.getValue()}</span> }),
@@ -268,12 +268,6 @@ function RunView(props: { readonly id: number }): ReactNode {
       </ConfirmDialog>
     </>
   );
-}
-
-/** A running run's rows so far, from its progress events. */
-function LiveRows(props: { readonly runId: number }): ReactNode {
-  const progress = useRunProgress(props.runId);
-  return <span data-testid={`live-rows-${props.runId}`}>{progress ? `${formatCount(progress.rows)} so far` : 'running'}</span>;
 }
 
 function Stat(props: { readonly label: string; readonly value: string }): ReactNode {
