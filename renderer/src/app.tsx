@@ -11,6 +11,7 @@ import { formatDateTime } from './lib/format.js';
 import { errorMessage } from './lib/errors.js';
 import { href, useRoute, type Screen } from './lib/router.js';
 import { ToastProvider } from './lib/toasts.js';
+import { UnsavedChangesProvider } from './lib/unsaved-changes.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { DestinationsScreen } from './screens/destinations/destinations-screen.js';
 import { HistoryScreen } from './screens/history.js';
@@ -67,7 +68,9 @@ export function App(props: { readonly api: Api; readonly live: LiveFeed }): Reac
     <ApiProvider api={props.api}>
       <LiveProvider feed={props.live}>
         <ToastProvider>
-          <Shell status={connection.status} />
+          <UnsavedChangesProvider>
+            <Shell status={connection.status} />
+          </UnsavedChangesProvider>
         </ToastProvider>
       </LiveProvider>
     </ApiProvider>

@@ -12,6 +12,8 @@ import { setupDemo, DEMO_DESTINATION } from '../agent/demo.js';
 import { configJsonSchema, exportConfig, readConfigFile, serializeConfig, writeTextAtomic } from '../agent/config-file.js';
 import { formatImportPlan, importConfig } from '../agent/config-import.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../agent/site-map-file.js';
+import { checkSiteMapCodes } from '../agent/school-codes.js';
+import { describeLostLeadingZeros, padLostLeadingZeros, padQuestion } from '../shared/school-codes.js';
 import { approveHeldRun, cancelRun, discardHeldRun, runDestination, type RunResult } from '../agent/runner.js';
 import { RUN_STATUSES, type RunStatus } from '../shared/run.js';
 import { formatRunDetail, formatRunResult, formatRunTable } from './format-output.js';
@@ -314,16 +316,40 @@ export function buildCli(io: CliIo = consoleIo, setExit: (code: number) => void 
   };
   sitemap
     .command('import')
-    .description('replace a destination\'s site map from a CSV or Excel (.xlsx) file with school_code, site_id and label columns')
+    .description(
+      'replace a destination\'s site map from a CSV or Excel (.xlsx) file with school_code, site_id and label columns; codes that lost their leading zeros (3 for the SIS\'s 003) are refused until you choose',
+    )
     .argument('<file>')
     .option('--destination <name>', 'the destination whose map this is (optional when only one exists)')
+    .option('--fix-leading-zeros', 'pad codes that lost their leading zeros to the SIS\'s codes (3 → 003)')
+    .option('--no-fix-leading-zeros', 'import such codes as written')
     .action(
       action((cmd, file: string) =>
         withAgent(globals(cmd), async (ctx) => {
-          const destination = pickDestination(ctx, cmd.opts<{ destination?: string }>().destination);
-          const entries = await parseSiteMapFile(file, readFileSync(file));
+          const opts = cmd.opts<{ destination?: string; fixLeadingZeros?: boolean }>();
+          const destination = pickDestination(ctx, opts.destination);
+          const read = await parseSiteMapFile(file, readFileSync(file));
+          const check = await checkSiteMapCodes(ctx, ctx.store.getDestination(destination)!, read);
+          for (const note of check.notes) io.err(`Note: ${note}`);
+          const question = padQuestion(check.lostLeadingZeros);
+          if (question && opts.fixLeadingZeros === undefined) {
+            for (const line of describeLostLeadingZeros(check.lostLeadingZeros)) io.err(line);
+            const count = check.lostLeadingZeros.filter((f) => f.padded !== undefined).length;
+            throw new UsageError(
+              `${file}: compared with ${check.comparedWith}, ${count} school code${count === 1 ? '' : 's'} lost the leading zeros; nothing was imported. ${question} ` +
+                `Pad them: ${followUp(globals(cmd), `sitemap import ${file} --destination ${destination} --fix-leading-zeros`)}; or keep the codes as written: --no-fix-leading-zeros.`,
+            );
+          }
+          const entries = opts.fixLeadingZeros ? padLostLeadingZeros(read, check.lostLeadingZeros) : read;
+          const padded = opts.fixLeadingZeros ? check.lostLeadingZeros.flatMap((f) => (f.padded === undefined ? [] : [{ from: f.imported, to: f.padded }])) : [];
           ctx.store.replaceSiteMap(destination, entries);
-          print(globals(cmd), { destination, entries: entries.length }, () => `Site map of ${destination}: ${entries.length} school(s) imported from ${file}.`);
+          print(globals(cmd), { destination, entries: entries.length, padded, lostLeadingZeros: check.lostLeadingZeros, comparedWith: check.comparedWith }, () =>
+            [
+              ...(padded.length ? [`Padded ${padded.map((p) => `${p.from} → ${p.to}`).join(', ')} (compared with ${check.comparedWith}).`] : []),
+              ...describeLostLeadingZeros(opts.fixLeadingZeros ? check.lostLeadingZeros.filter((f) => f.padded === undefined) : check.lostLeadingZeros),
+              `Site map of ${destination}: ${entries.length} school(s) imported from ${file}.`,
+            ].join('\n'),
+          );
           return 0;
         }),
       ),

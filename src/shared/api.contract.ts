@@ -35,6 +35,7 @@ import type { CheckResult, ConnectionFailure, DestinationCheck, SampleResult, Ta
 import type { DeepReadonly } from './deep-readonly.js';
 export { CONNECTION_FAILURE_CODES, type ConnectionFailure, type ConnectionFailureCode } from './connection-check.js';
 import type { HoldReview } from './hold-review.js';
+import type { SiteMapCodeCheck } from './school-codes.js';
 
 // ---- contract machinery --------------------------------------------------------------------
 
@@ -348,8 +349,11 @@ export interface FileDownload {
 }
 
 export interface SiteMapImportResult {
+  /** As read (or with the leading zeros put back when asked), or as saved. */
   readonly entries: readonly SiteMapEntry[];
   readonly saved: boolean;
+  /** The file's codes against the destination's known school codes (source, current map, last run). */
+  readonly codeCheck: SiteMapCodeCheck;
 }
 
 export interface UnmappedSchool {
@@ -543,6 +547,11 @@ export const API = {
         contentBase64: z.string(),
         /** false: parse and return the entries without saving. */
         save: z.boolean().default(true),
+        /**
+         * Codes that lost their leading zeros (`3` for the SIS's `003`): true pads them, false keeps
+         * them as written; left out, a save is refused when there is a code to pad.
+         */
+        fixLeadingZeros: z.boolean().optional(),
       })
       .strict(),
   ),

@@ -1,7 +1,7 @@
 /**
  * The admin GUI's pure logic: which mapping applies to a column and whether it really gets a
  * value, immutable mapping edits, transform steps in words, finding lookups for the preview,
- * site-map checks and hash routes.
+ * site-map checks, hash routes and when a form counts as changed.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,6 +20,7 @@ import {
 } from '../../renderer/src/lib/mapping.js';
 import { findProblems } from '../../renderer/src/lib/site-map.js';
 import { href, parseRoute } from '../../renderer/src/lib/routes.js';
+import { sameFormValue } from '../../renderer/src/lib/form-value.js';
 import { TRANSFORM_OPS, transformStepSchema } from '../../src/shared/transform.js';
 import type { MappingTable } from '../../src/shared/config.schema.js';
 
@@ -154,5 +155,31 @@ describe('hash routes', () => {
   it('builds what it parses', () => {
     expect(href('sitemap', 'vendor one')).toBe('#/sitemap/vendor%20one');
     expect(parseRoute(href('mapping', 'a/b'))).toEqual({ screen: 'mapping', params: ['a/b'] });
+  });
+});
+
+describe('unsaved changes: a form differs from what was loaded or saved', () => {
+  const loaded = { name: 'sis', settings: { host: 'db', port: 5432 }, entities: { students: { query: 'SELECT 1' } }, tags: ['a', 'b'] };
+
+  it('an edit is a change; editing it back is not', () => {
+    expect(sameFormValue({ ...loaded, name: 'sis2' }, loaded)).toBe(false);
+    const edited = { ...loaded, name: 'sis2' };
+    expect(sameFormValue({ ...edited, name: 'sis' }, loaded)).toBe(true);
+    expect(sameFormValue({ ...loaded, settings: { host: 'db', port: 5433 } }, loaded)).toBe(false);
+    expect(sameFormValue({ ...loaded, tags: ['b', 'a'] }, loaded)).toBe(false);
+  });
+
+  it('key order, an emptied text field and a property left out are all the same', () => {
+    expect(sameFormValue({ settings: { port: 5432, host: 'db' }, tags: ['a', 'b'], entities: { students: { query: 'SELECT 1' } }, name: 'sis' }, loaded)).toBe(true);
+    expect(sameFormValue({ ...loaded, description: '' }, loaded)).toBe(true);
+    expect(sameFormValue({ ...loaded, profile: undefined }, loaded)).toBe(true);
+    expect(sameFormValue({ ...loaded, description: 'x' }, loaded)).toBe(false);
+  });
+
+  it('numbers, booleans and null are compared as they are', () => {
+    expect(sameFormValue({ days: 365, on: false }, { days: 365, on: false })).toBe(true);
+    expect(sameFormValue({ days: 365, on: true }, { days: 365, on: false })).toBe(false);
+    expect(sameFormValue({ days: null }, { days: 0 })).toBe(false);
+    expect(sameFormValue([{ schoolCode: '003' }], [{ schoolCode: '3' }])).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { errorMessage } from './errors.js';
-import { navigate } from './router.js';
+import { navigateAfterSave } from './router.js';
 import { useToasts } from './toasts.js';
 
 export interface SaveDeleteOptions<Saved extends { readonly config: { readonly name: string } }> {
@@ -34,7 +34,7 @@ export function useSaveDelete<Saved extends { readonly config: { readonly name: 
       options.afterSave?.(saved);
       toasts.info(`${options.kind} ${saved.config.name} saved.`);
       options.onChanged();
-      if (saved.config.name !== options.currentName) navigate(options.screen, saved.config.name);
+      if (saved.config.name !== options.currentName) navigateAfterSave(options.screen, saved.config.name);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -49,7 +49,7 @@ export function useSaveDelete<Saved extends { readonly config: { readonly name: 
       await options.remove(name);
       toasts.info(`${options.kind} ${name} deleted.`);
       options.onChanged();
-      navigate(options.screen);
+      navigateAfterSave(options.screen);
     } catch (err) {
       setError(errorMessage(err));
     }

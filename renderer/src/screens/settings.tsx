@@ -7,6 +7,7 @@ import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { useToasts } from '../lib/toasts.js';
 import { useLoad } from '../lib/use-load.js';
+import { useUnsavedChanges } from '../lib/unsaved-changes.js';
 
 export function SettingsScreen(): ReactNode {
   const api = useApi();
@@ -58,6 +59,8 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
     setTo(fresh.to.join(', '));
   }, [props.view]);
   const patch = (p: Partial<NotificationsConfig>): void => setN((prev) => ({ ...prev, ...p }));
+  const { hasPassword: _h, hasWebhookUrl: _w, ...stored } = props.view.notifications;
+  const dirty = useUnsavedChanges({ n, to, password, webhookUrl }, { n: stored, to: stored.to.join(', '), password: '', webhookUrl: '' });
 
   const save = async (): Promise<void> => {
     setSaving(true);
@@ -164,6 +167,7 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
           <button type="submit" className="btn primary" disabled={saving}>
             {saving ? 'Saving…' : 'Save notifications'}
           </button>
+          {dirty && <span className="muted small">Unsaved changes</span>}
         </div>
       </form>
       <hr className="sep" />
@@ -191,6 +195,7 @@ function GeneralPanel(props: { readonly view: SettingsView; readonly onSaved: ()
   const [days, setDays] = useState<number | undefined>(props.view.general.historyRetentionDays);
   const [outbox, setOutbox] = useState(props.view.general.outboxDir ?? '');
   const [error, setError] = useState<string | null>(null);
+  const dirty = useUnsavedChanges({ days, outbox: outbox.trim() }, { days: props.view.general.historyRetentionDays, outbox: props.view.general.outboxDir ?? '' });
   const save = async (): Promise<void> => {
     setError(null);
     try {
@@ -223,6 +228,7 @@ function GeneralPanel(props: { readonly view: SettingsView; readonly onSaved: ()
           <button type="submit" className="btn primary">
             Save retention
           </button>
+          {dirty && <span className="muted small">Unsaved changes</span>}
         </div>
       </form>
     </Panel>

@@ -14,6 +14,8 @@ import { navigate } from '../lib/router.js';
 import { useToasts } from '../lib/toasts.js';
 import { findProblems } from '../lib/site-map.js';
 import { useLoad } from '../lib/use-load.js';
+import { describeLostLeadingZeros, padLostLeadingZeros, padQuestion, type SiteMapCodeCheck } from '../../../src/shared/school-codes.js';
+import { useUnsavedChanges } from '../lib/unsaved-changes.js';
 
 interface Row extends SiteMapEntry {
   /** Stable key while the code is being edited. */
@@ -44,8 +46,9 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
   const saved = useLoad(() => api.getSiteMap({ destination: props.destination }), [api, props.destination]);
   const unmapped = useLoad(() => api.unmappedSchools({ destination: props.destination }), [api, props.destination]);
   const [rows, setRows] = useState<readonly Row[] | null>(null);
-  const [dirty, setDirty] = useState(false);
   const [imported, setImported] = useState<string | null>(null);
+  /** An import's codes that lost their leading zeros, until the admin pads or keeps them. */
+  const [lostZeros, setLostZeros] = useState<SiteMapCodeCheck | null>(null);
   const [error, setError] = useState<string | null>(null);
   const nextKey = useRef(1);
   const fileInput = useRef<HTMLInputElement>(null);
@@ -58,20 +61,22 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
 
   const update = (key: number, p: Partial<SiteMapEntry>): void => {
     setRows((all) => (all ?? []).map((r) => (r.key === key ? { ...r, ...p } : r)));
-    setDirty(true);
   };
   const add = (entry: SiteMapEntry = { schoolCode: '', siteId: '', label: '' }): void => {
     setRows((all) => [...(all ?? []), ...withKeys([entry])]);
-    setDirty(true);
   };
   const removeRow = (key: number): void => {
     setRows((all) => (all ?? []).filter((r) => r.key !== key));
-    setDirty(true);
   };
   const problems = useMemo(() => findProblems(rows ?? []), [rows]);
+  const dirty = useUnsavedChanges(rows ? rows.map(({ schoolCode, siteId, label }) => ({ schoolCode, siteId, label })) : saved.data, saved.data);
 
   const save = async (): Promise<void> => {
     setError(null);
+    if (lostZeros && padQuestion(lostZeros.lostLeadingZeros)) {
+      setError('Some imported school codes look like they lost their leading zeros: pad them or keep them as imported first (above the grid).');
+      return;
+    }
     if (problems.length) {
       setError(problems.join(' '));
       return;
@@ -79,9 +84,9 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
     try {
       const entries = (rows ?? []).map(({ schoolCode, siteId, label }) => ({ schoolCode: schoolCode.trim(), siteId: siteId.trim(), label: label.trim() }));
       const result = await api.saveSiteMap({ destination: props.destination, entries });
-      setDirty(false);
       saved.reload();
       setImported(null);
+      setLostZeros(null);
       toasts.info(`Site IDs for ${props.destination} saved (${result.length} schools).`);
       unmapped.reload();
     } catch (err) {
@@ -93,7 +98,7 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
     try {
       const result = await api.importSiteMap({ destination: props.destination, fileName: file.name, contentBase64: await fileToBase64(file), save: false });
       setRows(withKeys(result.entries));
-      setDirty(true);
+      setLostZeros(result.codeCheck.lostLeadingZeros.length ? result.codeCheck : null);
       setImported(`${result.entries.length} schools read from ${file.name}. Review them, then save.`);
     } catch (err) {
       setError(`${file.name}: ${errorMessage(err)}`);
@@ -191,6 +196,16 @@ function SiteMapEditor(props: { readonly destination: string }): ReactNode {
         <p className="muted small">Files need the columns school code, site ID and (optionally) label; the first row holds the headings.</p>
         {saved.error && <Notice kind="error">{saved.error}</Notice>}
         {imported && <Notice kind="info">{imported}</Notice>}
+        {lostZeros && (
+          <LeadingZerosOffer
+            check={lostZeros}
+            onPad={() => {
+              setRows((all) => (all ?? []).map((r) => ({ ...r, ...padLostLeadingZeros([r], lostZeros.lostLeadingZeros)[0] })));
+              setLostZeros(null);
+            }}
+            onKeep={() => setLostZeros(null)}
+          />
+        )}
         {!rows ? (
           <Loading what="site IDs" />
         ) : (
@@ -250,4 +265,38 @@ function UnmappedGrid(props: { readonly schools: readonly UnmappedSchool[]; read
     ];
   }, []);
   return <DataGrid label="Unmapped schools" columns={columns} data={props.schools} getRowId={(u) => u.schoolCode} empty="Every school in the source has a site ID." testId="unmapped-schools" />;
+}
+
+/** The codes of an imported file that lost their leading zeros, with the offer to pad them back. */
+function LeadingZerosOffer(props: { readonly check: SiteMapCodeCheck; readonly onPad: () => void; readonly onKeep: () => void }): ReactNode {
+  const question = padQuestion(props.check.lostLeadingZeros);
+  return (
+    <Notice kind="warn" title="School codes that lost their leading zeros" testId="leading-zeros">
+      <ul>
+        {describeLostLeadingZeros(props.check.lostLeadingZeros).map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+      <p className="small">
+        Compared with {props.check.comparedWith}.{props.check.notes.map((n) => ` ${n}`).join('')}
+      </p>
+      {question ? (
+        <div className="row">
+          <strong>{question}</strong>
+          <button type="button" className="btn primary small" onClick={props.onPad}>
+            {question.replace(/\?$/, '')}
+          </button>
+          <button type="button" className="btn small" onClick={props.onKeep}>
+            Keep as imported
+          </button>
+        </div>
+      ) : (
+        <div className="row">
+          <button type="button" className="btn small" onClick={props.onKeep}>
+            Dismiss
+          </button>
+        </div>
+      )}
+    </Notice>
+  );
 }

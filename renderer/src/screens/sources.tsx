@@ -15,6 +15,7 @@ import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { useSaveDelete } from '../lib/use-save-delete.js';
 import { useLoad } from '../lib/use-load.js';
+import { useUnsavedChanges } from '../lib/unsaved-changes.js';
 import { ENTITY_LABELS } from '../lib/entity-labels.js';
 import type { ProfileEntity } from '../api/types.js';
 import { ProfileOffer, ProfileQueryNote, profileOf } from './sources/sis-profile.js';
@@ -74,6 +75,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
   const api = useApi();
   const [config, setConfig] = useState<SourceConfig>(props.view?.config ?? blankSource(props.types[0]?.id ?? ''));
   const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [savedDraft, setSavedDraft] = useState<Draft>(() => ({ config, secrets }));
   const [check, setCheck] = useState<CheckResultView | null>(null);
   const [checking, setChecking] = useState(false);
   const [tab, setTab] = useState<SourceTab>('connection');
@@ -82,6 +84,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
   const isFiles = type?.capabilities.includes('files') ?? false;
   const draft = { config, secrets };
   const isNew = !props.view;
+  const dirty = useUnsavedChanges(draft, savedDraft);
 
   const test = async (): Promise<void> => {
     setChecking(true);
@@ -100,7 +103,10 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
     currentName: props.view?.config.name,
     save: () => api.saveSource({ ...draft, previousName: props.view?.config.name }),
     remove: (name) => api.deleteSource({ name }),
-    afterSave: () => setSecrets({}),
+    afterSave: () => {
+      setSecrets({});
+      setSavedDraft({ config, secrets: {} });
+    },
     onChanged: props.onSaved,
   });
   const setEntity = (entity: Entity, text: string): void => {
@@ -198,6 +204,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
           <button type="submit" className="btn primary" disabled={saving}>
             {saving ? 'Saving…' : 'Save source'}
           </button>
+          {dirty && <span className="muted small">Unsaved changes</span>}
           {!isNew && (
             <>
               <span className="spacer" />

@@ -1,9 +1,8 @@
 /** The site-ID map per destination: edit, import/export CSV or Excel, schools not in the map. */
-import { loadSourceSecrets } from '../../home/context.js';
 import { parseSiteMapFile, siteMapToCsv, siteMapToXlsx } from '../../agent/site-map-file.js';
-import { getSourceDriver } from '../../sources/registry.js';
-import { entityRequestOf, resolveSourceEntities } from '../../profiles/resolve.js';
-import { ApiError, type UnmappedSchool } from '../../shared/api.contract.js';
+import { checkSiteMapCodes, readSourceSchools, SourceSchoolsUnavailable } from '../../agent/school-codes.js';
+import { ApiError } from '../../shared/api.contract.js';
+import { describeLostLeadingZeros, padLostLeadingZeros, padQuestion } from '../../shared/school-codes.js';
 import type { AgentContext } from '../../home/context.js';
 import { badRequest, notFound } from '../services.js';
 import { asBadRequest } from './validate.js';
@@ -21,12 +20,6 @@ function replace(ctx: AgentContext, destination: string, entries: Parameters<Age
   asBadRequest(() => ctx.store.replaceSiteMap(destination, entries), 'entries');
 }
 
-/** Case-insensitive field of a source row. */
-function field(row: Readonly<Record<string, string | null>>, name: string): string {
-  const key = Object.keys(row).find((k) => k.trim().toLowerCase() === name);
-  return key === undefined ? '' : (row[key] ?? '').trim();
-}
-
 export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'importSiteMap' | 'exportSiteMap' | 'unmappedSchools'> = {
   getSiteMap: ({ destination }, { ctx }) => {
     destinationOrThrow(ctx, destination);
@@ -39,8 +32,8 @@ export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'impor
     return ctx.store.getSiteMap(destination);
   },
 
-  importSiteMap: async ({ destination, fileName, contentBase64, save }, { ctx }) => {
-    destinationOrThrow(ctx, destination);
+  importSiteMap: async ({ destination, fileName, contentBase64, save, fixLeadingZeros }, { ctx }) => {
+    const d = destinationOrThrow(ctx, destination);
     const data = Buffer.from(contentBase64, 'base64');
     if (data.length > MAX_SITE_MAP_BYTES) throw badRequest(`contentBase64: ${fileName} is larger than 10 MB; a site map has one row per school.`);
     let entries;
@@ -49,8 +42,18 @@ export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'impor
     } catch (err) {
       throw badRequest((err as Error).message);
     }
-    if (save) replace(ctx, destination, entries);
-    return { entries: save ? ctx.store.getSiteMap(destination) : entries, saved: save };
+    const codeCheck = await checkSiteMapCodes(ctx, d, entries);
+    const question = padQuestion(codeCheck.lostLeadingZeros);
+    if (fixLeadingZeros) entries = padLostLeadingZeros(entries, codeCheck.lostLeadingZeros);
+    if (save) {
+      if (question && fixLeadingZeros === undefined) {
+        throw badRequest(
+          `fixLeadingZeros: ${fileName}: ${describeLostLeadingZeros(codeCheck.lostLeadingZeros).join(' ')} ${question} Send fixLeadingZeros true to pad them, or false to save the codes as written.`,
+        );
+      }
+      replace(ctx, destination, entries);
+    }
+    return { entries: save ? ctx.store.getSiteMap(destination) : entries, saved: save, codeCheck };
   },
 
   exportSiteMap: async ({ destination, format }, { ctx }) => {
@@ -76,24 +79,13 @@ export const siteMapHandlers: HandlerGroup<'getSiteMap' | 'saveSiteMap' | 'impor
   /** Schools of the destination's source (its `schools` entity, field school_code) that the map does not list. */
   unmappedSchools: async ({ destination }, { ctx }) => {
     const d = destinationOrThrow(ctx, destination);
-    const source = ctx.store.getSource(d.source);
-    if (!source) throw notFound(`Destination ${destination} reads source "${d.source}", which does not exist.`);
-    const request = entityRequestOf(resolveSourceEntities(source, ctx.store.listCustomProfiles()), 'schools');
-    if (!request) throw badRequest(`Source ${source.name} has no query or file for schools${source.profile ? ` (nor does its profile ${source.profile})` : ''}, so its school codes cannot be listed.`);
     const mapped = new Set(ctx.store.getSiteMap(destination).map((e) => e.schoolCode));
-    const driver = getSourceDriver(source.type);
-    const session = await driver.open(source.settings, loadSourceSecrets(ctx, source)).catch((err: Error) => {
-      throw new ApiError('failed', `Source ${source.name}: ${err.message}`);
-    });
-    const seen = new Map<string, UnmappedSchool>();
     try {
-      for await (const { row } of session.read(request)) {
-        const code = field(row, 'school_code');
-        if (code && !mapped.has(code) && !seen.has(code)) seen.set(code, { schoolCode: code, name: field(row, 'name') });
-      }
-    } finally {
-      await session.close();
+      return (await readSourceSchools(ctx, d)).filter((s) => !mapped.has(s.schoolCode));
+    } catch (err) {
+      if (!(err instanceof SourceSchoolsUnavailable)) throw err;
+      if (err.reason === 'no-source') throw notFound(err.message);
+      throw err.reason === 'no-schools' ? badRequest(err.message) : new ApiError('failed', err.message);
     }
-    return [...seen.values()].sort((a, b) => a.schoolCode.localeCompare(b.schoolCode));
   },
 };

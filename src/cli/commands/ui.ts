@@ -9,10 +9,13 @@
  * attaches: it prints that agent's login URL and exits, so two processes never both schedule.
  */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { AgentRunningError, startDaemon, type AgentDaemon, type LogLevel } from '../../agent/daemon.js';
 import { homeLayout, resolveHome } from '../../home/layout.js';
 import { readApiInfo, type ApiInfo } from '../../home/api-info.js';
 import { readApiKey } from '../../home/api-key.js';
+import { defaultStaticDir } from '../../home/install.js';
 import { UsageError, untilStopSignal, type CliKit, type GlobalOptions } from '../cli-kit.js';
 
 function parsePort(text: string): number {
@@ -63,6 +66,8 @@ export async function serveUi(kit: CliKit, opts: GlobalOptions, ui: UiOptions, u
   const home = homeLayout(resolveHome(opts.home)).home;
   const running = readApiInfo(home);
   if (running) return attach(kit, opts, home, running, running.pid);
+  const guiBuilt = existsSync(join(ui.renderer ?? defaultStaticDir(), 'index.html'));
+  if (!guiBuilt && ui.renderer) throw new UsageError(`--renderer ${ui.renderer}: no built GUI there (${join(resolve(ui.renderer), 'index.html')} is missing).`);
   let daemon: AgentDaemon;
   try {
     const log = (level: LogLevel, message: string): void => {
@@ -80,6 +85,8 @@ export async function serveUi(kit: CliKit, opts: GlobalOptions, ui: UiOptions, u
       `RosterSync agent and admin GUI: open this address in a browser on this machine:\n${server.loginUrl}`,
     );
     if (!opts.json) kit.io.err('The link contains the access key: do not share it. Schedules run while this command runs. Press Ctrl+C to stop.');
+    // Only the default folder gets here unbuilt (a named --renderer without a GUI was refused above).
+    if (!guiBuilt) kit.io.err(`The GUI is not built (${join(defaultStaticDir(), 'index.html')} is missing): the address shows only a notice until you run "npm run build:renderer" (npm run demo does it too) and reload.`);
     await until();
   } finally {
     await daemon.stop('the ui command stopped');

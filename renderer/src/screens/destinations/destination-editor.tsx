@@ -7,6 +7,7 @@ import { DeleteButton, NotSavedNotice, Panel, TabPanel, Tabs } from '../../compo
 import { useApi } from '../../lib/api-context.js';
 import { href } from '../../lib/router.js';
 import { useSaveDelete } from '../../lib/use-save-delete.js';
+import { useUnsavedChanges } from '../../lib/unsaved-changes.js';
 import { ConnectionTab } from './connection-tab.js';
 import { FormatTab } from './format-tab.js';
 import { withStaleHiddenCleared } from './hidden-secrets.js';
@@ -56,6 +57,8 @@ export function DestinationEditor(props: EditorProps): ReactNode {
   );
   const [view, setView] = useState(props.view);
   const [secrets, setSecrets] = useState<Record<string, string>>({});
+  const [savedConfig, setSavedConfig] = useState(config);
+  const dirty = useUnsavedChanges({ config, secrets }, { config: savedConfig, secrets: {} });
   const [tab, setTab] = useState<DestTab>('connection');
   const isNew = !props.view;
   const patch = (p: Partial<DestinationConfig>): void => setConfig((c) => ({ ...c, ...p }));
@@ -68,6 +71,7 @@ export function DestinationEditor(props: EditorProps): ReactNode {
     remove: (name) => api.deleteDestination({ name }),
     afterSave: (saved) => {
       setSecrets({});
+      setSavedConfig(config);
       setView(saved);
     },
     onChanged: props.onSaved,
@@ -119,6 +123,7 @@ export function DestinationEditor(props: EditorProps): ReactNode {
           <button type="submit" className="btn primary" disabled={saving}>
             {saving ? 'Saving…' : 'Save destination'}
           </button>
+          {dirty && <span className="muted small">Unsaved changes</span>}
           {!isNew && (
             <>
               <a className="btn" href={href('mapping', props.view?.config.name ?? '')}>

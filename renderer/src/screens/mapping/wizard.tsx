@@ -8,6 +8,7 @@ import { errorMessage } from '../../lib/errors.js';
 import { plural } from '../../lib/format.js';
 import { columnState, getOverride, isRequiredProblem, modeOf, setOverride, type ColumnRef, type MappingMode } from '../../lib/mapping.js';
 import { useToasts } from '../../lib/toasts.js';
+import { useUnsavedChanges } from '../../lib/unsaved-changes.js';
 import { cellId, type ColumnRow } from './column-row.js';
 import { ColumnsStep } from './columns-step.js';
 import { FormatStep } from './format-step.js';
@@ -26,6 +27,8 @@ export function Wizard(props: { readonly view: DestinationView; readonly formats
   const api = useApi();
   const toasts = useToasts();
   const [config, setConfig] = useState<DestinationConfig>(props.view.config);
+  const [savedConfig, setSavedConfig] = useState(config);
+  useUnsavedChanges(config, savedConfig);
   const [step, setStep] = useState<StepId>('format');
   const [suggestions, setSuggestions] = useState<MappingSuggestions | null>(null);
   const [suggestError, setSuggestError] = useState<string | null>(null);
@@ -99,6 +102,7 @@ export function Wizard(props: { readonly view: DestinationView; readonly formats
     try {
       const result = await api.saveDestination({ config });
       setConfig(result.config);
+      setSavedConfig(result.config);
       setSaved(true);
       toasts.info(`Mapping of ${result.config.name} saved.`);
       props.onSaved();
