@@ -115,6 +115,8 @@ interface WorkerOutcome {
   readonly unmappedSchools: readonly string[];
   readonly diff: FileDiff;
   readonly deferred: readonly DeferredReferences[];
+  /** The worker's time from its start to its file complete and fingerprinted (ms). */
+  readonly elapsedMs: number;
 }
 
 type FromWorker =
@@ -168,6 +170,7 @@ const WORKER_MARK = 'rostersync-file-worker';
 
 /** The worker's side: writes the one file and reports. */
 async function workerMain(job: FileWorkerJob, post: (message: FromWorker) => void): Promise<void> {
+  const started = performance.now();
   const tid = currentThreadId();
   if (tid !== undefined) post({ kind: 'thread', tid });
   const abort = new AbortController();
@@ -208,7 +211,7 @@ async function workerMain(job: FileWorkerJob, post: (message: FromWorker) => voi
     fp.finishWrites();
     const [diff] = fp.diff([file.def.name]);
     fp.save();
-    const outcome: WorkerOutcome = { written, recorded, rowsMapped: rowsMapped.get(file.def.name) ?? 0, clock, unmappedSchools: [...plan.unmappedSchools], diff: diff!, deferred: fp.deferredChecks() };
+    const outcome: WorkerOutcome = { written, recorded, rowsMapped: rowsMapped.get(file.def.name) ?? 0, clock, unmappedSchools: [...plan.unmappedSchools], diff: diff!, deferred: fp.deferredChecks(), elapsedMs: Math.round(performance.now() - started) };
     post({ kind: 'done', outcome, cpu: ownThreadCpu() });
   } catch (err) {
     if (err instanceof RunFailure && !(err instanceof RedoOnMain) && !abort.signal.aborted) post({ kind: 'failed', message: err.message, stage: err.stage, recorded, deferred: fp.deferredChecks(), cpu: ownThreadCpu() });

@@ -218,8 +218,14 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
         if (index === offloaded) {
           const fromWorker = worker!;
           result = await timed('extract', async () => {
+            const waitStarted = performance.now();
             const taken = await takeFromWorker(fromWorker, file, context, { plan: plan!, options });
-            if (taken) return taken;
+            // How the two threads balanced: the worker's own time, and how long the main thread waited for it here.
+            timings['extract.workerWait'] = Math.round(performance.now() - waitStarted);
+            if (taken) {
+              timings['extract.worker'] = taken.elapsedMs;
+              return taken.written;
+            }
             // Written again here, as without a worker: a fresh session (this one is reading ahead).
             const again = await getSourceDriver(source.type).open(source.settings, secrets);
             const readsAgain = new ReadAhead(again, file.entities.map((e) => e.request), options.signal);
@@ -373,14 +379,14 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
  * The file a worker wrote, at its place in the plan: its findings, left-out rows and log lines go into
  * the run in the order the worker met them, its fingerprints are adopted, and the written file is
  * returned — when every reference it could not check while the main thread wrote the targets resolves
- * now. undefined: the main thread writes the file itself (file-worker.ts says when).
+ * now (with the worker's own time). undefined: the main thread writes the file itself (file-worker.ts says when).
  */
 async function takeFromWorker(
   worker: FileWorker,
   file: FilePlan,
   w: WriteContext,
   run: { readonly plan: Plan; readonly options: RunOptions },
-): Promise<WrittenFile | undefined> {
+): Promise<{ readonly written: WrittenFile; readonly elapsedMs: number } | undefined> {
   const name = file.def.name;
   const result = await worker.result;
   w.progress.rowsElsewhere = 0;
@@ -394,7 +400,7 @@ async function takeFromWorker(
     w.clock.keys += outcome.clock.keys;
     for (const school of outcome.unmappedSchools) run.plan.unmappedSchools.add(school);
     w.fp.adoptFile(name, result.fingerprintPath, outcome.diff);
-    return outcome.written;
+    return { written: outcome.written, elapsedMs: outcome.elapsedMs };
   }
   const why = result.kind === 'redo' ? result.reason : 'a reference into a file written meanwhile did not resolve';
   w.log('info', 'write', `${name}: written on the main thread after all (${why}).`);

@@ -100,6 +100,8 @@ describe('a file written by a worker thread', () => {
       // The worker wrote enrollments.csv (it reported its CPU time as it finished), and it was not written again.
       expect(threadCpuTimes().filter((t) => t.name.startsWith('file-worker')).length).toBe(before + 1);
       expect(both.detail.events.some((e) => REDONE.test(e.message))).toBe(false);
+      // The run's stage timings say how the threads balanced: the worker's own time and the main thread's wait for it.
+      expect(both.detail.stageTimings).toMatchObject({ 'extract.worker': expect.any(Number), 'extract.workerWait': expect.any(Number) });
       // Progress counted the worker's rows: the last count is every row written.
       const progress = events.filter((e): e is Extract<LiveEvent, { type: 'progress' }> => e.type === 'progress');
       expect(Math.max(...progress.map((p) => p.rows))).toBe(single.detail.files.filter((f) => f.name !== 'manifest.csv').reduce((n, f) => n + f.rows, 0));
