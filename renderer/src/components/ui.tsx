@@ -41,7 +41,8 @@ export function Notice(props: { readonly kind?: NoticeKind; readonly title?: str
   );
 }
 
-const STATUS_LABEL: Record<RunStatus | 'never', string> = {
+/** A run status in words, for badges and the history filter. */
+export const STATUS_LABEL: Readonly<Record<RunStatus | 'never', string>> = {
   running: 'Running',
   success: 'Succeeded',
   failed: 'Failed',

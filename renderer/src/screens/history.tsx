@@ -6,7 +6,7 @@ import type { RunDetail, RunSummary } from '../api/types.js';
 import { DataGrid, gridColumns } from '../components/data-grid.js';
 import { DestinationFilter } from '../components/destination-picker.js';
 import { CheckField, SelectField, TextField } from '../components/fields.js';
-import { ConfirmDialog, Loading, Notice, PageHeader, Panel, StatusBadge, TabPanel, Tabs } from '../components/ui.js';
+import { ConfirmDialog, Loading, Notice, PageHeader, Panel, STATUS_LABEL, StatusBadge, TabPanel, Tabs } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
 import { saveDownload } from '../lib/download.js';
 import { errorMessage } from '../lib/errors.js';
@@ -22,17 +22,6 @@ export function HistoryScreen(props: { readonly runId?: number }): ReactNode {
   if (props.runId !== undefined && Number.isInteger(props.runId) && props.runId > 0) return <RunView key={props.runId} id={props.runId} />;
   return <RunList />;
 }
-
-const STATUS_LABELS: Record<RunStatus, string> = {
-  running: 'Running',
-  success: 'Succeeded',
-  failed: 'Failed',
-  held: 'Held',
-  partial: 'Partly delivered',
-  skipped: 'Skipped',
-  discarded: 'Discarded',
-  cancelled: 'Cancelled',
-};
 
 function durationOf(run: RunSummary): number | null {
   if (!run.endedAt) return null;
@@ -91,7 +80,7 @@ function RunList(): ReactNode {
             value={status}
             onChange={setStatus}
             placeholder="Any status"
-            options={RUN_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
+            options={RUN_STATUSES.map((s) => ({ value: s, label: STATUS_LABEL[s] }))}
           />
           <TextField label="Started on or after" type="date" value={since} onChange={setSince} />
           <div className="field filter-check">
