@@ -19,7 +19,7 @@ export interface LiveFeed {
   subscribe(onEvent: (event: LiveEvent) => void, onState: (state: LiveFeedState) => void): () => void;
 }
 
-export const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['run-started', 'progress', 'log', 'run-finished'];
+const LIVE_EVENT_TYPES: readonly LiveEventType[] = ['run-started', 'progress', 'log', 'run-finished'];
 
 /** How long a feed waits before connecting again after the stream ended or was refused. */
 export const LIVE_RETRY_MS = 3000;

@@ -82,7 +82,13 @@ describe('hold review in the GUI', { timeout: 180_000 }, () => {
     // Sync now waits for the decision, and says why.
     const sync = page.getByRole('button', { name: `Sync ${DEMO_DESTINATION} now` });
     expect(await sync.isDisabled()).toBe(true);
-    expect(await page.getByText('A run is held for approval: approve or discard it first.').isVisible()).toBe(true);
+    const heldId = /Held run (\d+)/.exec((await card.getAttribute('aria-label')) ?? (await card.textContent()) ?? '')?.[1];
+    const reason = page.getByTestId(`held-reason-${DEMO_DESTINATION}`);
+    expect(await reason.textContent()).toMatch(/^Run #\d+ is held for approval: review it \(above\), then approve or discard it before a new run\.$/);
+    if (heldId) expect(await reason.textContent()).toContain(`#${heldId}`);
+    // Recent runs: the held run in one short line with a link to review it; the whole message is on its page.
+    const recentHeld = page.getByTestId(/^recent-held-\d+$/);
+    expect(await recentHeld.textContent()).toMatch(/^Held: \d+(\.\d)? % of [a-z]+ would be removed — review$/);
     await screenshot(page, 'hold-review-card');
   });
 
@@ -114,6 +120,9 @@ describe('hold review in the GUI', { timeout: 180_000 }, () => {
     const rows = groups.getByRole('row');
     // The first group: the lost school's rows (left out, or its site-map errors), counted, before any warning.
     expect(await rows.nth(1).textContent()).toMatch(/^Error.*(site-map|left-out)\d+.*school code \d+ is not in the site map/);
+    // Its samples name where the rows came from in the SIS (left-out rows have no row of their own in the file).
+    expect(await rows.nth(1).textContent()).toMatch(/[a-z]+ row \d+; [a-z]+ row \d+/);
+    expect(await rows.nth(1).textContent()).not.toMatch(/rows 1, 1/);
     const texts = await rows.allTextContents();
     const firstWarning = texts.findIndex((t) => t.includes('Warning'));
     const lastError = texts.map((t) => t.includes('Error')).lastIndexOf(true);

@@ -11,7 +11,7 @@ import type { LiveEvent, LiveFeed, LiveFeedState } from '../api/types.js';
 export type RunProgress = Extract<LiveEvent, { type: 'progress' }>;
 
 /** While the stream is down, screens refresh this often. */
-export const FALLBACK_REFRESH_MS = 15_000;
+const FALLBACK_REFRESH_MS = 15_000;
 /** Run events close together (a run ending and the next starting) cause one reload. */
 const RELOAD_DEBOUNCE_MS = 250;
 
@@ -72,11 +72,6 @@ export function useLiveState(): LiveFeedState {
 export function useRunProgress(runId: number | undefined): RunProgress | undefined {
   const { progress } = useLive();
   return runId === undefined ? undefined : progress.get(runId);
-}
-
-/** The latest progress of every running run. */
-export function useAllRunProgress(): ReadonlyMap<number, RunProgress> {
-  return useLive().progress;
 }
 
 /**
