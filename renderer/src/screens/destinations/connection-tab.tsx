@@ -7,7 +7,7 @@ import { Notice } from '../../components/ui.js';
 import { useApi } from '../../lib/api-context.js';
 import { errorMessage } from '../../lib/errors.js';
 import { hiddenSecrets, withStaleHiddenCleared } from './hidden-secrets.js';
-import { HostKeyOffer, HostKeySection, useTrustHostKey, type HostKeyProps } from './host-key-section.js';
+import { HostKeyOffer, HostKeySection, serverLabel, useTrustHostKey, type HostKeyProps } from './host-key-section.js';
 import type { TabProps } from './tab-props.js';
 
 export function ConnectionTab(
@@ -89,7 +89,7 @@ function TrustFromTest(props: { readonly hostKey: HostKeyProps; readonly check: 
         presented={key.presented}
         keyType={key.keyType}
         trusted={key.status === 'changed' ? key.trusted : ''}
-        where="The server"
+        where={serverLabel(props.hostKey.config.settings)}
         onTrust={async (fingerprint, replacing) => {
           const settings = await trust(fingerprint, replacing);
           if (settings) await props.retest(settings);

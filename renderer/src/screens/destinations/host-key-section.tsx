@@ -23,6 +23,12 @@ export function trustedFingerprint(props: Pick<HostKeyProps, 'type' | 'config'>)
   return typeof value === 'string' ? value : '';
 }
 
+/** `host:port` from the draft's settings, for sentences about the server ("The server" when not given yet). */
+export function serverLabel(settings: Readonly<Record<string, unknown>>): string {
+  const host = typeof settings.host === 'string' ? settings.host : '';
+  return host ? `${host}${typeof settings.port === 'number' ? `:${settings.port}` : ''}` : 'The server';
+}
+
 /**
  * Trusting a key: a saved destination is pinned by the agent at once (`replacing` names the key the
  * admin confirmed replacing); an unsaved draft carries the pin until Save. Returns the settings now in
@@ -126,7 +132,7 @@ export function HostKeyOffer(props: {
             </div>
           </div>
           <div>
-            <div className="field-label">Presented by {props.where}</div>
+            <div className="field-label">Presented now by {props.where}</div>
             <div className="fingerprint" data-testid="confirm-new-fingerprint">
               {props.presented}
             </div>
@@ -152,8 +158,7 @@ export function HostKeySection(props: HostKeyProps): ReactNode {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const lastSeen = props.view?.hostKey?.lastSeen ?? null;
-  const host = typeof config.settings.host === 'string' ? config.settings.host : '';
-  const where = host ? `${host}${typeof config.settings.port === 'number' ? `:${config.settings.port}` : ''}` : 'The server';
+  const where = serverLabel(config.settings);
 
   const fetchKey = async (): Promise<void> => {
     setLoading(true);
