@@ -69,7 +69,7 @@ export function App(props: { readonly api: Api; readonly live: LiveFeed }): Reac
       <LiveProvider feed={props.live}>
         <ToastProvider>
           <UnsavedChangesProvider>
-            <Shell status={connection.status} />
+            <Shell status={connection.status} onSignedOut={(message) => setConnection({ state: 'signed-out', message })} />
           </UnsavedChangesProvider>
         </ToastProvider>
       </LiveProvider>
@@ -112,7 +112,7 @@ function SignIn(props: { readonly message: string; readonly onSignedIn: () => vo
 /** How often the sidebar asks the agent how it is (so it never says "running" about an agent that stopped). */
 const STATUS_POLL_MS = 10_000;
 
-function Shell(props: { readonly status: AgentStatus }): ReactNode {
+function Shell(props: { readonly status: AgentStatus; readonly onSignedOut: (message: string) => void }): ReactNode {
   const route = useRoute();
   const api = useApi();
   const [status, setStatus] = useState<{ ok: true; status: AgentStatus } | { ok: false; message: string }>({ ok: true, status: props.status });
@@ -120,7 +120,11 @@ function Shell(props: { readonly status: AgentStatus }): ReactNode {
     const timer = setInterval(() => {
       api.getStatus({}).then(
         (s) => setStatus({ ok: true, status: s }),
-        (err: unknown) => setStatus({ ok: false, message: errorMessage(err) }),
+        (err: unknown) => {
+          // The key was rotated (here or in another console): sign in again rather than show "not reachable".
+          if ((err as { code?: string }).code === 'unauthorized') props.onSignedOut(errorMessage(err));
+          else setStatus({ ok: false, message: errorMessage(err) });
+        },
       );
     }, STATUS_POLL_MS);
     return () => clearInterval(timer);

@@ -1,6 +1,8 @@
-/** Settings: e-mail notifications (with a test mail), history retention, the data folder. */
+/** Settings: e-mail notifications (with a test mail), history retention, the data folder, configuration export/import and access. */
 import { useEffect, useState, type ReactNode } from 'react';
-import type { NotificationsConfig, SettingsView } from '../api/types.js';
+import type { NotificationsConfig, SettingsView, TestEmailResult } from '../api/types.js';
+import { ConnectionResult } from '../components/connection-result.js';
+import { AccessPanel, ConfigurationPanel } from './settings-admin.js';
 import { CheckField, CountField, NumberField, SelectField, TextField } from '../components/fields.js';
 import { Loading, Notice, PageHeader, Panel } from '../components/ui.js';
 import { useApi } from '../lib/api-context.js';
@@ -14,13 +16,15 @@ export function SettingsScreen(): ReactNode {
   const settings = useLoad(() => api.getSettings({}), [api]);
   return (
     <>
-      <PageHeader title="Settings" intro="Notifications, how long history is kept, and where the agent keeps its data." />
+      <PageHeader title="Settings" intro="Notifications, how long history is kept, where the agent keeps its data, the configuration file and access." />
       {settings.error && <Notice kind="error" title="Settings could not be loaded">{settings.error}</Notice>}
       {!settings.data && !settings.error && <Loading what="settings" />}
       {settings.data && (
         <>
           <NotificationsPanel view={settings.data} onSaved={settings.reload} />
           <GeneralPanel view={settings.data} onSaved={settings.reload} />
+          <ConfigurationPanel onImported={settings.reload} />
+          <AccessPanel />
           <Panel title="Data folder">
             <dl className="kv">
               <dt>Data folder</dt>
@@ -50,7 +54,7 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
   const [password, setPassword] = useState('');
   const [webhookUrl, setWebhookUrl] = useState('');
   const [testTo, setTestTo] = useState('');
-  const [result, setResult] = useState<{ ok: boolean; message: string } | null>(null);
+  const [result, setResult] = useState<TestEmailResult | null>(null);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -180,9 +184,7 @@ function NotificationsPanel(props: { readonly view: SettingsView; readonly onSav
       </div>
       {result && (
         <div className="top-gap">
-          <Notice kind={result.ok ? 'ok' : 'error'} testId="test-email-result">
-            {result.message}
-          </Notice>
+          <ConnectionResult result={result} testId="test-email-result" />
         </div>
       )}
     </Panel>

@@ -11,6 +11,7 @@ import { SelectField, TextAreaField, TextField } from '../components/fields.js';
 import { SettingsForm, secretsToReenterFor } from '../components/settings-form.js';
 import { ListEditorScreen } from '../components/list-editor-screen.js';
 import { DeleteButton, Loading, Notice, NotSavedNotice, Panel, TabPanel, Tabs } from '../components/ui.js';
+import { ConnectionResult } from '../components/connection-result.js';
 import { useApi } from '../lib/api-context.js';
 import { errorMessage } from '../lib/errors.js';
 import { useSaveDelete } from '../lib/use-save-delete.js';
@@ -108,6 +109,9 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
       setSavedDraft({ config, secrets: {} });
     },
     onChanged: props.onSaved,
+    connectionChanged: () =>
+      !props.view || props.view.config.type !== config.type || JSON.stringify(props.view.config.settings) !== JSON.stringify(config.settings) || Object.values(secrets).some(Boolean),
+    testSaved: (saved) => api.testSource({ config: saved.config }),
   });
   const setEntity = (entity: Entity, text: string): void => {
     const entities = { ...config.entities };
@@ -165,12 +169,7 @@ function SourceEditor(props: { readonly view?: SourceView; readonly types: reado
                     {checking ? 'Testing…' : 'Test connection'}
                   </button>
                 </div>
-                {check && (
-                  <Notice kind={check.ok ? 'ok' : 'error'} testId="source-check">
-                    {check.message}
-                    {check.serverVersion ? ` (${check.serverVersion})` : ''}
-                  </Notice>
-                )}
+                {check && <ConnectionResult result={check} testId="source-check">{check.ok && check.serverVersion ? ` (${check.serverVersion})` : ''}</ConnectionResult>}
                 {check?.loginRights?.canWrite && <WritableLoginNotice check={check} />}
                 <ProfileOffer draft={draft} tested={check?.ok === true} profiles={profiles.data} onUse={(id) => setConfig({ ...config, profile: id })} />
               </div>

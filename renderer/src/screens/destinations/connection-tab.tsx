@@ -4,6 +4,7 @@ import type { ConnectionTypeInfo, DestinationCheckView, DestinationConfig, Desti
 import { SelectField } from '../../components/fields.js';
 import { SettingsForm, secretsToReenterFor } from '../../components/settings-form.js';
 import { Notice } from '../../components/ui.js';
+import { ConnectionResult } from '../../components/connection-result.js';
 import { useApi } from '../../lib/api-context.js';
 import { errorMessage } from '../../lib/errors.js';
 import { hiddenSecrets, withStaleHiddenCleared } from './hidden-secrets.js';
@@ -68,11 +69,7 @@ export function ConnectionTab(
           {checking ? 'Testing…' : 'Test connection'}
         </button>
       </div>
-      {check && (
-        <Notice kind={check.ok ? 'ok' : 'error'} testId="destination-check">
-          {check.message}
-        </Notice>
-      )}
+      {check && <ConnectionResult result={check} testId="destination-check" />}
       {check && hostKeyProps && <TrustFromTest hostKey={hostKeyProps} check={check} retest={(settings) => test({ ...config, settings })} />}
     </div>
   );

@@ -75,6 +75,9 @@ export function DestinationEditor(props: EditorProps): ReactNode {
       setView(saved);
     },
     onChanged: props.onSaved,
+    connectionChanged: () =>
+      !view || view.config.type !== config.type || JSON.stringify(view.config.settings) !== JSON.stringify(config.settings) || Object.values(secrets).some(Boolean),
+    testSaved: (saved) => api.testDestination({ config: saved.config }),
   });
 
   const tabs = [
