@@ -1,6 +1,7 @@
 /** The application shell: navigation, routing, sign-in state and the screens. */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { API_KEY_STORAGE } from '../../src/shared/api.contract.js';
+import { takeKeyFromFragment } from '../../src/shared/api-client.js';
 import type { AgentStatus, Api, LiveFeed } from './api/types.js';
 import { LiveIndicator } from './components/live-run.js';
 import { LiveProvider } from './lib/live.js';
@@ -79,6 +80,17 @@ export function App(props: { readonly api: Api; readonly live: LiveFeed }): Reac
 
 function SignIn(props: { readonly message: string; readonly onSignedIn: () => void }): ReactNode {
   const [key, setKey] = useState('');
+  // A login link opened in this tab changes only the fragment (no page load): take its key from there.
+  useEffect(() => {
+    const onHash = (): void => {
+      if (!new URLSearchParams(window.location.hash.replace(/^#/, '')).get('key')) return;
+      const taken = takeKeyFromFragment(window.location.hash, window.sessionStorage);
+      window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${taken.hash}`);
+      props.onSignedIn();
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [props]);
   return (
     <main className="signin">
       <h1>Sign in to RosterSync</h1>
