@@ -53,7 +53,14 @@ function ExportConfig(): ReactNode {
   return (
     <div className="stack" data-testid="config-export">
       <h3>Export</h3>
-      <CheckField label="Include the secrets (passwords, keys), sealed with a passphrase" checked={withSecrets} onChange={setWithSecrets} />
+      <CheckField
+        label="Include the secrets (passwords, keys), sealed with a passphrase"
+        checked={withSecrets}
+        onChange={(checked) => {
+          setWithSecrets(checked);
+          setError(null);
+        }}
+      />
       {withSecrets && <TextField label="Passphrase" type="password" value={passphrase} onChange={setPassphrase} autoComplete="new-password" hint={PASSPHRASE_HINT} />}
       <div>
         <button type="button" className="btn" disabled={busy || (withSecrets && !passphrase)} onClick={() => void exportFile()}>
