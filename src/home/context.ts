@@ -57,7 +57,7 @@ const ownIdentity = (owner: string): ConnectionIdentity => ({ label: owner, part
 
 export function sourceIdentity(config: SourceConfig): ConnectionIdentity {
   const driver = getSourceDriver(config.type);
-  return driver.connectionIdentity ? driver.connectionIdentity(driver.settingsSchema.parse(config.settings)) : ownIdentity(sourceSecretOwner(config.name));
+  return driver.connectionIdentity ? driver.connectionIdentity(config.settings) : ownIdentity(sourceSecretOwner(config.name));
 }
 
 export function destinationIdentity(config: DestinationConfig): ConnectionIdentity {

@@ -153,10 +153,12 @@ export async function runSync(inputs: RunInputs, options: RunOptions = {}): Prom
     const withheld = new Map<string, Set<string>>();
     const journal = new DeliveryJournal(ctx, runId, destination, fp.path);
     staging = dryRun ? undefined : openStaging(ctx, destination, plan, options, log, journal);
-    const secrets = loadSourceSecrets(ctx, source);
-    const session: SourceSession = await timed('connect', async () => {
+    // A secret saved for another server (secrets/binding.ts) fails here, named like any connection failure.
+    const { session, secrets } = await timed('connect', async () => {
       try {
-        return await getSourceDriver(source.type).open(source.settings, secrets);
+        const secrets = loadSourceSecrets(ctx, source);
+        const session: SourceSession = await getSourceDriver(source.type).open(source.settings, secrets);
+        return { session, secrets };
       } catch (err) {
         throw new RunFailure(`Source ${source.name}: ${(err as Error).message}`, 'source');
       }

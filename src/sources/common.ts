@@ -5,7 +5,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { describeZodError } from '../shared/config.schema.js';
-import type { ColumnInfo, EntityRequest, ReadOptions, Row, RowBatch, RowValues, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { ColumnInfo, EntityRequest, ReadOptions, RegisteredSourceDriver, Row, RowBatch, RowValues, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceDataError, SourceError } from './types.js';
 
 /**
@@ -78,6 +78,27 @@ export function scrub(message: string, secrets: Secrets): string {
     }
   }
   return out;
+}
+
+/**
+ * A driver as the registry serves it, from a driver written against its own parsed settings: every
+ * method that takes settings receives a source's raw settings, parses them once with the driver's
+ * schema (a bad value is a `config` SourceError naming the driver and the field) and hands the
+ * parsed settings on. So no driver repeats the parsing, and no method can see unparsed settings.
+ */
+export function defineSourceDriver<S>(driverName: string, driver: SourceDriver<S>): RegisteredSourceDriver<S> {
+  const parse = (raw: unknown): S => parseSettings(driver.settingsSchema, raw, driverName);
+  const { connectionIdentity, localWritePaths, afterDelivery } = driver;
+  return {
+    ...driver,
+    check: async (raw, secrets) => driver.check(parse(raw), secrets),
+    discover: async (raw, secrets) => driver.discover(parse(raw), secrets),
+    sample: async (raw, secrets, request, limit) => driver.sample(parse(raw), secrets, request, limit),
+    open: async (raw, secrets) => driver.open(parse(raw), secrets),
+    connectionIdentity: connectionIdentity && ((raw) => connectionIdentity(parse(raw))),
+    localWritePaths: localWritePaths && ((raw) => localWritePaths(parse(raw))),
+    afterDelivery: afterDelivery && (async (raw, requests, now) => afterDelivery(parse(raw), requests, now)),
+  };
 }
 
 /** Parses driver settings with the driver's schema; a bad value becomes a `config` SourceError naming the field. */

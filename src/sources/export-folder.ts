@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CANONICAL_FIELDS } from '../shared/entities.js';
 import type { Entity } from '../shared/format.js';
-import { checkAborted, parseSettings, sampleThroughSession } from './common.js';
+import { checkAborted, sampleThroughSession, defineSourceDriver } from './common.js';
 import { readDelimited, readDelimitedHeader } from './folder/delimited.js';
 import { assertSetPresent, findExportFile, inspectExportSet, waitUntilComplete } from './folder/readiness.js';
 import { archiveProcessed } from './folder/archive.js';
 import { folderSettingsSchema, type FolderSettings } from './folder/settings.js';
 import { readXlsx } from './folder/xlsx.js';
-import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export { archiveProcessed, pruneArchive, archiveFolderOf, type ArchiveResult } from './folder/archive.js';
@@ -149,7 +149,7 @@ async function listDataFiles(folder: string): Promise<string[]> {
     .sort();
 }
 
-export const folderDriver: SourceDriver<FolderSettings> = {
+export const folderDriver = defineSourceDriver<FolderSettings>(NAME, {
   id: 'folder',
   displayName: 'Export folder',
   settingsSchema: folderSettingsSchema,
@@ -158,8 +158,7 @@ export const folderDriver: SourceDriver<FolderSettings> = {
   localWritePaths: (settings) =>
     settings.afterProcessing === 'archive' ? [path.resolve(settings.path), ...(settings.archivePath ? [path.resolve(settings.path, settings.archivePath)] : [])] : [],
 
-  async check(rawSettings): Promise<CheckResult> {
-    const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);
+  async check(settings): Promise<CheckResult> {
     const started = Date.now();
     const files = await listDataFiles(settings.path);
     return {
@@ -169,8 +168,7 @@ export const folderDriver: SourceDriver<FolderSettings> = {
     };
   },
 
-  async discover(rawSettings): Promise<readonly TableInfo[]> {
-    const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);
+  async discover(settings): Promise<readonly TableInfo[]> {
     const folder = path.resolve(settings.path);
     const out: TableInfo[] = [];
     for (const name of await listDataFiles(folder)) {
@@ -186,8 +184,7 @@ export const folderDriver: SourceDriver<FolderSettings> = {
     return out;
   },
 
-  async afterDelivery(rawSettings, requests, now): Promise<string | undefined> {
-    const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);
+  async afterDelivery(settings, requests, now): Promise<string | undefined> {
     const patterns = requests.flatMap((r) => (r.file ? [r.file] : []));
     const { files } = await inspectExportSet(settings, patterns);
     const result = await archiveProcessed(settings, files.map((f) => f.path), now);
@@ -195,15 +192,13 @@ export const folderDriver: SourceDriver<FolderSettings> = {
     return `Archived ${result.moved.length} export file(s)${result.moved.length ? ` to ${path.dirname(result.moved[0]!.to)}` : ''}; pruned ${result.pruned.length} old archive folder(s).`;
   },
 
-  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
-    const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);
+  async sample(settings, secrets, request, limit): Promise<SampleResult> {
     const req: EntityRequest = 'table' in request ? { entity: request.table, file: request.table } : request;
     return sampleThroughSession(new FolderSession(settings), req, limit);
   },
 
-  async open(rawSettings): Promise<SourceSession> {
-    const settings = parseSettings(folderSettingsSchema, rawSettings, NAME);
+  async open(settings): Promise<SourceSession> {
     await inspectExportSet(settings, []); // the folder must exist and be readable
     return new FolderSession(settings);
   },
-};
+});

@@ -17,10 +17,10 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
-import { checkAborted, errorChain, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, errorChain, groupColumnsIntoTables, maxFieldLengthSetting, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub, defineSourceDriver } from './common.js';
 import { assertReadOnlyLogin, MSSQL_RIGHTS_SQL, mssqlRights, requireReadOnlyLoginSetting, type MssqlRightFacts } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const mssqlSettingsSchema = z
@@ -281,7 +281,7 @@ async function discover(settings: MssqlSettings, secrets: Secrets): Promise<Tabl
   }
 }
 
-export const mssqlDriver: SourceDriver<MssqlSettings> = {
+export const mssqlDriver = defineSourceDriver<MssqlSettings>(NAME, {
   id: 'mssql',
   displayName: 'Microsoft SQL Server',
   settingsSchema: mssqlSettingsSchema,
@@ -294,8 +294,7 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
   identityFields: ['host', 'port', 'instanceName', 'database'],
   capabilities: ['sql', 'windowsAuth'],
 
-  async check(rawSettings, secrets): Promise<CheckResult> {
-    const settings = parseSettings(mssqlSettingsSchema, rawSettings, NAME);
+  async check(settings, secrets): Promise<CheckResult> {
     const started = Date.now();
     const pool = await connectPool(settings, secrets);
     try {
@@ -316,12 +315,11 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
     }
   },
 
-  async discover(rawSettings, secrets) {
-    return discover(parseSettings(mssqlSettingsSchema, rawSettings, NAME), secrets);
+  async discover(settings, secrets) {
+    return discover(settings, secrets);
   },
 
-  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
-    const settings = parseSettings(mssqlSettingsSchema, rawSettings, NAME);
+  async sample(settings, secrets, request, limit): Promise<SampleResult> {
     if ('table' in request) {
       const [schemaPart, namePart] = request.table.includes('.') ? request.table.split('.', 2) : [undefined, request.table];
       const known = (await discover(settings, secrets)).find((t) => t.name === namePart && (schemaPart === undefined || t.schema === schemaPart));
@@ -332,8 +330,7 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
     return sampleThroughSession(new MssqlSession(settings, secrets), request, limit);
   },
 
-  async open(rawSettings, secrets): Promise<SourceSession> {
-    const settings = parseSettings(mssqlSettingsSchema, rawSettings, NAME);
+  async open(settings, secrets): Promise<SourceSession> {
     const pool = await connectPool(settings, secrets);
     if (settings.requireReadOnlyLogin) {
       // Refused before anything is read when the login can write.
@@ -346,4 +343,4 @@ export const mssqlDriver: SourceDriver<MssqlSettings> = {
     }
     return new MssqlSession(settings, secrets, pool);
   },
-};
+});

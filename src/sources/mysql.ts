@@ -13,10 +13,10 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
-import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, textValues, valuesBatch } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, textValues, valuesBatch, defineSourceDriver } from './common.js';
 import { assertReadOnlyLogin, mysqlGrantedRoles, mysqlRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, LoginRights, EntityRequest, ReadOptions, RowBatch, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, RowBatch, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const mysqlSettingsSchema = z
@@ -297,7 +297,7 @@ async function discover(settings: MysqlSettings, secrets: Secrets): Promise<Tabl
   });
 }
 
-export const mysqlDriver: SourceDriver<MysqlSettings> = {
+export const mysqlDriver = defineSourceDriver<MysqlSettings>(NAME, {
   id: 'mysql',
   displayName: 'MySQL / MariaDB',
   settingsSchema: mysqlSettingsSchema,
@@ -306,8 +306,7 @@ export const mysqlDriver: SourceDriver<MysqlSettings> = {
   identityFields: HOST_PORT_DATABASE,
   capabilities: ['sql', 'readOnlyTransaction'],
 
-  async check(rawSettings, secrets): Promise<CheckResult> {
-    const settings = parseSettings(mysqlSettingsSchema, rawSettings, NAME);
+  async check(settings, secrets): Promise<CheckResult> {
     const started = Date.now();
     const { version, loginRights } = await withConnection(settings, secrets, async (conn, v) => ({ version: v, loginRights: await inspectLogin(conn, settings) }));
     return {
@@ -320,12 +319,11 @@ export const mysqlDriver: SourceDriver<MysqlSettings> = {
     };
   },
 
-  async discover(rawSettings, secrets) {
-    return discover(parseSettings(mysqlSettingsSchema, rawSettings, NAME), secrets);
+  async discover(settings, secrets) {
+    return discover(settings, secrets);
   },
 
-  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
-    const settings = parseSettings(mysqlSettingsSchema, rawSettings, NAME);
+  async sample(settings, secrets, request, limit): Promise<SampleResult> {
     if ('table' in request) {
       const known = (await discover(settings, secrets)).find((t) => t.name === request.table);
       if (!known) throw new SourceError(`There is no table or view named "${request.table}" in database "${settings.database}".`, 'query-failed');
@@ -335,12 +333,11 @@ export const mysqlDriver: SourceDriver<MysqlSettings> = {
     return sampleThroughSession(new MysqlSession(settings, secrets), request, limit);
   },
 
-  async open(rawSettings, secrets): Promise<SourceSession> {
-    const settings = parseSettings(mysqlSettingsSchema, rawSettings, NAME);
+  async open(settings, secrets): Promise<SourceSession> {
     // Prove the connection (and, when required, that the login cannot write) before the run starts reading.
     await withConnection(settings, secrets, async (conn) => {
       if (settings.requireReadOnlyLogin) assertReadOnlyLogin(settings.user, await inspectLogin(conn, settings));
     });
     return new MysqlSession(settings, secrets);
   },
-};
+});

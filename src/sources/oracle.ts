@@ -13,10 +13,10 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { hostPart } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
-import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, quoteIdent, requireQuery, rowFromObject, sampleThroughSession, scrub, defineSourceDriver } from './common.js';
 import { assertReadOnlyLogin, ORACLE_RIGHTS_SQL, oracleRights, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const oracleSettingsSchema = z
@@ -285,7 +285,7 @@ async function discover(settings: OracleSettings, secrets: Secrets): Promise<Tab
   });
 }
 
-export const oracleDriver: SourceDriver<OracleSettings> = {
+export const oracleDriver = defineSourceDriver<OracleSettings>(NAME, {
   id: 'oracle',
   displayName: 'Oracle',
   settingsSchema: oracleSettingsSchema,
@@ -294,8 +294,7 @@ export const oracleDriver: SourceDriver<OracleSettings> = {
   identityFields: ['host', 'port', 'serviceName', 'sid', 'connectString'],
   capabilities: ['sql', 'readOnlyTransaction'],
 
-  async check(rawSettings, secrets): Promise<CheckResult> {
-    const settings = parseSettings(oracleSettingsSchema, rawSettings, NAME);
+  async check(settings, secrets): Promise<CheckResult> {
     const started = Date.now();
     const { version, loginRights } = await withConnection(settings, secrets, async (conn) => ({
       version: conn.oracleServerVersionString ?? '',
@@ -311,12 +310,11 @@ export const oracleDriver: SourceDriver<OracleSettings> = {
     };
   },
 
-  async discover(rawSettings, secrets) {
-    return discover(parseSettings(oracleSettingsSchema, rawSettings, NAME), secrets);
+  async discover(settings, secrets) {
+    return discover(settings, secrets);
   },
 
-  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
-    const settings = parseSettings(oracleSettingsSchema, rawSettings, NAME);
+  async sample(settings, secrets, request, limit): Promise<SampleResult> {
     const pool = await createPool(settings, secrets);
     if ('table' in request) {
       const known = (await discover(settings, secrets)).find((t) => t.name === request.table || t.name === request.table.toUpperCase());
@@ -330,12 +328,11 @@ export const oracleDriver: SourceDriver<OracleSettings> = {
     return sampleThroughSession(new OracleSession(pool, settings, secrets), request, limit);
   },
 
-  async open(rawSettings, secrets): Promise<SourceSession> {
-    const settings = parseSettings(oracleSettingsSchema, rawSettings, NAME);
+  async open(settings, secrets): Promise<SourceSession> {
     // Prove the connection (and, when required, that the login cannot write) before the run starts reading.
     await withConnection(settings, secrets, async (conn) => {
       if (settings.requireReadOnlyLogin) assertReadOnlyLogin(settings.user, await inspectLogin(conn, settings));
     });
     return new OracleSession(await createPool(settings, secrets), settings, secrets);
   },
-};
+});

@@ -13,11 +13,11 @@ import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
-import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, parseSettings, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, valuesBatch } from './common.js';
+import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, valuesBatch, defineSourceDriver } from './common.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
-import type { CheckResult, LoginRights, EntityRequest, ReadOptions, RowBatch, RowValues, SampleResult, Secrets, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, LoginRights, EntityRequest, ReadOptions, RowBatch, RowValues, SampleResult, Secrets, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const postgresSettingsSchema = z
@@ -274,7 +274,7 @@ async function discover(settings: PostgresSettings, secrets: Secrets): Promise<T
   }
 }
 
-export const postgresDriver: SourceDriver<PostgresSettings> = {
+export const postgresDriver = defineSourceDriver<PostgresSettings>(NAME, {
   id: 'postgres',
   displayName: 'PostgreSQL',
   settingsSchema: postgresSettingsSchema,
@@ -283,8 +283,7 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
   identityFields: HOST_PORT_DATABASE,
   capabilities: ['sql', 'readOnlyTransaction'],
 
-  async check(rawSettings, secrets): Promise<CheckResult> {
-    const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
+  async check(settings, secrets): Promise<CheckResult> {
     const started = Date.now();
     const client = await connect(settings, secrets);
     try {
@@ -308,12 +307,11 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
     }
   },
 
-  async discover(rawSettings, secrets) {
-    return discover(parseSettings(postgresSettingsSchema, rawSettings, NAME), secrets);
+  async discover(settings, secrets) {
+    return discover(settings, secrets);
   },
 
-  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
-    const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
+  async sample(settings, secrets, request, limit): Promise<SampleResult> {
     if ('table' in request) {
       const [schemaPart, namePart] = request.table.includes('.') ? request.table.split('.', 2) : [undefined, request.table];
       const known = (await discover(settings, secrets)).find((t) => t.name === namePart && (schemaPart === undefined || t.schema === schemaPart));
@@ -324,8 +322,7 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
     return sampleThroughSession(new PostgresSession(settings, secrets), request, limit);
   },
 
-  async open(rawSettings, secrets): Promise<SourceSession> {
-    const settings = parseSettings(postgresSettingsSchema, rawSettings, NAME);
+  async open(settings, secrets): Promise<SourceSession> {
     // Prove the connection (and, when required, that the login cannot write) before the run starts reading.
     const client = await connect(settings, secrets);
     try {
@@ -337,4 +334,4 @@ export const postgresDriver: SourceDriver<PostgresSettings> = {
     }
     return new PostgresSession(settings, secrets);
   },
-};
+});

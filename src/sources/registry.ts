@@ -1,7 +1,8 @@
 /**
  * Every SIS source driver, by id. Callers ask for a driver by the source's `type` and use its
- * capabilities; nothing outside src/sources/ branches on the type. Each driver validates the
- * settings it is given with its own `settingsSchema`, so raw `SourceConfig.settings` can be passed.
+ * capabilities; nothing outside src/sources/ branches on the type. Each driver is registered through
+ * defineSourceDriver (common.ts), which parses the raw `SourceConfig.settings` it is given with the
+ * driver's own `settingsSchema` before any method sees them.
  */
 import type { SourceType } from '../shared/config.schema.js';
 import { folderDriver } from './export-folder.js';
@@ -10,15 +11,11 @@ import { mysqlDriver } from './mysql.js';
 import { oracleDriver } from './oracle.js';
 import { postgresDriver } from './postgres.js';
 import { sqliteDriver } from './sqlite.js';
-import type { SourceDriver } from './types.js';
+import type { RegisteredSourceDriver } from './types.js';
 
-type AnyDriver = SourceDriver<Record<string, unknown>>;
+type AnyDriver = RegisteredSourceDriver;
 
-function entry<S>(driver: SourceDriver<S>): AnyDriver {
-  return driver as unknown as AnyDriver;
-}
-
-const DRIVERS: readonly AnyDriver[] = [entry(sqliteDriver), entry(postgresDriver), entry(mysqlDriver), entry(mssqlDriver), entry(oracleDriver), entry(folderDriver)];
+const DRIVERS: readonly AnyDriver[] = [sqliteDriver, postgresDriver, mysqlDriver, mssqlDriver, oracleDriver, folderDriver];
 
 /** The driver for a source type; an unknown id is a programming or config error naming this file. */
 export function getSourceDriver(id: SourceType | string): AnyDriver {

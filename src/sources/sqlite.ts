@@ -9,9 +9,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
-import { breathe, checkAborted, maxFieldLengthSetting, parseSettings, queryFailed, quoteIdent, requireQuery, rowFromValues, sampleThroughSession } from './common.js';
+import { breathe, checkAborted, maxFieldLengthSetting, queryFailed, quoteIdent, requireQuery, rowFromValues, sampleThroughSession, defineSourceDriver } from './common.js';
 import { assertReadOnlySelect } from './sql-guard.js';
-import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourceDriver, SourcedRow, SourceSession, TableInfo } from './types.js';
+import type { CheckResult, EntityRequest, ReadOptions, SampleResult, SourcedRow, SourceSession, TableInfo } from './types.js';
 import { SourceError } from './types.js';
 
 export const sqliteSettingsSchema = z
@@ -149,15 +149,14 @@ function listTables(db: Database.Database): TableInfo[] {
   }));
 }
 
-export const sqliteDriver: SourceDriver<SqliteSettings> = {
+export const sqliteDriver = defineSourceDriver<SqliteSettings>(NAME, {
   id: 'sqlite',
   displayName: 'SQLite',
   settingsSchema: sqliteSettingsSchema,
   secretFields: [],
   capabilities: ['sql'],
 
-  async check(rawSettings): Promise<CheckResult> {
-    const settings = parseSettings(sqliteSettingsSchema, rawSettings, NAME);
+  async check(settings): Promise<CheckResult> {
     const started = Date.now();
     const db = openReadOnly(settings);
     try {
@@ -174,8 +173,7 @@ export const sqliteDriver: SourceDriver<SqliteSettings> = {
     }
   },
 
-  async discover(rawSettings): Promise<readonly TableInfo[]> {
-    const settings = parseSettings(sqliteSettingsSchema, rawSettings, NAME);
+  async discover(settings): Promise<readonly TableInfo[]> {
     const db = openReadOnly(settings);
     try {
       return listTables(db);
@@ -186,8 +184,7 @@ export const sqliteDriver: SourceDriver<SqliteSettings> = {
     }
   },
 
-  async sample(rawSettings, secrets, request, limit): Promise<SampleResult> {
-    const settings = parseSettings(sqliteSettingsSchema, rawSettings, NAME);
+  async sample(settings, secrets, request, limit): Promise<SampleResult> {
     if ('table' in request) {
       const db = openReadOnly(settings);
       let known: TableInfo | undefined;
@@ -200,15 +197,18 @@ export const sqliteDriver: SourceDriver<SqliteSettings> = {
         throw new SourceError(`There is no table or view named "${request.table}" in ${settings.path}.`, 'query-failed');
       }
       const sql = `SELECT * FROM ${quoteIdent(known.name, 'double')}`;
-      return sampleThroughSession(await sqliteDriver.open(settings, secrets), { entity: known.name, query: sql }, limit);
+      return sampleThroughSession(openSession(settings), { entity: known.name, query: sql }, limit);
     }
-    return sampleThroughSession(await sqliteDriver.open(settings, secrets), request, limit);
+    return sampleThroughSession(openSession(settings), request, limit);
   },
 
-  async open(rawSettings): Promise<SourceSession> {
-    const settings = parseSettings(sqliteSettingsSchema, rawSettings, NAME);
-    // Fail now (not at the first read) when the file is missing or not a database.
-    openReadOnly(settings).close();
-    return new SqliteSession(settings);
+  async open(settings): Promise<SourceSession> {
+    return openSession(settings);
   },
-};
+});
+
+function openSession(settings: SqliteSettings): SourceSession {
+  // Fail now (not at the first read) when the file is missing or not a database.
+  openReadOnly(settings).close();
+  return new SqliteSession(settings);
+}

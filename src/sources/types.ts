@@ -108,6 +108,16 @@ export interface SourceDriver<Settings = Record<string, unknown>> {
   afterDelivery?(settings: Settings, requests: readonly EntityRequest[], now: Date): Promise<string | undefined>;
 }
 
+/**
+ * A driver as the registry serves it (defineSourceDriver in common.ts): the same descriptor, but every
+ * method that takes settings takes a source's raw settings and parses them with the driver's schema.
+ */
+export type RegisteredSourceDriver<Settings = Record<string, unknown>> = {
+  readonly [K in keyof SourceDriver<Settings>]: NonNullable<SourceDriver<Settings>[K]> extends (settings: Settings, ...rest: infer A) => infer R
+    ? (settings: unknown, ...rest: A) => R
+    : SourceDriver<Settings>[K];
+};
+
 export type Secrets = Readonly<Record<string, string | undefined>>;
 
 /** An error an admin can act on: says what failed, where, and what to do. Never carries a secret. */

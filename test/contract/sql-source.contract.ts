@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getSourceDriver } from '../../src/sources/registry.js';
 import { readBatches } from '../../src/sources/common.js';
-import type { Row, Secrets, SourceDriver } from '../../src/sources/types.js';
+import type { Row, Secrets, RegisteredSourceDriver } from '../../src/sources/types.js';
 import { SourceDataError, SourceError } from '../../src/sources/types.js';
 
 export const CONTRACT_PASSWORD = 'Sup3r-S3cret-Pa55';
@@ -82,7 +82,7 @@ export interface ContractOptions {
 export function registerSqlSourceContract(title: string, options: ContractOptions, createFixture: () => Promise<SqlSourceFixture>): void {
   describe(`SQL source contract: ${title}`, () => {
     let fx: SqlSourceFixture;
-    let driver: SourceDriver<Record<string, unknown>>;
+    let driver: RegisteredSourceDriver;
 
     beforeAll(async () => {
       fx = await createFixture();
