@@ -37,10 +37,17 @@ export function matches(record: LogRecord, filter: LogFilter): boolean {
   return true;
 }
 
-/** Every record in the log files, oldest first, streamed. */
-export async function* readLog(path: string, filter: LogFilter, onDamaged: (where: DamagedLine) => void): AsyncGenerator<LogRecord> {
+/**
+ * Every record in the log files, oldest first, streamed. With `upTo` (logPosition taken before), the
+ * file it names is read only up to that offset, so `followLog` from the same position continues with
+ * exactly the next line: nothing written meanwhile by another process is lost or shown twice.
+ */
+export async function* readLog(path: string, filter: LogFilter, onDamaged: (where: DamagedLine) => void, upTo?: LogPosition): AsyncGenerator<LogRecord> {
   for (const file of logFilesOldestFirst(path)) {
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    const stopAt = upTo && sizeAndIno(file)?.ino === upTo.ino ? upTo.offset : undefined;
+    if (stopAt === 0) continue;
+    const input = createReadStream(file, { encoding: 'utf8', ...(stopAt !== undefined ? { end: stopAt - 1 } : {}) });
+    const lines = createInterface({ input, crlfDelay: Infinity });
     let n = 0;
     for await (const line of lines) {
       n++;
@@ -50,6 +57,18 @@ export async function* readLog(path: string, filter: LogFilter, onDamaged: (wher
       else if (matches(record, filter)) yield record;
     }
   }
+}
+
+/** Where reading the current log file got to: its inode (a rotation makes a new one) and a byte offset. */
+export interface LogPosition {
+  readonly ino: number;
+  readonly offset: number;
+}
+
+/** The end of the current log file now, or undefined when there is none yet. */
+export function logPosition(path: string): LogPosition | undefined {
+  const now = sizeAndIno(path);
+  return now && { ino: now.ino, offset: now.size };
 }
 
 interface Position {
@@ -95,11 +114,12 @@ function readFrom(file: string, offset: number): { text: string; offset: number 
 
 /**
  * New records as they are written, until `signal` aborts: polls the current file; when it was
- * rotated (another file under its name), reads what is left of the rotated one first.
+ * rotated (another file under its name), reads what is left of the rotated one first. Starts at
+ * `from` (where readLog stopped), else at the current end of the file.
  */
-export async function followLog(path: string, filter: LogFilter, emit: (record: LogRecord) => void, signal: AbortSignal, pollMs = 500): Promise<void> {
-  const start = sizeAndIno(path);
-  let position: Position | undefined = start && { ino: start.ino, offset: start.size };
+export async function followLog(path: string, filter: LogFilter, emit: (record: LogRecord) => void, signal: AbortSignal, pollMs = 500, from?: LogPosition): Promise<void> {
+  const start = from ?? logPosition(path);
+  let position: Position | undefined = start && { ino: start.ino, offset: start.offset };
   const emitText = (text: string): void => {
     for (const line of text.split('\n')) {
       const record = line.trim() ? parseRecord(line) : undefined;

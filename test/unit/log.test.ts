@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { fileSink, formatLogLine, Logger, type LogRecord } from '../../src/log/logger.js';
 import { logFilesOldestFirst, RotatingFile } from '../../src/log/rotating-file.js';
-import { followLog, readLog } from '../../src/log/log-reader.js';
+import { followLog, logPosition, readLog } from '../../src/log/log-reader.js';
 import { maskLogText } from '../../src/log/mask.js';
 import { parseSince } from '../../src/cli/commands/logs.js';
 import { until } from '../helpers/wait.js';
@@ -120,6 +120,29 @@ describe('reading the log back', () => {
     await following;
     expect(logFilesOldestFirst(path, 3).length).toBeGreaterThan(1);
     expect(seen).toEqual(['new line 1', 'new line 2', 'new line 3', 'new line 4', 'new line 5', 'new line 6']);
+  });
+});
+
+describe('logs --follow from where the history read stopped', () => {
+  it('loses no line and shows none twice when another process writes between reading the history and following', async () => {
+    const path = freshPath();
+    const log = new Logger([fileSink(path)]);
+    log.info('agent', 'old 1');
+    log.info('agent', 'old 2');
+    const from = logPosition(path);
+    // written after the position was taken, while the history is still being read
+    log.info('agent', 'during the history read');
+    const history: string[] = [];
+    for await (const r of readLog(path, {}, () => undefined, from)) history.push(r.message);
+    log.info('agent', 'after the history read');
+    const seen: string[] = [];
+    const stop = new AbortController();
+    const following = followLog(path, {}, (r) => seen.push(r.message), stop.signal, 20, from);
+    await until('the followed lines', () => seen.length >= 2, 30_000);
+    stop.abort();
+    await following;
+    expect(history).toEqual(['old 1', 'old 2']);
+    expect(seen).toEqual(['during the history read', 'after the history read']);
   });
 });
 

@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { homeLayout, resolveHome } from '../../home/layout.js';
-import { followLog, readLog } from '../../log/log-reader.js';
+import { followLog, logPosition, readLog } from '../../log/log-reader.js';
 import { formatLogLine, isLogLevel, LOG_LEVELS, type LogLevel, type LogRecord } from '../../log/logger.js';
 import { untilStopSignal, type CliKit } from '../cli-kit.js';
 
@@ -52,8 +52,10 @@ export function registerLogsCommands(program: Command, kit: CliKit): void {
         const stopped = o.follow ? untilStopSignal().then(() => stop.abort()) : undefined;
         const print = (record: LogRecord): void => io.out(opts.json ? JSON.stringify(record) : formatLogLine(record));
         const filter = { since: o.since, level: o.level };
+        // Following: the old lines up to where the file ends now, then every line after it (another process may write meanwhile).
+        const from = o.follow ? logPosition(logFile) : undefined;
         let shown = 0;
-        for await (const record of readLog(logFile, filter, (bad) => io.err(`rostersync: ${bad.file} line ${bad.line} is not a log record; left out.`))) {
+        for await (const record of readLog(logFile, filter, (bad) => io.err(`rostersync: ${bad.file} line ${bad.line} is not a log record; left out.`), from)) {
           if (stop.signal.aborted) return 0;
           print(record);
           shown++;
@@ -62,7 +64,7 @@ export function registerLogsCommands(program: Command, kit: CliKit): void {
           if (!shown && !opts.json) io.err(existsSync(logFile) ? 'No log lines match.' : `No log yet (${logFile}): the agent and the commands that run syncs write it.`);
           return 0;
         }
-        await followLog(logFile, filter, print, stop.signal);
+        await followLog(logFile, filter, print, stop.signal, undefined, from);
         await stopped;
         return 0;
       }),
