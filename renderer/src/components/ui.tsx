@@ -153,6 +153,7 @@ export function ConfirmDialog(props: {
   /** The button that closes the dialog without acting (default "Cancel"; "Keep running" when the action itself is a cancel). */
   readonly dismissLabel?: string;
   readonly danger?: boolean;
+  readonly testId?: string;
   readonly onConfirm: () => void;
   readonly onCancel: () => void;
 }): ReactNode {
@@ -165,7 +166,7 @@ export function ConfirmDialog(props: {
     if (!props.open && dialog.open) dialog.close();
   }, [props.open]);
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onCancel={props.onCancel}>
+    <dialog ref={ref} aria-labelledby={titleId} data-testid={props.testId} onCancel={props.onCancel}>
       <div className="dialog-body">
         <h2 id={titleId}>{props.title}</h2>
         {props.children}

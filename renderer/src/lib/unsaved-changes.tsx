@@ -5,6 +5,7 @@
  * reloading the tab. One provider in the shell; each form calls `useUnsavedChanges(current, saved)`.
  */
 import { createContext, useContext, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { ConfirmDialog } from '../components/ui.js';
 import { sameFormValue } from './form-value.js';
 import { setLeaveCheck } from './router.js';
 
@@ -55,29 +56,19 @@ export function UnsavedChangesProvider(props: { readonly children: ReactNode }):
 }
 
 function DiscardDialog(props: { readonly open: boolean; readonly onKeep: () => void; readonly onDiscard: () => void }): ReactNode {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (props.open && !dialog.open) dialog.showModal();
-    if (!props.open && dialog.open) dialog.close();
-  }, [props.open]);
   return (
-    <dialog ref={ref} aria-labelledby={titleId} data-testid="unsaved-changes-dialog" onCancel={props.onKeep}>
-      <div className="dialog-body">
-        <h2 id={titleId}>Discard unsaved changes?</h2>
-        <p>This page has changes that are not saved. Leaving it throws them away.</p>
-        <div className="row end">
-          <button type="button" className="btn primary" onClick={props.onKeep} autoFocus>
-            Keep editing
-          </button>
-          <button type="button" className="btn danger" onClick={props.onDiscard}>
-            Discard changes
-          </button>
-        </div>
-      </div>
-    </dialog>
+    <ConfirmDialog
+      open={props.open}
+      title="Discard unsaved changes?"
+      testId="unsaved-changes-dialog"
+      dismissLabel="Keep editing"
+      confirmLabel="Discard changes"
+      danger
+      onConfirm={props.onDiscard}
+      onCancel={props.onKeep}
+    >
+      <p>This page has changes that are not saved. Leaving it throws them away.</p>
+    </ConfirmDialog>
   );
 }
 
