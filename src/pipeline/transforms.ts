@@ -390,10 +390,22 @@ const GENDER_ALIASES: ReadonlyMap<string, Sex> = new Map<string, Sex>([
 ]);
 const GENDER_WORD: Readonly<Record<Sex, string>> = { M: 'male', F: 'female', X: 'other' };
 
+const GENDER_MEMO_LIMIT = 4096;
+const genderMemo = new Map<string, Sex | null>();
+
+/** The sex a gender value names (memoised: a district writes genders a handful of ways), or undefined. */
+function parseGenderMemo(raw: string): Sex | undefined {
+  const hit = genderMemo.get(raw);
+  if (hit !== undefined) return hit ?? undefined;
+  const sex = GENDER_ALIASES.get(raw.trim().toUpperCase().replace(/[\s_-]+/g, ''));
+  if (genderMemo.size < GENDER_MEMO_LIMIT) genderMemo.set(raw, sex ?? null);
+  return sex;
+}
+
 function compileGender(style: 'letter' | 'word', binary: boolean): CompiledTransform {
   return (v, _ctx, issues) => {
     if (isBlank(v)) return v;
-    const sex = GENDER_ALIASES.get(v.trim().toUpperCase().replace(/[\s_-]+/g, ''));
+    const sex = parseGenderMemo(v);
     if (sex === undefined) {
       issues.push({
         rule: 'gender',
@@ -469,17 +481,31 @@ export function parseRace(raw: string): Set<RaceCategory> | undefined {
   return found;
 }
 
+const RACE_MEMO_LIMIT = 4096;
+
 function compileRace(category: RaceCategory): CompiledTransform {
+  /** Raw value → what it gives ('' when not recognised): a district writes its races a handful of ways. */
+  const memo = new Map<string, string>();
   return (v, _ctx, issues) => {
-    if (isBlank(v)) return '';
-    const races = parseRace(v);
-    if (races === undefined) {
-      issues.push({ rule: 'race', severity: 'error', value: v, message: `race "${v.trim()}" is not recognised; sent blank; ${RACE_EXPECTED}` });
-      return '';
+    let out = memo.get(v);
+    if (out === undefined) {
+      out = raceFlag(v, category);
+      if (memo.size < RACE_MEMO_LIMIT) memo.set(v, out);
     }
-    const named = category === 'twoOrMore' ? races.has('twoOrMore') || races.size > 1 : races.has(category);
-    return named ? 'true' : 'false';
+    if (out === '' && !isBlank(v)) {
+      issues.push({ rule: 'race', severity: 'error', value: v, message: `race "${v.trim()}" is not recognised; sent blank; ${RACE_EXPECTED}` });
+    }
+    return out;
   };
+}
+
+/** The race step's output for `v`: 'true' / 'false', or '' for a blank or unrecognised value. */
+function raceFlag(v: string, category: RaceCategory): string {
+  if (isBlank(v)) return '';
+  const races = parseRace(v);
+  if (races === undefined) return '';
+  const named = category === 'twoOrMore' ? races.has('twoOrMore') || races.size > 1 : races.has(category);
+  return named ? 'true' : 'false';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,6 +701,8 @@ function compilePhone(style: 'e164' | 'national' | 'digits', fixedRegion: string
 // ---------------------------------------------------------------------------------------------
 // multi
 
+const MULTI_LINEAR = 16;
+
 function compileMulti(
   split: string,
   join: string,
@@ -682,11 +710,19 @@ function compileMulti(
   each: readonly TransformStep[] | undefined,
 ): CompiledTransform {
   const perPart = each !== undefined && each.length > 0 ? compileTransforms(each) : undefined;
+  // One part can never be over the limit unless the limit is 0 (then the slow path reports it).
+  const oneFits = max === undefined || max >= 1;
   return (v, ctx, issues) => {
     if (isBlank(v)) return v;
+    // The common case: one value, no separator — no split, no Set, no arrays, no join.
+    if (oneFits && (split === '' || !v.includes(split))) {
+      const part = v.trim();
+      return perPart !== undefined ? perPart(part, ctx, issues) : part;
+    }
     const raw = split === '' ? [v] : v.split(split);
     const parts: string[] = [];
-    const seen = new Set<string>();
+    // Parts are few: a linear search finds repeats without a Set per value (a Set past MULTI_LINEAR parts).
+    const seen = raw.length > MULTI_LINEAR ? new Set<string>() : undefined;
     for (const r of raw) {
       let part = r.trim();
       if (part === '') continue;
@@ -694,8 +730,12 @@ function compileMulti(
         part = perPart(part, ctx, issues);
         if (part === '') continue;
       }
-      if (seen.has(part)) continue;
-      seen.add(part);
+      if (seen !== undefined) {
+        if (seen.has(part)) continue;
+        seen.add(part);
+      } else if (parts.includes(part)) {
+        continue;
+      }
       parts.push(part);
     }
     if (max !== undefined && parts.length > max) {

@@ -122,7 +122,19 @@ function compileMulti(
   maxCount: number | undefined,
   partChecks: readonly PartCheck[],
 ): (value: string, problems: ValueProblem[]) => void {
+  // One part can never be too many unless at most 0 are allowed (then the general path reports it).
+  const oneFits = maxCount === undefined || maxCount >= 1;
+  /** The parts of a value without the separator: the same array each time (part checks keep no reference to it). */
+  const one = [''];
   return (value, problems) => {
+    // The common case, a single value: no split. The caller (compileColumnCheck) never passes a blank
+    // value, so the one part is not empty and this is exactly what the general path below finds.
+    if (oneFits && (separator === '' || !value.includes(separator))) {
+      if (partChecks.length === 0) return;
+      one[0] = value;
+      for (let i = 0; i < partChecks.length; i++) partChecks[i]!(one, problems);
+      return;
+    }
     const parts = separator === '' ? [value] : value.split(separator);
     let empty = 0;
     for (const p of parts) if (p.trim() === '') empty++;

@@ -1,0 +1,157 @@
+/**
+ * The row path's fast paths (#18) give exactly what the general path gives: multi-valued transforms and
+ * checks of a value without a separator, memoised race and gender steps. Each is compared with the
+ * general algorithm over edge cases (blank, whitespace, separators at the ends, repeats, limits of 0).
+ */
+import { describe, expect, it } from 'vitest';
+import { compileTransforms, parseRace, type CompiledTransform, type TransformContext, type TransformIssue } from '../../src/pipeline/transforms.js';
+import { compileColumnCheck, type ValueProblem } from '../../src/pipeline/value-rules.js';
+import { DEFAULT_DIALECT, type ColumnRule } from '../../src/shared/format.js';
+import type { RaceCategory, TransformStep } from '../../src/shared/transform.js';
+
+const ctx: TransformContext = {
+  field: () => null,
+  site: (code) => (code === '007' ? { siteId: 'S-007', label: 'Lincoln' } : code === 'blank' ? { siteId: '', label: '' } : undefined),
+  phoneRegion: 'US',
+};
+
+function run(fn: CompiledTransform, value: string): { out: string; issues: TransformIssue[] } {
+  const issues: TransformIssue[] = [];
+  return { out: fn(value, ctx, issues), issues };
+}
+
+/** The multi step as it was before the fast path: split, trim, a Set and an array per value. */
+function referenceMulti(split: string, join: string, max: number | undefined, each: readonly TransformStep[] | undefined): CompiledTransform {
+  const perPart = each !== undefined && each.length > 0 ? compileTransforms(each) : undefined;
+  return (v, c, issues) => {
+    if (v === '' || v.trim() === '') return v;
+    const raw = split === '' ? [v] : v.split(split);
+    const parts: string[] = [];
+    const seen = new Set<string>();
+    for (const r of raw) {
+      let part = r.trim();
+      if (part === '') continue;
+      if (perPart !== undefined) {
+        part = perPart(part, c, issues);
+        if (part === '') continue;
+      }
+      if (seen.has(part)) continue;
+      seen.add(part);
+      parts.push(part);
+    }
+    if (max !== undefined && parts.length > max) {
+      const dropped = parts.slice(max);
+      issues.push({
+        rule: 'max-count',
+        severity: 'warning',
+        value: v,
+        message: `${parts.length} values where at most ${max} are accepted; kept the first ${max}, dropped ${dropped.length} (${dropped.join(', ')})`,
+      });
+      parts.length = Math.max(0, max);
+    }
+    return parts.join(join);
+  };
+}
+
+const MULTI_VALUES = [
+  '', ' ', '\t', 'a', ' a ', 'a;', ';a', ';', ';;', 'a;a', 'a; a ;A', 'a;b;c;a', '007', ' 007 ', '007;007', '007;555', '555', 'blank', 'blank;007',
+  'k', ' 1 ', 'k;1;01;Grade 1', 'nope', '\u00a0x\u00a0', 'x\u200b', 'a,b', 'a;;b', Array.from({ length: 40 }, (_, i) => `v${i % 25}`).join(';'),
+];
+
+describe('multi transform fast path', () => {
+  const cases: { split: string; max?: number; each?: TransformStep[] }[] = [
+    { split: ';' },
+    { split: ';', max: 0 },
+    { split: ';', max: 1 },
+    { split: ';', max: 2 },
+    { split: '' },
+    { split: '', max: 0 },
+    { split: ';', each: [{ op: 'siteId' }] },
+    { split: ';', max: 0, each: [{ op: 'siteId' }] },
+    { split: ';', each: [{ op: 'grade', style: 'oneroster' }] },
+    { split: ';', each: [{ op: 'blank' }] },
+    { split: ';;' },
+  ];
+  it('gives the general path’s output and issues for every value and setting', () => {
+    for (const c of cases) {
+      const fast = compileTransforms([{ op: 'multi', split: c.split, join: ',', ...(c.max !== undefined ? { max: c.max } : {}), ...(c.each ? { each: c.each } : {}) }]);
+      const slow = referenceMulti(c.split, ',', c.max, c.each);
+      for (const v of MULTI_VALUES) expect({ case: c, v, ...run(fast, v) }).toEqual({ case: c, v, ...run(slow, v) });
+    }
+  });
+});
+
+describe('multi column check fast path', () => {
+  const rules: ColumnRule[] = [
+    {},
+    { allowed: ['KG', '01', '02'] },
+    { pattern: '[A-Z]\\d+' },
+    { kind: 'email' },
+    { allowed: ['a', 'b'], pattern: '[a-z]', maxLength: 3 },
+  ];
+  const values = ['KG', '03', 'kg', 'A1', 'a', 'x@y.org', 'not an email', ' KG', 'abcd', '=A1', 'x\u0000'];
+  const problems = (rule: ColumnRule, v: string): ValueProblem[] => {
+    const out: ValueProblem[] = [];
+    compileColumnCheck({ name: 'c', required: false, rule }, DEFAULT_DIALECT)(v, out);
+    return out;
+  };
+  it('a value without the separator is checked as the single-valued column checks it', () => {
+    for (const rule of rules) {
+      for (const maxCount of [undefined, 1, 3]) {
+        for (const v of values) {
+          expect(problems({ ...rule, multi: { separator: ',', ...(maxCount !== undefined ? { maxCount } : {}) } }, v)).toEqual(problems(rule, v));
+        }
+      }
+    }
+  });
+  it('a limit of 0 still reports the single value as too many', () => {
+    expect(problems({ allowed: ['KG'], multi: { separator: ',', maxCount: 0 } }, 'KG')).toEqual([
+      { rule: 'max-count', severity: 'error', message: '1 values; at most 0 allowed (separated by ",")' },
+    ]);
+  });
+  it('values with the separator still take the general path', () => {
+    expect(problems({ allowed: ['KG', '01'], multi: { separator: ',' } }, 'KG,,03').map((p) => p.rule)).toEqual(['multi', 'allowed']);
+  });
+});
+
+describe('memoised race and gender steps', () => {
+  const RACES = ['', ' ', 'W', 'w', ' W ', 'B;W', 'W;W', 'M', 'Asian', 'Two or More Races', 'W;X', 'x', ';', 'Black; white', 'native hawaiian'];
+  const CATEGORIES: RaceCategory[] = ['white', 'asian', 'blackOrAfricanAmerican', 'twoOrMore', 'americanIndianOrAlaskaNative', 'nativeHawaiianOrOtherPacificIslander'];
+  /** What the race step gives, from parseRace directly. */
+  const expected = (v: string, category: RaceCategory): { out: string; issues: string[] } => {
+    if (v.trim() === '') return { out: '', issues: [] };
+    const races = parseRace(v);
+    if (races === undefined) return { out: '', issues: ['race'] };
+    const named = category === 'twoOrMore' ? races.has('twoOrMore') || races.size > 1 : races.has(category);
+    return { out: named ? 'true' : 'false', issues: [] };
+  };
+  it('race: the first and every later call of a value give the same output and issues', () => {
+    for (const category of CATEGORIES) {
+      const fn = compileTransforms([{ op: 'race', category }]);
+      for (let round = 0; round < 3; round++) {
+        for (const v of RACES) {
+          const r = run(fn, v);
+          expect({ v, category, out: r.out, issues: r.issues.map((i) => i.rule) }).toEqual({ v, category, ...expected(v, category) });
+          for (const issue of r.issues) expect(issue.value).toBe(v);
+        }
+      }
+    }
+  });
+  it('gender: a memoised value gives the same output and issues as its first call', () => {
+    const GENDERS = ['M', 'm', ' F ', 'Female', 'male', 'non-binary', 'Non_Binary', 'X', 'O', 'unknown', '', '  ', 'fe male'];
+    for (const step of [
+      { op: 'gender', style: 'letter' },
+      { op: 'gender', style: 'word' },
+      { op: 'gender', style: 'letter', binary: true },
+    ] as TransformStep[]) {
+      const fn = compileTransforms([step]);
+      const first = GENDERS.map((v) => run(fn, v));
+      const again = GENDERS.map((v) => run(fn, v));
+      expect(again).toEqual(first);
+      expect(first.map((r) => r.out)).toContain(step.op === 'gender' && step.style === 'word' ? 'female' : 'F');
+    }
+    const letter = compileTransforms([{ op: 'gender', style: 'letter' }]);
+    expect(run(letter, 'Non_Binary').out).toBe('X');
+    expect(run(letter, 'unknown').issues.map((i) => i.rule)).toEqual(['gender']);
+  });
+});
