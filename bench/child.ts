@@ -38,6 +38,8 @@ export interface ChildResult {
   readonly memoryPeaksMb: Readonly<Record<string, number>>;
   /** CPU time per thread of the whole child (set-up and the run), read from /proc/self/task at its end (src/pipeline/thread-cpu.ts). */
   readonly threads: readonly ThreadCpu[];
+  /** The Node/V8 flags this process runs with (bench --node-args). */
+  readonly execArgv: readonly string[];
 }
 
 export const SOURCE = 'bench-sis';
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
       systemCpuMs: Math.round(usage.systemCPUTime / 1000),
       memoryPeaksMb: peaks,
       threads: threadCpuTimes(),
+      execArgv: process.execArgv,
     };
     process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(out)}\n`);
   } finally {

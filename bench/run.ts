@@ -5,7 +5,10 @@
  *   node dist/bench/run.js --sizes 10000,100000,500000
  *   options: --repeat N (rounds of baseline + nightly per size, default 3: the ratio is their median),
  *            --profile (CPU profile of each RosterSync run, into <tmp>/rostersync-bench-profiles), --reload (reload the districts),
- *            --out FILE (JSON results; default bench/results/<date>.json and bench/results/latest.json)
+ *            --out FILE (JSON results; default bench/results/<date>.json and bench/results/latest.json),
+ *            --node-args "<flags>" (Node/V8 flags for each RosterSync run's process, e.g.
+ *              --node-args "--single-threaded-gc --v8-pool-size=1", to compare V8 settings; recorded
+ *              in the results as nodeArgs, and each run's process.execArgv as execArgv)
  *
  * Per size: the district is loaded into PostgreSQL (bench/district.ts, reused when already there);
  * a real OpenSSH server is started (test/helpers/sshd.ts). Then, in order:
@@ -100,10 +103,18 @@ export function validationDiffMs(t: Readonly<Record<string, number>>): number {
   return (t['extract.checks'] ?? 0) + (t['extract.keys'] ?? 0) + (t.fingerprints ?? 0) + (t.validate ?? 0) + (t.diff ?? 0);
 }
 
-function runChild(job: ChildJob, workDir: string, profileDir: string | undefined): Promise<RsRun> {
+/** --node-args: the flags, split at whitespace (a flag's value holds no spaces: --max-semi-space-size=16). */
+export function parseNodeArgs(value: string): string[] {
+  const args = value.split(/\s+/).filter(Boolean);
+  const bad = args.find((a) => !a.startsWith('-'));
+  if (bad !== undefined) throw new InvalidArgumentError(`--node-args expects Node/V8 flags such as "--single-threaded-gc --v8-pool-size=1"; "${bad}" is not a flag`);
+  return args;
+}
+
+function runChild(job: ChildJob, workDir: string, profileDir: string | undefined, extraNodeArgs: readonly string[]): Promise<RsRun> {
   const jobFile = join(workDir, 'job.json');
   writeFileSync(jobFile, JSON.stringify(job));
-  const nodeArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const nodeArgs = [...extraNodeArgs, ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [])];
   return new Promise((resolvePromise, reject) => {
     const loadStart = load1();
     const started = performance.now();
@@ -139,7 +150,7 @@ function clearUploads(server: SshdServer): void {
   for (const name of readdirSync(server.uploadDir)) rmSync(join(server.uploadDir, name), { recursive: true, force: true });
 }
 
-async function benchSize(students: number, server: SshdServer, options: { reload: boolean; repeat: number; profileDir?: string; log: (m: string) => void }): Promise<SizeResult> {
+async function benchSize(students: number, server: SshdServer, options: { reload: boolean; repeat: number; profileDir?: string; nodeArgs: readonly string[]; log: (m: string) => void }): Promise<SizeResult> {
   const { log } = options;
   const database = benchDatabaseName(students);
   const load = await ensurePostgresDistrict(students, database, { reload: options.reload, log });
@@ -162,7 +173,7 @@ async function benchSize(students: number, server: SshdServer, options: { reload
   try {
     clearUploads(server);
     log(`${students} students: RosterSync first run… ${loadNote()}`);
-    const first = await runChild(job, workDir, options.profileDir && join(options.profileDir, `${students}-first`));
+    const first = await runChild(job, workDir, options.profileDir && join(options.profileDir, `${students}-first`), options.nodeArgs);
     log(`  ${sec(first.wallMs)} s, ${first.rows} rows, peak RSS ${mb(first.maxRssBytes)} MB ${loadNote(first.load)}`);
 
     const rounds: Round[] = [];
@@ -177,7 +188,7 @@ async function benchSize(students: number, server: SshdServer, options: { reload
       clearUploads(server);
       log(`${students} students, round ${round}/${options.repeat}: RosterSync nightly run (diff against the last delivery)…`);
       const profile = options.profileDir && join(options.profileDir, `${students}-nightly-${round}`);
-      const nightly = await runChild(job, workDir, profile);
+      const nightly = await runChild(job, workDir, profile, options.nodeArgs);
       const ratio = round2(nightly.wallMs / baseline.wallMs);
       log(`  ${sec(nightly.wallMs)} s = ${ratio}× the baseline, peak RSS ${mb(nightly.maxRssBytes)} MB, validation + diff ${(nightly.validationDiffShare * 100).toFixed(1)} % ${loadNote(nightly.load)}`);
       rounds.push({ baseline, nightly, ratio });
@@ -293,18 +304,20 @@ async function main(): Promise<void> {
     .option('--repeat <n>', 'back-to-back baseline + nightly rounds per size; the ratio reported is their median', parseRepeat, 3)
     .option('--reload', 'reload the districts even when the databases already hold them', false)
     .option('--out <file>', 'JSON results file (default bench/results/<timestamp>.json and latest.json)')
+    .option('--node-args <flags>', 'Node/V8 flags for each RosterSync run\'s process, e.g. "--single-threaded-gc --v8-pool-size=1"', parseNodeArgs, [])
     .parse(process.argv);
-  const opts = program.opts<{ sizes?: number[]; quick: boolean; profile: boolean; repeat: number; reload: boolean; out?: string }>();
+  const opts = program.opts<{ sizes?: number[]; quick: boolean; profile: boolean; repeat: number; reload: boolean; out?: string; nodeArgs: string[] }>();
   const sizes = opts.sizes && !opts.quick ? [...opts.sizes].sort((a, b) => a - b) : [10_000];
   const resultsDir = join(root, 'bench', 'results');
   const profileDir = opts.profile ? join(tmpdir(), 'rostersync-bench-profiles') : undefined;
   if (profileDir) console.log(`CPU profiles go to ${profileDir}`);
   const log = (m: string): void => console.log(m);
+  if (opts.nodeArgs.length) console.log(`RosterSync runs with node ${opts.nodeArgs.join(' ')}`);
 
   const server = await startSshd({ label: 'bench' });
   const results: SizeResult[] = [];
   try {
-    for (const students of sizes) results.push(await benchSize(students, server, { reload: opts.reload, repeat: opts.repeat, profileDir, log }));
+    for (const students of sizes) results.push(await benchSize(students, server, { reload: opts.reload, repeat: opts.repeat, profileDir, nodeArgs: opts.nodeArgs, log }));
   } finally {
     await server.dispose();
   }
@@ -317,6 +330,7 @@ async function main(): Promise<void> {
 
   const report = {
     date: new Date().toISOString(),
+    nodeArgs: opts.nodeArgs,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMb: mb(totalmem()), node: process.version, platform: `${process.platform} ${process.arch}` },
     sizes: results,
     targets: checks,
