@@ -240,12 +240,16 @@ function compileMap(
   const hasBlankEntry = lookup.has('');
   const keys = Object.keys(table).filter((k) => k.trim() !== '');
   const known = keys.length > MAP_KEYS_LISTED ? `${keys.slice(0, MAP_KEYS_LISTED).join(', ')}, … (${keys.length} in all)` : keys.join(', ');
+  /** Raw value → what it maps to, for values the table knows (and blanks): no trim or lower-casing again. */
+  const memo = new Map<string, string>();
   return (v, _ctx, issues) => {
+    const memoised = memo.get(v);
+    if (memoised !== undefined) return memoised;
     const t = v.trim();
     // A declared fallback stands in for a blank value too (a blank relationship is still a guardian).
-    if (t === '' && !hasBlankEntry) return fallback ?? v;
+    if (t === '' && !hasBlankEntry) return remember(memo, v, fallback ?? v);
     const hit = lookup.get(caseInsensitive ? t.toLowerCase() : t);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return remember(memo, v, hit);
     if (keepUnknown) return v;
     if (fallback !== undefined) {
       issues.push({ rule: 'map', severity: 'warning', value: v, message: `"${t}" is not in the value map (${known}); sent "${fallback}"` });
@@ -257,6 +261,13 @@ function compileMap(
 }
 
 const MAP_KEYS_LISTED = 12;
+const MAP_MEMO_LIMIT = 4096;
+
+/** Memoises `out` for `raw` (while the memo is under its limit) and returns it. */
+function remember(memo: Map<string, string>, raw: string, out: string): string {
+  if (memo.size < MAP_MEMO_LIMIT) memo.set(raw, out);
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // grade
@@ -431,12 +442,26 @@ function compileGender(style: 'letter' | 'word', binary: boolean): CompiledTrans
 const TRUTHY = new Set(['Y', 'YES', 'TRUE', 'T', '1', 'X', 'ON']);
 const FALSY = new Set(['N', 'NO', 'FALSE', 'F', '0', 'OFF', '']);
 
+const BOOL_MEMO_LIMIT = 4096;
+/** Raw value → true / false, or null when it is not a yes/no value (a district writes them a handful of ways). */
+const boolMemo = new Map<string, boolean | null>();
+
+function parseBoolMemo(raw: string): boolean | null {
+  let hit = boolMemo.get(raw);
+  if (hit === undefined) {
+    const key = raw.trim().toUpperCase();
+    hit = TRUTHY.has(key) ? true : FALSY.has(key) ? false : null;
+    if (boolMemo.size < BOOL_MEMO_LIMIT) boolMemo.set(raw, hit);
+  }
+  return hit;
+}
+
 function compileBool(style: 'yn' | 'truefalse' | '10'): CompiledTransform {
   const [yes, no] = style === 'yn' ? ['Y', 'N'] : style === 'truefalse' ? ['true', 'false'] : ['1', '0'];
   return (v, _ctx, issues) => {
-    const key = v.trim().toUpperCase();
-    if (TRUTHY.has(key)) return yes;
-    if (FALSY.has(key)) return no;
+    const truth = parseBoolMemo(v);
+    if (truth === true) return yes;
+    if (truth === false) return no;
     issues.push({
       rule: 'bool',
       severity: 'error',
@@ -643,7 +668,14 @@ const NANP_REGIONS = new Set(['US', 'CA']);
  * what libphonenumber returns for it (a unit test compares both); anything else takes the full path.
  */
 export function nanpFastPath(text: string, region: string, style: 'e164' | 'national' | 'digits'): string | undefined {
-  if (!NANP_REGIONS.has(region) || !NANP_SHAPE.test(text)) return undefined;
+  if (!NANP_REGIONS.has(region)) return undefined;
+  // Already written as 10 digits or as +1 and 10 digits (what e164 gives): no regular expression, no copy.
+  const plain = nanpDigitsAt(text);
+  if (plain >= 0 && style !== 'national') {
+    if (style === 'digits') return plain === 0 ? text : text.slice(2);
+    return plain === 0 ? `+1${text}` : text;
+  }
+  if (!NANP_SHAPE.test(text)) return undefined;
   let digits = text.replace(NON_DIGITS, '');
   if (digits.length === 11 && digits.charCodeAt(0) === 49 /* 1 */) digits = digits.slice(1);
   else if (digits.length !== 10 || text.charCodeAt(0) === 43 /* + */) return undefined;
@@ -659,6 +691,24 @@ export function nanpFastPath(text: string, region: string, style: 'e164' | 'nati
     default:
       return assertNever(style, 'phone style');
   }
+}
+
+/**
+ * Where the 10 national digits of `text` start when it is exactly 10 ASCII digits (0) or `+1` and
+ * exactly 10 ASCII digits (2), the first of them 2–9; -1 for anything else.
+ */
+function nanpDigitsAt(text: string): number {
+  let from: number;
+  if (text.length === 10) from = 0;
+  else if (text.length === 12 && text.charCodeAt(0) === 43 /* + */ && text.charCodeAt(1) === 49 /* 1 */) from = 2;
+  else return -1;
+  const first = text.charCodeAt(from);
+  if (first < 50 /* 2 */ || first > 57) return -1;
+  for (let i = from + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+  }
+  return from;
 }
 
 function compilePhone(style: 'e164' | 'national' | 'digits', fixedRegion: string | undefined): CompiledTransform {

@@ -4,7 +4,7 @@
  * general algorithm over edge cases (blank, whitespace, separators at the ends, repeats, limits of 0).
  */
 import { describe, expect, it } from 'vitest';
-import { compileTransforms, parseRace, type CompiledTransform, type TransformContext, type TransformIssue } from '../../src/pipeline/transforms.js';
+import { compileTransforms, nanpFastPath, parseRace, type CompiledTransform, type TransformContext, type TransformIssue } from '../../src/pipeline/transforms.js';
 import { compileColumnCheck, type ValueProblem } from '../../src/pipeline/value-rules.js';
 import { DEFAULT_DIALECT, type ColumnRule } from '../../src/shared/format.js';
 import type { RaceCategory, TransformStep } from '../../src/shared/transform.js';
@@ -153,5 +153,70 @@ describe('memoised race and gender steps', () => {
     const letter = compileTransforms([{ op: 'gender', style: 'letter' }]);
     expect(run(letter, 'Non_Binary').out).toBe('X');
     expect(run(letter, 'unknown').issues.map((i) => i.rule)).toEqual(['gender']);
+  });
+});
+
+/** The NANP fast path as it was before the shortcut for numbers already written as 10 digits or +1 and 10 digits. */
+function referenceNanp(text: string, region: string, style: 'e164' | 'national' | 'digits'): string | undefined {
+  if (!['US', 'CA'].includes(region) || !/^\+?[\d\s().-]+$/.test(text)) return undefined;
+  let digits = text.replace(/\D+/g, '');
+  if (digits.length === 11 && digits.charCodeAt(0) === 49) digits = digits.slice(1);
+  else if (digits.length !== 10 || text.charCodeAt(0) === 43) return undefined;
+  const first = digits.charCodeAt(0);
+  if (first < 50 || first > 57) return undefined;
+  if (style === 'e164') return `+1${digits}`;
+  if (style === 'digits') return digits;
+  return `(${digits.slice(0, 3)}) ${digits.slice(3, 6)}-${digits.slice(6)}`;
+}
+
+describe('phone: numbers already in canonical shape', () => {
+  const TEXTS = [
+    '2125550000', '9999999999', '0125550000', '1125550000', '212555000', '21255500000', '212555000a', '２１２5550000', '212 5550000',
+    '+12125550000', '+11125550000', '+10125550000', '+1212555000', '+121255500000', '+22125550000', '+1212555000x', '++2125550000',
+    '12125550000', '1+2125550000', '+1-212555000', '+1 2125550000', '', '+1',
+  ];
+  it('give what the general fast path gives, in every style and region', () => {
+    for (const region of ['US', 'CA', 'GB'])
+      for (const style of ['e164', 'national', 'digits'] as const)
+        for (const text of TEXTS) expect({ text, region, style, out: nanpFastPath(text, region, style) }).toEqual({ text, region, style, out: referenceNanp(text, region, style) });
+  });
+});
+
+describe('memoised bool step', () => {
+  it('gives the same output and issues on the first and later calls, for every style', () => {
+    const VALUES = ['Y', 'y', ' yes ', 'TRUE', 'true', 't', '1', 'x', 'on', 'N', 'no', 'False', 'f', '0', 'off', '', '  ', 'maybe', '2', 'ja'];
+    for (const style of ['yn', 'truefalse', '10'] as const) {
+      const fn = compileTransforms([{ op: 'bool', style }]);
+      const first = VALUES.map((v) => run(fn, v));
+      expect(VALUES.map((v) => run(fn, v))).toEqual(first);
+      const [yes, no] = style === 'yn' ? ['Y', 'N'] : style === 'truefalse' ? ['true', 'false'] : ['1', '0'];
+      expect(first.map((r) => r.out)).toEqual([yes, yes, yes, yes, yes, yes, yes, yes, yes, no, no, no, no, no, no, no, no, 'maybe', '2', 'ja']);
+      expect(first.map((r) => r.issues.length)).toEqual([...Array(17).fill(0), 1, 1, 1]);
+    }
+  });
+});
+
+describe('memoised map step', () => {
+  /** The map step without its memo: trim, (lower-case), look up, report. */
+  const cases: TransformStep[] = [
+    { op: 'map', table: { K: 'KG', ' 0 ': 'KG', '-1': 'PK' } },
+    { op: 'map', table: { Mother: 'parent', father: 'parent', Aunt: 'relative' }, caseInsensitive: true, default: 'guardian' },
+    { op: 'map', table: { a: 'A', '': 'blank' } },
+    { op: 'map', table: { a: 'A' }, unknown: 'keep' },
+    { op: 'map', table: { a: 'A' }, default: '' },
+  ];
+  const VALUES = ['K', ' K ', 'k', '0', ' 0 ', '-1', '9', '', '  ', 'MOTHER', 'mother ', 'Father', 'aunt', 'uncle', 'a', ' a', 'A', 'b'];
+  it('gives the same output and issues on the first and every later call of a value', () => {
+    for (const step of cases) {
+      const fn = compileTransforms([step]);
+      const fresh = VALUES.map((v) => run(compileTransforms([step]), v));
+      for (let round = 0; round < 3; round++) expect(VALUES.map((v) => run(fn, v))).toEqual(fresh);
+    }
+    const grade = compileTransforms([cases[0]!]);
+    expect(['K', ' 0 ', '9'].map((v) => run(grade, v).out)).toEqual(['KG', 'KG', '9']);
+    expect(run(grade, '9').issues.map((i) => i.rule)).toEqual(['map']);
+    const rel = compileTransforms([cases[1]!]);
+    expect(['', 'MOTHER', 'uncle'].map((v) => run(rel, v).out)).toEqual(['guardian', 'parent', 'guardian']);
+    expect(run(rel, 'uncle').issues.map((i) => i.severity)).toEqual(['warning']);
   });
 });
