@@ -207,6 +207,8 @@ async function workerMain(job: FileWorkerJob, post: (message: FromWorker) => voi
     // What the main thread logs right after writing a file: inactive records sent marked.
     for (const line of context.inactive.lines(file.def.name)) record(recorded, { log: ['info', 'inactive', line] });
     post({ kind: 'rows', rows: written.rows });
+    // Nothing refers to the worker's file: its key filter (uniqueness while writing) goes before the sort and diff.
+    fp.releaseFilter(file.def.name);
     fp.fileComplete(file.def.name);
     fp.finishWrites();
     const [diff] = fp.diff([file.def.name]);

@@ -20,6 +20,8 @@ export const FINGERPRINT_FILE_VERSION = 3;
 const MAGIC = Buffer.from('RSFP', 'latin1');
 /** Words per record in a hash section: key hash (2), row hash (2), key index (1). */
 export const WORDS = 5;
+/** sortRecordsInPlace's first pass: at most 2^18 buckets (two 1 MiB count arrays), a dozen records each at 3 M records. */
+const MAX_RADIX_BITS = 18;
 
 export class FingerprintFileError extends Error {
   override name = 'FingerprintFileError';
@@ -72,6 +74,99 @@ export function sortByKeyHash(h: Uint32Array, count: number): Uint32Array {
     order[j + 1] = r;
   }
   return order;
+}
+
+/**
+ * Sorts records (WORDS u32 each) in place by key hash (words 0–1, unsigned), equal key hashes by
+ * word 4: the order sortByKeyHash + permute give when word 4 is each record's position (a run's own
+ * records, numbered as written), without their copies (8 + 20 bytes per record). An MSD radix on the
+ * high bits of word 0 moves the records into their buckets by in-place cycles ("American flag sort"),
+ * then an insertion sort orders each bucket (a few records).
+ */
+export function sortRecordsInPlace(h: Uint32Array, count: number): void {
+  if (count < 2) return;
+  const bits = Math.min(MAX_RADIX_BITS, 31 - Math.clz32(count));
+  const shift = 32 - bits;
+  const buckets = 1 << bits;
+  const heads = new Uint32Array(buckets);
+  const ends = new Uint32Array(buckets);
+  for (let i = 0; i < count; i++) ends[h[i * WORDS]! >>> shift]!++;
+  let sum = 0;
+  for (let b = 0; b < buckets; b++) {
+    heads[b] = sum;
+    sum += ends[b]!;
+    ends[b] = sum;
+  }
+  for (let b = 0; b < buckets; b++) {
+    const end = ends[b]!;
+    for (let i = heads[b]!; i < end; i = heads[b]!) {
+      const at = i * WORDS;
+      let d = h[at]! >>> shift;
+      if (d === b) {
+        heads[b] = i + 1;
+        continue;
+      }
+      // Carry record i along its cycle: each step drops it into its bucket's next free slot and picks up the record there.
+      let c0 = h[at]!;
+      let c1 = h[at + 1]!;
+      let c2 = h[at + 2]!;
+      let c3 = h[at + 3]!;
+      let c4 = h[at + 4]!;
+      while (d !== b) {
+        const o = heads[d]!++ * WORDS;
+        const t0 = h[o]!;
+        const t1 = h[o + 1]!;
+        const t2 = h[o + 2]!;
+        const t3 = h[o + 3]!;
+        const t4 = h[o + 4]!;
+        h[o] = c0;
+        h[o + 1] = c1;
+        h[o + 2] = c2;
+        h[o + 3] = c3;
+        h[o + 4] = c4;
+        c0 = t0;
+        c1 = t1;
+        c2 = t2;
+        c3 = t3;
+        c4 = t4;
+        d = c0 >>> shift;
+      }
+      h[at] = c0;
+      h[at + 1] = c1;
+      h[at + 2] = c2;
+      h[at + 3] = c3;
+      h[at + 4] = c4;
+      heads[b] = i + 1;
+    }
+  }
+  // Each bucket (records sharing word 0's high bits) by (word 0, word 1, word 4).
+  let start = 0;
+  for (let b = 0; b < buckets; b++) {
+    const end = ends[b]!;
+    for (let i = start + 1; i < end; i++) {
+      const at = i * WORDS;
+      const c0 = h[at]!;
+      const c1 = h[at + 1]!;
+      const c4 = h[at + 4]!;
+      let j = i - 1;
+      let o = j * WORDS;
+      if (!(h[o]! > c0 || (h[o] === c0 && (h[o + 1]! > c1 || (h[o + 1] === c1 && h[o + 4]! > c4))))) continue;
+      const c2 = h[at + 2]!;
+      const c3 = h[at + 3]!;
+      do {
+        h.copyWithin(o + WORDS, o, o + WORDS);
+        j--;
+        o -= WORDS;
+      } while (j >= start && (h[o]! > c0 || (h[o] === c0 && (h[o + 1]! > c1 || (h[o + 1] === c1 && h[o + 4]! > c4)))));
+      o += WORDS;
+      h[o] = c0;
+      h[o + 1] = c1;
+      h[o + 2] = c2;
+      h[o + 3] = c3;
+      h[o + 4] = c4;
+    }
+    start = end;
+  }
 }
 
 /** The records of `h` in the order `order` gives (a new, sorted hash section). */
@@ -142,6 +237,20 @@ export class FingerprintFileWriter {
     if (keyBytes !== keys.offsets[keys.offsets.length - 1]) throw new FingerprintFileError(`Internal: ${name}'s keys are ${keyBytes} bytes, their offsets say ${keys.offsets[keys.offsets.length - 1]}.`);
     this.write(Buffer.from(keys.offsets.buffer, keys.offsets.byteOffset, keys.offsets.byteLength));
     this.files.push({ name, count, keys: keys.offsets.length - 1, at, keyBytes, composite });
+  }
+
+  /** A file's section copied as it is from another fingerprint file of the same salt (a file worker's), chunk by chunk: never held in memory whole. */
+  copyFile(from: FingerprintFile, name: string): void {
+    if (from.salt !== this.salt) throw new FingerprintFileError(`Internal: ${name} is copied from ${from.path}, whose key hashes have another salt.`);
+    const raw = from.rawSection(name);
+    if (!raw) {
+      this.addFile(name, new Uint32Array(0), 0, keyBlobOf([]));
+      return;
+    }
+    const at = this.position;
+    raw.copy((chunk) => this.write(chunk));
+    const { count, keys, keyBytes, composite } = raw.section;
+    this.files.push({ name, count, keys, at, keyBytes, composite });
   }
 
   /** Writes the directory, flushes to disk and closes. */
@@ -248,6 +357,32 @@ export class FingerprintFile {
     const h = new Uint32Array(s.count * WORDS);
     this.read(Buffer.from(h.buffer), s.at);
     return h;
+  }
+
+  /** Records [from, from + target.length / WORDS) of `file`'s hash section (sorted by key hash) read into `target`: the part filled. */
+  readHashes(file: string, from: number, target: Uint32Array): Uint32Array {
+    const s = this.section(file);
+    const view = target.subarray(0, Math.max(0, Math.min(Math.floor(target.length / WORDS), s.count - from)) * WORDS);
+    if (view.length) this.read(Buffer.from(view.buffer, view.byteOffset, view.byteLength), s.at + from * WORDS * 4);
+    return view;
+  }
+
+  /** `file`'s section as it is on disk (hashes, keys, key offsets), for FingerprintFileWriter.copyFile: its directory entry and its bytes in chunks of 1 MiB. */
+  rawSection(file: string): { readonly section: FileSection; copy(write: (chunk: Buffer) => void): void } | undefined {
+    const s = this.sections.get(file);
+    if (!s) return undefined;
+    const end = this.offsetsAt(s) + (s.keys + 1) * 4;
+    return {
+      section: s,
+      copy: (write) => {
+        const chunk = Buffer.allocUnsafe(Math.min(1 << 20, end - s.at));
+        for (let at = s.at; at < end; at += chunk.length) {
+          const part = chunk.subarray(0, Math.min(chunk.length, end - at));
+          this.read(part, at);
+          write(part);
+        }
+      },
+    };
   }
 
   /** The key at `index` of `file`'s key blob (a hash entry's word 4). */

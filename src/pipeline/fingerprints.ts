@@ -4,10 +4,11 @@
  *   and every record's 64-bit key hash + 64-bit row hash + key position in typed arrays (20 bytes);
  * - the keys themselves (and, for files of people, SIS origins for findings) appended to two scratch
  *   files in the run folder, read back by position;
- * - when a file is complete: its records sorted (radix), each reported duplicate confirmed against the
- *   keys (a 64-bit collision fails the run), a merge with the previous delivery's sorted section for
- *   the diff, and the section written to the run's fingerprint file (fingerprint-file.ts); only files
- *   of people keep their sorted records (for SIS origins) until the end of the extract.
+ * - when a file is complete: its records sorted where they are (radix), each reported duplicate
+ *   confirmed against the keys (a 64-bit collision fails the run), a merge with the previous delivery's
+ *   sorted section (read from disk in chunks) for the diff, and the section written to the run's
+ *   fingerprint file (fingerprint-file.ts); only files of people keep their sorted records (for SIS
+ *   origins) until the end of the extract.
  * The run's file becomes the destination's "last good delivery" once the delivery succeeded.
  */
 import Database from 'better-sqlite3';
@@ -26,6 +27,7 @@ import {
   keyBlobOf,
   permute,
   sortByKeyHash,
+  sortRecordsInPlace,
   WORDS,
   type KeyBlob,
 } from './fingerprint-file.js';
@@ -36,6 +38,9 @@ export const FINGERPRINT_VERSION = FINGERPRINT_FILE_VERSION;
 
 /** Left-out keys whose reason is kept for the findings of rows that referred to them (the rest say "left out"). */
 const LEFT_OUT_REASONS = 10_000;
+
+/** Records of the previous delivery read at a time for a diff (1.25 MiB). */
+const PREVIOUS_CHUNK = 65_536;
 
 /** Keys of each kind (added, removed, changed) shown per file in a diff. */
 const DIFF_SAMPLES = 5;
@@ -123,23 +128,65 @@ class ScratchFile {
   }
 }
 
-/** A growable Uint32Array. */
+/** An ArrayBuffer that grows in place up to its maxByteLength (ES2024; Node 20 has it, the ES2023 lib does not type it). */
+interface ResizableBuffer extends ArrayBuffer {
+  readonly maxByteLength: number;
+  resize(byteLength: number): void;
+}
+
+/** How far a Words grows in place (address space reserved, not memory): 1 GiB, 53 M records of a hash section. */
+const MAX_IN_PLACE_BYTES = 1 << 30;
+
+function resizableBuffer(byteLength: number, maxByteLength: number): ResizableBuffer | undefined {
+  try {
+    const buffer = new (ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ResizableBuffer)(byteLength, { maxByteLength });
+    return typeof buffer.resize === 'function' && buffer.maxByteLength === maxByteLength ? buffer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A growable Uint32Array. It grows in place (a resizable ArrayBuffer, `data` tracks its length):
+ * doubling never holds the old array and its copy at once (a 3 M-record hash section is 62 MB);
+ * past MAX_IN_PLACE_BYTES, or where resizable buffers are missing, it grows by copying.
+ */
 class Words {
   data: Uint32Array;
   length = 0;
+  private resizable: ResizableBuffer | undefined;
   constructor(initial: number) {
-    this.data = new Uint32Array(Math.max(16, initial));
+    const words = Math.max(16, initial);
+    this.resizable = words * 4 < MAX_IN_PLACE_BYTES ? resizableBuffer(words * 4, MAX_IN_PLACE_BYTES) : undefined;
+    this.data = this.resizable ? new Uint32Array(this.resizable) : new Uint32Array(words);
   }
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Uint32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
+    if (this.length === this.data.length) this.grow();
     this.data[this.length++] = value;
   }
   view(): Uint32Array {
     return this.data.subarray(0, this.length);
+  }
+  /** Gives back the room beyond `length` (words kept once complete): in place, else by an exact copy when more than 1/8 is unused. */
+  trim(): void {
+    if (this.resizable) this.resizable.resize(this.length * 4);
+    else if (this.data.length - this.length > this.length / 8) this.data = this.data.slice(0, this.length);
+  }
+  /** Drops the words (their memory goes with the last view of them). */
+  release(): void {
+    this.data = new Uint32Array(0);
+    this.resizable = undefined;
+  }
+  private grow(): void {
+    const r = this.resizable;
+    if (r && r.byteLength < r.maxByteLength) {
+      r.resize(Math.min(r.maxByteLength, Math.max(64, r.byteLength * 2)));
+      return;
+    }
+    const bigger = new Uint32Array(Math.max(16, this.data.length * 2));
+    bigger.set(this.data);
+    this.data = bigger;
+    this.resizable = undefined;
   }
 }
 
@@ -382,8 +429,8 @@ export class FingerprintDb {
     for (const [other, r] of this.records) if (!r.complete) this.fileComplete(other);
     const written = FingerprintFile.open(from);
     try {
-      const hashes = written.hashes(file);
-      this.writer().addFile(file, hashes, hashes.length / WORDS, written.blob(file));
+      // Copied in chunks: the main thread never holds the worker's (largest) section.
+      this.writer().copyFile(written, file);
     } finally {
       written.close();
     }
@@ -494,12 +541,24 @@ export class FingerprintDb {
     }
     if (records.complete) return;
     records.complete = true;
+    // Sorted where they are (word 4 is each record's number, so equal key hashes keep the order they were written in).
     const h = records.hashes.view();
-    const all = sortByKeyHash(h, records.count);
+    sortRecordsInPlace(h, records.count);
     const gone = records.dropped;
-    const order = gone?.size ? all.filter((r) => !gone.has(`${h[r * WORDS]}:${h[r * WORDS + 1]}`)) : all;
-    const sorted = permute(h, order);
-    const count = order.length;
+    let sorted = h;
+    if (gone?.size) {
+      // Without the records left out after they were written; a file of people keeps them all (for their SIS origins).
+      const kept = records.originOffsets ? new Uint32Array(h.length) : h;
+      let n = 0;
+      for (let r = 0; r < records.count; r++) {
+        if (gone.has(`${h[r * WORDS]}:${h[r * WORDS + 1]}`)) continue;
+        if (kept === h) kept.copyWithin(n * WORDS, r * WORDS, r * WORDS + WORDS);
+        else kept.set(h.subarray(r * WORDS, r * WORDS + WORDS), n * WORDS);
+        n++;
+      }
+      sorted = kept.subarray(0, n * WORDS);
+    }
+    const count = sorted.length / WORDS;
     const keyStart = records.keyStart;
     const offsets = records.keyOffsets.data;
     const keyOf = (r: number): string => this.keys.read(keyStart + offsets[r]!, keyStart + offsets[r + 1]!).toString('utf8');
@@ -516,16 +575,19 @@ export class FingerprintDb {
     }
     this.diffs.set(file, this.diffOf(file, sorted, count, offsets.subarray(0, records.count + 1), keyStart));
     const keyEnd = keyStart + offsets[records.count]!;
-    const blob: KeyBlob = { offsets: offsets.slice(0, records.count + 1), copy: (write) => this.keys.copy(keyStart, keyEnd, write) };
+    const blob: KeyBlob = { offsets: offsets.subarray(0, records.count + 1), copy: (write) => this.keys.copy(keyStart, keyEnd, write) };
     this.writer().addFile(file, sorted, count, blob);
     if (records.originOffsets) {
       // Rows left out after they were written keep their SIS origin: findings about them name it.
-      records.sorted = order === all ? sorted : permute(h, all);
-      records.sortedCount = all.length;
+      // Exactly sized when the file grew past its pre-sized arrays (doubling leaves up to half unused).
+      records.hashes.trim();
+      records.originOffsets.trim();
+      records.sorted = records.hashes.view();
+      records.sortedCount = records.count;
     }
     // The hashes and key offsets are on disk now; a file of people keeps its sorted records and origin offsets.
-    records.hashes.data = new Uint32Array(0);
-    records.keyOffsets.data = new Uint32Array(0);
+    records.hashes.release();
+    records.keyOffsets.release();
   }
 
   /**
@@ -535,9 +597,11 @@ export class FingerprintDb {
    */
   private diffOf(file: string, sorted: Uint32Array, count: number, keyOffsets: Uint32Array, keyStart: number): FileDiff {
     const kind = new Uint8Array(keyOffsets.length); // per record number: 1 added, 2 changed
-    const previous = this.hasPrevious ? this.previousSection(file) : undefined;
-    const p = previous?.hashes ?? new Uint32Array(0);
-    const previousCount = previous?.count ?? 0;
+    const previous = this.previousInOrder(file);
+    const previousCount = previous.count;
+    let p: Uint32Array = new Uint32Array(0);
+    let pFrom = 0;
+    let pTo = 0;
     const removedKeys = new Uint8Array(this.hasPrevious ? this.previousFile!.keyCount(file) : 0);
     let added = 0;
     let removed = 0;
@@ -545,8 +609,13 @@ export class FingerprintDb {
     let i = 0;
     let j = 0;
     while (i < count || j < previousCount) {
+      if (j >= pTo && j < previousCount) {
+        p = previous.read(j);
+        pFrom = j;
+        pTo = j + p.length / WORDS;
+      }
       const ci = i * WORDS;
-      const pj = j * WORDS;
+      const pj = (j - pFrom) * WORDS;
       const order = i >= count ? 1 : j >= previousCount ? -1 : sorted[ci]! !== p[pj]! ? (sorted[ci]! < p[pj]! ? -1 : 1) : sorted[ci + 1]! === p[pj + 1]! ? 0 : sorted[ci + 1]! < p[pj + 1]! ? -1 : 1;
       if (order === 0) {
         if (sorted[ci + 2] !== p[pj + 2] || sorted[ci + 3] !== p[pj + 3]) {
@@ -576,6 +645,22 @@ export class FingerprintDb {
     const sampleRemoved = new SmallestKeys();
     if (removed) for (const { index, key } of this.previousFile!.keys(file)) if (removedKeys[index] === 1) sampleRemoved.offer(Buffer.from(key, 'utf8'));
     return { file, previous: previousCount, current: count, added, removed, changed, unchanged: count - added - changed, sampleAdded: sampleAdded.keys(), sampleRemoved: sampleRemoved.keys(), sampleChanged: sampleChanged.keys() };
+  }
+
+  /**
+   * The previous delivery's records of `file` in key-hash order, for a merge: read from disk in chunks
+   * of PREVIOUS_CHUNK records (it is sorted there) when its salt is this run's, else (after a resalt)
+   * or when already loaded, the loaded section. `read(from)`: the records from `from` on, at least one.
+   */
+  private previousInOrder(file: string): { readonly count: number; read(from: number): Uint32Array } {
+    if (!this.hasPrevious) return { count: 0, read: () => new Uint32Array(0) };
+    if (this.previousCache?.file === file || this.previousFile!.salt !== this.salt) {
+      const section = this.previousSection(file);
+      return { count: section.count, read: (from) => section.hashes.subarray(from * WORDS, section.count * WORDS) };
+    }
+    const previousFile = this.previousFile!;
+    const chunk = new Uint32Array(Math.min(PREVIOUS_CHUNK, previousFile.count(file)) * WORDS);
+    return { count: previousFile.count(file), read: (from) => previousFile.readHashes(file, from, chunk) };
   }
 
   /** The previous delivery's records of `file`, sorted by this run's key hash (re-hashed from its keys after a resalt); one file at a time. */
@@ -719,7 +804,9 @@ export class FingerprintDb {
         const base = blob.offsets[blob.offsets.length - 1]!;
         for (let n = 1; n <= extraKeys.length; n++) offsets[firstExtra + n] = base + extras.offsets[n]!;
         const total = count + kept.length;
-        writer.addFile(file, permute(merged, sortByKeyHash(merged, total)), total, {
+        // Word 4 grows with the position among records of equal key hash (only kept ones can share one): the stable order.
+        sortRecordsInPlace(merged, total);
+        writer.addFile(file, merged, total, {
           offsets,
           copy: (write) => {
             blob.copy(write);
@@ -873,7 +960,8 @@ export function convertLegacyFingerprints(legacyPath: string, target: string): b
           keys.push(row.key);
         }
         const hashes = h.view();
-        writer.addFile(file, permute(hashes, sortByKeyHash(hashes, keys.length)), keys.length, keyBlobOf(keys));
+        sortRecordsInPlace(hashes, keys.length);
+        writer.addFile(file, hashes, keys.length, keyBlobOf(keys));
       }
       writer.finish();
     } catch (err) {

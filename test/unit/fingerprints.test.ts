@@ -211,6 +211,34 @@ describe('FingerprintDb', () => {
     third.close();
   });
 
+  it('diffs a file larger than one chunk of the previous delivery read at a time, and after a resalt the same', () => {
+    const dir = tempDir();
+    const prevPath = join(dir, 'prev.fp');
+    const first = new FingerprintDb(join(dir, 'run1.fp'), undefined);
+    // More records than one chunk (65 536) and the 16-word start of the arrays: they grow in place many times.
+    for (let i = 0; i < 150_000; i++) first.addKey('enrollments.csv', `e${i}`, [`e${i}`, 'v1']);
+    first.finishWrites();
+    first.promoteTo(prevPath);
+    const run = (path: string): ReturnType<FingerprintDb['diff']>[number] => {
+      const db = new FingerprintDb(path, prevPath);
+      for (let i = 0; i < 150_000; i++) if (i % 1000 !== 7) db.addKey('enrollments.csv', `e${i}`, [`e${i}`, i % 997 === 3 ? 'v2' : 'v1']);
+      for (let i = 0; i < 40; i++) db.addKey('enrollments.csv', `new${i}`, [`new${i}`, 'v1']);
+      db.finishWrites();
+      const [d] = db.diff(['enrollments.csv']);
+      db.save();
+      db.close();
+      return d!;
+    };
+    const d = run(join(dir, 'run2.fp'));
+    const changed = Array.from({ length: 150_000 }, (_, i) => i).filter((i) => i % 997 === 3 && i % 1000 !== 7).length;
+    expect(d).toMatchObject({ previous: 150_000, current: 150_000 - 150 + 40, added: 40, removed: 150, changed, unchanged: 150_000 - 150 - changed });
+    expect(d.sampleRemoved).toEqual(['e100007', 'e10007', 'e1007', 'e101007', 'e102007']); // UTF-8 byte order
+    expect(keysIn(join(dir, 'run2.fp'), 'enrollments.csv')).toHaveLength(150_000 - 150 + 40);
+    // A new salt: the previous section is re-hashed and loaded, with the same result.
+    closeSync(openSync(`${prevPath}.resalt`, 'w'));
+    expect(run(join(dir, 'run3.fp'))).toEqual(d);
+  });
+
   it('lists the keys removed since the previous delivery while the file is written, and confirms the count against the exact diff', async () => {
     const dir = tempDir();
     const prevPath = join(dir, 'prev.fp');
