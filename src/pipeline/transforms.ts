@@ -675,12 +675,20 @@ export function nanpFastPath(text: string, region: string, style: 'e164' | 'nati
     if (style === 'digits') return plain === 0 ? text : text.slice(2);
     return plain === 0 ? `+1${text}` : text;
   }
-  if (!NANP_SHAPE.test(text)) return undefined;
-  let digits = text.replace(NON_DIGITS, '');
-  if (digits.length === 11 && digits.charCodeAt(0) === 49 /* 1 */) digits = digits.slice(1);
-  else if (digits.length !== 10 || text.charCodeAt(0) === 43 /* + */) return undefined;
-  const first = digits.charCodeAt(0);
-  if (first < 50 /* 2 */ || first > 57) return undefined;
+  const national = nanpNationalNumber(text);
+  if (national === NOT_NANP) return undefined;
+  let digits: string;
+  if (national !== NOT_ASCII) {
+    // Shape and digits read in one scan of an ASCII text: one number-to-text conversion, no regular expression.
+    digits = String(national);
+  } else {
+    if (!NANP_SHAPE.test(text)) return undefined;
+    digits = text.replace(NON_DIGITS, '');
+    if (digits.length === 11 && digits.charCodeAt(0) === 49 /* 1 */) digits = digits.slice(1);
+    else if (digits.length !== 10 || text.charCodeAt(0) === 43 /* + */) return undefined;
+    const first = digits.charCodeAt(0);
+    if (first < 50 /* 2 */ || first > 57) return undefined;
+  }
   switch (style) {
     case 'e164':
       return `+1${digits}`;
@@ -691,6 +699,38 @@ export function nanpFastPath(text: string, region: string, style: 'e164' | 'nati
     default:
       return assertNever(style, 'phone style');
   }
+}
+
+const NOT_NANP = -1;
+const NOT_ASCII = -2;
+
+/**
+ * For an ASCII `text`: the 10-digit national number when the text has NANP_SHAPE (digits, ASCII white
+ * space, ( ) . - and a leading +) and the digits the general path accepts (10 of them, not after a +,
+ * or 11 starting with 1), the first national digit 2–9; NOT_NANP otherwise. NOT_ASCII for a text with
+ * a character past U+007F (the regular expression's \s decides those).
+ */
+function nanpNationalNumber(text: string): number {
+  let n = 0;
+  let count = 0;
+  let firstDigit = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (count === 0) firstDigit = c;
+      if (count < 11) n = n * 10 + (c - 48);
+      count++;
+    } else if (c >= 0x80) {
+      return NOT_ASCII;
+    } else if (!(c === 32 || (c >= 9 && c <= 13) || c === 40 || c === 41 || c === 46 || c === 45 || (c === 43 && i === 0))) {
+      return NOT_NANP;
+    }
+  }
+  let national: number;
+  if (count === 11 && firstDigit === 49 /* 1 */) national = n - 1e10;
+  else if (count !== 10 || text.charCodeAt(0) === 43 /* + */) return NOT_NANP;
+  else national = n;
+  return national >= 2e9 ? national : NOT_NANP;
 }
 
 /**
@@ -713,10 +753,17 @@ function nanpDigitsAt(text: string): number {
 
 function compilePhone(style: 'e164' | 'national' | 'digits', fixedRegion: string | undefined): CompiledTransform {
   const fixed = fixedRegion?.trim().toUpperCase();
+  /** The context's region as last seen, and its normalised spelling (not trimmed and upper-cased per value). */
+  let lastRegion: string | undefined;
+  let contextRegion = '';
   return (v, ctx, issues) => {
     const text = v.trim();
     if (text === '') return v;
-    const region = fixed ?? ctx.phoneRegion.trim().toUpperCase();
+    if (ctx.phoneRegion !== lastRegion) {
+      lastRegion = ctx.phoneRegion;
+      contextRegion = lastRegion.trim().toUpperCase();
+    }
+    const region = fixed ?? contextRegion;
     const fast = nanpFastPath(text, region, style);
     if (fast !== undefined) return fast;
     const home = regionCallingCode(region);

@@ -173,8 +173,23 @@ describe('phone: numbers already in canonical shape', () => {
   const TEXTS = [
     '2125550000', '9999999999', '0125550000', '1125550000', '212555000', '21255500000', '212555000a', '２１２5550000', '212 5550000',
     '+12125550000', '+11125550000', '+10125550000', '+1212555000', '+121255500000', '+22125550000', '+1212555000x', '++2125550000',
-    '12125550000', '1+2125550000', '+1-212555000', '+1 2125550000', '', '+1',
+    '12125550000', '1+2125550000', '+1-212555000', '+1 2125550000', '', '+1', '+',
+    '(458) 457-9647', '360.587.9102', '+1 541 596 9598', '1-212-555-0000', '+1 (212) 555-0000', '212\u00a0555\u00a00000', '212\u2003555 0000',
+    '(212) 555-0000 x1', '1 212 555 0000 1', '+ 2125550000', '2125550000+', '212_555_0000', '\t2125550000\n', '1(012)5550000', '11125550000',
+    '121255500001', '212\v555\f0000\r', '(112) 555-0000', '+44 20 7946 0958', '99999999999', '1 999 999 9999', '212-555-0000\u2028',
   ];
+  it('a scan of formatted ASCII numbers agrees with the regular expressions on random texts', () => {
+    let seed = 11;
+    const rand = (n: number): number => Math.floor((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 * n);
+    const alphabet = '0123456789012345678912 ()+.-\t\u00a0x';
+    for (let k = 0; k < 20000; k++) {
+      const length = 8 + rand(10);
+      let text = '';
+      for (let i = 0; i < length; i++) text += alphabet[rand(alphabet.length)];
+      if (k % 3 === 0) text = `${rand(2) ? '+' : ''}1${text.replace(/[^0-9]/g, '').slice(0, 10)}`;
+      for (const style of ['e164', 'national', 'digits'] as const) expect({ text, style, out: nanpFastPath(text, 'US', style) }).toEqual({ text, style, out: referenceNanp(text, 'US', style) });
+    }
+  });
   it('give what the general fast path gives, in every style and region', () => {
     for (const region of ['US', 'CA', 'GB'])
       for (const style of ['e164', 'national', 'digits'] as const)
