@@ -17,7 +17,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSyn
 import { dirname, join } from 'node:path';
 import type { FileDiff } from '../shared/run.js';
 import { KeyFilter, keyHash, type KeyHash } from './key-filter.js';
-import { hashKey64, hashValues96Into } from './fast-hash.js';
+import { hashKey64, hashValues64Into } from './fast-hash.js';
 import {
   FINGERPRINT_FILE_VERSION,
   FingerprintFile,
@@ -94,7 +94,19 @@ class ScratchFile {
         return;
       }
     }
-    this.used += this.chunk.write(text, this.used, 'utf8');
+    // Keys are mostly ASCII: copied unit by unit (no native call per key); anything else is encoded by Buffer.write.
+    const chunk = this.chunk;
+    const n = text.length;
+    let used = this.used;
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        used = this.used + chunk.write(text, this.used, 'utf8');
+        break;
+      }
+      chunk[used++] = c;
+    }
+    this.used = used;
   }
 
   read(start: number, end: number): Buffer {
@@ -163,6 +175,11 @@ class Words {
   push(value: number): void {
     if (this.length === this.data.length) this.grow();
     this.data[this.length++] = value;
+  }
+  /** Room for `n` more words: the caller writes data[length …] and advances length itself. */
+  reserve(n: number): Uint32Array {
+    while (this.length + n > this.data.length) this.grow();
+    return this.data;
   }
   view(): Uint32Array {
     return this.data.subarray(0, this.length);
@@ -269,7 +286,7 @@ export class FingerprintDb {
   private finished = false;
   private closed = false;
   private readonly pair = new Uint32Array(2);
-  private readonly rowHash = Buffer.alloc(12);
+  private readonly rowHash = new Uint32Array(2);
 
   /**
    * References to these files (written by another thread at the same time) are not answered here:
@@ -277,6 +294,8 @@ export class FingerprintDb {
    */
   private readonly deferredTargets: ReadonlySet<string>;
   private readonly deferred = new Map<string, { file: string; expectedRole: number; keys: KeyFilter }>();
+  /** The same filters per target file, indexed by expected role. */
+  private readonly deferredByFile = new Map<string, KeyFilter[]>();
 
   /**
    * `path`: this run's fingerprint file (written by save()); `previousPath`: the last good delivery's.
@@ -315,27 +334,36 @@ export class FingerprintDb {
    */
   addKey(file: string, key: string, row: readonly string[], options: { readonly recordKey?: string; readonly person?: { readonly role: number; readonly origin: string } } = {}): boolean {
     const { recordKey, person } = options;
-    const filter = this.filterFor(file, this.filters, person !== undefined && recordKey === undefined);
     hashKey64(key, this.pair, this.salt);
-    const a = this.pair[0]!;
-    const b = this.pair[1]!;
-    if (!filter.addHash(a, b, recordKey === undefined ? person?.role : 0)) {
+    return this.addHashedKey(file, key, this.pair[0]!, this.pair[1]!, row, recordKey, person !== undefined, person?.role ?? 0, person?.origin ?? '');
+  }
+
+  /**
+   * addKey for a key the caller hashed already with this run's salt (keySalt; hash halves `a`, `b`):
+   * the row path hashes each key once and reuses the hash (no options object per row). `people`:
+   * a file of people, whose rows carry `role` and `origin`.
+   */
+  addHashedKey(file: string, key: string, a: number, b: number, row: readonly string[], recordKey: string | undefined, people: boolean, role: number, origin: string): boolean {
+    const filter = this.filterFor(file, this.filters, people && recordKey === undefined);
+    if (!filter.addHash(a, b, recordKey === undefined && people ? role : 0)) {
       this.duplicates.push({ file, key });
       return false;
     }
-    if (recordKey !== undefined) this.filterFor(file, this.recordFilters, person !== undefined).add(recordKey, person?.role);
-    const records = this.recordsFor(file, person !== undefined);
-    hashValues96Into(row, this.rowHash, 0);
+    if (recordKey !== undefined) this.filterFor(file, this.recordFilters, people).add(recordKey, people ? role : undefined);
+    const records = this.recordsFor(file, people);
     const h = records.hashes;
-    h.push(a);
-    h.push(b);
-    h.push(this.rowHash.readUInt32LE(0));
-    h.push(this.rowHash.readUInt32LE(4));
-    h.push(records.count++);
+    const data = h.reserve(WORDS);
+    const at = h.length;
+    data[at] = a;
+    data[at + 1] = b;
+    // The row hash kept per record: the first 64 bits of hashValues96.
+    hashValues64Into(row, data, at + 2);
+    data[at + 4] = records.count++;
+    h.length = at + WORDS;
     this.keys.append(key);
     records.keyOffsets.push(this.keys.size - records.keyStart);
     if (records.originOffsets) {
-      this.origins.append(person?.origin ?? '');
+      this.origins.append(origin);
       records.originOffsets.push(this.origins.size - records.originStart);
     }
     return true;
@@ -376,14 +404,30 @@ export class FingerprintDb {
    * role the referrer expects (`expectedRole`) for deferredChecks().
    */
   roleOf(file: string, key: string, expectedRole = 0): number {
-    if (this.deferredTargets.has(file)) {
-      const id = `${file}\u001f${expectedRole}`;
-      let pending = this.deferred.get(id);
-      if (!pending) this.deferred.set(id, (pending = { file, expectedRole, keys: new KeyFilter({ salt: this.salt }) }));
-      pending.keys.add(key);
+    hashKey64(key, this.pair, this.salt);
+    return this.roleOfKeyHash(file, this.pair[0]!, this.pair[1]!, expectedRole);
+  }
+
+  /** roleOf for a key the caller hashed with this run's salt (keySalt), as the hash halves `a`, `b`. */
+  roleOfKeyHash(file: string, a: number, b: number, expectedRole = 0): number {
+    if (this.deferredTargets.size !== 0 && this.deferredTargets.has(file)) {
+      this.deferredFor(file, expectedRole).addHash(a, b);
       return 0;
     }
-    return this.referenced(file)?.tagOf(key) ?? -1;
+    const filter = this.referenced(file);
+    return filter === undefined ? -1 : filter.tagOfPair(a, b);
+  }
+
+  /** The deferred references to `file` expecting `expectedRole` (looked up without building a string per reference). */
+  private deferredFor(file: string, expectedRole: number): KeyFilter {
+    let byRole = this.deferredByFile.get(file);
+    if (!byRole) this.deferredByFile.set(file, (byRole = []));
+    let keys = byRole[expectedRole];
+    if (!keys) {
+      byRole[expectedRole] = keys = new KeyFilter({ salt: this.salt });
+      this.deferred.set(`${file}\u001f${expectedRole}`, { file, expectedRole, keys });
+    }
+    return keys;
   }
 
   /** The references taken as resolving (deferredTargets): per target file and expected role, their distinct key hashes (a, b pairs). */
@@ -519,13 +563,18 @@ export class FingerprintDb {
 
   /** Whether the last good delivery had this record with exactly these values (a delta run leaves it out). */
   unchangedSincePrevious(file: string, key: string, row: readonly string[]): boolean {
+    hashKey64(key, this.pair, this.salt);
+    return this.unchangedSincePreviousHash(file, this.pair[0]!, this.pair[1]!, row);
+  }
+
+  /** unchangedSincePrevious for a key the caller hashed with this run's salt (keySalt). */
+  unchangedSincePreviousHash(file: string, a: number, b: number, row: readonly string[]): boolean {
     if (!this.hasPrevious) return false;
     const previous = this.previousSection(file);
-    hashKey64(key, this.pair, this.salt);
-    const at = findKeyHash(previous.hashes, previous.count, this.pair[0]!, this.pair[1]!);
+    const at = findKeyHash(previous.hashes, previous.count, a, b);
     if (at < 0) return false;
-    hashValues96Into(row, this.rowHash, 0);
-    return previous.hashes[at * WORDS + 2] === this.rowHash.readUInt32LE(0) && previous.hashes[at * WORDS + 3] === this.rowHash.readUInt32LE(4);
+    hashValues64Into(row, this.rowHash, 0);
+    return previous.hashes[at * WORDS + 2] === this.rowHash[0] && previous.hashes[at * WORDS + 3] === this.rowHash[1];
   }
 
   /**

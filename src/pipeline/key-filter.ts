@@ -70,12 +70,17 @@ export class KeyFilter {
   /** The tag stored with the key, or -1 when the key is not in the filter. */
   tagOf(key: string): number {
     hashKey64(key, scratch, this.salt);
-    return this.tagOfHash({ a: scratch[0]!, b: scratch[1]! });
+    return this.tagOfPair(scratch[0]!, scratch[1]!);
   }
 
   tagOfHash(hash: KeyHash): number {
-    const i = this.find(hash.a, hash.b);
-    return i < 0 ? -1 : (this.tags?.[i] ?? 0);
+    return this.tagOfPair(hash.a, hash.b);
+  }
+
+  /** tagOfHash for a hash kept as its two halves (no object per lookup). */
+  tagOfPair(a: number, b: number): number {
+    const i = this.find(a, b);
+    return i < 0 ? -1 : this.tags === undefined ? 0 : this.tags[i]!;
   }
 
   /** Removes a key (a row left out after it was written); false when it was not there. */

@@ -49,10 +49,19 @@ export class SameFileLinks {
 
   /** A link of written row `row` (key hash `source`) to `target` through column `column`; `expectedRole` 0 for any role. */
   add(row: number, source: KeyHash, target: KeyHash, expectedRole: number, column: number): void {
+    this.addPairs(row, source.a, source.b, target.a, target.b, expectedRole, column);
+  }
+
+  /** add() with both key hashes as their halves (the row path keeps hashes in numbers, not objects). */
+  addPairs(row: number, sourceA: number, sourceB: number, targetA: number, targetB: number, expectedRole: number, column: number): void {
     if (this.count === this.rows.length) this.grow();
     const i = this.count++;
     this.rows[i] = row;
-    this.hashes.set([source.a, source.b, target.a, target.b], i * 4);
+    const h = this.hashes;
+    h[i * 4] = sourceA;
+    h[i * 4 + 1] = sourceB;
+    h[i * 4 + 2] = targetA;
+    h[i * 4 + 3] = targetB;
     this.expected[i] = expectedRole;
     this.columns[i] = column;
   }

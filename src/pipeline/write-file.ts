@@ -20,6 +20,7 @@ import { rewriteWithout, SameFileLinks } from './same-file-links.js';
 import type { LeftOutRows } from './left-out.js';
 import { namespacedGetter } from './id-namespaces.js';
 import type { KeyHash } from './key-filter.js';
+import { hashKey64 } from './fast-hash.js';
 import type { ReadAhead } from './read-ahead.js';
 import type { InactiveRecords } from './inactive.js';
 import { blocks, missingFields } from './source-fields.js';
@@ -79,8 +80,12 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
   const people = file.def.personRoles !== undefined;
   /** Links inside this file, resolved when it is complete (same-file-links.ts). */
   const links = file.references.some((r) => r.targetFile === name) ? new SameFileLinks() : undefined;
-  /** The current row's links, committed once the row is written. */
-  const rowLinks: { target: KeyHash; expected: number; column: number }[] = [];
+  /** Keys are hashed once per row and lookup with the run's salt (fp.keySalt); `kh` takes each hash. */
+  const salt = fp.keySalt;
+  const kh = new Uint32Array(2);
+  /** The current row's links (target key hash a, b, expected role, column: 4 words each), committed once the row is written. */
+  let rowLinks = new Uint32Array(16);
+  let rowLinkCount = 0;
   /** The current row's output values (the writer encodes them at once and keeps no reference). */
   const values = new Array<string>(width).fill('');
   const volatile = file.volatileColumns;
@@ -131,14 +136,24 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
 
   const checkReference = (ref: ReferencePlan, refIndex: number, key: string): void => {
     const expected = expectedRoles[refIndex]!(values);
-    const role = fp.roleOf(ref.targetFile, key, expected);
+    hashKey64(key, kh, salt);
+    const role = fp.roleOfKeyHash(ref.targetFile, kh[0]!, kh[1]!, expected);
     if (role > 0 && expected > 0 && role !== expected) {
       reportRole(ref, key, role, expected);
       return;
     }
     if (ref.targetFile === name) {
       // Same file: checked again, with everything that depends on it, once the file is complete.
-      rowLinks.push({ target: fp.keyHash(key), expected, column: ref.columnIndex });
+      if ((rowLinkCount + 1) * 4 > rowLinks.length) {
+        const bigger = new Uint32Array(rowLinks.length * 2);
+        bigger.set(rowLinks);
+        rowLinks = bigger;
+      }
+      const at = rowLinkCount++ * 4;
+      rowLinks[at] = kh[0]!;
+      rowLinks[at + 1] = kh[1]!;
+      rowLinks[at + 2] = expected;
+      rowLinks[at + 3] = ref.columnIndex;
       return;
     }
     if (role >= 0) return;
@@ -198,7 +213,7 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
     rowNumber = outRow + 1;
     rowErrors = 0;
     firstError = undefined;
-    rowLinks.length = 0;
+    rowLinkCount = 0;
     if (entity.inactive?.isInactive(get)) {
       if (entity.inactive.rule === 'drop') {
         // Left out whole: its values are not checked (nothing about it is delivered).
@@ -240,7 +255,9 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
     if (sample) sampledChecks += performance.now() - t0;
 
     if (sample) t0 = performance.now();
-    for (const [refIndex, ref] of file.references.entries()) {
+    const references = file.references;
+    for (let refIndex = 0; refIndex < references.length; refIndex++) {
+      const ref = references[refIndex]!;
       const value = values[ref.columnIndex]!;
       if (!value) continue;
       if (ref.separator && value.includes(ref.separator)) {
@@ -267,8 +284,11 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
       fingerprinted = hashed;
     }
     const role = people ? rowRole(values) : 0;
-    const person = people ? { role, origin: origin() ?? '' } : undefined;
-    if (key && !fp.addKey(name, key, fingerprinted, { recordKey, person })) {
+    // The key's hash, once: for the filter, the record, the delta lookup and the file's links.
+    hashKey64(key, kh, salt);
+    const ka = kh[0]!;
+    const kb = kh[1]!;
+    if (key && !fp.addHashedKey(name, key, ka, kb, fingerprinted, recordKey, people, role, people ? (origin() ?? '') : '')) {
       const first = people ? fp.roleOf(name, recordKey ?? key) : 0;
       const shown = key.split('\u001f').join('+');
       if (first > 0 && role > 0 && first !== role) {
@@ -286,10 +306,19 @@ export async function writeFile(file: FilePlan, firstRead: number, w: WriteConte
     }
     if (sample) sampledKeys += performance.now() - t0;
     if (delta) {
-      if (fp.unchangedSincePrevious(name, key, fingerprinted)) return;
+      if (fp.unchangedSincePreviousHash(name, ka, kb, fingerprinted)) return;
     }
     // Links of the rows written (numbered as written) are checked again when the file is complete.
-    if (links && key) for (const link of rowLinks) links.add(rowNumber, fp.keyHash(recordKey ?? key), link.target, link.expected, link.column);
+    if (links && key && rowLinkCount > 0) {
+      let sa = ka;
+      let sb = kb;
+      if (recordKey !== undefined) {
+        hashKey64(recordKey, kh, salt);
+        sa = kh[0]!;
+        sb = kh[1]!;
+      }
+      for (let l = 0; l < rowLinkCount * 4; l += 4) links.addPairs(rowNumber, sa, sb, rowLinks[l]!, rowLinks[l + 1]!, rowLinks[l + 2]!, rowLinks[l + 3]!);
+    }
     outRow++;
     w.progress.rowsInFile++;
     writer.add(values);

@@ -171,6 +171,72 @@ describe('FingerprintDb', () => {
     fp.close();
   });
 
+  it('takes keys hashed by the caller (the row path hashes once) exactly as addKey / roleOf / unchangedSincePrevious take the key', () => {
+    const dir = tempDir();
+    const byKey = new FingerprintDb(join(dir, 'a.fp'), undefined);
+    const byHash = new FingerprintDb(join(dir, 'b.fp'), undefined, { salt: byKey.keySalt });
+    const pair = new Uint32Array(2);
+    // Keys with and without non-ASCII characters: the keys scratch copies ASCII itself and encodes the rest.
+    const keys = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? `Zoë-${i}-東京` : i % 11 === 0 ? `${i}\ud83d\ude00` : `p${i}`));
+    keys.forEach((key, i) => {
+      const row = [key, `row ${i}`, '', 'é'];
+      const role = i % 3 === 0 ? 2 : 1;
+      expect(byKey.addKey('users.csv', key, row, { person: { role, origin: `row ${i + 1} ñ` } })).toBe(true);
+      hashKey64(key, pair, byHash.keySalt);
+      expect(byHash.addHashedKey('users.csv', key, pair[0]!, pair[1]!, row, undefined, true, role, `row ${i + 1} ñ`)).toBe(true);
+    });
+    hashKey64(keys[5]!, pair, byHash.keySalt);
+    expect(byHash.addHashedKey('users.csv', keys[5]!, pair[0]!, pair[1]!, ['x'], undefined, true, 1, '')).toBe(false);
+    expect(byHash.roleOfKeyHash('users.csv', pair[0]!, pair[1]!)).toBe(byKey.roleOf('users.csv', keys[5]!));
+    hashKey64(keys[3]!, pair, byHash.keySalt);
+    expect(byHash.roleOfKeyHash('users.csv', pair[0]!, pair[1]!, 1)).toBe(2);
+    hashKey64('nobody', pair, byHash.keySalt);
+    expect(byHash.roleOfKeyHash('users.csv', pair[0]!, pair[1]!)).toBe(-1);
+    for (const fp of [byKey, byHash]) {
+      fp.finishWrites();
+      fp.save();
+    }
+    expect(byHash.originOf('users.csv', keys[7]!)).toBe('row 8 ñ');
+    expect(byHash.originOf('users.csv', keys[22]!)).toBe(byKey.originOf('users.csv', keys[22]!));
+    byKey.close();
+    byHash.close();
+    expect(keysIn(join(dir, 'b.fp'), 'users.csv')).toEqual([...keys].sort());
+    const a = FingerprintFile.open(join(dir, 'a.fp'));
+    const b = FingerprintFile.open(join(dir, 'b.fp'));
+    try {
+      expect([...b.hashes('users.csv')]).toEqual([...a.hashes('users.csv')]);
+    } finally {
+      a.close();
+      b.close();
+    }
+    // The next run: unchanged rows are recognised from the hashed key as from the key.
+    const next = new FingerprintDb(join(dir, 'c.fp'), join(dir, 'b.fp'));
+    hashKey64(keys[7]!, pair, next.keySalt);
+    expect(next.unchangedSincePreviousHash('users.csv', pair[0]!, pair[1]!, [keys[7]!, 'row 7', '', 'é'])).toBe(true);
+    expect(next.unchangedSincePreviousHash('users.csv', pair[0]!, pair[1]!, [keys[7]!, 'row 7', '', 'e'])).toBe(false);
+    expect(next.unchangedSincePrevious('users.csv', keys[7]!, [keys[7]!, 'row 7', '', 'é'])).toBe(true);
+    next.close();
+  });
+
+  it('keeps references to a file another thread writes per target and expected role, from hashed keys as from keys', () => {
+    const dir = tempDir();
+    const byKey = new FingerprintDb(join(dir, 'a.fp'), undefined, { salt: 99, deferredTargets: ['users.csv', 'classes.csv'] });
+    const byHash = new FingerprintDb(join(dir, 'b.fp'), undefined, { salt: 99, deferredTargets: ['users.csv', 'classes.csv'] });
+    const pair = new Uint32Array(2);
+    for (let i = 0; i < 500; i++) {
+      const [file, key, role] = i % 2 ? ['users.csv', `u${i % 40}`, 1 + (i % 3)] : ['classes.csv', `c${i % 9}`, 0];
+      expect(byKey.roleOf(file as string, key as string, role as number)).toBe(0);
+      hashKey64(key as string, pair, 99);
+      expect(byHash.roleOfKeyHash(file as string, pair[0]!, pair[1]!, role as number)).toBe(0);
+    }
+    const sorted = (checks: ReturnType<FingerprintDb['deferredChecks']>): unknown[] =>
+      checks.map((c) => ({ file: c.file, expectedRole: c.expectedRole, hashes: [...c.hashes].join() })).sort((x, y) => `${x.file}${x.expectedRole}`.localeCompare(`${y.file}${y.expectedRole}`));
+    expect(byHash.deferredChecks()).toHaveLength(4);
+    expect(sorted(byHash.deferredChecks())).toEqual(sorted(byKey.deferredChecks()));
+    byKey.close();
+    byHash.close();
+  });
+
   it('diffs against the previous delivery in one pass: added, removed, changed, unchanged and samples', () => {
     const dir = tempDir();
     const prevPath = join(dir, 'prev.fp');

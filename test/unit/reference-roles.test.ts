@@ -128,6 +128,22 @@ describe('links inside a file', () => {
     expect(links.size).toBe(5000);
     expect([...links.resolve({ roleOf: (x) => users.tagOfHash(x), remove: (x) => void users.removeHash(x) }).keys()]).toEqual([5000]);
   });
+
+  it('takes links as hash halves (addPairs) exactly as hash objects (add)', () => {
+    const users = file([['s1', STUDENT], ['t7', TEACHER], ['g1', GUARDIAN]]);
+    const links = new SameFileLinks();
+    links.addPairs(1, h('s1').a, h('s1').b, h('g1').a, h('g1').b, GUARDIAN, 15);
+    links.addPairs(2, h('g1').a, h('g1').b, h('t7').a, h('t7').b, STUDENT, 16);
+    links.addPairs(3, h('t7').a, h('t7').b, h('x').a, h('x').b, 0, 17);
+    expect(users.tagOfPair(h('t7').a, h('t7').b)).toBe(TEACHER);
+    const dropped = links.resolve({ roleOf: (x) => users.tagOfHash(x), remove: (x) => void users.removeHash(x) });
+    expect([...dropped.keys()].sort()).toEqual([1, 2, 3]);
+    expect(dropped.get(2)).toEqual({ column: 16, target: h('t7'), cause: 'role', actualRole: TEACHER, expectedRole: STUDENT });
+    expect(dropped.get(3)).toEqual({ column: 17, target: h('x'), cause: 'missing', actualRole: -1, expectedRole: 0 });
+    // g1's row went (it pointed at a teacher), so s1's link to it fails in turn.
+    expect(dropped.get(1)).toEqual({ column: 15, target: h('g1'), cause: 'missing', actualRole: -1, expectedRole: GUARDIAN });
+    expect(users.tagOfPair(h('g1').a, h('g1').b)).toBe(-1);
+  });
 });
 
 describe('IDs namespaced by role', () => {
