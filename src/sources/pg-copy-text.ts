@@ -12,7 +12,14 @@
  * Chunks may split a row (or a UTF-8 character) anywhere: only whole lines are decoded, the rest
  * waits for the next chunk. `\n` never occurs inside a multi-byte UTF-8 sequence, so cutting at
  * the last newline byte is safe.
+ *
+ * Lines of ASCII bytes are decoded as Latin-1 (exact for ASCII) and only lines holding a non-ASCII
+ * byte as UTF-8: V8 makes a string two-byte (twice the memory, slower to decode, slice, hash and
+ * encode) as soon as one character is outside Latin-1, so decoding a whole chunk as UTF-8 would
+ * make every value of every row in it two-byte for one accented name. Cutting at line ends gives the
+ * very same characters as decoding the chunk at once (a UTF-8 decoder restarts at every ASCII byte).
  */
+import { isAscii } from 'node:buffer';
 import { DEFAULT_MAX_FIELD_LENGTH, fieldTooLong, recordByteLimit } from './common.js';
 import type { RowValues } from './types.js';
 import { SourceError } from './types.js';
@@ -42,26 +49,54 @@ export class CopyTextParser {
 
   /** Parses every complete line of `chunk` (plus what was carried over) into `out`. */
   push(chunk: Buffer, out: RowValues[]): void {
-    let data = chunk;
-    if (this.carry) {
-      data = Buffer.concat([this.carry, chunk]);
-      this.carry = undefined;
-    }
-    const last = data.lastIndexOf(NEWLINE);
+    const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
       // One row still without its end: held only up to the limit, so a giant value cannot fill memory.
+      const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
       if (data.length > recordByteLimit(this.maxFieldLength)) throw this.tooLong(this.rowNumber + 1, this.lineColumn(data), { moreThanBytes: recordByteLimit(this.maxFieldLength) });
       this.carry = data;
       return;
     }
-    if (last < data.length - 1) this.carry = Buffer.from(data.subarray(last + 1));
-    this.parseLines(data.toString('utf8', 0, last + 1), out);
+    const carried = this.carry;
+    this.carry = last < chunk.length - 1 ? Buffer.from(chunk.subarray(last + 1)) : undefined;
+    let from = 0;
+    if (carried) {
+      // Only the carried row is joined with its end, not the whole chunk.
+      from = chunk.indexOf(NEWLINE) + 1;
+      const head = Buffer.concat([carried, chunk.subarray(0, from)]);
+      this.decodeLines(head, 0, head.length, out);
+    }
+    if (from <= last) this.decodeLines(chunk, from, last + 1, out);
   }
 
   /** The stream ended: a partial line left over means the data was cut off. */
   end(): void {
     if (this.carry?.length) {
       throw new SourceError(`The ${this.label} data ended in the middle of row ${this.rowNumber + 1} (the connection was cut).`, 'query-failed');
+    }
+  }
+
+  /** Parses the whole lines `data[from, end)` (`data[end - 1]` is a newline): ASCII runs of lines decoded as Latin-1, lines with other bytes as UTF-8. */
+  private decodeLines(data: Buffer, from: number, end: number, out: RowValues[]): void {
+    if (isAscii(from === 0 && end === data.length ? data : data.subarray(from, end))) {
+      this.parseLines(data.toString('latin1', from, end), out);
+      return;
+    }
+    const scan = new AsciiScan(data, end);
+    let at = from;
+    while (at < end) {
+      const other = scan.next(at);
+      if (other === end) {
+        this.parseLines(data.toString('latin1', at, end), out);
+        return;
+      }
+      const lineStart = data.lastIndexOf(NEWLINE, other) + 1;
+      if (lineStart > at) this.parseLines(data.toString('latin1', at, lineStart), out);
+      // The line on its own: V8 keeps it one-byte when every character is Latin-1 (é, ñ, ü…), and a
+      // character beyond that (ả, Đ) makes only this row's values two-byte.
+      const lineEnd = data.indexOf(NEWLINE, other) + 1;
+      this.parseLines(data.toString('utf8', lineStart, lineEnd), out);
+      at = lineEnd;
     }
   }
 
@@ -117,6 +152,44 @@ export class CopyTextParser {
 
   private shape(found: number): SourceError {
     return new SourceError(`Row ${this.rowNumber} of ${this.label} came with ${found} value(s) where the query has ${this.columns.length} column(s).`, 'query-failed');
+  }
+}
+
+/**
+ * Finds the next byte ≥ 0x80 in `data[0, end)`, four bytes at a time (a plain byte loop costs as
+ * much as the UTF-8 decode it is meant to spare).
+ */
+export class AsciiScan {
+  private readonly words: Uint32Array;
+  /** data[i] is words[(offset + i) >> 2]'s byte. */
+  private readonly offset: number;
+
+  constructor(
+    private readonly data: Buffer,
+    private readonly end: number,
+  ) {
+    const first = data.byteOffset & ~3;
+    this.offset = data.byteOffset - first;
+    this.words = new Uint32Array(data.buffer, first, (this.offset + end) >> 2);
+  }
+
+  /** The index of the first non-ASCII byte at or after `from`, or `end` when there is none. */
+  next(from: number): number {
+    const data = this.data;
+    const end = this.end;
+    const words = this.words;
+    let i = from;
+    // Up to the next whole word, byte by byte.
+    while (i < end && ((this.offset + i) & 3) !== 0) {
+      if (data[i]! >= 0x80) return i;
+      i++;
+    }
+    let w = (this.offset + i) >> 2;
+    const wordsEnd = words.length;
+    while (w < wordsEnd && (words[w]! & 0x80808080) === 0) w++;
+    i = Math.max(i, (w << 2) - this.offset);
+    while (i < end && data[i]! < 0x80) i++;
+    return i;
   }
 }
 

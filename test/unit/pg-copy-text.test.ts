@@ -3,8 +3,9 @@
  * inside a UTF-8 character) come out whole, escapes are undone, and cut-off or misshapen data is
  * an error naming the row.
  */
+import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { CopyTextParser, unescapeCopyText } from '../../src/sources/pg-copy-text.js';
+import { AsciiScan, CopyTextParser, unescapeCopyText } from '../../src/sources/pg-copy-text.js';
 import type { RowValues } from '../../src/sources/types.js';
 
 const DATA = Buffer.from('1\tZoë\t\\N\n2\ttab\\there\tnew\\nline\n3\t東京 😀\t\\\\N\n4\t\tt\n', 'utf8');
@@ -79,5 +80,74 @@ describe('unescapeCopyText', () => {
     expect(unescapeCopyText('\\101\\x42\\7')).toBe('AB\u0007');
     expect(unescapeCopyText('\\q')).toBe('q');
     expect(unescapeCopyText('end\\')).toBe('end\\');
+  });
+});
+
+/** V8's serialization tags a one-byte string '"' and a two-byte string 'c' (after the 0xFF, version header). */
+const isOneByte = (s: string): boolean => serialize(s)[2] === 0x22;
+
+describe('CopyTextParser: decoding', () => {
+  // ASCII rows around rows with Latin-1 characters (é), characters beyond Latin-1 (ả, 東, 😀) and bytes that are not UTF-8.
+  const LINES = ['1\tplain\tx', '2\tRodríguez\ty', '3\tNguyễn Đức\tz', '4\tascii again\t\\N', '5\t東京 😀\tw', '6\tbad \xff byte\tv', '7\tcut \xe6\x9d\tu', '8\tlast\tt'];
+  const data = Buffer.concat(
+    LINES.map((line) => {
+      // \xNN in the two "bad" lines stand for raw bytes; everything else is UTF-8 text.
+      const raw = line.startsWith('6') || line.startsWith('7') ? Buffer.from(line, 'latin1') : Buffer.from(line, 'utf8');
+      return Buffer.concat([raw, Buffer.from('\n')]);
+    }),
+  );
+  /** What decoding every chunk at once as UTF-8 gives (the parser before one-byte decoding). */
+  const expected: RowValues[] = data
+    .toString('utf8')
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => line.split('\t').map((v) => (v === '\\N' ? null : v)));
+
+  it('gives the same characters as decoding the whole data as UTF-8, however it is cut and wherever it lies in its buffer', () => {
+    expect(expected[5]![1]).toBe('bad \ufffd byte');
+    expect(expected[6]![1]).toBe('cut \ufffd');
+    for (const offset of [0, 1, 2, 3]) {
+      for (let size = 1; size <= data.length; size++) {
+        const parser = new CopyTextParser(['id', 'name', 'note'], [undefined, undefined, undefined], 'people');
+        const out: RowValues[] = [];
+        for (let at = 0; at < data.length; at += size) {
+          const piece = data.subarray(at, Math.min(at + size, data.length));
+          const copy = Buffer.alloc(piece.length + offset).subarray(offset);
+          piece.copy(copy);
+          parser.push(copy, out);
+        }
+        parser.end();
+        expect(out).toEqual(expected);
+      }
+    }
+  });
+
+  it('keeps the values of ASCII and Latin-1 rows one-byte strings when another row in the chunk needs two bytes', () => {
+    const parser = new CopyTextParser(['id', 'name', 'note'], [undefined, undefined, undefined], 'people');
+    const out: RowValues[] = [];
+    parser.push(Buffer.from(data), out);
+    const oneByte = out.map((row) => row.every((v) => v === null || isOneByte(v)));
+    expect(oneByte).toEqual([true, true, false, true, false, false, false, true]);
+  });
+});
+
+describe('AsciiScan', () => {
+  it('finds the first byte of 0x80 or more at or after a position, whatever the buffer alignment', () => {
+    for (const offset of [0, 1, 2, 3, 5]) {
+      for (const length of [0, 1, 3, 4, 7, 8, 9, 31]) {
+        for (let high = -1; high < length; high++) {
+          const data = Buffer.alloc(length + offset, 0x41).subarray(offset);
+          if (high >= 0) data[high] = high % 2 ? 0x80 : 0xff;
+          const scan = new AsciiScan(data, length);
+          for (let from = 0; from <= length; from++) expect(scan.next(from)).toBe(high >= from ? high : length);
+        }
+      }
+    }
+  });
+
+  it('looks no further than its end', () => {
+    const data = Buffer.from('abcdefgh\xe9', 'latin1');
+    expect(new AsciiScan(data, 8).next(0)).toBe(8);
+    expect(new AsciiScan(data, 9).next(0)).toBe(8);
   });
 });
