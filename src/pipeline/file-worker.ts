@@ -222,6 +222,9 @@ async function workerMain(job: FileWorkerJob, post: (message: FromWorker) => voi
     fp.close();
     await reads?.close().catch(() => undefined);
     await session?.close().catch(() => undefined);
+    // The outcome is posted (delivered before the thread's exit): the thread ends now and its heap goes,
+    // rather than staying until the main thread's extract ends (FileWorker.dispose).
+    parentPort!.unref();
   }
 }
 

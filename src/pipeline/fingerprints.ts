@@ -623,6 +623,8 @@ export class FingerprintDb {
       }
     }
     this.diffs.set(file, this.diffOf(file, sorted, count, offsets.subarray(0, records.count + 1), keyStart));
+    // A delta run's loaded previous section of this file (unchangedSincePrevious, removedKeys) is not needed any more; mergeKept reads it again if it must.
+    if (this.previousCache?.file === file) this.previousCache = undefined;
     const keyEnd = keyStart + offsets[records.count]!;
     const blob: KeyBlob = { offsets: offsets.subarray(0, records.count + 1), copy: (write) => this.keys.copy(keyStart, keyEnd, write) };
     this.writer().addFile(file, sorted, count, blob);
