@@ -51,12 +51,18 @@ export function compileColumnCheck(column: ColumnDef, dialect: Dialect, opts?: {
     });
   }
 
+  // Every check is a pure function of the value, and a column often holds the same value row after row
+  // (a role, a school, a grade, true/false): the last value found clean is not checked again.
+  let lastClean: string | undefined;
   return (value, problems) => {
+    if (value === lastClean) return;
     if (value === '' || value.trim() === '') {
       if (required) problems.push(REQUIRED);
       return;
     }
+    const before = problems.length;
     for (let i = 0; i < checks.length; i++) checks[i](value, problems);
+    if (problems.length === before) lastClean = value;
   };
 }
 

@@ -235,3 +235,26 @@ describe('memoised map step', () => {
     expect(run(rel, 'uncle').issues.map((i) => i.severity)).toEqual(['warning']);
   });
 });
+
+describe('column check: the last clean value is not checked again', () => {
+  it('gives what a fresh check gives for every value of a sequence with repeats, clean and not', () => {
+    const rules: { rule: ColumnRule; required: boolean }[] = [
+      { rule: { kind: 'boolean' }, required: true },
+      { rule: { allowed: ['KG', '01'], multi: { separator: ',' } }, required: false },
+      { rule: { kind: 'email', maxLength: 20 }, required: true },
+    ];
+    const sequence = ['true', 'true', 'false', 'false', '', '', ' ', 'true', '=1+1', '=1+1', 'true', 'x\u0000', 'x\u0000', 'KG', 'KG', 'KG,01', 'KG,01', 'kg', 'kg',
+      'a@b.org', 'a@b.org', 'averyveryverylongname@school.org', 'averyveryverylongname@school.org', 'a@b.org', 'Rodr\u00c3\u00adguez', 'Rodr\u00c3\u00adguez'];
+    for (const { rule, required } of rules) {
+      const column = { name: 'c', required, rule };
+      const reused = compileColumnCheck(column, DEFAULT_DIALECT);
+      for (const v of sequence) {
+        const fresh: ValueProblem[] = [];
+        compileColumnCheck(column, DEFAULT_DIALECT)(v, fresh);
+        const again: ValueProblem[] = [];
+        reused(v, again);
+        expect({ v, problems: again }).toEqual({ v, problems: fresh });
+      }
+    }
+  });
+});
