@@ -287,6 +287,10 @@ export class FingerprintDb {
   private closed = false;
   private readonly pair = new Uint32Array(2);
   private readonly rowHash = new Uint32Array(2);
+  /** The file addHashedKey added to last, with its key filter and records (forgotten when its filter is released). */
+  private addingFile: string | undefined;
+  private addingFilter: KeyFilter | undefined;
+  private addingRecords: FileRecords | undefined;
 
   /**
    * References to these files (written by another thread at the same time) are not answered here:
@@ -344,13 +348,21 @@ export class FingerprintDb {
    * a file of people, whose rows carry `role` and `origin`.
    */
   addHashedKey(file: string, key: string, a: number, b: number, row: readonly string[], recordKey: string | undefined, people: boolean, role: number, origin: string): boolean {
-    const filter = this.filterFor(file, this.filters, people && recordKey === undefined);
+    // One file is written at a time: its filter and records are kept from the last call (no Map lookups per row).
+    const same = file === this.addingFile;
+    const filter = same ? this.addingFilter! : this.filterFor(file, this.filters, people && recordKey === undefined);
     if (!filter.addHash(a, b, recordKey === undefined && people ? role : 0)) {
       this.duplicates.push({ file, key });
       return false;
     }
     if (recordKey !== undefined) this.filterFor(file, this.recordFilters, people).add(recordKey, people ? role : undefined);
-    const records = this.recordsFor(file, people);
+    let records = same ? this.addingRecords! : undefined;
+    if (records === undefined || records.complete) {
+      records = this.recordsFor(file, people);
+      this.addingFile = file;
+      this.addingFilter = filter;
+      this.addingRecords = records;
+    }
     const h = records.hashes;
     const data = h.reserve(WORDS);
     const at = h.length;
@@ -540,6 +552,7 @@ export class FingerprintDb {
   /** Frees the in-memory key filters of a finished file no later file refers to. */
   releaseFilter(file: string): void {
     this.filters.delete(file);
+    if (file === this.addingFile) this.addingFile = this.addingFilter = this.addingRecords = undefined;
     this.recordFilters.delete(file);
     this.leftOut.delete(file);
     this.released.add(file);

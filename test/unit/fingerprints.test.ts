@@ -192,6 +192,13 @@ describe('FingerprintDb', () => {
     expect(byHash.roleOfKeyHash('users.csv', pair[0]!, pair[1]!, 1)).toBe(2);
     hashKey64('nobody', pair, byHash.keySalt);
     expect(byHash.roleOfKeyHash('users.csv', pair[0]!, pair[1]!)).toBe(-1);
+    // The file being written is remembered between calls, but a complete or released file takes no more keys.
+    expect(byHash.addHashedKey('orgs.csv', 'o1', 1, 2, ['o1'], undefined, false, 0, '')).toBe(true);
+    expect(() => byHash.addHashedKey('users.csv', 'late', 3, 4, ['late'], undefined, true, 1, '')).toThrow(/after the file was complete/);
+    byHash.fileComplete('orgs.csv');
+    expect(() => byHash.addHashedKey('orgs.csv', 'o2', 5, 6, ['o2'], undefined, false, 0, '')).toThrow(/after the file was complete/);
+    byHash.releaseFilter('orgs.csv');
+    expect(() => byHash.addHashedKey('orgs.csv', 'o3', 7, 8, ['o3'], undefined, false, 0, '')).toThrow(/after the file was complete/);
     for (const fp of [byKey, byHash]) {
       fp.finishWrites();
       fp.save();
