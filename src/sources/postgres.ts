@@ -1,5 +1,5 @@
 /**
- * PostgreSQL source (pg + pg-copy-streams). Every connection starts with
+ * PostgreSQL source (pg; COPY framing in pg-copy-out.ts). Every connection starts with
  * `default_transaction_read_only=on` and every read runs inside `BEGIN READ ONLY` with a
  * `statement_timeout`, after the SQL guard has accepted the query. Rows stream through
  * `COPY (query) TO STDOUT` in text format (pg-copy-text.ts), with backpressure: memory stays flat
@@ -8,12 +8,12 @@
  */
 import type { Readable } from 'node:stream';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { z } from 'zod';
 import { durationSetting } from '../shared/duration.schema.js';
 import { HOST_PORT_DATABASE, hostPortDatabaseIdentity } from '../secrets/binding.js';
 import { portSchema } from '../shared/config.schema.js';
 import { checkAborted, groupColumnsIntoTables, maxFieldLengthSetting, quoteIdent, requireQuery, rowsOfBatches, sampleThroughSession, scrub, valuesBatch, defineSourceDriver } from './common.js';
+import { copyOut } from './pg-copy-out.js';
 import { CopyTextParser, type ColumnConverter } from './pg-copy-text.js';
 import { assertReadOnlyLogin, POSTGRES_RIGHTS_SQL, postgresRights, postgresRoleFacts, requireReadOnlyLoginSetting } from './login-rights.js';
 import { assertReadOnlySelect, withoutTrailingSemicolon } from './sql-guard.js';
@@ -188,7 +188,7 @@ async function* copyQuery(
     const described = await client.query(`SELECT * FROM (\n${body}\n) AS rostersync_columns LIMIT 0`);
     const columns = described.fields.map((f) => f.name);
     const parser = new CopyTextParser(columns, described.fields.map((f) => CONVERTERS[f.dataTypeID]), entity, settings.maxFieldLength);
-    stream = client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
+    stream = client.query(copyOut(`COPY (\n${body}\n) TO STDOUT`));
     let rows: RowValues[] = [];
     let first = 1;
     for await (const chunk of stream as AsyncIterable<Buffer>) {

@@ -73,4 +73,25 @@ describe('PostgreSQL streaming', () => {
       Math.min(bufferingWouldNeed / 20, 32 * 2 ** 20),
     );
   }, 120_000);
+
+  it('reports an error the server sends after rows have streamed, and the next read on the session works', async () => {
+    const driver = getSourceDriver('postgres');
+    const session = await driver.open({ ...db.settings, batchSize: 1000 }, {});
+    let count = 0;
+    try {
+      const failing = `SELECT g AS id, 1 / (g - 150000) AS x FROM generate_series(1, 200000) AS g`;
+      await expect(
+        (async () => {
+          for await (const _ of session.read({ entity: 'people', query: failing })) count++;
+        })(),
+      ).rejects.toThrow(/people.*division by zero/);
+      expect(count).toBeGreaterThan(0);
+      expect(count).toBeLessThan(150_000);
+      const rows: unknown[] = [];
+      for await (const { row } of session.read({ entity: 'people', query: 'SELECT g AS id FROM generate_series(1, 3) AS g' })) rows.push(row);
+      expect(rows).toEqual([{ id: '1' }, { id: '2' }, { id: '3' }]);
+    } finally {
+      await session.close();
+    }
+  }, 60_000);
 });
