@@ -6,11 +6,9 @@
  *   options: --repeat N (rounds of baseline + nightly per size, default 3: the ratio is their median),
  *            --profile (CPU profile of each RosterSync run, into <tmp>/rostersync-bench-profiles), --reload (reload the districts),
  *            --out FILE (JSON results; default bench/results/<date>.json and bench/results/latest.json),
- *            --node-args "<flags>" (Node/V8 flags for each RosterSync run's process instead of the
- *              agent's own — by default the flags `rostersync run`/`agent` run with on this machine,
- *              src/shared/node-flags.ts, or ROSTERSYNC_V8_FLAGS; --node-args "" for Node's defaults;
- *              e.g. --node-args "--single-threaded-gc --v8-pool-size=1" to compare V8 settings;
- *              recorded in the results as nodeArgs, and each run's process.execArgv as execArgv)
+ *            --node-args "<flags>" (Node/V8 flags for each RosterSync run's process, e.g.
+ *              --node-args "--single-threaded-gc --v8-pool-size=1", to compare V8 settings; recorded
+ *              in the results as nodeArgs, and each run's process.execArgv as execArgv)
  *
  * Per size: the district is loaded into PostgreSQL (bench/district.ts, reused when already there);
  * a real OpenSSH server is started (test/helpers/sshd.ts). Then, in order:
@@ -24,7 +22,7 @@
  * opening the agent and the whole run; its peak RSS is the child's own maxRSS.
  */
 import { spawn } from 'node:child_process';
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +31,6 @@ import { startSshd, type SshdServer } from '../test/helpers/sshd.js';
 import { benchDatabaseName, ensurePostgresDistrict, PG_ADMIN } from './district.js';
 import { runBaseline, type BaselineResult } from './baseline.js';
 import { RESULT_PREFIX, type ChildJob, type ChildResult } from './child.js';
-import { agentNodeFlags } from '../src/shared/node-flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/bench/). */
@@ -307,17 +304,15 @@ async function main(): Promise<void> {
     .option('--repeat <n>', 'back-to-back baseline + nightly rounds per size; the ratio reported is their median', parseRepeat, 3)
     .option('--reload', 'reload the districts even when the databases already hold them', false)
     .option('--out <file>', 'JSON results file (default bench/results/<timestamp>.json and latest.json)')
-    .option('--node-args <flags>', 'Node/V8 flags for each RosterSync run\'s process instead of the agent\'s (default: the flags the agent runs with here; "" for none), e.g. "--single-threaded-gc --v8-pool-size=1"', parseNodeArgs)
+    .option('--node-args <flags>', 'Node/V8 flags for each RosterSync run\'s process, e.g. "--single-threaded-gc --v8-pool-size=1"', parseNodeArgs, [])
     .parse(process.argv);
-  const parsed = program.opts<{ sizes?: number[]; quick: boolean; profile: boolean; repeat: number; reload: boolean; out?: string; nodeArgs?: string[] }>();
-  // As the agent runs (bin/rostersync.js adds these flags to `run` and `agent`), unless told otherwise.
-  const opts = { ...parsed, nodeArgs: parsed.nodeArgs ?? agentNodeFlags({ cores: availableParallelism(), env: process.env }) };
+  const opts = program.opts<{ sizes?: number[]; quick: boolean; profile: boolean; repeat: number; reload: boolean; out?: string; nodeArgs: string[] }>();
   const sizes = opts.sizes && !opts.quick ? [...opts.sizes].sort((a, b) => a - b) : [10_000];
   const resultsDir = join(root, 'bench', 'results');
   const profileDir = opts.profile ? join(tmpdir(), 'rostersync-bench-profiles') : undefined;
   if (profileDir) console.log(`CPU profiles go to ${profileDir}`);
   const log = (m: string): void => console.log(m);
-  console.log(`RosterSync runs with node ${opts.nodeArgs.join(' ') || '(no flags: Node\'s defaults)'}${parsed.nodeArgs ? ' (--node-args)' : ' (the agent\'s flags on this machine)'}`);
+  if (opts.nodeArgs.length) console.log(`RosterSync runs with node ${opts.nodeArgs.join(' ')}`);
 
   const server = await startSshd({ label: 'bench' });
   const results: SizeResult[] = [];

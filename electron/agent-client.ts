@@ -58,14 +58,12 @@ export interface SpawnSpec {
 
 /**
  * `rostersync agent --home HOME` run by Electron's own Node (ELECTRON_RUN_AS_NODE), so the
- * installed app needs no separate Node and the native module built for Electron is used;
- * `nodeFlags` (src/shared/node-flags.ts: agentNodeFlags) go before the script, so the agent runs
- * with them without starting itself again.
+ * installed app needs no separate Node and the native module built for Electron is used.
  */
-export function agentSpawnSpec(input: { readonly execPath: string; readonly appRoot: string; readonly home: string; readonly nodeFlags?: readonly string[] }): SpawnSpec {
+export function agentSpawnSpec(input: { readonly execPath: string; readonly appRoot: string; readonly home: string }): SpawnSpec {
   return {
     command: input.execPath,
-    args: [...(input.nodeFlags ?? []), join(input.appRoot, 'bin', 'rostersync.js'), 'agent', '--home', input.home],
+    args: [join(input.appRoot, 'bin', 'rostersync.js'), 'agent', '--home', input.home],
     env: { ELECTRON_RUN_AS_NODE: '1', ROSTERSYNC_HOME: input.home },
   };
 }

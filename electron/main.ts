@@ -11,14 +11,12 @@
  */
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, session, shell, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolveHome } from '../src/home/layout.js';
 import { resolveStaticPath } from '../src/home/install.js';
 import { readApiKey } from '../src/home/api-key.js';
-import { agentNodeFlags } from '../src/shared/node-flags.js';
 import type { Dashboard } from '../src/shared/api.contract.js';
 import { AgentClient, agentEntryExists, agentSpawnSpec, findRunningAgent, waitForAgent } from './agent-client.js';
 import { newAlerts, type Alert } from './alerts.js';
@@ -102,18 +100,6 @@ async function start(showAtStart: boolean): Promise<void> {
 
 // ---- the agent ------------------------------------------------------------------------------
 
-/**
- * The Node/V8 flags for the agent this app starts (src/shared/node-flags.ts). A ROSTERSYNC_V8_FLAGS
- * that is not a list of flags gives none here: the agent itself then refuses it with the reason.
- */
-function trayAgentNodeFlags(): string[] {
-  try {
-    return agentNodeFlags({ cores: availableParallelism(), env: process.env });
-  } catch {
-    return [];
-  }
-}
-
 async function connectAgent(): Promise<void> {
   const found = findRunningAgent(home);
   if (found.kind === 'found') {
@@ -127,7 +113,7 @@ async function connectAgent(): Promise<void> {
   // No agent runs for this data folder: start `rostersync agent` (the daemon with the scheduler)
   // with Electron's own Node, and wait for it to advertise its API.
   if (agentEntryExists(appRoot)) {
-    const spec = agentSpawnSpec({ execPath: process.execPath, appRoot, home, nodeFlags: trayAgentNodeFlags() });
+    const spec = agentSpawnSpec({ execPath: process.execPath, appRoot, home });
     const child = spawn(spec.command, [...spec.args], { env: { ...process.env, ...spec.env }, stdio: 'ignore', windowsHide: true });
     let exited = false;
     child.once('exit', () => (exited = true));

@@ -325,8 +325,7 @@ function bookkeeping(ctx: AgentContext, runId: number, destination: string, lock
   const onEvent = (event: LiveEvent): void => {
     if (event.type === 'log') {
       ctx.store.addRunEvent(runId, event.level, event.stage, event.message);
-      // run.started also records the Node/V8 flags the run's process has (src/shared/node-flags.ts).
-      agentLog.log(event.level, first ? 'run.started' : event.stage === 'record' ? 'run.finished' : 'run.stage', event.message, first ? { stage: event.stage, node: process.execArgv.join(' ') } : { stage: event.stage });
+      agentLog.log(event.level, first ? 'run.started' : event.stage === 'record' ? 'run.finished' : 'run.stage', event.message, { stage: event.stage });
       first = false;
     }
     publish(ctx, event, request.onEvent);

@@ -29,8 +29,6 @@ export interface LogFields {
   /** A file of an export set or a delivery (a file name, not its content). */
   readonly file?: string;
   readonly channel?: string;
-  /** run.started: the Node/V8 flags of the run's process (process.execArgv; src/shared/node-flags.ts). */
-  readonly node?: string;
 }
 
 export interface LogRecord extends LogFields {

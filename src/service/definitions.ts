@@ -23,13 +23,6 @@ export interface ServiceSpec {
   readonly nodePath: string;
   /** Absolute path of bin/rostersync.js. */
   readonly scriptPath: string;
-  /**
-   * Node/V8 flags between the Node executable and the script (src/shared/node-flags.ts: the flags measured best
-   * for the machine's cores, or ROSTERSYNC_V8_FLAGS at install). Without them (the packaged files in
-   * build/, made for any machine) bin/rostersync.js starts the agent again with the flags for the
-   * cores it finds.
-   */
-  readonly nodeFlags?: readonly string[];
   /** The agent's data folder (store, keys, outbox). */
   readonly home: string;
   /** Linux: the user the service runs as. Windows: LocalSystem, NT AUTHORITY\LocalService, NT AUTHORITY\NetworkService, DOMAIN\user or a gMSA (DOMAIN\name$). */
@@ -82,7 +75,7 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     '[Service]',
     'Type=simple',
     `User=${spec.account}`,
-    `ExecStart=${[spec.nodePath, ...(spec.nodeFlags ?? []), spec.scriptPath, 'agent', '--home', home].map((w) => systemdQuote(w)).join(' ')}`,
+    `ExecStart=${[spec.nodePath, spec.scriptPath, 'agent', '--home', home].map((w) => systemdQuote(w)).join(' ')}`,
     // WorkingDirectory takes the rest of the line as the path (no quotes); Environment quotes the whole assignment.
     `WorkingDirectory=${home.replace(/%/g, '%%')}`,
     'Environment=NODE_ENV=production',
@@ -190,7 +183,7 @@ export function renderWinswXml(spec: ServiceSpec): string {
     `  <name>${x(SERVICE_DISPLAY_NAME)}</name>`,
     `  <description>${x(SERVICE_DESCRIPTION)}</description>`,
     `  <executable>${x(win32.normalize(spec.nodePath))}</executable>`,
-    `  <arguments>${x([...(spec.nodeFlags ?? []), win32.normalize(spec.scriptPath), 'agent', '--home', home].map(windowsQuote).join(' '))}</arguments>`,
+    `  <arguments>${x([win32.normalize(spec.scriptPath), 'agent', '--home', home].map(windowsQuote).join(' '))}</arguments>`,
     `  <workingdirectory>${x(home)}</workingdirectory>`,
     `  <env name="ROSTERSYNC_HOME" value="${xmlAttr(home)}"/>`,
     '  <env name="NODE_ENV" value="production"/>',

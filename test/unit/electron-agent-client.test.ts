@@ -70,15 +70,6 @@ describe('finding the agent', () => {
       args: ['/opt/RosterSync/resources/app.asar/bin/rostersync.js', 'agent', '--home', '/var/lib/rostersync'],
       env: { ELECTRON_RUN_AS_NODE: '1', ROSTERSYNC_HOME: '/var/lib/rostersync' },
     });
-    // the agent's Node/V8 flags (src/shared/node-flags.ts) go before the script
-    expect(agentSpawnSpec({ execPath: '/opt/RosterSync/rostersync', appRoot: '/opt/RosterSync/resources/app.asar', home: '/var/lib/rostersync', nodeFlags: ['--single-threaded-gc', '--v8-pool-size=1'] }).args).toEqual([
-      '--single-threaded-gc',
-      '--v8-pool-size=1',
-      '/opt/RosterSync/resources/app.asar/bin/rostersync.js',
-      'agent',
-      '--home',
-      '/var/lib/rostersync',
-    ]);
   });
 });
 

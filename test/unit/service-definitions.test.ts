@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import {
@@ -23,7 +23,6 @@ import { describeStep, executePlan, installPlan, parseSystemctlShow, PreflightEr
 import { openAgent, closeAgent } from '../../src/home/context.js';
 import { destinationConfigSchema, sourceConfigSchema } from '../../src/shared/config.schema.js';
 import { REPO_ROOT } from '../helpers/child-process.js';
-import { agentNodeFlags } from '../../src/shared/node-flags.js';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -72,9 +71,7 @@ describe('Linux: systemd unit', () => {
     expect(out).toContain('[Unit]\n');
     expect(out).toContain('[Service]\n');
     expect(out).toContain('[Install]\nWantedBy=multi-user.target\n');
-    // this machine's Node/V8 flags on the command line (src/shared/node-flags.ts), so the agent needs no re-launch
-    const flags = agentNodeFlags({ cores: availableParallelism(), env: process.env }).join(' ');
-    expect(directive(out, 'ExecStart')).toEqual([`${process.execPath} ${flags} ${join(REPO_ROOT, 'bin', 'rostersync.js')} agent --home /var/lib/rostersync`]);
+    expect(directive(out, 'ExecStart')).toEqual([`${process.execPath} ${join(REPO_ROOT, 'bin', 'rostersync.js')} agent --home /var/lib/rostersync`]);
     expect(directive(out, 'User')).toEqual(['rostersync']);
     expect(directive(out, 'After')).toEqual(['network-online.target']);
     expect(directive(out, 'Restart')).toEqual(['on-failure']);
@@ -106,22 +103,6 @@ describe('Linux: systemd unit', () => {
     expect(directive(out, 'ReadWritePaths')).toEqual(['"/home/sis-sync/rostersync data"']);
     expect(directive(out, 'StateDirectory')).toEqual([]);
     expect(directive(out, 'ExecStart')[0]).toMatch(/ agent --home "\/home\/sis-sync\/rostersync data"$/);
-  });
-
-  it('puts the Node/V8 flags between node and the script; ROSTERSYNC_V8_FLAGS at install replaces them', async () => {
-    const unit = renderSystemdUnit({ ...packagedSpec('linux'), nodeFlags: ['--single-threaded-gc', '--v8-pool-size=1'] });
-    expect(directive(unit, 'ExecStart')).toEqual(['/usr/bin/node --single-threaded-gc --v8-pool-size=1 /opt/rostersync/bin/rostersync.js agent --home /var/lib/rostersync']);
-    // the packaged file has none: bin/rostersync.js adds the flags for the cores of the machine it runs on
-    expect(directive(renderSystemdUnit(packagedSpec('linux')), 'ExecStart')).toEqual(['/usr/bin/node /opt/rostersync/bin/rostersync.js agent --home /var/lib/rostersync']);
-    const saved = process.env.ROSTERSYNC_V8_FLAGS;
-    try {
-      process.env.ROSTERSYNC_V8_FLAGS = '--v8-pool-size=3';
-      const { out } = await cli(['service', 'install', '--print', '--platform', 'linux', '--home', '/var/lib/rostersync']);
-      expect(directive(out, 'ExecStart')).toEqual([`${process.execPath} --v8-pool-size=3 ${join(REPO_ROOT, 'bin', 'rostersync.js')} agent --home /var/lib/rostersync`]);
-    } finally {
-      if (saved === undefined) delete process.env.ROSTERSYNC_V8_FLAGS;
-      else process.env.ROSTERSYNC_V8_FLAGS = saved;
-    }
   });
 
   it('quotes and escapes command-line words the systemd way', () => {
@@ -275,11 +256,6 @@ describe('Windows: WinSW XML', () => {
     expect(parseWindowsAccount('DISTRICT\\roster-gmsa$')).toEqual({ domain: 'DISTRICT', user: 'roster-gmsa$', needsPassword: false });
     expect(parseWindowsAccount('localadmin')).toEqual({ domain: '.', user: 'localadmin', needsPassword: true });
     expect(parseWindowsAccount('NT AUTHORITY\\NetworkService')).toEqual({ domain: 'NT AUTHORITY', user: 'NetworkService', needsPassword: false });
-  });
-
-  it('puts the Node/V8 flags before the script in <arguments>', () => {
-    const xml = renderWinswXml({ ...packagedSpec('windows'), nodeFlags: ['--single-threaded-gc', '--v8-pool-size=1'] });
-    expect(element(xml, 'arguments')).toEqual(['--single-threaded-gc --v8-pool-size=1 "C:\\Program Files\\RosterSync\\bin\\rostersync.js" agent --home C:\\ProgramData\\RosterSync']);
   });
 
   it('escapes XML and quotes Windows arguments', () => {

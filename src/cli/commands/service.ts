@@ -8,10 +8,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, win32, isAbsolute } from 'node:path';
-import { availableParallelism } from 'node:os';
 import { packageRoot } from '../../home/install.js';
 import { DEFAULT_LINUX_ACCOUNT, DEFAULT_WINDOWS_ACCOUNT, packagedSpec, SERVICE_NAME, type ServiceSpec } from '../../service/definitions.js';
-import { agentNodeFlags } from '../../shared/node-flags.js';
 import { definitionFor, describeStep, executePlan, installPlan, PreflightError, serviceState, uninstallPlan, type PlatformPaths, type ServicePlatform } from '../../service/install.js';
 import { openAgent, closeAgent } from '../../home/context.js';
 import { homeLayout } from '../../home/layout.js';
@@ -52,8 +50,6 @@ export function serviceSpecFor(platform: ServicePlatform, globals: GlobalOptions
     name: SERVICE_NAME,
     nodePath: o.node ?? (native ? process.execPath : packaged.nodePath),
     scriptPath: o.script ?? (native ? join(packageRoot(), 'bin', 'rostersync.js') : packaged.scriptPath),
-    // The Node/V8 flags for this machine's cores (or ROSTERSYNC_V8_FLAGS) on the command line; for another platform none (the agent adds its own).
-    ...(native ? { nodeFlags: agentNodeFlags({ cores: availableParallelism(), env: process.env }) } : {}),
     home: native ? resolve(home) : home,
     account: o.account ?? (platform === 'linux' ? DEFAULT_LINUX_ACCOUNT : DEFAULT_WINDOWS_ACCOUNT),
     ...(o.keyFile ? { keyFile: resolve(o.keyFile) } : {}),
