@@ -20,7 +20,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { createDemoDatabase } from '../../src/demo/sqlite-loader.js';
 import { DEMO_QUERIES } from '../../src/demo/queries.js';
 import { ENTITIES } from '../../src/shared/format.js';
-import { launchChromium, screenshot as saveScreenshot, startUi, unlabelledControls, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot as saveScreenshot, screenshotIfFailed, startUi, unlabelledControls, type RunningUi } from '../helpers/browser.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 import { PG_ADMIN_USER, PG_HOST } from '../helpers/databases.js';
 
@@ -116,17 +116,11 @@ beforeAll(async () => {
   sshd = await startSshd({ label: 'e2e-gui' });
   ui = await startUi(home);
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
-  page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1360, height: 900 }, { acceptDownloads: true }));
 });
 
 afterEach(async (ctx) => {
-  // A failed step leaves a picture of what the page showed.
-  if (ctx.task.result?.state === 'fail' && page) {
-    await saveScreenshot(page, `FAILED-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
-  }
+  await screenshotIfFailed(ctx, page, '');
 });
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot as saveScreenshot, startUi, unlabelledControls, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot as saveScreenshot, screenshotIfFailed, startUi, unlabelledControls, type RunningUi } from '../helpers/browser.js';
 import { createPostgresDatabase, PG_HOST, type TestDatabase } from '../helpers/databases.js';
 import { loadSisStyleDistrict } from '../helpers/sis-style-builder.js';
 
@@ -46,14 +46,11 @@ beforeAll(async () => {
   reader = await db.createLogin('read-only');
   ui = await startUi(join(work, 'home'));
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1360, height: 900 }));
 }, 180_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await saveScreenshot(page, `FAILED-eb-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+  await screenshotIfFailed(ctx, page, 'eb-');
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { closeAgent, openAgent } from '../../src/home/context.js';
 import { DEMO_DESTINATION } from '../../src/agent/demo.js';
-import { launchChromium, screenshot, startUi, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot, screenshotIfFailed, startUi, type RunningUi } from '../helpers/browser.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 
 let work: string;
@@ -45,13 +45,11 @@ beforeAll(async () => {
   }
   ui = await startUi(home);
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1360, height: 1000 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1360, height: 1000 }));
 }, 180_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `FAILED-hold-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
+  await screenshotIfFailed(ctx, page, 'hold-');
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium, screenshot as saveScreenshot, startUi, unlabelledControls, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot as saveScreenshot, screenshotIfFailed, startUi, unlabelledControls, type RunningUi } from '../helpers/browser.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 import { startSshd, type SshdServer } from '../helpers/sshd.js';
 
@@ -48,13 +48,11 @@ beforeAll(async () => {
   sshd = await startSshd({ label: 'e2e-hostkey' });
   ui = await startUi(home);
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1360, height: 1000 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1360, height: 1000 }));
 }, 180_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await saveScreenshot(page, `FAILED-hostkey-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
+  await screenshotIfFailed(ctx, page, 'hostkey-');
 });
 
 afterAll(async () => {

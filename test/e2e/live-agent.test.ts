@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { DEMO_DESTINATION } from '../../src/agent/demo.js';
 import { createFetchApi } from '../../src/shared/api-client.js';
 import type { Api } from '../../src/shared/api.contract.js';
-import { launchChromium, screenshot, startUi, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot, screenshotIfFailed, startUi, type RunningUi } from '../helpers/browser.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 
 /** Large enough that a run lasts several seconds on this machine (rows are read twice while it writes). */
@@ -38,13 +38,11 @@ beforeAll(async () => {
   ui = await startUi(home);
   api = createFetchApi({ baseUrl: ui.origin, key: ui.key });
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1440, height: 1000 }));
 }, 300_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `FAILED-live-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
+  await screenshotIfFailed(ctx, page, 'live-');
 });
 
 afterAll(async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { launchChromium, screenshot as saveScreenshot, startUi, unlabelledControls, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot as saveScreenshot, screenshotIfFailed, startUi, unlabelledControls, type RunningUi } from '../helpers/browser.js';
 import { createPostgresDatabase, PG_HOST, PG_PORT, type TestDatabase } from '../helpers/databases.js';
 import { checkOneRosterSet } from '../helpers/oneroster-check.js';
 
@@ -51,16 +51,11 @@ beforeAll(async () => {
   login = await db.createLogin('read-only');
   ui = await startUi(join(work, 'home'));
   browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1360, height: 1000 }));
 }, 120_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) {
-    await saveScreenshot(page, `FAILED-profile-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
-  }
+  await screenshotIfFailed(ctx, page, 'profile-');
 });
 
 afterAll(async () => {

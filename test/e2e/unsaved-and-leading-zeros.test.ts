@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { DEMO_DESTINATION, DEMO_SOURCE } from '../../src/agent/demo.js';
 import { createFetchApi } from '../../src/shared/api-client.js';
-import { launchChromium, screenshot, startUi, watchPageErrors, type RunningUi } from '../helpers/browser.js';
+import { launchChromium, openPage, screenshot, screenshotIfFailed, startUi, type RunningUi } from '../helpers/browser.js';
 import { cliInProcess } from '../helpers/cli-in-process.js';
 
 let work: string;
@@ -29,15 +29,13 @@ beforeAll(async () => {
   expect(demo.code, demo.out + demo.err).toBe(0);
   ui = await startUi(join(work, 'home'));
   browser = await launchChromium();
-  page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-  page.setDefaultTimeout(30_000);
-  pageErrors = watchPageErrors(page);
+  ({ page, pageErrors } = await openPage(browser, { width: 1360, height: 900 }));
   await page.goto(ui.loginUrl);
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
 }, 180_000);
 
 afterEach(async (ctx) => {
-  if (ctx.task.result?.state === 'fail' && page) await screenshot(page, `FAILED-unsaved-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => undefined);
+  await screenshotIfFailed(ctx, page, 'unsaved-');
 });
 
 afterAll(async () => {

@@ -107,6 +107,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+/** A page in a fresh browser context with the tests' 30 s default timeout, and its page and console errors collected. */
+export async function openPage(browser: Browser, viewport: { readonly width: number; readonly height: number }, options: { readonly acceptDownloads?: boolean } = {}): Promise<{ page: Page; pageErrors: () => string[] }> {
+  const page = await (await browser.newContext({ viewport, ...options })).newPage();
+  page.setDefaultTimeout(30_000);
+  return { page, pageErrors: watchPageErrors(page) };
+}
+
+/** In an afterEach: when the test failed, a screenshot `FAILED-<prefix>-<test name>` of what the page showed. */
+export async function screenshotIfFailed(ctx: { readonly task: { readonly name: string; readonly result?: { readonly state?: string } } }, page: Page | undefined, prefix: string): Promise<void> {
+  if (ctx.task.result?.state !== 'fail' || !page) return;
+  await screenshot(page, `FAILED-${prefix}${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => undefined);
+}
+
 /** Collects uncaught page errors and console errors, so a test can assert there were none. */
 export function watchPageErrors(page: Page): () => string[] {
   const errors: string[] = [];
